@@ -3,13 +3,28 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const LAYERS = ['crypto', 'codec', 'vm', 'enclave', 'store', 'app', 'consensus', 'mempool', 'p2p', 'node', 'rpc', 'client', 'cli'];
+const LAYERS = [
+  'crypto',
+  'codec',
+  'vm',
+  'enclave',
+  'store',
+  'app',
+  'consensus',
+  'mempool',
+  'p2p',
+  'node',
+  'rpc',
+  'client',
+  'cli',
+];
 
 /** Imports a layer may not make: every layer above it (client: all but crypto and codec). */
 function forbiddenFor(layer) {
-  const above = layer === 'client'
-    ? LAYERS.filter((l) => !['crypto', 'codec', 'client'].includes(l))
-    : LAYERS.slice(LAYERS.indexOf(layer) + 1);
+  const above =
+    layer === 'client'
+      ? LAYERS.filter((l) => !['crypto', 'codec', 'client'].includes(l))
+      : LAYERS.slice(LAYERS.indexOf(layer) + 1);
   return above.flatMap((l) => [`../${l}/*`, `../../${l}/*`, `../${l}`, `../../${l}`]);
 }
 
@@ -21,7 +36,9 @@ const determinismBans = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/codec/gen/**', 'contracts/**', 'coverage/**', '.shroud/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'src/codec/gen/**', 'contracts/**', 'coverage/**', '.shroud/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -40,13 +57,34 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: forbiddenFor(layer) }] },
   })),
   {
-    files: ['src/app/**/*.ts', 'src/consensus/**/*.ts', 'src/vm/**/*.ts', 'src/enclave/**/*.ts', 'src/store/**/*.ts'],
+    files: [
+      'src/app/**/*.ts',
+      'src/consensus/**/*.ts',
+      'src/vm/**/*.ts',
+      'src/enclave/**/*.ts',
+      'src/store/**/*.ts',
+    ],
     ignores: ['**/*.test.ts'],
     rules: { 'no-restricted-properties': ['error', ...determinismBans] },
   },
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: Object.fromEntries(
+        [
+          'process',
+          'console',
+          'URL',
+          'Buffer',
+          'setTimeout',
+          'clearTimeout',
+          'TextEncoder',
+          'TextDecoder',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
   },
   {
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
