@@ -1,0 +1,132 @@
+// Strict, canonical protobuf decoding (docs/adr/002-transaction-format.md).
+//
+// Rule: a byte string is accepted only if it is exactly the encoding the schema gives for
+// the decoded value, i.e. decode → encode returns the same bytes. Protobuf parsers are
+// lenient by design (any field order, repeated singular fields, non-minimal varints, default
+// values written out, unknown fields kept), so one message has many encodings; a chain that
+// hashes and signs bytes must accept exactly one, or the same transaction gets several
+// hashes (malleability) and nodes that parse differently disagree.
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import { CodecError } from './errors.js';
+
+/**
+ * Decodes `bytes` as `schema`, accepting only the canonical encoding.
+ *
+ * @param what the name of the bytes in error messages (`tx`, `body_bytes`).
+ * @throws {CodecError} `MALFORMED` when the protobuf runtime cannot parse the bytes,
+ *   `UNKNOWN_FIELD` when a field number is not in the schema (at any depth),
+ *   `NON_CANONICAL` when re-encoding the decoded value gives different bytes.
+ */
+export function decodeCanonical<Desc extends DescMessage>(
+  schema: Desc,
+  bytes: Uint8Array,
+  what: string,
+): MessageShape<Desc> {
+  let message: MessageShape<Desc>;
+  try {
+    message = fromBinary(schema, bytes, { readUnknownFields: true });
+  } catch (cause) {
+    // The runtime throws Error/RangeError (premature EOF, illegal tag, invalid UTF-8,
+    // recursion limit); all mean the same thing to a caller.
+    throw new CodecError('MALFORMED', `${what} is not valid protobuf for ${schema.typeName}`, {
+      cause,
+      field: what,
+    });
+  }
+  const unknown = findUnknownField(message, what);
+  if (unknown !== undefined) {
+    throw new CodecError(
+      'UNKNOWN_FIELD',
+      `${unknown.path} carries field number ${unknown.fieldNumber}, which ${unknown.typeName} does not define; ` +
+        'encode with this version of the Shroud schemas',
+      { field: unknown.path },
+    );
+  }
+  const reencoded = toBinary(schema, message, { writeUnknownFields: false });
+  if (!bytesEqual(reencoded, bytes)) {
+    throw new CodecError(
+      'NON_CANONICAL',
+      `${what} is not the canonical encoding of ${schema.typeName} (fields out of order, repeated, ` +
+        'written with default values or non-minimal varints); re-encode it with the Shroud codec',
+      { field: what },
+    );
+  }
+  return message;
+}
+
+/**
+ * Encodes a message; unknown fields a caller may have kept are never written, so the output
+ * is always canonical.
+ */
+export function encodeCanonical<Desc extends DescMessage>(
+  schema: Desc,
+  message: MessageShape<Desc>,
+): Uint8Array {
+  return toBinary(schema, message, { writeUnknownFields: false });
+}
+
+interface UnknownFieldHit {
+  path: string;
+  typeName: string;
+  fieldNumber: number;
+}
+
+/**
+ * Depth-first search of a decoded message tree for `$unknown` entries. Generated messages
+ * are plain objects tagged with `$typeName`; a oneof is a `{ case, value }` object.
+ */
+function findUnknownField(message: Record<string, unknown>, path: string): UnknownFieldHit | undefined {
+  const unknown = message['$unknown'];
+  if (Array.isArray(unknown) && unknown.length > 0) {
+    const first = unknown[0] as { no: number };
+    return { path, typeName: String(message['$typeName']), fieldNumber: first.no };
+  }
+  for (const [key, child] of Object.entries(message)) {
+    if (key.startsWith('$')) continue;
+    const hit = isOneof(child)
+      ? findUnknownInValue(child.value, `${path}.${String(child.case)}`)
+      : findUnknownInValue(child, `${path}.${key}`);
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
+function findUnknownInValue(value: unknown, path: string): UnknownFieldHit | undefined {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const hit = findUnknownInValue(value[index] as unknown, `${path}[${index}]`);
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+  return isMessage(value) ? findUnknownField(value, path) : undefined;
+}
+
+function isMessage(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { $typeName?: unknown }).$typeName === 'string'
+  );
+}
+
+function isOneof(value: unknown): value is { case: unknown; value: unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array) &&
+    'case' in value &&
+    !isMessage(value)
+  );
+}
+
+/** Byte equality (not constant-time: the inputs are public). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) {
+    if (a[index] !== b[index]) return false;
+  }
+  return true;
+}
