@@ -73,9 +73,24 @@ export type VmRuntimeCode =
   /** `stack_exhausted` was 1 after a trap: the deterministic call-depth meter stopped the contract. */
   | 'STACK_OVERFLOW'
   /** Any other trap (unreachable, division by zero, out-of-bounds access, host error). */
-  | 'CONTRACT_TRAP';
+  | 'CONTRACT_TRAP'
+  /** A Region pointer, offset or length the contract passed to the host points outside its memory, or a Region pointer/offset is 0 (CONTRACT_ABI §1.2). */
+  | 'REGION_OUT_OF_BOUNDS'
+  /** The contract's `allocate` returned a Region too small (capacity < length) or out of bounds, or trapped. */
+  | 'ALLOCATION_FAILED'
+  /** db_write / db_remove called during a query (CONTRACT_ABI §2, §5). */
+  | 'UNAUTHORIZED_WRITE'
+  /** A host function got input it cannot interpret and the ABI says it traps (e.g. malformed ed25519 batch sections). */
+  | 'INVALID_HOST_INPUT'
+  /** The entry point returned bytes that are not the result envelope / Response of CONTRACT_ABI §1.3, §3.3. */
+  | 'INVALID_RESPONSE'
+  /** The host's Querier threw instead of returning a SystemResult (a host bug, not the contract's). */
+  | 'QUERIER_FAILED';
 
 export type VmErrorCode = VmValidationCode | VmInstrumentCode | VmRuntimeCode;
 
 /** The VM layer's error: a `code` from VmErrorCode plus a message naming what to fix. */
-export class VmError extends ShroudError<VmErrorCode> {}
+export class VmError extends ShroudError<VmErrorCode> {
+  /** Wasm gas the failed call used (set by the runtime on call failures; undefined elsewhere). */
+  gasUsed?: bigint;
+}
