@@ -1,0 +1,50 @@
+// A tiny enclave worker used by boundary.test.ts: ECALL tags exercise each path of the channel.
+import { runEnclaveWorker } from './worker-entry.js';
+import type { EcallHandler } from './enclave-side.js';
+
+export const ECALL = {
+  echo: 1,
+  sumViaOcalls: 2,
+  fail: 3,
+  crash: 4,
+  exhaustMemory: 5,
+  hugeAnswer: 6,
+} as const;
+export const OCALL = { valueOf: 10, failing: 11 } as const;
+
+runEnclaveWorker(
+  (side) =>
+    new Map<number, EcallHandler>([
+      [ECALL.echo, (payload) => payload],
+      [
+        ECALL.sumViaOcalls,
+        (payload) => {
+          // payload[0] = how many OCALLs; each answers one byte; the ECALL returns their sum.
+          let sum = 0;
+          for (let i = 0; i < (payload[0] ?? 0); i++)
+            sum += side.ocall(OCALL.valueOf, Uint8Array.of(i))[0] ?? 0;
+          return Uint8Array.of(sum & 0xff, sum >> 8);
+        },
+      ],
+      [
+        ECALL.fail,
+        () => {
+          side.ocall(OCALL.failing, new Uint8Array(0));
+          return new Uint8Array(0);
+        },
+      ],
+      [ECALL.crash, () => process.exit(3)],
+      [
+        ECALL.exhaustMemory,
+        () => {
+          const hoard: number[][] = [];
+          for (;;) hoard.push(new Array<number>(1_000_000).fill(1));
+        },
+      ],
+      [ECALL.hugeAnswer, () => new Uint8Array(2 * 1024 * 1024)],
+    ]),
+  (error) => ({
+    code: 'FIXTURE_FAULT',
+    message: error instanceof Error ? error.message : 'unknown fault',
+  }),
+);

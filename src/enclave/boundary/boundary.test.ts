@@ -1,0 +1,124 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EnclaveWorker, EnclaveCallError, type Crossing } from './host-side.js';
+import { BoundaryError, FrameState } from './channel.js';
+
+// Mirrors boundary.fixture.ts (importing it here would run the worker body in the test thread).
+const ECALL = { echo: 1, sumViaOcalls: 2, fail: 3, crash: 4, exhaustMemory: 5, hugeAnswer: 6 };
+const OCALL = { valueOf: 10, failing: 11 };
+const entry = new URL('./boundary.fixture.ts', import.meta.url);
+
+function ocall(tag: number, payload: Uint8Array): Uint8Array {
+  if (tag === OCALL.valueOf) return Uint8Array.of((payload[0] ?? 0) + 1);
+  throw new Error('host refuses this OCALL');
+}
+
+describe('enclave boundary channel', () => {
+  it('answers ECALLs and serves nested OCALLs synchronously', async () => {
+    const enclave = await EnclaveWorker.start({ entry, ocall, channelCapacityBytes: 1 << 20 });
+    try {
+      assert.deepEqual(await enclave.ecall(ECALL.echo, Uint8Array.of(1, 2, 3)), Uint8Array.of(1, 2, 3));
+      // 1 + 2 + ... + 200 = 20100 = 0x4E84
+      assert.deepEqual(
+        await enclave.ecall(ECALL.sumViaOcalls, Uint8Array.of(200)),
+        Uint8Array.of(0x84, 0x4e),
+      );
+    } finally {
+      await enclave.stop();
+    }
+  });
+
+  it('serializes concurrent ECALLs and keeps their answers apart', async () => {
+    const enclave = await EnclaveWorker.start({ entry, ocall, channelCapacityBytes: 1 << 20 });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => enclave.ecall(ECALL.echo, Uint8Array.of(i))),
+      );
+      answers.forEach((answer, i) => assert.deepEqual(answer, Uint8Array.of(i), `answer ${i}`));
+    } finally {
+      await enclave.stop();
+    }
+  });
+
+  it('reports a failed OCALL as a typed ECALL error and keeps serving', async () => {
+    const enclave = await EnclaveWorker.start({ entry, ocall, channelCapacityBytes: 1 << 20 });
+    try {
+      await assert.rejects(enclave.ecall(ECALL.fail, new Uint8Array(0)), (error: unknown) => {
+        assert.ok(error instanceof EnclaveCallError);
+        assert.equal(error.enclaveCode, 'FIXTURE_FAULT');
+        assert.match(error.message, /host refuses this OCALL/);
+        return true;
+      });
+      await assert.rejects(enclave.ecall(99, new Uint8Array(0)), /unknown ECALL tag 99/);
+      assert.deepEqual(await enclave.ecall(ECALL.echo, Uint8Array.of(7)), Uint8Array.of(7));
+    } finally {
+      await enclave.stop();
+    }
+  });
+
+  it('refuses frames larger than the channel, in either direction', async () => {
+    const enclave = await EnclaveWorker.start({ entry, ocall, channelCapacityBytes: 1 << 20 });
+    try {
+      await assert.rejects(enclave.ecall(ECALL.echo, new Uint8Array((1 << 20) + 1)), (error: unknown) => {
+        return error instanceof BoundaryError && error.code === 'FRAME_TOO_LARGE';
+      });
+      await assert.rejects(enclave.ecall(ECALL.hugeAnswer, new Uint8Array(0)), (error: unknown) => {
+        return error instanceof EnclaveCallError && /exceeds the channel capacity/.test(error.message);
+      });
+    } finally {
+      await enclave.stop();
+    }
+  });
+
+  it('turns a worker that dies mid-ECALL into ENCLAVE_CRASHED instead of hanging', async () => {
+    const enclave = await EnclaveWorker.start({
+      entry,
+      ocall,
+      channelCapacityBytes: 1 << 20,
+      syncSliceMs: 5,
+    });
+    await assert.rejects(enclave.ecall(ECALL.crash, new Uint8Array(0)), (error: unknown) => {
+      return error instanceof BoundaryError && error.code === 'ENCLAVE_CRASHED';
+    });
+    await assert.rejects(enclave.ecall(ECALL.echo, new Uint8Array(0)), /exited/);
+  });
+
+  it('enforces resourceLimits: an enclave that hoards memory is stopped, the host survives', async () => {
+    const enclave = await EnclaveWorker.start({
+      entry,
+      ocall,
+      channelCapacityBytes: 1 << 20,
+      syncSliceMs: 5,
+      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
+    });
+    await assert.rejects(enclave.ecall(ECALL.exhaustMemory, new Uint8Array(0)), (error: unknown) => {
+      return error instanceof BoundaryError && error.code === 'ENCLAVE_CRASHED';
+    });
+  });
+
+  it('shows every crossing to the tap, in order', async () => {
+    const crossings: Crossing[] = [];
+    const enclave = await EnclaveWorker.start({
+      entry,
+      ocall,
+      channelCapacityBytes: 1 << 20,
+      tap: (crossing) => crossings.push(crossing),
+    });
+    try {
+      await enclave.ecall(ECALL.sumViaOcalls, Uint8Array.of(2));
+    } finally {
+      await enclave.stop();
+    }
+    assert.deepEqual(
+      crossings.map((c) => [c.direction, c.state]),
+      [
+        ['host-to-enclave', FrameState.EcallRequest],
+        ['enclave-to-host', FrameState.OcallRequest],
+        ['host-to-enclave', FrameState.OcallResponse],
+        ['enclave-to-host', FrameState.OcallRequest],
+        ['host-to-enclave', FrameState.OcallResponse],
+        ['enclave-to-host', FrameState.EcallResponse],
+      ],
+    );
+  });
+});
