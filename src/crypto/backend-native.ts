@@ -1,0 +1,158 @@
+// The Node backend: the fastest implementation measured per primitive (DESIGN.md §3,
+// bench/RESULTS.md "crypto"): libsecp256k1 (`secp256k1` package) for secp256k1, libsodium
+// (`sodium-native`) for ed25519 and X25519, OpenSSL (`node:crypto`) for hashes, HMAC, HKDF,
+// PBKDF2 and AES-256-GCM. libsecp256k1 has public-key recovery (ecdsaRecover), so nothing
+// here falls back to pure JS; BIP32 and bech32 live above the backend (wallet.ts, bech32.ts).
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  pbkdf2Sync,
+  randomFillSync,
+  timingSafeEqual,
+} from 'node:crypto';
+import secp from 'secp256k1';
+import sodium from 'sodium-native';
+import type { CryptoBackend } from './backend.js';
+
+const TAG_BYTES = 16;
+
+/** A Buffer view (no copy) over `bytes`: sodium-native's typings want Buffers. */
+function view(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A plain Uint8Array copy of a Node Buffer (Buffers may share a pooled ArrayBuffer). */
+function plain(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer);
+}
+
+function digest(algorithm: string, data: Uint8Array): Uint8Array {
+  return plain(createHash(algorithm).update(data).digest());
+}
+
+function hmac(algorithm: string, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return plain(createHmac(algorithm, key).update(data).digest());
+}
+
+export const nativeBackend: CryptoBackend = {
+  name: 'native',
+
+  randomBytes(length) {
+    return randomFillSync(new Uint8Array(length));
+  },
+  timingSafeEqual(a, b) {
+    return timingSafeEqual(a, b);
+  },
+
+  sha256: (data) => digest('sha256', data),
+  sha512: (data) => digest('sha512', data),
+  ripemd160: (data) => digest('ripemd160', data),
+  hmacSha256: (key, data) => hmac('sha256', key, data),
+  hmacSha512: (key, data) => hmac('sha512', key, data),
+  hkdfSha256(ikm, salt, info, length) {
+    return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
+  },
+  pbkdf2Sha512(password, salt, iterations, length) {
+    return plain(pbkdf2Sync(password, salt, iterations, length, 'sha512'));
+  },
+
+  aesGcmEncrypt(key, iv, plaintext, aad) {
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(aad);
+    const head = cipher.update(plaintext);
+    const tail = cipher.final();
+    const out = new Uint8Array(head.length + tail.length + TAG_BYTES);
+    out.set(head, 0);
+    out.set(tail, head.length);
+    out.set(cipher.getAuthTag(), head.length + tail.length);
+    return out;
+  },
+  aesGcmDecrypt(key, iv, sealed, aad) {
+    const split = sealed.length - TAG_BYTES;
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAuthTag(sealed.subarray(split));
+    decipher.setAAD(aad);
+    const head = decipher.update(sealed.subarray(0, split));
+    try {
+      const tail = decipher.final(); // throws when the tag does not verify
+      const out = new Uint8Array(head.length + tail.length);
+      out.set(head, 0);
+      out.set(tail, head.length);
+      return out;
+    } catch {
+      head.fill(0); // unauthenticated plaintext never leaves this function
+      return null;
+    }
+  },
+
+  x25519PublicKey(privateKey) {
+    const out = new Uint8Array(sodium.crypto_scalarmult_BYTES);
+    sodium.crypto_scalarmult_base(view(out), view(privateKey));
+    return out;
+  },
+  x25519(privateKey, publicKey) {
+    const out = new Uint8Array(sodium.crypto_scalarmult_BYTES);
+    try {
+      // libsodium returns -1 (sodium-native throws) exactly when the result is all zero.
+      sodium.crypto_scalarmult(view(out), view(privateKey), view(publicKey));
+    } catch {
+      return null;
+    }
+    return out;
+  },
+
+  secp256k1PublicKey(privateKey, compressed) {
+    return secp.publicKeyCreate(privateKey, compressed);
+  },
+  secp256k1ConvertPublicKey(publicKey, compressed) {
+    try {
+      return secp.publicKeyConvert(publicKey, compressed);
+    } catch {
+      return null;
+    }
+  },
+  secp256k1Sign(messageHash, privateKey) {
+    // libsecp256k1 signs with RFC 6979 nonces and always returns a normalized (low-S) signature.
+    const { signature, recid } = secp.ecdsaSign(messageHash, privateKey);
+    return { signature, recoveryId: recid };
+  },
+  secp256k1Verify(messageHash, signature, publicKey) {
+    try {
+      // libsecp256k1 verify returns false for high-S (it requires normalized signatures); it
+      // throws for an unparseable key (scalars were range-checked by the caller).
+      return secp.ecdsaVerify(signature, messageHash, publicKey);
+    } catch {
+      return null;
+    }
+  },
+  secp256k1Recover(messageHash, signature, recoveryId) {
+    try {
+      return secp.ecdsaRecover(signature, recoveryId, messageHash, true);
+    } catch {
+      return null;
+    }
+  },
+
+  ed25519PublicKey(seed) {
+    const publicKey = new Uint8Array(sodium.crypto_sign_PUBLICKEYBYTES);
+    const secretKey = new Uint8Array(sodium.crypto_sign_SECRETKEYBYTES);
+    sodium.crypto_sign_seed_keypair(view(publicKey), view(secretKey), view(seed));
+    secretKey.fill(0);
+    return publicKey;
+  },
+  ed25519Sign(message, seed) {
+    const publicKey = new Uint8Array(sodium.crypto_sign_PUBLICKEYBYTES);
+    const secretKey = new Uint8Array(sodium.crypto_sign_SECRETKEYBYTES);
+    sodium.crypto_sign_seed_keypair(view(publicKey), view(secretKey), view(seed));
+    const signature = new Uint8Array(sodium.crypto_sign_BYTES);
+    sodium.crypto_sign_detached(view(signature), view(message), view(secretKey));
+    secretKey.fill(0);
+    return signature;
+  },
+  ed25519Verify(message, signature, publicKey) {
+    return sodium.crypto_sign_verify_detached(view(signature), view(message), view(publicKey));
+  },
+};
