@@ -310,7 +310,10 @@ function parseTableType(r: WasmReader, limits: WasmLimits): { refType: number; l
   if (refType !== 0x70 && refType !== 0x6f) parseError('table element type must be funcref or externref', at);
   const tableLimits = parseLimits(r, 0xffffffff);
   if (tableLimits.min > limits.maxTableElements)
-    parseError(`table size ${tableLimits.min} exceeds limit ${limits.maxTableElements}`, at);
+    throw new VmError(
+      'LIMIT_EXCEEDED',
+      `table size ${tableLimits.min} at byte ${at} exceeds the limit ${limits.maxTableElements}`,
+    );
   return { refType, limits: tableLimits };
 }
 
@@ -442,7 +445,7 @@ function parseCode(module: WasmModule, r: WasmReader, limits: WasmLimits): void 
     if (size > r.remaining) parseError(`function body ${i} size ${size} exceeds the bytes left`, at);
     const end = r.pos + size;
     const body = new WasmReader(r.bytes, r.pos, end);
-    const groups = body.count('local group', limits.maxLocalsPerFunction, 2);
+    const groups = body.count('local group', limits.maxLocalsPerFunction, 2, 'TOO_MANY_LOCALS');
     const locals: { count: number; valType: number }[] = [];
     let localCount = 0;
     for (let j = 0; j < groups; j++) {

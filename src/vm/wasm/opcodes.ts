@@ -71,6 +71,8 @@ export const Op = {
   global_set: 0x24,
   i32_const: 0x41,
   i64_const: 0x42,
+  f32_const: 0x43,
+  f64_const: 0x44,
   i32_add: 0x6a,
   i32_sub: 0x6b,
   i32_gt_u: 0x4b,

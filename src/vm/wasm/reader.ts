@@ -2,7 +2,7 @@
 // checks the remaining bytes first, so a hostile module can make it throw PARSE_ERROR but
 // never read out of bounds, allocate more than its input, or loop without consuming bytes.
 
-import { VmError } from '../errors.js';
+import { VmError, type VmErrorCode } from '../errors.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -139,12 +139,18 @@ export class WasmReader {
   /**
    * Reads a vector length and checks it against a limit and the bytes left: every element
    * takes at least `minElementBytes` bytes, so a count larger than that cannot be honest.
-   * @throws VmError PARSE_ERROR when the count cannot fit.
+   * @throws VmError `overLimitCode` (default LIMIT_EXCEEDED) over the limit, PARSE_ERROR when the count cannot fit.
    */
-  count(what: string, limit: number, minElementBytes = 1): number {
+  count(
+    what: string,
+    limit: number,
+    minElementBytes = 1,
+    overLimitCode: VmErrorCode = 'LIMIT_EXCEEDED',
+  ): number {
     const at = this.pos;
     const n = this.u32();
-    if (n > limit) parseError(`${what} count ${n} exceeds limit ${limit}`, at);
+    if (n > limit)
+      throw new VmError(overLimitCode, `${what} count ${n} at byte ${at} exceeds the limit ${limit}`);
     if (n * minElementBytes > this.remaining) parseError(`${what} count ${n} exceeds the bytes left`, at);
     return n;
   }
