@@ -1,0 +1,52 @@
+// Bounded LRU cache of compiled (instrumented) modules keyed by code hash (DESIGN §5).
+// A WebAssembly.Module is immutable and shareable, so one compile serves every later call;
+// the bound keeps memory in check when many contracts are live (STYLE: a limit on everything).
+
+export interface ModuleCacheStats {
+  /** Modules compiled (cache misses). */
+  compilations: number;
+  /** Lookups served from the cache. */
+  hits: number;
+  /** Modules dropped to respect the bound. */
+  evictions: number;
+}
+
+export class ModuleCache {
+  private readonly entries = new Map<string, WebAssembly.Module>();
+  readonly stats: ModuleCacheStats = { compilations: 0, hits: 0, evictions: 0 };
+
+  /** @param capacity max modules kept (≥ 1). */
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`cacheSize must be an integer ≥ 1, got ${capacity}`);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(codeHash: string): boolean {
+    return this.entries.has(codeHash);
+  }
+
+  /** Returns the cached module for `codeHash`, compiling it with `compile` on a miss. */
+  getOrCompile(codeHash: string, compile: () => WebAssembly.Module): WebAssembly.Module {
+    const cached = this.entries.get(codeHash);
+    if (cached !== undefined) {
+      // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
+      this.entries.delete(codeHash);
+      this.entries.set(codeHash, cached);
+      this.stats.hits++;
+      return cached;
+    }
+    const compiled = compile();
+    this.stats.compilations++;
+    this.entries.set(codeHash, compiled);
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+      this.stats.evictions++;
+    }
+    return compiled;
+  }
+}

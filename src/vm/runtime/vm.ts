@@ -1,0 +1,259 @@
+// ContractVm: runs one entry point of a validated contract (CONTRACT_ABI §1, §3, §6).
+// Compile once per code hash (instrumented, LRU-cached), a fresh instance per call, host
+// imports bound to a per-call context, arguments passed as Regions in Secret's order, the
+// result envelope parsed into typed values. Every failure leaves as a typed VmError that
+// carries the gas used; no RangeError or host exception escapes untyped.
+
+import { VmError } from '../errors.js';
+import {
+  GAS_EXHAUSTED_GLOBAL,
+  GAS_GLOBAL,
+  instrumentContract,
+  STACK_EXHAUSTED_GLOBAL,
+} from '../instrument.js';
+import { WASM_LIMITS } from '../limits.js';
+import { validateContractCode } from '../validate.js';
+import type { ValidatedCode } from '../validate.js';
+import { buildHostImports, HOST_GAS } from '../host/imports.js';
+import { ModuleCache } from './cache.js';
+import type { ModuleCacheStats } from './cache.js';
+import { CallContext } from './context.js';
+import { encodeEnv, encodeEnvV010, encodeInfo } from './json.js';
+import { parseEnvelope, parseQueryResult, parseResponse, parseResponseV010 } from './response.js';
+import type { CallOutcome, CallRequest, EntryPoint } from './types.js';
+
+export interface ContractVmOptions {
+  /** Compiled modules kept in the LRU cache (default 64). */
+  cacheSize?: number;
+  /** Bech32 prefix for the address host functions (default `shroud`). */
+  addressPrefix?: string;
+  /** Receives the contract's `debug`/`debug_print` messages (dropped when absent, as in production). */
+  debug?: (message: string) => void;
+  /**
+   * Inject gas and stack metering (default true). `false` exists only to measure the metering
+   * overhead (bench/vm.ts) and to run hand-written test modules; it is not deterministic-safe.
+   */
+  instrument?: boolean;
+}
+
+const ENCODER = new TextEncoder();
+
+/** The wasm argument list of an entry point, in Secret's allocation order (CONTRACT_ABI §1.2). */
+interface EntryPlan {
+  exportName: string;
+  /** Argument JSON per position. */
+  args: string[];
+  /** Order in which positions are allocated. */
+  allocationOrder: number[];
+}
+
+function planV1(entry: EntryPoint, env: string, info: string | undefined, msg: string): EntryPlan {
+  switch (entry) {
+    case 'instantiate':
+      return { exportName: entry, args: [env, info as string, msg], allocationOrder: [0, 2, 1] };
+    case 'execute':
+      return { exportName: entry, args: [env, info as string, msg], allocationOrder: [2, 0, 1] };
+    case 'query':
+      return { exportName: entry, args: [env, msg], allocationOrder: [1, 0] };
+    case 'reply':
+    case 'migrate':
+      return { exportName: entry, args: [env, msg], allocationOrder: [0, 1] };
+  }
+}
+
+export class ContractVm {
+  private readonly cache: ModuleCache;
+  private readonly addressPrefix: string;
+  private readonly debug: ((message: string) => void) | undefined;
+  private readonly instrument: boolean;
+
+  constructor(options: ContractVmOptions = {}) {
+    this.cache = new ModuleCache(options.cacheSize ?? 64);
+    this.addressPrefix = options.addressPrefix ?? 'shroud';
+    this.debug = options.debug;
+    this.instrument = options.instrument ?? true;
+  }
+
+  /** Compilation counters of the module cache. */
+  get cacheStats(): Readonly<ModuleCacheStats> {
+    return this.cache.stats;
+  }
+
+  /** Modules currently cached. */
+  get cachedModules(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Validates an upload exactly as the chain does (CONTRACT_ABI §6).
+   * @throws {VmError} with the rejection's code.
+   */
+  validate(upload: Uint8Array): ValidatedCode {
+    return validateContractCode(upload);
+  }
+
+  /**
+   * The compiled, instrumented module for `code`, from the cache or compiled now.
+   * @throws {VmError} INSTRUMENT_ERROR or INVALID_WASM when the code cannot be compiled.
+   */
+  compile(code: ValidatedCode): WebAssembly.Module {
+    return this.cache.getOrCompile(code.codeHash, () => {
+      const bytes = this.instrument
+        ? instrumentContract(code.wasm, { maxPages: WASM_LIMITS.maxPages })
+        : code.wasm;
+      try {
+        return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+      } catch (error) {
+        throw new VmError('INVALID_WASM', `the contract does not compile: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    });
+  }
+
+  /**
+   * Runs one entry point.
+   * @returns `{ ok: true, … }` on `Ok`, `{ ok: false, error }` on the contract's `Err`.
+   * @throws {VmError} on VM failures (OUT_OF_GAS, STACK_OVERFLOW, CONTRACT_TRAP, REGION_OUT_OF_BOUNDS,
+   *   UNAUTHORIZED_WRITE, INVALID_RESPONSE, MISSING_EXPORT, …) with `gasUsed` set.
+   */
+  call(request: CallRequest): CallOutcome {
+    const { code, entry } = request;
+    if ((entry === 'instantiate' || entry === 'execute') && request.info === undefined) {
+      throw new RangeError(`call: ${entry} needs request.info (sender and funds)`);
+    }
+    const module = this.compile(code);
+    const ctx = new CallContext({
+      storage: request.storage,
+      querier: request.querier,
+      readOnly: entry === 'query',
+      gasLimit: request.gasLimit,
+      queryDepth: request.queryDepth ?? 0,
+      addressPrefix: this.addressPrefix,
+      debug: this.debug,
+    });
+    try {
+      return this.run(module, ctx, request);
+    } catch (error) {
+      throw this.toVmError(error, ctx);
+    }
+  }
+
+  private run(module: WebAssembly.Module, ctx: CallContext, request: CallRequest): CallOutcome {
+    const { code, entry } = request;
+    const instance = new WebAssembly.Instance(module, { env: buildHostImports(ctx) });
+    const exports = instance.exports;
+    const memory = exports.memory;
+    const allocate = exports.allocate;
+    if (!(memory instanceof WebAssembly.Memory))
+      throw new VmError('MISSING_EXPORT', 'the contract exports no memory');
+    if (typeof allocate !== 'function')
+      throw new VmError('MISSING_EXPORT', 'the contract exports no allocate function');
+    const global = (name: string): WebAssembly.Global | null => {
+      const value = exports[name];
+      return value instanceof WebAssembly.Global ? value : null;
+    };
+    ctx.bind(memory, allocate as (size: number) => number, {
+      gas: global(GAS_GLOBAL),
+      exhausted: global(GAS_EXHAUSTED_GLOBAL),
+      stackExhausted: global(STACK_EXHAUSTED_GLOBAL),
+    });
+
+    const v010 = code.interfaceVersion === 'v0.10';
+    const plan = v010 ? this.planV010(request) : this.planV1(request);
+    const fn = exports[plan.exportName];
+    if (typeof fn !== 'function') {
+      throw new VmError('MISSING_EXPORT', `the contract has no "${plan.exportName}" entry point`);
+    }
+    const pointers: number[] = new Array<number>(plan.args.length).fill(0);
+    for (const position of plan.allocationOrder) {
+      pointers[position] = ctx.allocateRegion(ENCODER.encode(plan.args[position]));
+    }
+    const resultPointer = (fn as (...args: number[]) => number)(...pointers);
+    const envelope = parseEnvelope(ctx.readRegion(resultPointer));
+    if (!envelope.ok) return { ok: false, error: envelope.error, gasUsed: ctx.gasUsed() };
+    if (entry === 'query') {
+      return {
+        ok: true,
+        response: null,
+        queryResult: parseQueryResult(envelope.value),
+        writes: [],
+        gasUsed: ctx.gasUsed(),
+      };
+    }
+    const response = v010 ? parseResponseV010(envelope.value) : parseResponse(envelope.value);
+    // The per-byte db_write charge is refunded after a successful execute only (CONTRACT_ABI §2, observed quirk).
+    const refund = entry === 'execute' ? ctx.perByteWriteGas : 0n;
+    const used = ctx.gasUsed() - refund;
+    return {
+      ok: true,
+      response,
+      queryResult: null,
+      writes: ctx.cache.writes(),
+      gasUsed: used < 0n ? 0n : used,
+    };
+  }
+
+  private planV1(request: CallRequest): EntryPlan {
+    const withRandom = request.code.features.includes('random');
+    const env = encodeEnv(request.env, withRandom && request.entry !== 'query');
+    const info = request.info === undefined ? undefined : encodeInfo(request.info);
+    return planV1(request.entry, env, info, new TextDecoder().decode(request.msg));
+  }
+
+  /** v0.10: init(env, msg), handle(env, msg), query(msg); no reply or migrate. */
+  private planV010(request: CallRequest): EntryPlan {
+    const msg = new TextDecoder().decode(request.msg);
+    const env = encodeEnvV010(request.env, request.info);
+    switch (request.entry) {
+      case 'instantiate':
+        return { exportName: 'init', args: [env, msg], allocationOrder: [0, 1] };
+      case 'execute':
+        return { exportName: 'handle', args: [env, msg], allocationOrder: [0, 1] };
+      case 'query':
+        return { exportName: 'query', args: [msg], allocationOrder: [0] };
+      default:
+        throw new VmError('MISSING_EXPORT', `v0.10 contracts have no "${request.entry}" entry point`);
+    }
+  }
+
+  /** Classifies any failure of a call (CONTRACT_ABI §1.3: a trap is a VM failure, not an Err). */
+  private toVmError(error: unknown, ctx: CallContext): VmError {
+    let vmError: VmError;
+    if (ctx.exhaustedGas() !== 0n) {
+      vmError =
+        error instanceof VmError && error.code === 'OUT_OF_GAS'
+          ? error
+          : new VmError(
+              'OUT_OF_GAS',
+              `out of gas: the call needed more than its limit of ${ctx.gasLimit} wasm gas`,
+              {
+                cause: error,
+              },
+            );
+    } else if (error instanceof VmError) {
+      vmError = error;
+    } else if (ctx.stackExhausted()) {
+      vmError = new VmError('STACK_OVERFLOW', 'the contract exceeded the call-stack limit', { cause: error });
+    } else if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      // V8's own limit: the stack meter should have stopped the contract first. Reported as a
+      // stack overflow so it is never mistaken for a node crash (DESIGN §5).
+      vmError = new VmError('STACK_OVERFLOW', 'the contract exhausted the engine call stack', {
+        cause: error,
+      });
+    } else if (error instanceof WebAssembly.RuntimeError) {
+      vmError = new VmError('CONTRACT_TRAP', `the contract trapped: ${error.message}`, { cause: error });
+    } else if (error instanceof WebAssembly.LinkError) {
+      vmError = new VmError('CONTRACT_TRAP', `the contract cannot be linked: ${error.message}`, {
+        cause: error,
+      });
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      vmError = new VmError('CONTRACT_TRAP', `the call failed in the host: ${message}`, { cause: error });
+    }
+    vmError.gasUsed = ctx.gasUsed();
+    return vmError;
+  }
+}
+
+export { HOST_GAS };
