@@ -1,0 +1,90 @@
+// Counter contract (contracts/counter) run through the real VM via the shroud/testing sandbox.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ContractError, ContractSandbox } from '../../src/vm/testing/index.js';
+
+function wasm(name: string): Uint8Array {
+  return readFileSync(new URL(`../../contracts/build/${name}.wasm`, import.meta.url));
+}
+
+async function setup() {
+  const sb = await ContractSandbox.create();
+  const owner = sb.address('owner');
+  const other = sb.address('other');
+  const { codeId } = await sb.upload(wasm('counter'));
+  const { address, response } = await sb.instantiate(codeId, {
+    sender: owner,
+    msg: { count: 7 },
+    label: 'counter',
+  });
+  return { sb, owner, other, address, response };
+}
+
+describe('counter contract', () => {
+  it('instantiates with a count and answers get_count', async () => {
+    const { sb, address, response } = await setup();
+    assert.deepEqual(await sb.query(address, { get_count: {} }), { count: 7 });
+    assert.deepEqual(
+      response.attributes.map((a) => [a.key, a.value]),
+      [
+        ['method', 'instantiate'],
+        ['owner', sb.address('owner')],
+      ],
+    );
+  });
+
+  it('increments for anyone', async () => {
+    const { sb, other, address } = await setup();
+    await sb.execute(address, { sender: other, msg: { increment: {} } });
+    await sb.execute(address, { sender: other, msg: { increment: {} } });
+    assert.deepEqual(await sb.query(address, { get_count: {} }), { count: 9 });
+  });
+
+  it('lets the owner reset', async () => {
+    const { sb, owner, address } = await setup();
+    await sb.execute(address, { sender: owner, msg: { reset: { count: 100 } } });
+    assert.deepEqual(await sb.query(address, { get_count: {} }), { count: 100 });
+  });
+
+  it('refuses a reset by someone else and leaves the count alone', async () => {
+    const { sb, other, address } = await setup();
+    await assert.rejects(
+      async () => sb.execute(address, { sender: other, msg: { reset: { count: 0 } } }),
+      (e: unknown) => e instanceof ContractError && e.message === 'Unauthorized',
+    );
+    assert.deepEqual(await sb.query(address, { get_count: {} }), { count: 7 });
+  });
+
+  it('reports bad messages with serde-style errors', async () => {
+    const { sb, owner, address } = await setup();
+    const cases: [unknown, RegExp][] = [
+      [{ decrement: {} }, /^Error parsing into type ExecuteMsg: unknown variant `decrement`/],
+      [{ reset: {} }, /^Error parsing into type ExecuteMsg::Reset: missing field `count`$/],
+      [{ reset: { count: '5' } }, /invalid type: string for `count`, expected u64/],
+      [{ reset: { count: 1.5 } }, /expected u64/],
+      [{ reset: { count: -1 } }, /expected u64/],
+      [{ reset: { count: 18446744073709551616n.toString() } }, /invalid type: string/],
+    ];
+    for (const [msg, expected] of cases) {
+      await assert.rejects(
+        async () => sb.execute(address, { sender: owner, msg }),
+        (e: unknown) => e instanceof ContractError && expected.test(e.message),
+        `execute ${JSON.stringify(msg)} fails with ${String(expected)}`,
+      );
+    }
+    await assert.rejects(
+      async () => sb.query(address, { get_counter: {} }),
+      (e: unknown) => e instanceof ContractError && /unknown variant `get_counter`/.test(e.message),
+    );
+  });
+
+  it('refuses a count that is not a JSON integer at instantiate', async () => {
+    const sb = await ContractSandbox.create();
+    const { codeId } = await sb.upload(wasm('counter'));
+    await assert.rejects(
+      async () => sb.instantiate(codeId, { sender: sb.address('a'), msg: { count: 1e30 }, label: 'c' }),
+      (e: unknown) => e instanceof ContractError && /expected u64/.test(e.message),
+    );
+  });
+});
