@@ -21,6 +21,8 @@ const AMOUNT_PATTERN = /^(?:0|[1-9][0-9]{0,77})$/;
 /** The Cosmos SDK denom rule: a letter then 2-127 of [a-zA-Z0-9/:._-]. */
 const DENOM_PATTERN = /^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/;
 
+const utf8 = new TextEncoder();
+
 function invalid(field: string, rule: string): CodecError {
   return new CodecError('INVALID_FIELD', `${field} ${rule}`, { field });
 }
@@ -48,7 +50,8 @@ export function validateTxBody(body: TxBody, maxMemoBytes: number = MAX_MEMO_BYT
       field: 'body.messages',
     });
   }
-  const memoBytes = new TextEncoder().encode(body.memo).length;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short memos need no encoding.
+  const memoBytes = body.memo.length * 3 <= maxMemoBytes ? 0 : utf8.encode(body.memo).length;
   if (memoBytes > maxMemoBytes) {
     throw new CodecError(
       'TOO_LARGE',
