@@ -121,8 +121,9 @@ export function validateContractCode(
       `wasm is ${wasm.length} bytes, the limit is ${limits.maxCodeBytes}: optimize it (wasm-opt -Oz)`,
     );
   }
+  // Counts (functions, locals, imports, ...) are bounded while parsing: TOO_MANY_FUNCTIONS,
+  // TOO_MANY_LOCALS, LIMIT_EXCEEDED come from here.
   const module = parseModule(wasm, limits);
-  checkCounts(module, limits);
   checkMemory(module, limits);
   if (module.start !== undefined) {
     throw new VmError(
@@ -185,24 +186,6 @@ function decompress(upload: Uint8Array, maxBytes: number): Uint8Array {
 
 function isGzip(bytes: Uint8Array): boolean {
   return GZIP_MAGIC.every((b, i) => bytes[i] === b);
-}
-
-function checkCounts(module: WasmModule, limits: WasmLimits): void {
-  const functionCount = module.functionTypeIndices.length;
-  if (functionCount > limits.maxFunctions) {
-    throw new VmError(
-      'TOO_MANY_FUNCTIONS',
-      `${functionCount} functions, the limit is ${limits.maxFunctions}`,
-    );
-  }
-  module.bodies.forEach((body, i) => {
-    if (body.localCount > limits.maxLocalsPerFunction) {
-      throw new VmError(
-        'TOO_MANY_LOCALS',
-        `function ${i + module.importedFunctionCount} declares ${body.localCount} locals, the limit is ${limits.maxLocalsPerFunction}`,
-      );
-    }
-  });
 }
 
 function checkMemory(module: WasmModule, limits: WasmLimits): void {

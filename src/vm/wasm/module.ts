@@ -203,13 +203,11 @@ function parseSection(module: WasmModule, id: number, r: WasmReader, limits: Was
     case SectionId.import:
       return parseImports(module, r, limits);
     case SectionId.function: {
-      const n = r.count('function', limits.maxFunctions);
+      const n = r.count('function', limits.maxFunctions, 1, 'TOO_MANY_FUNCTIONS');
       for (let i = 0; i < n; i++) module.functions.push(r.u32());
-      if (module.functions.length + module.importedFunctionCount > limits.maxFunctions) {
-        parseError(
-          `${module.functions.length + module.importedFunctionCount} functions exceed limit ${limits.maxFunctions}`,
-          r.pos,
-        );
+      const total = module.functions.length + module.importedFunctionCount;
+      if (total > limits.maxFunctions) {
+        throw new VmError('TOO_MANY_FUNCTIONS', `${total} functions, the limit is ${limits.maxFunctions}`);
       }
       return;
     }
@@ -437,7 +435,7 @@ function parseData(module: WasmModule, r: WasmReader, limits: WasmLimits): void 
 }
 
 function parseCode(module: WasmModule, r: WasmReader, limits: WasmLimits): void {
-  const n = r.count('function body', limits.maxFunctions, 2);
+  const n = r.count('function body', limits.maxFunctions, 2, 'TOO_MANY_FUNCTIONS');
   for (let i = 0; i < n; i++) {
     const at = r.pos;
     const size = r.u32();
@@ -453,9 +451,9 @@ function parseCode(module: WasmModule, r: WasmReader, limits: WasmLimits): void 
       const count = body.u32();
       localCount += count;
       if (localCount > limits.maxLocalsPerFunction) {
-        parseError(
-          `function ${i + module.importedFunctionCount} declares more than ${limits.maxLocalsPerFunction} locals`,
-          countAt,
+        throw new VmError(
+          'TOO_MANY_LOCALS',
+          `function ${i + module.importedFunctionCount} at byte ${countAt} declares more than ${limits.maxLocalsPerFunction} locals`,
         );
       }
       locals.push({ count, valType: parseValType(body) });

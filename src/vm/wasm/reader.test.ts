@@ -9,7 +9,11 @@ import { WasmWriter } from './writer.js';
 const reader = (...bytes: number[]): WasmReader => new WasmReader(Uint8Array.from(bytes));
 
 function assertParseError(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (error: unknown) => error instanceof VmError && error.code === 'PARSE_ERROR' && pattern.test(error.message));
+  assert.throws(
+    fn,
+    (error: unknown) =>
+      error instanceof VmError && error.code === 'PARSE_ERROR' && pattern.test(error.message),
+  );
 }
 
 describe('WasmReader LEB128', () => {
@@ -53,27 +57,42 @@ describe('WasmReader LEB128', () => {
     const min = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f];
     assert.equal(reader(...max).i64(), (1n << 63n) - 1n);
     assert.equal(reader(...min).i64(), -(1n << 63n));
-    assertParseError(() => reader(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01).i64(), /out of range/);
-    assertParseError(() => reader(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00).i64(), /overlong/);
+    assertParseError(
+      () => reader(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01).i64(),
+      /out of range/,
+    );
+    assertParseError(
+      () => reader(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00).i64(),
+      /overlong/,
+    );
   });
 
   it('decodes u64 and rejects bits above 64', () => {
     assert.equal(reader(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01).u64(), (1n << 64n) - 1n);
-    assertParseError(() => reader(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x03).u64(), /out of range/);
+    assertParseError(
+      () => reader(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x03).u64(),
+      /out of range/,
+    );
   });
 
   it('round-trips random values through the writer (u32, i32, i64, u64)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: -0x80000000, max: 0x7fffffff }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (u, i, l, ul) => {
-        const bytes = new WasmWriter().u32(u).i32(i).i64(l).u64(ul).finish();
-        const r = new WasmReader(bytes);
-        assert.equal(r.u32(), u);
-        assert.equal(r.i32(), i);
-        assert.equal(r.i64(), l);
-        assert.equal(r.u64(), ul);
-        assert.ok(r.atEnd(), 'all bytes consumed');
-        assert.equal(r.nonMinimalLebs, 0, 'writer emits minimal encodings');
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: -0x80000000, max: 0x7fffffff }),
+        fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        (u, i, l, ul) => {
+          const bytes = new WasmWriter().u32(u).i32(i).i64(l).u64(ul).finish();
+          const r = new WasmReader(bytes);
+          assert.equal(r.u32(), u);
+          assert.equal(r.i32(), i);
+          assert.equal(r.i64(), l);
+          assert.equal(r.u64(), ul);
+          assert.ok(r.atEnd(), 'all bytes consumed');
+          assert.equal(r.nonMinimalLebs, 0, 'writer emits minimal encodings');
+        },
+      ),
     );
   });
 });
@@ -84,7 +103,10 @@ describe('WasmReader bounds', () => {
   });
 
   it('rejects a vector count over its limit with LIMIT_EXCEEDED', () => {
-    assert.throws(() => reader(0x05, 1, 2, 3, 4, 5).count('thing', 4), (e: unknown) => e instanceof VmError && e.code === 'LIMIT_EXCEEDED');
+    assert.throws(
+      () => reader(0x05, 1, 2, 3, 4, 5).count('thing', 4),
+      (e: unknown) => e instanceof VmError && e.code === 'LIMIT_EXCEEDED',
+    );
   });
 
   it('rejects a name that is not UTF-8 and reads a good one', () => {
