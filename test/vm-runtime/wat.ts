@@ -61,6 +61,7 @@ export function watBytes(bytes: Uint8Array | string): string {
 }
 
 export const OK_EMPTY = '{"Ok":{"messages":[],"attributes":[],"events":[],"data":null}}';
+export const OK_EMPTY_V010 = '{"Ok":{"messages":[],"log":[],"data":null}}';
 
 export interface ContractParts {
   /** Bodies (WAT instructions leaving an i32 Region pointer) of the entry points. */
@@ -89,7 +90,7 @@ const BLOB_BASE = 1024;
  * `$save(c, region)` (db_write key c), `$save_i32(c, v)`, `$save_i64(c, v)`.
  */
 export function contractWat(parts: ContractParts): string {
-  const blobs = [OK_EMPTY, ...(parts.blobs ?? [])].map((b) =>
+  const blobs = [parts.v010 ? OK_EMPTY_V010 : OK_EMPTY, ...(parts.blobs ?? [])].map((b) =>
     typeof b === 'string' ? new TextEncoder().encode(b) : b,
   );
   let offset = BLOB_BASE;
@@ -123,6 +124,9 @@ export function contractWat(parts: ContractParts): string {
     .join('\n  ')}
   (memory ${exp('memory')} 4)
   (global $heap (mut i32) (i32.const ${heap}))
+  (global $g0 (mut i32) (i32.const 0))
+  (global $g1 (mut i32) (i32.const 0))
+  (global $l0 (mut i64) (i64.const 0))
   (func ${exp(parts.v010 ? 'cosmwasm_vm_version_3' : 'interface_version_8')})
   ${(parts.features ?? []).map((f) => `(func (export "requires_${f}"))`).join('\n  ')}
   (func $allocate ${exp('allocate')} (param $size i32) (result i32)
@@ -162,6 +166,16 @@ export function contractWat(parts: ContractParts): string {
     (i64.store (i32.load (local.get $r)) (local.get $v))
     (i32.store offset=8 (local.get $r) (i32.const 8))
     (call $save (local.get $c) (local.get $r)))
+  ;; i64 result of a crypto function: the whole value under key c; on success (high half 0,
+  ;; low half non-zero) also the Region's bytes under key c+1.
+  (func $save_result64 (param $c i32) (param $v i64)
+    (call $save_i64 (local.get $c) (local.get $v))
+    (if (i32.and (i64.eqz (i64.shr_u (local.get $v) (i64.const 32))) (i32.eqz (i64.eqz (local.get $v))))
+      (then (call $save (i32.add (local.get $c) (i32.const 1)) (i32.wrap_i64 (local.get $v))))))
+  ;; i32 result that is 0 or an error Region: the value under key c, the Region's text under c+1.
+  (func $save_result32 (param $c i32) (param $v i32)
+    (call $save_i32 (local.get $c) (local.get $v))
+    (if (local.get $v) (then (call $save (i32.add (local.get $c) (i32.const 1)) (local.get $v)))))
   ${blobFns.join('\n  ')}
   ${entries}
   ${parts.extra ?? ''}
