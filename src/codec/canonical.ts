@@ -6,8 +6,8 @@
 // values written out, unknown fields kept), so one message has many encodings; a chain that
 // hashes and signs bytes must accept exactly one, or the same transaction gets several
 // hashes (malleability) and nodes that parse differently disagree.
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import { create, equals, fromBinary, toBinary } from '@bufbuild/protobuf';
+import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import { CodecError } from './errors.js';
 
 /**
@@ -56,14 +56,39 @@ export function decodeCanonical<Desc extends DescMessage>(
 }
 
 /**
- * Encodes a message; unknown fields a caller may have kept are never written, so the output
- * is always canonical.
+ * Builds a message from a plain or generated value and encodes it canonically (unknown
+ * fields a caller may have kept are never written), checking that decoding the bytes gives
+ * the same value back: a string with a lone UTF-16 surrogate would otherwise be signed as
+ * U+FFFD, a different string than the caller meant.
+ *
+ * @throws {CodecError} `INVALID_FIELD` for a value the schema cannot hold (a uint64 out of
+ *   range, a wrong type from untyped JavaScript, a string that is not well-formed UTF-16).
  */
-export function encodeCanonical<Desc extends DescMessage>(
+export function encodeStrict<Desc extends DescMessage>(
   schema: Desc,
-  message: MessageShape<Desc>,
-): Uint8Array {
-  return toBinary(schema, message, { writeUnknownFields: false });
+  init: MessageInitShape<Desc>,
+  what: string,
+): { message: MessageShape<Desc>; bytes: Uint8Array } {
+  let message: MessageShape<Desc>;
+  let bytes: Uint8Array;
+  try {
+    message = create(schema, init);
+    bytes = toBinary(schema, message, { writeUnknownFields: false });
+  } catch (cause) {
+    // protobuf-es names the field and the bad value (numbers, types): public data.
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new CodecError('INVALID_FIELD', `${what} cannot be encoded: ${reason}`, { cause, field: what });
+  }
+  if (!equals(schema, fromBinary(schema, bytes), message)) {
+    throw new CodecError(
+      'INVALID_FIELD',
+      `${what} holds a string that is not well-formed UTF-16 (lone surrogate)`,
+      {
+        field: what,
+      },
+    );
+  }
+  return { message, bytes };
 }
 
 interface UnknownFieldHit {

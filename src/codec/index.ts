@@ -37,7 +37,7 @@ export {
   isCanonicalAmount,
   validateCoin,
 } from './validate.js';
-export { decodeCanonical, encodeCanonical } from './canonical.js';
+export { decodeCanonical, encodeStrict } from './canonical.js';
 
 // Generated message types and schemas (`create(MsgSendSchema, {...})`).
 export { create } from '@bufbuild/protobuf';

@@ -462,6 +462,31 @@ describe('codec: structural validation', () => {
     }
   });
 
+  it('encoders reject values the schema cannot hold, as INVALID_FIELD', () => {
+    const send = sendBody.messages ?? [];
+    expectCodecError(
+      () => encodeTxBody({ messages: send, timeoutHeight: 1n << 64n }),
+      'INVALID_FIELD',
+      'timeout_height 2^64',
+    );
+    expectCodecError(
+      () => encodeAuthInfo({ ...authInfoInit, signer: { publicKey: PUBLIC_KEY, sequence: -1n } }),
+      'INVALID_FIELD',
+      'sequence -1',
+    );
+    const error = expectCodecError(
+      () => encodeTxBody({ messages: send, memo: 'lone \ud800 surrogate' }),
+      'INVALID_FIELD',
+      'lone surrogate in memo',
+    );
+    assert.equal(error.field, 'body');
+    expectCodecError(
+      () => signBytes({ bodyBytes, authInfoBytes, chainId: 'c', accountNumber: 1n << 64n }),
+      'INVALID_FIELD',
+      'account number 2^64',
+    );
+  });
+
   it('a Msg must have its oneof set, and each message its required fields', () => {
     const unset = bytes(lengthDelimited(1, []));
     const error = expectCodecError(

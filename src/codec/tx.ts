@@ -3,11 +3,10 @@
 // Layout (SIGN_MODE_DIRECT style, as Cosmos SDK): Tx carries body_bytes and auth_info_bytes
 // as opaque bytes, and the signature covers SignDoc{body_bytes, auth_info_bytes, chain_id,
 // account_number}. Verifiers hash the received bytes; they never re-encode to verify.
-import { create } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { AuthInfoSchema, SignDocSchema, TxBodySchema, TxSchema } from './gen/shroud/tx/v1/tx_pb.js';
 import type { AuthInfo, Tx, TxBody } from './gen/shroud/tx/v1/tx_pb.js';
-import { decodeCanonical, encodeCanonical } from './canonical.js';
+import { decodeCanonical, encodeStrict } from './canonical.js';
 import { CodecError } from './errors.js';
 import { MAX_MEMO_BYTES_DEFAULT, validateAuthInfo, validateTx, validateTxBody } from './validate.js';
 
@@ -88,7 +87,7 @@ export function tryDecodeTx(bytes: Uint8Array, options?: DecodeOptions): DecodeR
  * @throws {CodecError} as {@link decodeTx} for invalid content (e.g. no signature yet).
  */
 export function encodeTx(tx: TxInit, options?: DecodeOptions): Uint8Array {
-  const bytes = encodeCanonical(TxSchema, create(TxSchema, tx));
+  const { bytes } = encodeStrict(TxSchema, tx, 'tx');
   decodeTx(bytes, options);
   return bytes;
 }
@@ -96,14 +95,21 @@ export function encodeTx(tx: TxInit, options?: DecodeOptions): Uint8Array {
 /**
  * Encodes a transaction body; these bytes are what gets signed and broadcast.
  *
- * @throws {CodecError} `EMPTY_MESSAGES`, `TOO_LARGE` or `INVALID_FIELD` for invalid content.
+ * @throws {CodecError} `EMPTY_MESSAGES`, `TOO_LARGE` or `INVALID_FIELD` for invalid content or
+ *   values the schema cannot hold (uint64 out of range, lone surrogates in strings).
  */
 export function encodeTxBody(body: TxBodyInit, options?: DecodeOptions): Uint8Array {
-  const message = create(TxBodySchema, body);
-  validateTxBody(message, options?.maxMemoBytes ?? MAX_MEMO_BYTES_DEFAULT);
-  const bytes = encodeCanonical(TxBodySchema, message);
-  checkSize(bytes, 'body', options);
-  return bytes;
+  return encodeBody(body, options).bytes;
+}
+
+function encodeBody(
+  body: TxBodyInit,
+  options: DecodeOptions | undefined,
+): { message: TxBody; bytes: Uint8Array } {
+  const encoded = encodeStrict(TxBodySchema, body, 'body');
+  validateTxBody(encoded.message, options?.maxMemoBytes ?? MAX_MEMO_BYTES_DEFAULT);
+  checkSize(encoded.bytes, 'body', options);
+  return encoded;
 }
 
 /**
@@ -122,12 +128,17 @@ export function decodeTxBody(bytes: Uint8Array, options?: DecodeOptions): TxBody
 /**
  * Encodes auth info (signer key and sequence, fee).
  *
- * @throws {CodecError} `INVALID_FIELD` for a missing signer/fee, bad key, zero gas or bad coin.
+ * @throws {CodecError} `INVALID_FIELD` for a missing signer/fee, bad key, zero gas, bad coin or a
+ *   value the schema cannot hold.
  */
 export function encodeAuthInfo(authInfo: AuthInfoInit): Uint8Array {
-  const message = create(AuthInfoSchema, authInfo);
-  validateAuthInfo(message);
-  return encodeCanonical(AuthInfoSchema, message);
+  return encodeAuth(authInfo).bytes;
+}
+
+function encodeAuth(authInfo: AuthInfoInit): { message: AuthInfo; bytes: Uint8Array } {
+  const encoded = encodeStrict(AuthInfoSchema, authInfo, 'auth_info');
+  validateAuthInfo(encoded.message);
+  return encoded;
 }
 
 /**
@@ -170,15 +181,13 @@ export function signBytes(input: SignBytesInput): Uint8Array {
       field: 'sign_doc.account_number',
     });
   }
-  return encodeCanonical(
-    SignDocSchema,
-    create(SignDocSchema, {
-      bodyBytes: input.bodyBytes,
-      authInfoBytes: input.authInfoBytes,
-      chainId: input.chainId,
-      accountNumber: input.accountNumber,
-    }),
-  );
+  const signDoc = {
+    bodyBytes: input.bodyBytes,
+    authInfoBytes: input.authInfoBytes,
+    chainId: input.chainId,
+    accountNumber: input.accountNumber,
+  };
+  return encodeStrict(SignDocSchema, signDoc, 'sign_doc').bytes;
 }
 
 /** Everything needed to build an unsigned transaction. */
@@ -214,22 +223,25 @@ export interface UnsignedTx {
  * @throws {CodecError} as {@link encodeTxBody}, {@link encodeAuthInfo} and {@link signBytes}.
  */
 export function buildTx(input: BuildTxInput, options?: DecodeOptions): UnsignedTx {
-  const body = create(TxBodySchema, {
-    messages: input.messages,
-    memo: input.memo ?? '',
-    timeoutHeight: input.timeoutHeight ?? 0n,
-  });
-  const authInfo = create(AuthInfoSchema, {
+  const body = encodeBody(
+    { messages: input.messages, memo: input.memo ?? '', timeoutHeight: input.timeoutHeight ?? 0n },
+    options,
+  );
+  const authInfo = encodeAuth({
     signer: { publicKey: input.publicKey, sequence: input.sequence },
     fee: { amount: input.fee.amount, gasLimit: input.fee.gasLimit },
   });
-  const bodyBytes = encodeTxBody(body, options);
-  const authInfoBytes = encodeAuthInfo(authInfo);
   const bytesToSign = signBytes({
-    bodyBytes,
-    authInfoBytes,
+    bodyBytes: body.bytes,
+    authInfoBytes: authInfo.bytes,
     chainId: input.chainId,
     accountNumber: input.accountNumber,
   });
-  return { body, authInfo, bodyBytes, authInfoBytes, signBytes: bytesToSign };
+  return {
+    body: body.message,
+    authInfo: authInfo.message,
+    bodyBytes: body.bytes,
+    authInfoBytes: authInfo.bytes,
+    signBytes: bytesToSign,
+  };
 }
