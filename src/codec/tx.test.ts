@@ -291,6 +291,11 @@ describe('codec: rejecting malformed and non-canonical bytes', () => {
     expectCodecError(() => decodeTx(twice), 'NON_CANONICAL', 'body_bytes twice');
     const memoTwice = bytes([...bodyBytes], lengthDelimited(2, text('hi')));
     expectCodecError(() => decodeTxBody(memoTwice), 'NON_CANONICAL', 'memo twice');
+    // Two cases of the Msg oneof in one Msg: protobuf keeps the last, the bytes carried both.
+    const twoCases = bytes(
+      lengthDelimited(1, [...msg, ...lengthDelimited(20, lengthDelimited(1, text('a')))]),
+    );
+    expectCodecError(() => decodeTxBody(twoCases), 'NON_CANONICAL', 'send and register_node in one Msg');
   });
 
   it('a default value explicitly encoded', () => {
