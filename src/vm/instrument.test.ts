@@ -34,7 +34,7 @@ function globalOf(exports: Exports, name: string): WebAssembly.Global {
 
 function instantiate(bytes: Uint8Array): Exports {
   const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-  return new WebAssembly.Instance(module, {}).exports as Exports;
+  return new WebAssembly.Instance(module, {}).exports;
 }
 
 /** Instruments `wasm`, instantiates it with `gasLimit` wasm gas. */
