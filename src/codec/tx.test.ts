@@ -366,6 +366,26 @@ describe('codec: rejecting malformed and non-canonical bytes', () => {
     expectCodecError(() => decodeTxBody(bodyBytes, { maxTxBytes: 10 }), 'TOO_LARGE', 'body limit');
   });
 
+  it('too many messages, counted before the body is decoded', () => {
+    const many = (count: number): Uint8Array =>
+      bytes(...Array.from({ length: count }, () => lengthDelimited(1, msg)));
+    expectCodecError(() => decodeTx(txFrom(many(257), authInfoBytes)), 'TOO_LARGE', '257 messages');
+    assert.equal(decodeTx(txFrom(many(256), authInfoBytes)).body.messages.length, 256, '256 messages');
+    assert.equal(decodeTx(txFrom(many(300), authInfoBytes), { maxMessages: 300 }).body.messages.length, 300);
+    expectCodecError(() => decodeTxBody(many(3), { maxMessages: 2 }), 'TOO_LARGE', 'decodeTxBody limit');
+    expectCodecError(
+      () =>
+        encodeTxBody(
+          { messages: Array.from({ length: 3 }, () => (sendBody.messages ?? [])[0] ?? {}) },
+          { maxMessages: 2 },
+        ),
+      'TOO_LARGE',
+      'encodeTxBody limit',
+    );
+    // A body whose records do not parse is still reported as MALFORMED, not TOO_LARGE.
+    expectCodecError(() => decodeTxBody(bytes([...many(2)], [0x0a, 0x7f])), 'MALFORMED', 'cut record');
+  });
+
   it('a too long memo', () => {
     const body = bytes(lengthDelimited(1, msg), lengthDelimited(2, text('m'.repeat(257))));
     expectCodecError(() => decodeTx(txFrom(body, authInfoBytes)), 'TOO_LARGE', 'memo of 257 bytes');

@@ -8,7 +8,7 @@ import { AuthInfoSchema, SignDocSchema, TxBodySchema, TxSchema } from './gen/shr
 import type { AuthInfo, Tx, TxBody } from './gen/shroud/tx/v1/tx_pb.js';
 import { decodeCanonical, encodeStrict } from './canonical.js';
 import { CodecError } from './errors.js';
-import { MAX_MEMO_BYTES_DEFAULT, validateAuthInfo, validateTx, validateTxBody } from './validate.js';
+import { checkMessageCount, validateAuthInfo, validateTx, validateTxBody } from './validate.js';
 
 /** Default limit on a whole encoded tx: 1 MiB (CometBFT's default mempool max_tx_bytes). */
 export const MAX_TX_BYTES_DEFAULT = 1024 * 1024;
@@ -21,6 +21,8 @@ export interface DecodeOptions {
   maxTxBytes?: number;
   /** Largest accepted memo in UTF-8 bytes. Default 256. */
   maxMemoBytes?: number;
+  /** Most messages in one tx. Default 256. */
+  maxMessages?: number;
 }
 
 /** What {@link decodeTx} returns: the outer Tx and its body and auth info, all decoded. */
@@ -59,9 +61,10 @@ function checkSize(bytes: Uint8Array, what: string, options: DecodeOptions | und
 export function decodeTx(bytes: Uint8Array, options?: DecodeOptions): DecodedTx {
   checkSize(bytes, 'tx', options);
   const tx = decodeCanonical(TxSchema, bytes, 'tx');
+  checkMessageCount(tx.bodyBytes, options?.maxMessages);
   const body = decodeCanonical(TxBodySchema, tx.bodyBytes, 'body');
   const authInfo = decodeCanonical(AuthInfoSchema, tx.authInfoBytes, 'auth_info');
-  validateTxBody(body, options?.maxMemoBytes ?? MAX_MEMO_BYTES_DEFAULT);
+  validateTxBody(body, options);
   validateAuthInfo(authInfo);
   validateTx(tx);
   return { tx, body, authInfo };
@@ -107,7 +110,7 @@ function encodeBody(
   options: DecodeOptions | undefined,
 ): { message: TxBody; bytes: Uint8Array } {
   const encoded = encodeStrict(TxBodySchema, body, 'body');
-  validateTxBody(encoded.message, options?.maxMemoBytes ?? MAX_MEMO_BYTES_DEFAULT);
+  validateTxBody(encoded.message, options);
   checkSize(encoded.bytes, 'body', options);
   return encoded;
 }
@@ -120,8 +123,9 @@ function encodeBody(
  */
 export function decodeTxBody(bytes: Uint8Array, options?: DecodeOptions): TxBody {
   checkSize(bytes, 'body', options);
+  checkMessageCount(bytes, options?.maxMessages);
   const body = decodeCanonical(TxBodySchema, bytes, 'body');
-  validateTxBody(body, options?.maxMemoBytes ?? MAX_MEMO_BYTES_DEFAULT);
+  validateTxBody(body, options);
   return body;
 }
 

@@ -3,6 +3,7 @@
 // Address spelling, balances, sequences and signatures are checked by the app.
 import type { Coin } from './gen/shroud/base/v1/coin_pb.js';
 import type { AuthInfo, Msg, Tx, TxBody } from './gen/shroud/tx/v1/tx_pb.js';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { CodecError } from './errors.js';
 
 /** Signatures are compact secp256k1 r || s (DESIGN.md §3). */
@@ -13,6 +14,12 @@ export const PUBLIC_KEY_LENGTH = 33;
 export const CONSENSUS_PUBLIC_KEY_LENGTH = 32;
 /** Default limit on the memo, in UTF-8 bytes (Cosmos SDK's default MaxMemoCharacters is 256). */
 export const MAX_MEMO_BYTES_DEFAULT = 256;
+/**
+ * Default limit on messages per tx. It bounds the decode and validation work a tx can ask
+ * for before any gas is charged: 80,000 minimal messages fit in 1 MiB and take ~150 ms to
+ * decode, so the count is checked on the raw body bytes before they are decoded.
+ */
+export const MAX_MESSAGES_DEFAULT = 256;
 /** Longest amount: 2^256 - 1 has 78 decimal digits. */
 export const MAX_AMOUNT_DIGITS = 78;
 
@@ -40,16 +47,25 @@ export function validateTx(tx: Tx): void {
   }
 }
 
+/** Limits on a tx body; the defaults are MAX_MEMO_BYTES_DEFAULT and MAX_MESSAGES_DEFAULT. */
+export interface BodyLimits {
+  maxMemoBytes?: number;
+  maxMessages?: number;
+}
+
 /**
- * @throws {CodecError} `EMPTY_MESSAGES` without messages, `TOO_LARGE` for a long memo,
- *   `INVALID_FIELD` for an unset message or a bad field inside one.
+ * @throws {CodecError} `EMPTY_MESSAGES` without messages, `TOO_LARGE` for too many messages
+ *   or a long memo, `INVALID_FIELD` for an unset message or a bad field inside one.
  */
-export function validateTxBody(body: TxBody, maxMemoBytes: number = MAX_MEMO_BYTES_DEFAULT): void {
+export function validateTxBody(body: TxBody, limits: BodyLimits = {}): void {
   if (body.messages.length === 0) {
     throw new CodecError('EMPTY_MESSAGES', 'body.messages must hold at least one message', {
       field: 'body.messages',
     });
   }
+  const maxMessages = limits.maxMessages ?? MAX_MESSAGES_DEFAULT;
+  if (body.messages.length > maxMessages) throw tooManyMessages(body.messages.length, maxMessages);
+  const maxMemoBytes = limits.maxMemoBytes ?? MAX_MEMO_BYTES_DEFAULT;
   // A UTF-16 code unit is at most 3 UTF-8 bytes: short memos need no encoding.
   const memoBytes = body.memo.length * 3 <= maxMemoBytes ? 0 : utf8.encode(body.memo).length;
   if (memoBytes > maxMemoBytes) {
@@ -62,6 +78,39 @@ export function validateTxBody(body: TxBody, maxMemoBytes: number = MAX_MEMO_BYT
     );
   }
   body.messages.forEach((msg, index) => validateMsg(msg, `body.messages[${index}]`));
+}
+
+function tooManyMessages(count: number, limit: number): CodecError {
+  return new CodecError(
+    'TOO_LARGE',
+    `body.messages has ${count} or more messages, more than the limit of ${limit}`,
+    {
+      field: 'body.messages',
+    },
+  );
+}
+
+/**
+ * Counts the top-level `messages` records (field 1) of raw TxBody bytes without decoding
+ * them, and throws as soon as there are more than `limit`. Bytes that do not parse are left
+ * for the strict decoder to report (MALFORMED).
+ *
+ * @throws {CodecError} `TOO_LARGE` for more than `limit` messages.
+ */
+export function checkMessageCount(bodyBytes: Uint8Array, limit: number = MAX_MESSAGES_DEFAULT): void {
+  const reader = new BinaryReader(bodyBytes);
+  let count = 0;
+  try {
+    while (reader.pos < reader.len) {
+      const [fieldNumber, wireType] = reader.tag();
+      reader.skip(wireType, fieldNumber);
+      if (fieldNumber === 1) count++;
+      if (count > limit) break;
+    }
+  } catch {
+    return; // not parseable: decodeCanonical reports MALFORMED with the details
+  }
+  if (count > limit) throw tooManyMessages(count, limit);
 }
 
 /**
