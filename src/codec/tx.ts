@@ -51,7 +51,8 @@ function checkSize(bytes: Uint8Array, what: string, options: DecodeOptions | und
 /**
  * Decodes and validates a transaction received from anyone (RPC, mempool, block).
  * Accepts only canonical bytes at every level: the Tx, and the body and auth info bytes
- * inside it, so a tx has exactly one encoding and one hash.
+ * inside it, so a tx has exactly one encoding and one hash. Byte fields of the result are
+ * views into `bytes` (no copy): do not mutate `bytes` while the result is in use.
  *
  * @example
  * const { body, authInfo } = decodeTx(bytes); // throws CodecError on anything but a valid tx
