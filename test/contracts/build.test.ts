@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import initWabt from 'wabt';
 
-const CONTRACTS = ['counter', 'token', 'auction', 'receiver'] as const;
+const CONTRACTS = ['counter', 'token', 'auction', 'receiver', 'selftest'] as const;
 const V1_IMPORTS = new Set([
   'db_read',
   'db_write',

@@ -134,7 +134,12 @@ export class Variant {
     const v = new Variant();
     const name = msg.variant();
     if (name === null) {
-      v.error = 'Error parsing into type ' + typeName + ': expected an object with exactly one key';
+      v.error =
+        'Error parsing into type ' +
+        typeName +
+        ': invalid type: ' +
+        msg.typeName() +
+        ', expected an enum variant (an object with exactly one key)';
       return v;
     }
     v.name = name;
