@@ -1,6 +1,8 @@
 // Entry point of the `shroud` command line.
 import { Command } from 'commander';
 
+import { registerContractCommands } from './contract-check.js';
+
 const program = new Command()
   .name('shroud')
   .description('Shroud: a permissionless blockchain for private smart contracts')
@@ -17,5 +19,7 @@ program
     );
     process.exitCode = 1;
   });
+
+registerContractCommands(program);
 
 await program.parseAsync(process.argv);
