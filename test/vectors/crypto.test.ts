@@ -57,7 +57,7 @@ for (const api of backends) {
     });
 
     it('X25519: RFC 7748 §5.2 iterated, 1 and 1,000 iterations', () => {
-      let k = new Uint8Array(32);
+      let k: Uint8Array = new Uint8Array(32);
       k[0] = 9;
       let u = k.slice();
       const expected = new Map([
