@@ -59,7 +59,7 @@ for (const api of backends) {
     it('X25519: RFC 7748 §5.2 iterated, 1 and 1,000 iterations', () => {
       let k: Uint8Array = new Uint8Array(32);
       k[0] = 9;
-      let u = k.slice();
+      let u: Uint8Array = k.slice();
       const expected = new Map([
         [1, '422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079'],
         [1000, '684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51'],
