@@ -164,7 +164,7 @@ describe('SDK: Uint128, base64, sha256', () => {
     const { query } = await setup();
     const lengths = [0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 1000];
     for (const length of lengths) {
-      const data = Buffer.alloc(length, 0).map((_, i) => (i * 31 + 7) & 0xff);
+      const data = Buffer.from(Uint8Array.from({ length }, (_, i) => (i * 31 + 7) & 0xff));
       const answer = await query<{ hex: string }>({ sha256: { data: data.toString('base64') } });
       assert.equal(answer.hex, createHash('sha256').update(data).digest('hex'), `sha256 of ${length} bytes`);
     }
