@@ -202,7 +202,8 @@ async function main() {
   for (const name of stale) {
     const started = process.hrtime.bigint();
     const wasmPath = join(buildDir, `${name}.wasm`);
-    const tmpPath = `${wasmPath}.tmp`;
+    // A per-process temporary name: two `npm test` runs may build at the same time.
+    const tmpPath = `${wasmPath}.${process.pid}.tmp`;
     const { error, stderr } = await asc.main(
       [`contracts/${name}/assembly/index.ts`, '-o', relative(root, tmpPath), ...ASC_FLAGS],
       {},
