@@ -1,0 +1,307 @@
+// One block's pending writes, kept in memory until commit (so readers of the store keep
+// seeing the last committed height while the block executes) and journaled so nested
+// checkpoints can revert a failed transaction's writes while its fee stays.
+import { StoreError } from './errors.js';
+import { checkKey, checkMetaName, checkValue, slotOf, type Pending } from './limits.js';
+
+/** What a batch needs from its store (implemented by Store; internal, not exported). */
+export interface BatchHost {
+  readCommitted(key: Uint8Array): Uint8Array | undefined;
+  readCommittedMeta(name: string): Uint8Array | undefined;
+  committedEntries(start: Uint8Array | undefined, end: Uint8Array | undefined): Iterable<Entry>;
+  prepare(height: bigint, writes: readonly Pending[]): PreparedCommit;
+  persist(height: bigint, writes: readonly Pending[], prepared: PreparedCommit): void;
+  finish(batch: BlockBatch): void;
+}
+
+/** The result of hashing a batch: the app hash and the tree nodes that change. */
+export interface PreparedCommit {
+  readonly appHash: Uint8Array;
+  readonly nodes: ReadonlyMap<number, Uint8Array>;
+  readonly entryHashes: ReadonlyMap<string, Uint8Array>;
+}
+
+/** A (key, value) pair of the state. */
+export interface Entry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/** Key range for iteration: `start` inclusive, `end` exclusive, both optional. */
+export interface KeyRange {
+  readonly start?: Uint8Array;
+  readonly end?: Uint8Array;
+}
+
+/** Opaque handle of a savepoint inside a batch; see BlockBatch.checkpoint. */
+export interface Checkpoint {
+  /** Nesting depth of this checkpoint (1 = outermost). */
+  readonly depth: number;
+}
+
+interface CheckpointState extends Checkpoint {
+  readonly journalLength: number;
+}
+
+interface JournalEntry {
+  readonly slot: string;
+  readonly previous: Pending | undefined;
+}
+
+/**
+ * The writes of block `height`, in memory until {@link BlockBatch.commit}. Obtain one from
+ * `Store.beginBlock`. Reads see this batch's own writes over the last committed state.
+ * All methods are synchronous.
+ */
+export class BlockBatch {
+  readonly height: bigint;
+  private readonly host: BatchHost;
+  private readonly writes = new Map<string, Pending>();
+  private readonly journal: JournalEntry[] = [];
+  private readonly checkpoints: CheckpointState[] = [];
+  private prepared: PreparedCommit | undefined;
+  private finished = false;
+
+  /** @internal Use Store.beginBlock. */
+  constructor(host: BatchHost, height: bigint) {
+    this.host = host;
+    this.height = height;
+  }
+
+  /** True once committed or discarded. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Number of distinct keys (data and metadata) this batch writes or deletes. */
+  get size(): number {
+    return this.writes.size;
+  }
+
+  /**
+   * The value of `key` as this block sees it: its own latest write, else the committed value.
+   * @returns a copy, or undefined when absent or deleted.
+   * @throws StoreError INVALID_KEY, BATCH_FINISHED, CLOSED
+   */
+  get(key: Uint8Array): Uint8Array | undefined {
+    checkKey(key);
+    this.assertOpen();
+    const pending = this.writes.get(slotOf('d', key));
+    if (pending !== undefined) return pending.value === null ? undefined : pending.value.slice();
+    return this.host.readCommitted(key);
+  }
+
+  /**
+   * Sets `key` to `value` (both copied) in this block.
+   * @throws StoreError INVALID_KEY, INVALID_VALUE, BATCH_FINISHED
+   */
+  set(key: Uint8Array, value: Uint8Array): void {
+    checkKey(key);
+    checkValue(value);
+    this.assertOpen();
+    this.write(slotOf('d', key), { kind: 'd', key: key.slice(), value: value.slice() });
+  }
+
+  /**
+   * Deletes `key` in this block (a no-op on the state if it is absent).
+   * @throws StoreError INVALID_KEY, BATCH_FINISHED
+   */
+  delete(key: Uint8Array): void {
+    checkKey(key);
+    this.assertOpen();
+    this.write(slotOf('d', key), { kind: 'd', key: key.slice(), value: null });
+  }
+
+  /**
+   * Entries of the state as this block sees it, in ascending key order, within `range`.
+   * Collects the batch's writes in range first (O(writes)), then merges them with a committed
+   * range scan; do not write to the batch while iterating.
+   * @throws StoreError BATCH_FINISHED, CLOSED
+   */
+  *entries(range: KeyRange = {}): Generator<Entry> {
+    this.assertOpen();
+    const pending = [...this.writes.entries()]
+      .filter(([slot, write]) => write.kind === 'd' && inRange(slot.slice(1), range))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    let next = 0;
+    for (const committed of this.host.committedEntries(range.start, range.end)) {
+      const committedSlot = slotOf('d', committed.key);
+      while (next < pending.length && (pending[next] as [string, Pending])[0] <= committedSlot) {
+        const [slot, write] = pending[next] as [string, Pending];
+        next++;
+        if (write.value !== null) yield { key: write.key.slice(), value: write.value.slice() };
+        if (slot === committedSlot) continue;
+      }
+      if (this.writes.has(committedSlot)) continue;
+      yield committed;
+    }
+    for (; next < pending.length; next++) {
+      const write = (pending[next] as [string, Pending])[1];
+      if (write.value !== null) yield { key: write.key.slice(), value: write.value.slice() };
+    }
+  }
+
+  /**
+   * Metadata `name` as this block sees it. Metadata is stored atomically with the block but
+   * is NOT part of the app hash (see docs/adr/005).
+   * @throws StoreError INVALID_KEY, BATCH_FINISHED, CLOSED
+   */
+  getMeta(name: string): Uint8Array | undefined {
+    checkMetaName(name);
+    this.assertOpen();
+    const pending = this.writes.get(slotOf('m', name));
+    if (pending !== undefined) return pending.value === null ? undefined : pending.value.slice();
+    return this.host.readCommittedMeta(name);
+  }
+
+  /**
+   * Sets metadata `name` (not hashed; committed with the block).
+   * @throws StoreError INVALID_KEY, INVALID_VALUE, BATCH_FINISHED
+   */
+  setMeta(name: string, value: Uint8Array): void {
+    checkMetaName(name);
+    checkValue(value);
+    this.assertOpen();
+    this.write(slotOf('m', name), { kind: 'm', key: Buffer.from(name, 'utf8'), value: value.slice() });
+  }
+
+  /**
+   * Deletes metadata `name`.
+   * @throws StoreError INVALID_KEY, BATCH_FINISHED
+   */
+  deleteMeta(name: string): void {
+    checkMetaName(name);
+    this.assertOpen();
+    this.write(slotOf('m', name), { kind: 'm', key: Buffer.from(name, 'utf8'), value: null });
+  }
+
+  /**
+   * Opens a savepoint. Writes after it can be undone with revert(cp) or kept with release(cp).
+   * Checkpoints nest like a stack: only the innermost open one may be reverted or released.
+   * @throws StoreError BATCH_FINISHED
+   */
+  checkpoint(): Checkpoint {
+    this.assertOpen();
+    const checkpoint: CheckpointState = {
+      depth: this.checkpoints.length + 1,
+      journalLength: this.journal.length,
+    };
+    this.checkpoints.push(checkpoint);
+    return checkpoint;
+  }
+
+  /**
+   * Undoes every write (data and metadata) made since `checkpoint` and closes it.
+   * @throws StoreError CHECKPOINT_INVALID when it is not the innermost open checkpoint; BATCH_FINISHED
+   */
+  revert(checkpoint: Checkpoint): void {
+    const state = this.popCheckpoint(checkpoint, 'revert');
+    while (this.journal.length > state.journalLength) {
+      const entry = this.journal.pop() as JournalEntry;
+      if (entry.previous === undefined) this.writes.delete(entry.slot);
+      else this.writes.set(entry.slot, entry.previous);
+    }
+    this.prepared = undefined;
+    this.trimJournal();
+  }
+
+  /**
+   * Closes `checkpoint`, keeping its writes (they become part of the enclosing checkpoint,
+   * or of the block when it was the outermost).
+   * @throws StoreError CHECKPOINT_INVALID when it is not the innermost open checkpoint; BATCH_FINISHED
+   */
+  release(checkpoint: Checkpoint): void {
+    this.popCheckpoint(checkpoint, 'release');
+    this.trimJournal();
+  }
+
+  /**
+   * The app hash the state will have once this block commits (ABCI FinalizeBlock returns it
+   * before Commit). Cached until the next write; commit() reuses it.
+   * @throws StoreError CHECKPOINT_OPEN, BATCH_FINISHED, CLOSED, CORRUPT
+   */
+  hash(): Uint8Array {
+    return this.prepare().appHash.slice();
+  }
+
+  /**
+   * Writes every change, the new height and app hash in ONE synchronous, fsynced LMDB
+   * transaction, then makes them visible to readers and finishes the batch.
+   * @returns the new app hash
+   * @throws StoreError CHECKPOINT_OPEN; HEIGHT_MISMATCH; BATCH_FINISHED; CLOSED; IO_ERROR (nothing
+   *   was written, the batch stays open and commit may be retried)
+   */
+  commit(): Uint8Array {
+    const prepared = this.prepare();
+    this.host.persist(this.height, [...this.writes.values()], prepared);
+    this.finished = true;
+    this.host.finish(this);
+    return prepared.appHash.slice();
+  }
+
+  /**
+   * Drops the batch without writing anything (a block that will not be committed).
+   * Idempotent.
+   */
+  discard(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.writes.clear();
+    this.journal.length = 0;
+    this.host.finish(this);
+  }
+
+  private prepare(): PreparedCommit {
+    this.assertOpen();
+    if (this.checkpoints.length > 0) {
+      throw new StoreError(
+        'CHECKPOINT_OPEN',
+        `block ${this.height} has ${this.checkpoints.length} open checkpoint(s): release or revert them before hashing or committing`,
+      );
+    }
+    this.prepared ??= this.host.prepare(
+      this.height,
+      [...this.writes.values()].filter((write) => write.kind === 'd'),
+    );
+    return this.prepared;
+  }
+
+  private write(slot: string, pending: Pending): void {
+    // The journal is only needed while a checkpoint is open; at depth 0 nothing can revert.
+    if (this.checkpoints.length > 0) this.journal.push({ slot, previous: this.writes.get(slot) });
+    this.writes.set(slot, pending);
+    this.prepared = undefined;
+  }
+
+  private popCheckpoint(checkpoint: Checkpoint, action: string): CheckpointState {
+    this.assertOpen();
+    const innermost = this.checkpoints[this.checkpoints.length - 1];
+    if (innermost === undefined || innermost !== checkpoint) {
+      throw new StoreError(
+        'CHECKPOINT_INVALID',
+        `cannot ${action} a checkpoint that is not the innermost open one of block ${this.height}`,
+      );
+    }
+    this.checkpoints.pop();
+    return innermost;
+  }
+
+  private trimJournal(): void {
+    if (this.checkpoints.length === 0) this.journal.length = 0;
+  }
+
+  private assertOpen(): void {
+    if (this.finished) {
+      throw new StoreError(
+        'BATCH_FINISHED',
+        `block ${this.height} was already committed or discarded; begin a new block`,
+      );
+    }
+  }
+}
+
+function inRange(latin1Key: string, range: KeyRange): boolean {
+  if (range.start !== undefined && latin1Key < Buffer.from(range.start).toString('latin1')) return false;
+  if (range.end !== undefined && latin1Key >= Buffer.from(range.end).toString('latin1')) return false;
+  return true;
+}

@@ -1,0 +1,189 @@
+// The app-hash commitment (docs/adr/005-store-and-app-hash.md). Pure functions only: the
+// store, the proof verifier and the tests compute every hash through this file, and any two
+// honest nodes must get identical bytes from it.
+//
+//   bucket(key)      = first 2 bytes of sha256(key), big-endian (0..65535)
+//   entryHash(k, v)  = sha256(0x00 || u32be(len k) || k || u32be(len v) || v)
+//   bucketHash(B)    = sha256(0x01 || entryHash_1 || ... || entryHash_n), entries of bucket B
+//                      in ascending byte order of their keys (an empty bucket: sha256(0x01))
+//   innerHash(l, r)  = sha256(0x02 || l || r)
+//   root             = 16-level binary tree over the 65,536 bucket hashes (bucket b is leaf b)
+//   appHash(h, root) = sha256(0x03 || u64be(h) || root)
+//
+// The one-byte tags keep the four kinds of preimage apart (an entry can never be read as an
+// inner node, RFC 6962 §2.1 uses the same idea with 0x00/0x01).
+import { sha256 } from '../crypto/index.js';
+
+/** Depth of the bucket tree: 2^16 leaves. */
+export const TREE_DEPTH = 16;
+/** Number of buckets (leaves). */
+export const BUCKET_COUNT = 1 << TREE_DEPTH;
+/** Bytes of every hash in the commitment. */
+export const HASH_BYTES = 32;
+
+const TAG_ENTRY = 0x00;
+const TAG_BUCKET = 0x01;
+const TAG_INNER = 0x02;
+const TAG_APP = 0x03;
+
+/** Largest height the app hash can encode (u64). */
+export const MAX_HEIGHT = (1n << 64n) - 1n;
+
+/** The bucket (0..65535) of `key`: the first two bytes of sha256(key), big-endian. */
+export function bucketOf(key: Uint8Array): number {
+  const digest = sha256(key);
+  return ((digest[0] ?? 0) << 8) | (digest[1] ?? 0);
+}
+
+/** sha256(0x00 || u32be(len key) || key || u32be(len value) || value): one (key, value) entry. */
+export function entryHash(key: Uint8Array, value: Uint8Array): Uint8Array {
+  const buffer = new Uint8Array(1 + 4 + key.length + 4 + value.length);
+  const view = new DataView(buffer.buffer);
+  buffer[0] = TAG_ENTRY;
+  view.setUint32(1, key.length);
+  buffer.set(key, 5);
+  view.setUint32(5 + key.length, value.length);
+  buffer.set(value, 9 + key.length);
+  return sha256(buffer);
+}
+
+/**
+ * sha256(0x01 || entry hashes...) over one bucket's entry hashes, which the caller must give
+ * in ascending byte order of their keys (the order fixes the hash; see compareBytes).
+ */
+export function bucketHash(entryHashes: readonly Uint8Array[]): Uint8Array {
+  const buffer = new Uint8Array(1 + HASH_BYTES * entryHashes.length);
+  buffer[0] = TAG_BUCKET;
+  entryHashes.forEach((hash, index) => buffer.set(hash, 1 + index * HASH_BYTES));
+  return sha256(buffer);
+}
+
+/** sha256(0x02 || left || right): an inner node of the bucket tree. */
+export function innerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const buffer = new Uint8Array(1 + 2 * HASH_BYTES);
+  buffer[0] = TAG_INNER;
+  buffer.set(left, 1);
+  buffer.set(right, 1 + HASH_BYTES);
+  return sha256(buffer);
+}
+
+/** sha256(0x03 || u64be(height) || root): the app hash after block `height`. */
+export function appHashOf(height: bigint, root: Uint8Array): Uint8Array {
+  if (height < 0n || height > MAX_HEIGHT) throw new RangeError('height must be a u64');
+  const buffer = new Uint8Array(1 + 8 + HASH_BYTES);
+  buffer[0] = TAG_APP;
+  new DataView(buffer.buffer).setBigUint64(1, height);
+  buffer.set(root, 9);
+  return sha256(buffer);
+}
+
+/**
+ * EMPTY_SUBTREE[level] is the hash of a subtree whose buckets are all empty, with level 16 the
+ * buckets themselves and level 0 the root. The store keeps only nodes that differ from these.
+ */
+export const EMPTY_SUBTREE: readonly Uint8Array[] = (() => {
+  const levels: Uint8Array[] = new Array<Uint8Array>(TREE_DEPTH + 1);
+  let hash = bucketHash([]);
+  levels[TREE_DEPTH] = hash;
+  for (let level = TREE_DEPTH - 1; level >= 0; level--) {
+    hash = innerHash(hash, hash);
+    levels[level] = hash;
+  }
+  return levels;
+})();
+
+/** Root of the tree when every bucket is empty. */
+export const EMPTY_ROOT: Uint8Array = EMPTY_SUBTREE[0] as Uint8Array;
+
+/** App hash of the empty state at height 0 (before genesis is committed). */
+export const GENESIS_APP_HASH: Uint8Array = appHashOf(0n, EMPTY_ROOT);
+
+/** Lexicographic byte order (shorter prefix first), the order LMDB keeps binary keys in. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const difference = (a[i] as number) - (b[i] as number);
+    if (difference !== 0) return difference;
+  }
+  return a.length - b.length;
+}
+
+/** Equality of two byte arrays (not constant time: hashes here are public). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Root over a full list of bucket hashes (index = bucket; missing = empty). O(65,536) hashes:
+ * for recomputation from scratch, never on the per-block path.
+ */
+export function rootOfBuckets(bucketHashes: ReadonlyMap<number, Uint8Array>): Uint8Array {
+  let level: Uint8Array[] = [];
+  for (let bucket = 0; bucket < BUCKET_COUNT; bucket++) {
+    level.push(bucketHashes.get(bucket) ?? (EMPTY_SUBTREE[TREE_DEPTH] as Uint8Array));
+  }
+  while (level.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(innerHash(level[i] as Uint8Array, level[i + 1] as Uint8Array));
+    }
+    level = next;
+  }
+  return level[0] as Uint8Array;
+}
+
+/** One entry of a bucket inside a proof: the key and the hash of its (key, value) entry. */
+export interface ProofEntry {
+  readonly key: Uint8Array;
+  readonly entryHash: Uint8Array;
+}
+
+/**
+ * Proof that a key has a value (or none) in the state committed by an app hash: every entry
+ * of the key's bucket (so absence is provable too) and the 16 sibling hashes on the path from
+ * that bucket to the root, leaf level first.
+ */
+export interface StoreProof {
+  readonly height: bigint;
+  readonly bucket: number;
+  readonly entries: readonly ProofEntry[];
+  readonly siblings: readonly Uint8Array[];
+}
+
+/**
+ * Checks `proof` against `appHash` for `key` having `value` (or being absent when `value` is
+ * null). Returns false on any mismatch or malformed proof; never throws on bad proof data.
+ */
+export function verifyProof(
+  appHash: Uint8Array,
+  key: Uint8Array,
+  value: Uint8Array | null,
+  proof: StoreProof,
+): boolean {
+  if (proof.siblings.length !== TREE_DEPTH) return false;
+  if (!Number.isInteger(proof.bucket) || proof.bucket < 0 || proof.bucket >= BUCKET_COUNT) return false;
+  if (typeof proof.height !== 'bigint' || proof.height < 0n || proof.height > MAX_HEIGHT) return false;
+  if (bucketOf(key) !== proof.bucket) return false;
+  let found: ProofEntry | undefined;
+  for (let i = 0; i < proof.entries.length; i++) {
+    const entry = proof.entries[i] as ProofEntry;
+    if (entry.entryHash.length !== HASH_BYTES) return false;
+    // Strictly ascending keys, all in this bucket: the prover cannot hide or reorder entries.
+    if (i > 0 && compareBytes((proof.entries[i - 1] as ProofEntry).key, entry.key) >= 0) return false;
+    if (bucketOf(entry.key) !== proof.bucket) return false;
+    if (bytesEqual(entry.key, key)) found = entry;
+  }
+  if (value === null ? found !== undefined : found === undefined) return false;
+  if (value !== null && found !== undefined && !bytesEqual(found.entryHash, entryHash(key, value)))
+    return false;
+  let hash = bucketHash(proof.entries.map((entry) => entry.entryHash));
+  let index = proof.bucket;
+  for (const sibling of proof.siblings) {
+    if (sibling.length !== HASH_BYTES) return false;
+    hash = (index & 1) === 0 ? innerHash(hash, sibling) : innerHash(sibling, hash);
+    index >>= 1;
+  }
+  return bytesEqual(appHashOf(proof.height, hash), appHash);
+}

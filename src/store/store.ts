@@ -1,0 +1,433 @@
+// The node's persistent state over one LMDB environment (docs/adr/005-store-and-app-hash.md).
+//
+// Sub-databases (all keys and values binary):
+//   data   user key -> value                  ordered by key: get and range scans
+//   index  u16be(bucket) || user key -> entryHash(key, value)
+//                                              one LMDB range per bucket: re-hash a bucket
+//                                              without reading its values
+//   nodes  u32be(node index) -> 32-byte hash   tree nodes that differ from the empty default
+//   sys    'format' | 'height' | 'appHash'     the store's own bookkeeping
+//   meta   UTF-8 name -> value                 metadata of the layers above (not hashed)
+//
+// Every write of a block happens inside one transactionSync (see persist): LMDB's
+// copy-on-write commit makes it all-or-nothing, so a kill -9 at any instant leaves either the
+// previous block or this one, never a mix.
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { BatchHost, Entry, KeyRange, PreparedCommit } from './batch.js';
+import { BlockBatch } from './batch.js';
+import { StoreError } from './errors.js';
+import {
+  BUCKET_COUNT,
+  GENESIS_APP_HASH,
+  HASH_BYTES,
+  appHashOf,
+  bucketHash,
+  bucketOf,
+  bytesEqual,
+  entryHash,
+  rootOfBuckets,
+  type StoreProof,
+} from './hash.js';
+import { checkHeight, checkKey, checkMetaName, slotOf, type Pending } from './limits.js';
+import { BucketTree, emptyNode, isNodeIndex } from './tree.js';
+
+/** On-disk format version, checked at open. */
+export const STORE_FORMAT_VERSION = 1;
+
+/** Options of {@link Store.open}. */
+export interface StoreOptions {
+  /**
+   * fsync every commit (default true). false skips the flush (LMDB `noSync`): commits stay
+   * atomic against a process crash but the last ones may be lost on power failure. Tests and
+   * benchmarks only.
+   */
+  readonly durable?: boolean;
+  /**
+   * Re-hash every inner node of the tree at open and compare (default true; ~65,535 hashes,
+   * tens of ms). The root is always checked against the stored app hash.
+   */
+  readonly verifyTree?: boolean;
+}
+
+/** The last committed block. */
+export interface StoreInfo {
+  readonly height: bigint;
+  readonly appHash: Uint8Array;
+}
+
+const SYS_FORMAT = Buffer.from('format');
+const SYS_HEIGHT = Buffer.from('height');
+const SYS_APP_HASH = Buffer.from('appHash');
+
+type BinaryDb = Database<Uint8Array, Uint8Array>;
+
+/**
+ * Persistent, versioned key-value state with atomic per-block commit and an app hash.
+ * Keys and values are opaque bytes. All methods are synchronous except close().
+ *
+ * @example
+ * const store = Store.open('/path/to/state');
+ * const batch = store.beginBlock(store.info().height + 1n);
+ * batch.set(key, value);
+ * const appHash = batch.commit();
+ */
+export class Store {
+  private readonly root: RootDatabase<Uint8Array, Uint8Array>;
+  private readonly data: BinaryDb;
+  private readonly index: BinaryDb;
+  private readonly nodes: BinaryDb;
+  private readonly sys: BinaryDb;
+  private readonly meta: BinaryDb;
+  private readonly tree: BucketTree;
+  private height: bigint;
+  private appHash: Uint8Array;
+  private current: BlockBatch | undefined;
+  private closed = false;
+  private readonly host: BatchHost;
+
+  private constructor(root: RootDatabase<Uint8Array, Uint8Array>) {
+    this.root = root;
+    const sub = (name: string): BinaryDb =>
+      root.openDB<Uint8Array, Uint8Array>({ name, keyEncoding: 'binary', encoding: 'binary', cache: false });
+    this.data = sub('data');
+    this.index = sub('index');
+    this.nodes = sub('nodes');
+    this.sys = sub('sys');
+    this.meta = sub('meta');
+    this.tree = new BucketTree();
+    this.height = 0n;
+    this.appHash = GENESIS_APP_HASH;
+    this.host = {
+      readCommitted: (key) => this.readData(key),
+      readCommittedMeta: (name) => copy(this.meta.get(Buffer.from(name, 'utf8'))),
+      committedEntries: (start, end) => this.scan(start, end),
+      prepare: (height, writes) => this.prepare(height, writes),
+      persist: (height, writes, prepared) => this.persist(height, writes, prepared),
+      finish: (batch) => {
+        if (this.current === batch) this.current = undefined;
+      },
+    };
+  }
+
+  /**
+   * Opens (creating if needed) the store in directory `dir`, checks its format and that the
+   * stored tree matches the stored app hash.
+   * @throws StoreError CORRUPT when the stored state is inconsistent; IO_ERROR when LMDB cannot open it
+   */
+  static open(dir: string, options: StoreOptions = {}): Store {
+    let root: RootDatabase<Uint8Array, Uint8Array>;
+    try {
+      root = open<Uint8Array, Uint8Array>(dir, {
+        maxDbs: 8,
+        // Plain LMDB commits: mdb_txn_commit writes and fsyncs before transactionSync returns.
+        // (lmdb-js's overlappingSync would return before the flush.)
+        overlappingSync: false,
+        noSync: options.durable === false,
+        keyEncoding: 'binary',
+        encoding: 'binary',
+        cache: false,
+      });
+    } catch (cause) {
+      throw new StoreError('IO_ERROR', `cannot open the store at ${dir}: check the path and permissions`, {
+        cause,
+      });
+    }
+    const store = new Store(root);
+    try {
+      store.load(options.verifyTree !== false);
+    } catch (error) {
+      void root.close();
+      throw error;
+    }
+    return store;
+  }
+
+  /** Height and app hash of the last committed block (height 0 and GENESIS_APP_HASH when empty). */
+  info(): StoreInfo {
+    this.assertOpen();
+    return { height: this.height, appHash: this.appHash.slice() };
+  }
+
+  /**
+   * The committed value of `key` (a copy), or undefined. Never sees an open batch's writes.
+   * @throws StoreError INVALID_KEY, CLOSED
+   */
+  get(key: Uint8Array): Uint8Array | undefined {
+    checkKey(key);
+    this.assertOpen();
+    return this.readData(key);
+  }
+
+  /**
+   * Committed entries in ascending key order within `range` (start inclusive, end exclusive).
+   * @throws StoreError CLOSED
+   */
+  entries(range: KeyRange = {}): Iterable<Entry> {
+    this.assertOpen();
+    return this.scan(range.start, range.end);
+  }
+
+  /**
+   * Committed metadata `name` (see BlockBatch.setMeta), or undefined.
+   * @throws StoreError INVALID_KEY, CLOSED
+   */
+  getMeta(name: string): Uint8Array | undefined {
+    checkMetaName(name);
+    this.assertOpen();
+    return copy(this.meta.get(Buffer.from(name, 'utf8')));
+  }
+
+  /**
+   * Starts block `height`, which must be the last committed height + 1. One batch at a time.
+   * @throws StoreError HEIGHT_MISMATCH, BATCH_IN_PROGRESS, CLOSED
+   */
+  beginBlock(height: bigint): BlockBatch {
+    this.assertOpen();
+    checkHeight(height);
+    if (this.current !== undefined) {
+      throw new StoreError(
+        'BATCH_IN_PROGRESS',
+        `block ${this.current.height} is still open: commit or discard it first`,
+      );
+    }
+    this.assertNextHeight(height);
+    this.current = new BlockBatch(this.host, height);
+    return this.current;
+  }
+
+  /**
+   * A proof of `key`'s committed value (or absence) against info().appHash; check it with
+   * verifyProof. Its size grows with the bucket (state size / 65,536 entries).
+   * @throws StoreError INVALID_KEY, CLOSED
+   */
+  prove(key: Uint8Array): StoreProof {
+    checkKey(key);
+    this.assertOpen();
+    const bucket = bucketOf(key);
+    const entries = this.bucketEntries(bucket).map(([k, hash]) => ({ key: k, entryHash: hash }));
+    return { height: this.height, bucket, entries, siblings: this.tree.siblings(bucket) };
+  }
+
+  /**
+   * Recomputes the app hash from scratch over every stored (key, value), ignoring the cached
+   * index and tree: O(state). For tests and `verify` tooling, never on the block path.
+   * @throws StoreError CLOSED
+   */
+  recomputeAppHash(): Uint8Array {
+    this.assertOpen();
+    const perBucket = new Map<number, Uint8Array[]>();
+    // data is scanned in key order, so each bucket's list comes out already sorted.
+    for (const { key, value } of this.scan(undefined, undefined)) {
+      const bucket = bucketOf(key);
+      let list = perBucket.get(bucket);
+      if (list === undefined) perBucket.set(bucket, (list = []));
+      list.push(entryHash(key, value));
+    }
+    const hashes = new Map<number, Uint8Array>();
+    for (const [bucket, list] of perBucket) hashes.set(bucket, bucketHash(list));
+    return appHashOf(this.height, rootOfBuckets(hashes));
+  }
+
+  /** Closes the environment; an open batch is discarded. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.current?.discard();
+    this.closed = true;
+    await this.root.close();
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  private load(verifyTree: boolean): void {
+    const format = this.sys.get(SYS_FORMAT);
+    if (format === undefined) {
+      this.initialize();
+      return;
+    }
+    if (format.length !== 4 || Buffer.from(format).readUInt32BE(0) !== STORE_FORMAT_VERSION) {
+      throw new StoreError(
+        'CORRUPT',
+        `unknown store format; this build reads format ${STORE_FORMAT_VERSION}`,
+      );
+    }
+    const height = this.sys.get(SYS_HEIGHT);
+    const appHash = this.sys.get(SYS_APP_HASH);
+    if (height?.length !== 8 || appHash?.length !== HASH_BYTES) {
+      throw new StoreError(
+        'CORRUPT',
+        'stored height or app hash is missing or malformed: restore or resync the node',
+      );
+    }
+    for (const { key, value } of this.nodes.getRange({})) {
+      const index = key.length === 4 ? Buffer.from(key).readUInt32BE(0) : 0;
+      if (!isNodeIndex(index) || value.length !== HASH_BYTES) {
+        throw new StoreError('CORRUPT', 'malformed tree node in the store: restore or resync the node');
+      }
+      this.tree.setNode(index, value);
+    }
+    this.height = Buffer.from(height).readBigUInt64BE(0);
+    this.appHash = new Uint8Array(appHash);
+    if (!bytesEqual(appHashOf(this.height, this.tree.root()), this.appHash)) {
+      throw new StoreError(
+        'CORRUPT',
+        `tree root does not match the app hash of height ${this.height}: restore or resync`,
+      );
+    }
+    if (verifyTree && this.tree.inconsistentNodes().length > 0) {
+      throw new StoreError(
+        'CORRUPT',
+        `tree nodes are inconsistent at height ${this.height}: restore or resync`,
+      );
+    }
+  }
+
+  private initialize(): void {
+    this.root.transactionSync(() => {
+      const format = Buffer.alloc(4);
+      format.writeUInt32BE(STORE_FORMAT_VERSION);
+      this.sys.putSync(SYS_FORMAT, format);
+      this.sys.putSync(SYS_HEIGHT, u64(0n));
+      this.sys.putSync(SYS_APP_HASH, GENESIS_APP_HASH);
+    });
+  }
+
+  private readData(key: Uint8Array): Uint8Array | undefined {
+    return copy(this.data.get(asBuffer(key)));
+  }
+
+  private *scan(start: Uint8Array | undefined, end: Uint8Array | undefined): Generator<Entry> {
+    const options: { start?: Buffer; end?: Buffer } = {};
+    if (start !== undefined) options.start = asBuffer(start);
+    if (end !== undefined) options.end = asBuffer(end);
+    for (const { key, value } of this.data.getRange(options)) {
+      yield { key: new Uint8Array(key), value: new Uint8Array(value) };
+    }
+  }
+
+  /** Committed (key, entryHash) pairs of one bucket, in key order: one LMDB range read. */
+  private bucketEntries(bucket: number): Array<[Uint8Array, Uint8Array]> {
+    const start = Buffer.alloc(2);
+    start.writeUInt16BE(bucket);
+    const range: { start: Buffer; end?: Buffer } = { start };
+    if (bucket + 1 < BUCKET_COUNT) {
+      const end = Buffer.alloc(2);
+      end.writeUInt16BE(bucket + 1);
+      range.end = end;
+    }
+    const out: Array<[Uint8Array, Uint8Array]> = [];
+    for (const { key, value } of this.index.getRange(range)) {
+      out.push([new Uint8Array(key.subarray(2)), new Uint8Array(value)]);
+    }
+    return out;
+  }
+
+  /** Hashes a block: re-hash only the touched buckets, then their paths to the root. */
+  private prepare(height: bigint, writes: readonly Pending[]): PreparedCommit {
+    this.assertOpen();
+    this.assertNextHeight(height);
+    const byBucket = new Map<number, Pending[]>();
+    const entryHashes = new Map<string, Uint8Array>();
+    for (const write of writes) {
+      const bucket = bucketOf(write.key);
+      let list = byBucket.get(bucket);
+      if (list === undefined) byBucket.set(bucket, (list = []));
+      list.push(write);
+    }
+    const leaves = new Map<number, Uint8Array>();
+    for (const [bucket, bucketWrites] of byBucket) {
+      // latin1 slot strings sort in byte order, so a string sort orders keys like LMDB.
+      const entries = new Map<string, Uint8Array>();
+      for (const [key, hash] of this.bucketEntries(bucket)) entries.set(slotOf('d', key), hash);
+      for (const write of bucketWrites) {
+        const slot = slotOf('d', write.key);
+        if (write.value === null) {
+          entries.delete(slot);
+        } else {
+          const hash = entryHash(write.key, write.value);
+          entries.set(slot, hash);
+          entryHashes.set(slot, hash);
+        }
+      }
+      const sorted = [...entries.keys()].sort();
+      leaves.set(bucket, bucketHash(sorted.map((slot) => entries.get(slot) as Uint8Array)));
+    }
+    const nodes = this.tree.update(leaves);
+    const root = nodes.get(1) ?? this.tree.root();
+    return { appHash: appHashOf(height, root), nodes, entryHashes };
+  }
+
+  /** The block's single write transaction. Nothing of a block is written anywhere else. */
+  private persist(height: bigint, writes: readonly Pending[], prepared: PreparedCommit): void {
+    this.assertOpen();
+    this.assertNextHeight(height);
+    try {
+      this.root.transactionSync(() => {
+        for (const write of writes) {
+          const key = asBuffer(write.key);
+          if (write.kind === 'm') {
+            if (write.value === null) this.meta.removeSync(key);
+            else this.meta.putSync(key, write.value);
+            continue;
+          }
+          const indexKey = Buffer.alloc(2 + key.length);
+          indexKey.writeUInt16BE(bucketOf(write.key));
+          key.copy(indexKey, 2);
+          if (write.value === null) {
+            this.data.removeSync(key);
+            this.index.removeSync(indexKey);
+          } else {
+            this.data.putSync(key, write.value);
+            this.index.putSync(indexKey, prepared.entryHashes.get(slotOf('d', write.key)) as Uint8Array);
+          }
+        }
+        for (const [index, hash] of prepared.nodes) {
+          const nodeKey = Buffer.alloc(4);
+          nodeKey.writeUInt32BE(index);
+          if (bytesEqual(hash, emptyNode(index))) this.nodes.removeSync(nodeKey);
+          else this.nodes.putSync(nodeKey, hash);
+        }
+        this.sys.putSync(SYS_HEIGHT, u64(height));
+        this.sys.putSync(SYS_APP_HASH, prepared.appHash);
+      });
+    } catch (cause) {
+      throw new StoreError(
+        'IO_ERROR',
+        `committing block ${height} failed; nothing was written, retry or stop the node`,
+        {
+          cause,
+        },
+      );
+    }
+    // Visible only after the transaction is durable: the in-memory tree follows the disk.
+    for (const [index, hash] of prepared.nodes) this.tree.setNode(index, hash);
+    this.height = height;
+    this.appHash = prepared.appHash.slice();
+  }
+
+  private assertNextHeight(height: bigint): void {
+    if (height !== this.height + 1n) {
+      throw new StoreError(
+        'HEIGHT_MISMATCH',
+        `block ${height} cannot follow committed height ${this.height}: the next block is ${this.height + 1n}`,
+      );
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('CLOSED', 'the store is closed: open it again');
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function copy(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  return bytes === undefined ? undefined : new Uint8Array(bytes);
+}
+
+function u64(value: bigint): Buffer {
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64BE(value);
+  return out;
+}
