@@ -355,6 +355,10 @@ describe('validateContractCode: floating point and SIMD', () => {
       'SIMD_INSTRUCTION',
       /function 4/,
     ));
+  it('SIMD_INSTRUCTION for a v128 param or local even without SIMD instructions', () => {
+    rejects(contract({ extra: '(func (param v128))' }), 'SIMD_INSTRUCTION', /v128/);
+    rejects(contract({ extra: '(func (local v128))' }), 'SIMD_INSTRUCTION', /v128/);
+  });
 });
 
 describe('validateContractCode: other instructions', () => {

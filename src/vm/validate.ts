@@ -20,6 +20,7 @@ import {
   parseModule,
   UNMETERED_TABLE_OPS,
   valTypeName,
+  ValType,
 } from './wasm/index.js';
 
 export type InterfaceVersion = 'v1' | 'v0.10';
@@ -136,6 +137,7 @@ export function validateContractCode(
   const exports = checkExports(module, interfaceVersion);
   const features = checkFeatures(module);
   checkFloatTypes(module);
+  checkVectorTypes(module);
   checkBodies(module, limits);
   if (!engineValidates(wasm)) {
     throw new VmError(
@@ -312,6 +314,21 @@ function checkFloatTypes(module: WasmModule): void {
   });
 }
 
+/** v128 values need SIMD even without a 0xFD instruction in sight (a v128 param, local or global). */
+function checkVectorTypes(module: WasmModule): void {
+  const v128 = (t: number): boolean => t === ValType.v128;
+  const where =
+    module.types.findIndex((t) => [...t.params, ...t.results].some(v128)) >= 0
+      ? 'a function type'
+      : module.globals.some((g) => v128(g.valType))
+        ? 'a global'
+        : module.bodies.some((b) => b.locals.some((l) => v128(l.valType)))
+          ? 'a local'
+          : undefined;
+  if (where !== undefined)
+    throw new VmError('SIMD_INSTRUCTION', `v128 (SIMD) type in ${where}: SIMD is not allowed`);
+}
+
 /** Decodes every body: float and SIMD instructions, float block types, unmetered table ops. */
 function checkBodies(module: WasmModule, limits: WasmLimits): void {
   module.bodies.forEach((body, i) => {
@@ -328,6 +345,12 @@ function checkBodies(module: WasmModule, limits: WasmLimits): void {
         if (float !== undefined)
           throw new VmError('FLOAT_TYPE', `block of type ${valTypeName(float)} in ${at}`);
       }
+      if (ins.op === Op.block || ins.op === Op.loop || ins.op === Op.if) {
+        if (blockTypeValTypes(module, ins.imm).includes(ValType.v128)) {
+          throw new VmError('SIMD_INSTRUCTION', `block of type v128 in ${at}: SIMD is not allowed`);
+        }
+      }
+      if (ins.types?.includes(ValType.v128)) throw new VmError('SIMD_INSTRUCTION', `select of v128 in ${at}`);
       if (ins.types?.some(isFloatType)) throw new VmError('FLOAT_TYPE', `select of a float type in ${at}`);
       if (UNMETERED_TABLE_OPS.has(ins.op)) {
         throw new VmError(
