@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import initWabt from 'wabt';
+import { validateContractCode } from '../../src/vm/index.js';
 
 const CONTRACTS = ['counter', 'token', 'auction', 'receiver', 'selftest'] as const;
 const V1_IMPORTS = new Set([
@@ -81,6 +82,13 @@ describe('built contracts', () => {
           assert.equal(imp.kind, 'function', `${name} import ${imp.name} kind`);
           assert.ok(V1_IMPORTS.has(imp.name), `${name} import ${imp.name} is on the v1 allow-list`);
         }
+      });
+
+      it('passes the chain upload validation as a v1 contract', () => {
+        const code = validateContractCode(wasm);
+        assert.equal(code.interfaceVersion, 'v1', `${name} is detected as v1`);
+        const wantsRandom = name === 'token' || name === 'selftest';
+        assert.deepEqual(code.features, wantsRandom ? ['random'] : [], `${name} features`);
       });
 
       it('has no start function and a memory without maximum', async () => {
