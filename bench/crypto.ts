@@ -1,0 +1,191 @@
+// Throughput of the crypto layer's hot operations through the public API (argument checks
+// included), native and pure backends side by side in one run (DESIGN.md §3; results in
+// bench/RESULTS.md, section "crypto").
+//
+//   npx tsx bench/crypto.ts            table
+//   npx tsx bench/crypto.ts --json     machine-readable
+//   npx tsx bench/crypto.ts --ms 300   time per case (default 500 ms)
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { createCryptoApi, nativeBackend, type CryptoApi } from '../src/crypto/index.js';
+import { pureBackend } from '../src/crypto/pure.js';
+
+interface Case {
+  name: string;
+  /** Builds the operation for one backend (setup is not timed). */
+  prepare(api: CryptoApi): () => unknown;
+}
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const msIndex = args.indexOf('--ms');
+const caseMs = msIndex >= 0 ? Number(args[msIndex + 1]) : 500;
+
+function envelopeCases(size: number, label: string): Case[] {
+  const setup = (api: CryptoApi) => {
+    const network = api.x25519KeyPairFromSeed(api.sha256(new Uint8Array([1])));
+    const userKeyPair = api.x25519KeyPairFromSeed(api.sha256(new Uint8Array([2])));
+    const plaintext = api.randomBytes(size);
+    const associatedData = api.randomBytes(80); // sender + contract + funds
+    return { network, userKeyPair, plaintext, associatedData };
+  };
+  return [
+    {
+      name: `envelope encrypt ${label}`,
+      prepare(api) {
+        const { network, userKeyPair, plaintext, associatedData } = setup(api);
+        return () =>
+          api.encryptTxInput({ networkPublicKey: network.publicKey, userKeyPair, plaintext, associatedData });
+      },
+    },
+    {
+      name: `envelope decrypt ${label}`,
+      prepare(api) {
+        const { network, userKeyPair, plaintext, associatedData } = setup(api);
+        const { envelope } = api.encryptTxInput({
+          networkPublicKey: network.publicKey,
+          userKeyPair,
+          plaintext,
+          associatedData,
+        });
+        return () => api.decryptTxInput({ networkPrivateKey: network.privateKey, envelope, associatedData });
+      },
+    },
+  ];
+}
+
+const cases: Case[] = [
+  {
+    name: 'X25519 agreement',
+    prepare(api) {
+      const a = api.generateX25519KeyPair();
+      const b = api.generateX25519KeyPair();
+      return () => api.x25519SharedSecret(a.privateKey, b.publicKey);
+    },
+  },
+  {
+    name: 'HKDF-SHA256 (64 B ikm, 32 B out)',
+    prepare(api) {
+      const ikm = api.randomBytes(64);
+      const salt = api.randomBytes(32);
+      const info = new TextEncoder().encode('shroud/v1/tx-key');
+      return () => api.hkdfSha256(ikm, salt, info, 32);
+    },
+  },
+  ...envelopeCases(200, '200 B'),
+  ...envelopeCases(10 * 1024, '10 KiB'),
+  {
+    name: 'output encrypt 200 B',
+    prepare(api) {
+      const txKey = api.randomBytes(32);
+      const txHash = api.randomBytes(32);
+      const plaintext = api.randomBytes(200);
+      return () => api.encryptTxOutput(txKey, txHash, 'data', plaintext);
+    },
+  },
+  {
+    name: 'secp256k1 verify',
+    prepare(api) {
+      const privateKey = api.sha256(new Uint8Array([3]));
+      const publicKey = api.secp256k1PublicKey(privateKey);
+      const hash = api.sha256(new Uint8Array([4]));
+      const signature = api.secp256k1Sign(hash, privateKey);
+      return () => {
+        if (!api.secp256k1Verify(hash, signature, publicKey)) throw new Error('bench: verify failed');
+      };
+    },
+  },
+  {
+    name: 'secp256k1 sign',
+    prepare(api) {
+      const privateKey = api.sha256(new Uint8Array([3]));
+      const hash = api.sha256(new Uint8Array([4]));
+      return () => api.secp256k1Sign(hash, privateKey);
+    },
+  },
+  {
+    name: 'ed25519 verify (100 B)',
+    prepare(api) {
+      const pair = api.ed25519KeyPairFromSeed(api.sha256(new Uint8Array([5])));
+      const message = api.randomBytes(100);
+      const signature = api.ed25519Sign(message, pair.seed);
+      return () => {
+        if (!api.ed25519Verify(message, signature, pair.publicKey)) throw new Error('bench: verify failed');
+      };
+    },
+  },
+];
+
+/** Runs `operation` for about caseMs after a short warm-up; returns operations per second. */
+function measure(operation: () => unknown): number {
+  for (let i = 0; i < 20; i++) operation();
+  let iterations = 0;
+  let batch = 1;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(Math.round(caseMs * 1e6));
+  let elapsed = 0n;
+  while (elapsed < budget) {
+    for (let i = 0; i < batch; i++) operation();
+    iterations += batch;
+    elapsed = process.hrtime.bigint() - start;
+    if (elapsed < budget / 10n) batch *= 2;
+  }
+  return (iterations * 1e9) / Number(elapsed);
+}
+
+function nativeSecp256k1Loaded(): boolean {
+  // The `secp256k1` package silently falls back to pure-JS `elliptic` when its addon fails to load.
+  try {
+    createRequire(import.meta.url)('secp256k1/bindings');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const backends = [createCryptoApi(nativeBackend), createCryptoApi(pureBackend)];
+const results = cases.map((benchCase) => {
+  const [native, pure] = backends.map((api) => measure(benchCase.prepare(api)));
+  return { name: benchCase.name, native: native!, pure: pure! };
+});
+
+if (json) {
+  console.log(
+    JSON.stringify(
+      {
+        node: process.version,
+        cpu: cpus()[0]?.model,
+        caseMs,
+        secp256k1Native: nativeSecp256k1Loaded(),
+        results,
+      },
+      null,
+      2,
+    ),
+  );
+} else {
+  const format = (value: number): string => Math.round(value).toLocaleString('en-US');
+  const rows = results.map((r) => [
+    r.name,
+    format(r.native),
+    format(r.pure),
+    `${(r.native / r.pure).toFixed(1)}×`,
+  ]);
+  const header = ['operation (ops/s, one core)', 'native', 'pure JS', 'native/pure'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    '| ' +
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ') +
+    ' |';
+  console.log(line(header));
+  console.log(
+    '|' +
+      widths.map((w, i) => (i === 0 ? ':' : '') + '-'.repeat(w + 1) + (i === 0 ? '' : ':')).join('|') +
+      '|',
+  );
+  for (const row of rows) console.log(line(row));
+  console.log(
+    `\nnode ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${caseMs} ms per case, ` +
+      `secp256k1 addon ${nativeSecp256k1Loaded() ? 'loaded' : 'NOT loaded (elliptic fallback)'}`,
+  );
+}
