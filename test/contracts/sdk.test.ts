@@ -298,6 +298,23 @@ describe('SDK: ABI glue', () => {
     );
   });
 
+  it('runs migrate with its message (no MessageInfo)', async () => {
+    const { sb, user, codeId, query } = await setup();
+    const { address } = await sb.instantiate(codeId, {
+      sender: user,
+      msg: {},
+      label: 'migratable',
+      admin: user,
+    });
+    const { response } = await sb.migrate(address, { sender: user, codeId, msg: { note: 'v2' } });
+    assert.deepEqual(dataJson(response.data), { migrated: true });
+    assert.deepEqual(await sb.query(address, { migrated: {} }), { note: 'v2' });
+    await rejectsWithContractError(
+      () => sb.migrate(address, { sender: user, codeId, msg: {} }),
+      'Error parsing into type MigrateMsg: missing field `note`',
+    );
+  });
+
   it('validates, canonicalises and humanises addresses through the host', async () => {
     const { user, query } = await setup();
     const good = await query<Record<string, unknown>>({ address: { address: user } });

@@ -33,6 +33,7 @@ import {
   runInstantiate,
   runQuery,
   runReply,
+  runMigrate,
   setString,
   sha256,
   storageGet,
@@ -136,6 +137,15 @@ function onExecute(env: Env, info: MessageInfo, msg: JsonValue): Result {
   return Result.err(f.string('message'));
 }
 
+function onMigrate(env: Env, msg: JsonValue): Result {
+  // {note} -> stored, so the test can see that migrate ran with its message.
+  const f = new Fields(msg, 'MigrateMsg');
+  const note = f.string('note');
+  if (f.failed) return Result.err(f.error);
+  setString('migrated', note);
+  return Result.ok(new Response().setDataJson('{"migrated":true}'));
+}
+
 function onReply(env: Env, msg: JsonValue): Result {
   // Stores the Reply JSON as received, so the test can check its shape (CONTRACT_ABI §3.5).
   setString('last_reply', msg.toJson());
@@ -156,6 +166,7 @@ function onQuery(env: Env, msg: JsonValue): Result {
     'smart',
     'storage',
     'list',
+    'migrated',
   ]);
   const error = v.error;
   if (error !== null) return Result.err(error);
@@ -230,6 +241,8 @@ function onQuery(env: Env, msg: JsonValue): Result {
   } else if (v.name == 'env') {
     log('selftest env query');
     writeEnv(w, env);
+  } else if (v.name == 'migrated') {
+    w.beginObject().key('note').stringOrNull(getString('migrated')).endObject();
   } else if (v.name == 'last_reply') {
     const reply = getString('last_reply');
     w.beginObject().key('reply').stringOrNull(reply).endObject();
@@ -273,4 +286,8 @@ export function query(env: u32, msg: u32): u32 {
 
 export function reply(env: u32, msg: u32): u32 {
   return runReply(env, msg, onReply);
+}
+
+export function migrate(env: u32, msg: u32): u32 {
+  return runMigrate(env, msg, onMigrate);
 }
