@@ -299,7 +299,7 @@ describe('SDK: ABI glue', () => {
   });
 
   it('runs migrate with its message (no MessageInfo)', async () => {
-    const { sb, user, codeId, query } = await setup();
+    const { sb, user, codeId } = await setup();
     const { address } = await sb.instantiate(codeId, {
       sender: user,
       msg: {},
