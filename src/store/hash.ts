@@ -116,22 +116,25 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Root over a full list of bucket hashes (index = bucket; missing = empty). O(65,536) hashes:
- * for recomputation from scratch, never on the per-block path.
+ * Root over the bucket hashes of a whole state (bucket -> hash; missing = empty), from
+ * scratch. Hashes only subtrees holding a non-empty bucket (empty ones are EMPTY_SUBTREE):
+ * O(non-empty buckets × 16). For recomputation and tests, never on the per-block path.
  */
 export function rootOfBuckets(bucketHashes: ReadonlyMap<number, Uint8Array>): Uint8Array {
-  let level: Uint8Array[] = [];
-  for (let bucket = 0; bucket < BUCKET_COUNT; bucket++) {
-    level.push(bucketHashes.get(bucket) ?? (EMPTY_SUBTREE[TREE_DEPTH] as Uint8Array));
-  }
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(innerHash(level[i] as Uint8Array, level[i + 1] as Uint8Array));
+  let level = new Map<number, Uint8Array>(bucketHashes);
+  for (let depth = TREE_DEPTH; depth > 0; depth--) {
+    const empty = EMPTY_SUBTREE[depth] as Uint8Array;
+    const parents = new Map<number, Uint8Array>();
+    for (const index of [...level.keys()].sort((a, b) => a - b)) {
+      const parent = index >> 1;
+      if (parents.has(parent)) continue;
+      const left = level.get(2 * parent) ?? empty;
+      const right = level.get(2 * parent + 1) ?? empty;
+      parents.set(parent, innerHash(left, right));
     }
-    level = next;
+    level = parents;
   }
-  return level[0] as Uint8Array;
+  return level.get(0) ?? EMPTY_ROOT;
 }
 
 /** One entry of a bucket inside a proof: the key and the hash of its (key, value) entry. */
