@@ -384,7 +384,7 @@ describe('Store: corruption is detected at open', () => {
   it('a flipped app hash byte → CORRUPT', async () => {
     const result = await tamperAndReopen((dbs) => {
       const value = Buffer.from(dbs.sys!.get(Buffer.from('appHash')) as Uint8Array);
-      value[0] ^= 1;
+      value[0] = (value[0] as number) ^ 1;
       dbs.sys!.putSync(Buffer.from('appHash'), value);
     });
     assert.ok(hasErrorCode(result, 'CORRUPT'), String(result));
