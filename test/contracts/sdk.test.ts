@@ -154,7 +154,18 @@ describe('SDK: Uint128, base64, sha256', () => {
 
   it('Uint128 refuses non-canonical text', async () => {
     const { query } = await setup();
-    for (const text of ['', '-1', '01', '1.0', ' 1', (U128_MAX + 1n).toString(), '9'.repeat(40)]) {
+    const accepted = await query<{ a: string | null }>({ u128: { a: '0'.repeat(60) + '12', b: '0' } });
+    assert.equal(accepted.a, '12', 'leading zeros are accepted like u128::from_str');
+    for (const text of [
+      '',
+      '-1',
+      '+1',
+      '1.0',
+      ' 1',
+      (U128_MAX + 1n).toString(),
+      '9'.repeat(40),
+      '1'.repeat(80),
+    ]) {
       const answer = await query<{ a: string | null }>({ u128: { a: text, b: '0' } });
       assert.equal(answer.a, null, `refuses ${JSON.stringify(text)}`);
     }

@@ -15,10 +15,12 @@ export class Uint128 {
     return new Uint128(0, value);
   }
 
-  /** Parses canonical decimal digits (no sign, no leading zeros); null if invalid or ≥ 2^128. */
+  /**
+   * Parses decimal digits; null if empty, not all digits, or ≥ 2^128. Leading zeros are
+   * accepted because cosmwasm-std's Uint128 (Rust's `u128::from_str`) accepts them.
+   */
   static parse(text: string): Uint128 | null {
-    if (text.length == 0 || text.length > 39) return null;
-    if (text.length > 1 && text.charCodeAt(0) == 0x30) return null;
+    if (text.length == 0) return null;
     // Limbs, least significant first.
     let l0: u64 = 0,
       l1: u64 = 0,
