@@ -1,0 +1,49 @@
+// The enclave's measurement in software mode (DESIGN.md §4): sha256 over the code that runs
+// inside the enclave — every source (or compiled) file of src/codec, src/crypto, src/enclave and
+// src/vm, tests and fixtures excluded — so a node running modified enclave code presents a
+// different measurement and genesis can refuse it.
+//
+//   measurement = sha256( "shroud/v1/measurement" || 0x00
+//                         || for each file, sorted by its path relative to src/ (byte order):
+//                            u32 BE len(path) || path || sha256(file bytes) )
+//
+// Paths use '/' so the value is the same on every platform.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { concatBytes, sha256, utf8Encode } from '../../crypto/index.js';
+
+export const MEASURED_LAYERS = ['codec', 'crypto', 'enclave', 'vm'] as const;
+const DOMAIN = utf8Encode('shroud/v1/measurement\u0000');
+const CODE_FILE = /\.(ts|js|mjs)$/;
+const EXCLUDED = /(\.test\.(ts|js)|\.fixture\.(ts|js)|\.d\.ts)$/;
+
+function listFiles(root: string, relative: string, into: string[]): void {
+  for (const entry of readdirSync(join(root, relative), { withFileTypes: true })) {
+    const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory()) listFiles(root, path, into);
+    else if (entry.isFile() && CODE_FILE.test(entry.name) && !EXCLUDED.test(entry.name)) into.push(path);
+  }
+}
+
+/** The files measured, relative to `sourceRoot` (the `src/` or compiled `dist/src/` folder). */
+export function measuredFiles(sourceRoot: string): string[] {
+  const files: string[] = [];
+  for (const layer of MEASURED_LAYERS) listFiles(sourceRoot, layer, files);
+  const key = (path: string) => Buffer.from(path, 'utf8');
+  return files.sort((a, b) => Buffer.compare(key(a), key(b)));
+}
+
+/** sha256 over the enclave code bundle rooted at `sourceRoot` (default: this build's src/). */
+export function enclaveMeasurement(
+  sourceRoot: string = fileURLToPath(new URL('../../', import.meta.url)),
+): Uint8Array {
+  const parts: Uint8Array[] = [DOMAIN];
+  for (const path of measuredFiles(sourceRoot)) {
+    const name = utf8Encode(path);
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, name.length);
+    parts.push(length, name, sha256(new Uint8Array(readFileSync(join(sourceRoot, path)))));
+  }
+  return sha256(concatBytes(...parts));
+}
