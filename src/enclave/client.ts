@@ -1,0 +1,140 @@
+// The host side of the enclave (docs/adr/006-enclave-calls.md): starts the worker, offers one
+// typed async method per ECALL and serves the enclave's OCALLs from the host's services.
+import type { ResourceLimits } from 'node:worker_threads';
+import { EnclaveWorker, type Crossing } from './boundary/host-side.js';
+import {
+  decodeMessage,
+  decodeReadState,
+  ECALL,
+  EMPTY,
+  encodeMessage,
+  OCALL,
+  type AcceptSeedRequest,
+  type BlockRandomRequest,
+  type EnclaveInit,
+  type EnclaveServices,
+  type GenesisPolicy,
+  type NetworkKeys,
+  type QueryRequest,
+  type QueryResult,
+  type RegisterNodeRequest,
+  type RegisterNodeResult,
+  type RegistrationKey,
+  type RunContractRequest,
+  type RunContractResult,
+  type SealedNetworkKeys,
+} from './protocol.js';
+
+export interface EnclaveStartOptions {
+  /** The node's home directory (the enclave keeps its sealing key there). */
+  home: string;
+  /** Attestation policy from genesis: trusted authorities, allowed measurements, max age. */
+  genesisPolicy: GenesisPolicy;
+  /** The host's OCALL implementations (synchronous). */
+  services: EnclaveServices;
+  resourceLimits?: ResourceLimits;
+  /** Sees every frame that crosses the boundary (audits, canary tests). */
+  tap?: (crossing: Crossing) => void;
+  addressPrefix?: string;
+  /** Largest frame, default 64 MiB. */
+  channelCapacityBytes?: number;
+}
+
+const workerEntry = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+
+function serveOcall(services: EnclaveServices, tag: number, payload: Uint8Array): Uint8Array {
+  switch (tag) {
+    case OCALL.readState: {
+      const { contract, diskKey } = decodeReadState(payload);
+      return services.readState(contract, diskKey) ?? EMPTY;
+    }
+    case OCALL.getCode:
+      return services.getCode(payload) ?? EMPTY;
+    case OCALL.contractInfo:
+      return services.contractInfo(new TextDecoder().decode(payload)) ?? EMPTY;
+    case OCALL.queryChain:
+      return services.queryChain(payload);
+    default:
+      throw new Error(`unknown OCALL tag ${tag}`);
+  }
+}
+
+/**
+ * A running enclave. Failed ECALLs reject with `EnclaveCallError` whose `enclaveCode` is the
+ * enclave's own error code (e.g. `SIGNATURE_INVALID`); a dead worker rejects with
+ * `BoundaryError` `ENCLAVE_CRASHED`.
+ */
+export class Enclave {
+  private constructor(private readonly worker: EnclaveWorker) {}
+
+  /**
+   * Starts the enclave worker. The enclave holds no seed yet: call `bootstrap` (genesis),
+   * `start` (a sealed seed from an earlier run) or `newRegistrationKey` + `acceptSeed` (join).
+   * @throws BoundaryError ENCLAVE_CRASHED if the worker fails to start.
+   */
+  static async start(options: EnclaveStartOptions): Promise<Enclave> {
+    const init: EnclaveInit = {
+      home: options.home,
+      policy: options.genesisPolicy,
+      ...(options.addressPrefix === undefined ? {} : { addressPrefix: options.addressPrefix }),
+    };
+    const worker = await EnclaveWorker.start({
+      entry: workerEntry,
+      init,
+      ocall: (tag, payload) => serveOcall(options.services, tag, payload),
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      ...(options.tap ? { tap: options.tap } : {}),
+      ...(options.channelCapacityBytes ? { channelCapacityBytes: options.channelCapacityBytes } : {}),
+    });
+    return new Enclave(worker);
+  }
+
+  private async call<T>(tag: number, request: unknown): Promise<T> {
+    return decodeMessage<T>(await this.worker.ecall(tag, encodeMessage(request)));
+  }
+
+  /** Genesis: the enclave creates the master seed and returns the network public keys and the sealed seed. */
+  bootstrap(): Promise<SealedNetworkKeys> {
+    return this.call(ECALL.bootstrap, null);
+  }
+
+  /** Opens this node's sealed seed (a restart). */
+  start(sealedSeed: Uint8Array): Promise<NetworkKeys> {
+    return this.call(ECALL.start, { sealedSeed });
+  }
+
+  /** A joining node: a registration key for the attestation quote, and the enclave's measurement. */
+  newRegistrationKey(): Promise<RegistrationKey> {
+    return this.call(ECALL.newRegistrationKey, null);
+  }
+
+  /** A validator: verifies a quote at the block time and encrypts the seed to the node. */
+  registerNode(request: RegisterNodeRequest): Promise<RegisterNodeResult> {
+    return this.call(ECALL.registerNode, request);
+  }
+
+  /** A joining node: decrypts its encrypted seed and returns it sealed. */
+  acceptSeed(request: AcceptSeedRequest): Promise<SealedNetworkKeys> {
+    return this.call(ECALL.acceptSeed, request);
+  }
+
+  /** Runs a contract call (user or callback) and returns only public or encrypted results. */
+  runContract(request: RunContractRequest): Promise<RunContractResult> {
+    return this.call(ECALL.runContract, request);
+  }
+
+  /** Runs an encrypted query; the answer is encrypted for the querier. */
+  query(request: QueryRequest): Promise<QueryResult> {
+    return this.call(ECALL.query, request);
+  }
+
+  /** Derives the block's random inside the enclave (nothing comes back). */
+  async blockRandom(request: BlockRandomRequest): Promise<void> {
+    await this.worker.ecall(ECALL.blockRandom, encodeMessage(request));
+  }
+
+  /** Stops the worker. */
+  stop(): Promise<void> {
+    return this.worker.stop();
+  }
+}

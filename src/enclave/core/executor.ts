@@ -1,0 +1,820 @@
+// The enclave's execution core (DESIGN.md §1 step 6, §3; docs/adr/006-enclave-calls.md):
+// check who signed, decrypt the envelope, check the code hash, run the contract over encrypted
+// state, encrypt everything that goes back out. Runs inside the enclave worker only.
+import {
+  aesGcmEncrypt,
+  bytesToHex,
+  concatBytes,
+  constantTimeEqual,
+  CryptoError,
+  addressFromPublicKey,
+  decodeBech32WithPrefix,
+  decryptTxInput,
+  deriveInputIv,
+  deriveTxKey,
+  encryptTxOutput,
+  hexToBytes,
+  hmacSha256,
+  secp256k1Verify,
+  sha256,
+  utf8Decode,
+  utf8Encode,
+  x25519SharedSecret,
+} from '../../crypto/index.js';
+import {
+  decodeAuthInfo,
+  decodeTxBody,
+  envelopeAssociatedData,
+  instantiateTarget,
+  signBytes,
+  type EnvelopeKind,
+  type Msg,
+} from '../../codec/index.js';
+import {
+  ContractVm,
+  validateContractCode,
+  VmError,
+  type Attribute,
+  type CallOutcome,
+  type Coin,
+  type ContractEnv,
+  type CosmosMsg,
+  type Querier,
+  type Storage,
+  type SubMsg,
+  type ValidatedCode,
+} from '../../vm/index.js';
+import type { ShroudError } from '../../errors.js';
+import { BoundaryError } from '../boundary/channel.js';
+import { EnclaveError } from '../errors.js';
+import { LABELS } from '../secrets/labels.js';
+import {
+  contractStateKey,
+  decryptStateValue,
+  diskKey,
+  encryptStateValue,
+} from '../secrets/state-encryption.js';
+import type {
+  CallbackAuth,
+  ContractEntry,
+  OutputAttribute,
+  OutputMessage,
+  PublicCoin,
+  QueryRequest,
+  QueryResult,
+  RunContractRequest,
+  RunContractResult,
+  StateWrite,
+  UserAuth,
+} from '../protocol.js';
+import { u64be, type KeyVault } from './keys.js';
+
+/** The host services the enclave calls out to (OCALLs), already decoded. */
+export interface Ocalls {
+  readState(contract: string, diskKey: Uint8Array): Uint8Array | null;
+  getCode(codeHash: Uint8Array): Uint8Array | null;
+  contractInfo(address: string): Uint8Array | null;
+  queryChain(request: Uint8Array): Uint8Array;
+}
+
+const CALLBACK_NONCE_LABEL = utf8Encode('shroud/v1/callback-nonce');
+const REPLY_HEADER = utf8Encode('REPLY01');
+const CODE_HASH_CHARS = 64;
+const HEX64 = /^[0-9a-f]{64}$/;
+/** Gas limit of a contract-to-contract smart query (wasm gas); its use is added to the caller's. */
+export const NESTED_QUERY_GAS_LIMIT = 1_000_000_000n;
+const MAX_CACHED_CODES = 256;
+
+/** Where a reply to a submessage goes (CONTRACT_ABI §0 REPLY01 header). */
+export interface ReplyRoute {
+  id: bigint;
+  callerCodeHash: string;
+}
+
+function coinsOut(coins: readonly Coin[]): PublicCoin[] {
+  return coins.map((coin) => ({ denom: coin.denom, amount: coin.amount.toString() }));
+}
+
+function coinsIn(coins: readonly PublicCoin[]): Coin[] {
+  return coins.map((coin) => {
+    if (typeof coin.denom !== 'string' || !/^(0|[1-9][0-9]*)$/.test(coin.amount)) {
+      throw new EnclaveError('BAD_REQUEST', 'funds must be {denom, decimal amount} coins');
+    }
+    return { denom: coin.denom, amount: BigInt(coin.amount) };
+  });
+}
+
+function sameCoins(a: readonly { denom: string; amount: string }[], b: readonly PublicCoin[]): boolean {
+  return (
+    a.length === b.length && a.every((coin, i) => coin.denom === b[i]?.denom && coin.amount === b[i]?.amount)
+  );
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && constantTimeEqual(a, b);
+}
+
+/** Minimal protobuf length-delimited field: tag, varint length, bytes. */
+function lengthDelimited(field: number, bytes: Uint8Array): Uint8Array {
+  const header: number[] = [(field << 3) | 2];
+  let length = bytes.length;
+  while (length >= 0x80) {
+    header.push((length & 0x7f) | 0x80);
+    length >>>= 7;
+  }
+  header.push(length);
+  return concatBytes(Uint8Array.from(header), bytes);
+}
+
+/**
+ * Hash of the user transaction, from its parts: the canonical Tx encoding is fields 1 (body),
+ * 2 (auth info), 3 (the one signature) in order (docs/adr/002), so the enclave binds its
+ * outputs to the transaction the user signed without the host telling it the hash.
+ */
+function userTxHash(auth: UserAuth): Uint8Array {
+  return sha256(
+    concatBytes(
+      lengthDelimited(1, auth.bodyBytes),
+      lengthDelimited(2, auth.authInfoBytes),
+      lengthDelimited(3, auth.signature),
+    ),
+  );
+}
+
+/** Callback signature = HMAC(callback secret, label || entry || tx hash || envelope || AD). */
+export function callbackSignature(
+  callbackSecret: Uint8Array,
+  entry: ContractEntry,
+  txHash: Uint8Array,
+  envelope: Uint8Array,
+  associatedData: Uint8Array,
+): Uint8Array {
+  const entryBytes = utf8Encode(entry);
+  const length = new Uint8Array(8);
+  const view = new DataView(length.buffer);
+  view.setUint32(0, entryBytes.length);
+  view.setUint32(4, envelope.length);
+  return hmacSha256(
+    callbackSecret,
+    concatBytes(LABELS.callbackSignature, length, entryBytes, txHash, envelope, associatedData),
+  );
+}
+
+/** An EnclaveError or BoundaryError anywhere in an error's cause chain (a host fault, not the contract's). */
+function hostFault(error: unknown): ShroudError | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (current instanceof EnclaveError) return current;
+    if (current instanceof BoundaryError) {
+      return new EnclaveError('OCALL_FAILED', `an OCALL failed: ${current.message}`);
+    }
+    current = current.cause;
+  }
+  return null;
+}
+
+/** Storage over the readState OCALL: disk key = keyed hash, value opened with the contract key. */
+class EncryptedStorage implements Storage {
+  constructor(
+    private readonly ocalls: Ocalls,
+    private readonly contract: string,
+    private readonly contractBytes: Uint8Array,
+    private readonly contractKey: Uint8Array,
+  ) {}
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const slot = diskKey(this.contractKey, key);
+    const blob = this.ocalls.readState(this.contract, slot);
+    if (blob === null) return undefined;
+    return decryptStateValue(this.contractKey, this.contractBytes, slot, blob);
+  }
+}
+
+interface CallContextInfo {
+  block: RunContractRequest['block'];
+}
+
+/** query_chain: bank and other module queries go to the host; wasm smart queries run here. */
+class EnclaveQuerier implements Querier {
+  gasUsed = 0n;
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly context: CallContextInfo,
+    private readonly gasLimit: bigint,
+  ) {}
+
+  query(request: Uint8Array, depth: number): Uint8Array {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(utf8Decode(request));
+    } catch {
+      return systemError('invalid_request', { error: 'not JSON', request: '' });
+    }
+    const smart = (parsed as { wasm?: { smart?: unknown } } | null)?.wasm?.smart;
+    if (smart === undefined) {
+      if ((parsed as { wasm?: unknown } | null)?.wasm !== undefined) {
+        return systemError('unsupported_request', { kind: 'wasm' });
+      }
+      return this.executor.ocalls.queryChain(request);
+    }
+    const { contract_addr: address, callback_code_hash: codeHash, msg } = smart as Record<string, unknown>;
+    if (typeof address !== 'string' || typeof codeHash !== 'string' || typeof msg !== 'string') {
+      return systemError('invalid_request', { error: 'malformed wasm smart query', request: '' });
+    }
+    const answer = this.executor.smartQuery(this.context, address, codeHash, msg, depth, this.gasLimit);
+    this.gasUsed += answer.gasUsed;
+    return answer.result;
+  }
+}
+
+function systemError(variant: string, body: Record<string, unknown>): Uint8Array {
+  return utf8Encode(JSON.stringify({ Err: { [variant]: body } }));
+}
+
+function contractResult(ok: boolean, value: string): Uint8Array {
+  return utf8Encode(JSON.stringify({ Ok: ok ? { Ok: value } : { Err: value } }));
+}
+
+export class Executor {
+  private readonly vm: ContractVm;
+  private readonly codes = new Map<string, ValidatedCode>();
+  private readonly stateKeys = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly vault: KeyVault,
+    readonly ocalls: Ocalls,
+    private readonly addressPrefix: string,
+  ) {
+    this.vm = new ContractVm({ addressPrefix });
+  }
+
+  // --- helpers -----------------------------------------------------------------------------
+
+  private addressBytes(address: string): Uint8Array {
+    try {
+      return decodeBech32WithPrefix(address, this.addressPrefix);
+    } catch {
+      throw new EnclaveError('BAD_REQUEST', `"${address}" is not a ${this.addressPrefix} address`);
+    }
+  }
+
+  private contractKey(contract: string, contractBytes: Uint8Array): Uint8Array {
+    let key = this.stateKeys.get(contract);
+    if (key === undefined) {
+      key = contractStateKey(this.vault.secrets.stateKeyMaterial, contractBytes);
+      if (this.stateKeys.size >= 4096) this.stateKeys.clear();
+      this.stateKeys.set(contract, key);
+    }
+    return key;
+  }
+
+  /**
+   * The validated code with this hash: from the cache, or fetched with the getCode OCALL and
+   * checked to hash to what was asked (the host cannot substitute code).
+   */
+  private loadCode(codeHash: string): ValidatedCode {
+    const cached = this.codes.get(codeHash);
+    if (cached !== undefined) return cached;
+    if (!HEX64.test(codeHash))
+      throw new EnclaveError('BAD_REQUEST', 'a code hash is 64 lowercase hex characters');
+    const wasm = this.ocalls.getCode(hexToBytes(codeHash));
+    if (wasm === null || wasm.length === 0) {
+      throw new EnclaveError('CODE_NOT_FOUND', `the host has no code with hash ${codeHash}`);
+    }
+    let code: ValidatedCode;
+    try {
+      code = validateContractCode(wasm);
+    } catch (error) {
+      throw new EnclaveError('CODE_INVALID', `code ${codeHash} does not validate`, { cause: error });
+    }
+    if (code.codeHash !== codeHash) {
+      throw new EnclaveError(
+        'CODE_TAMPERED',
+        `the host's code for hash ${codeHash} hashes to something else`,
+      );
+    }
+    if (this.codes.size >= MAX_CACHED_CODES) this.codes.clear();
+    this.codes.set(codeHash, code);
+    return code;
+  }
+
+  private decryptEnvelope(envelope: Uint8Array, associatedData: Uint8Array) {
+    try {
+      return decryptTxInput({
+        networkPrivateKey: this.vault.secrets.ioKeyPair.privateKey,
+        envelope,
+        associatedData,
+      });
+    } catch (error) {
+      if (error instanceof CryptoError) {
+        throw new EnclaveError(
+          'ENVELOPE_DECRYPT_FAILED',
+          'the envelope does not decrypt for this network, sender, target and funds: it was altered, copied from another transaction or encrypted to another network',
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Splits "code hash || [REPLY01 header] || JSON" and checks the hash (CONTRACT_ABI §0). */
+  private openPlaintext(
+    plaintext: Uint8Array,
+    codeHash: string,
+    allowReplyHeader: boolean,
+  ): { msg: Uint8Array; reply: ReplyRoute | null } {
+    if (plaintext.length < CODE_HASH_CHARS) {
+      throw new EnclaveError('PLAINTEXT_MALFORMED', 'the message does not start with a 64-hex code hash');
+    }
+    const prefix = Buffer.from(plaintext.buffer, plaintext.byteOffset, CODE_HASH_CHARS).toString('latin1');
+    if (!HEX64.test(prefix)) {
+      throw new EnclaveError('PLAINTEXT_MALFORMED', 'the message does not start with a 64-hex code hash');
+    }
+    if (prefix !== codeHash) {
+      throw new EnclaveError(
+        'CODE_HASH_MISMATCH',
+        `the message was encrypted for code ${prefix}, but the target contract runs ${codeHash}`,
+      );
+    }
+    let rest = plaintext.subarray(CODE_HASH_CHARS);
+    let reply: ReplyRoute | null = null;
+    if (
+      allowReplyHeader &&
+      rest.length >= REPLY_HEADER.length &&
+      sameBytes(rest.subarray(0, 7), REPLY_HEADER)
+    ) {
+      if (rest.length < 7 + 8 + CODE_HASH_CHARS) {
+        throw new EnclaveError('PLAINTEXT_MALFORMED', 'truncated REPLY01 header');
+      }
+      const id = new DataView(rest.buffer, rest.byteOffset + 7, 8).getBigUint64(0);
+      const callerCodeHash = utf8Decode(rest.subarray(15, 15 + CODE_HASH_CHARS));
+      reply = { id, callerCodeHash };
+      rest = rest.subarray(15 + CODE_HASH_CHARS);
+    }
+    return { msg: rest, reply };
+  }
+
+  /**
+   * A user call: the message at `messageIndex` must be exactly this call, the sender must be
+   * the signer's address, and the signature must verify over the sign doc.
+   * @returns the transaction hash.
+   */
+  private checkUserCall(request: RunContractRequest, auth: UserAuth): Uint8Array {
+    let signer: string;
+    let message: Msg | undefined;
+    let publicKey: Uint8Array;
+    try {
+      const body = decodeTxBody(auth.bodyBytes);
+      const authInfo = decodeAuthInfo(auth.authInfoBytes);
+      publicKey = authInfo.signer?.publicKey ?? new Uint8Array(0);
+      signer = addressFromPublicKey(publicKey, this.addressPrefix);
+      message = Number.isSafeInteger(auth.messageIndex) ? body.messages[auth.messageIndex] : undefined;
+    } catch (error) {
+      throw new EnclaveError('SIGN_DOC_MALFORMED', 'the signed body or auth info does not decode', {
+        cause: error,
+      });
+    }
+    if (signer !== request.sender) {
+      throw new EnclaveError('SENDER_MISMATCH', 'the sender is not the address of the transaction signer');
+    }
+    if (message === undefined || !this.messageMatches(request, message)) {
+      throw new EnclaveError(
+        'MESSAGE_MISMATCH',
+        `message ${auth.messageIndex} of the signed transaction is not this ${request.entry} call`,
+      );
+    }
+    let valid: boolean;
+    try {
+      const bytes = signBytes({
+        bodyBytes: auth.bodyBytes,
+        authInfoBytes: auth.authInfoBytes,
+        chainId: request.block.chainId,
+        accountNumber: auth.accountNumber,
+      });
+      valid = secp256k1Verify(sha256(bytes), auth.signature, publicKey);
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      throw new EnclaveError(
+        'SIGNATURE_INVALID',
+        'the transaction signature does not verify over its sign doc',
+      );
+    }
+    return userTxHash(auth);
+  }
+
+  private messageMatches(request: RunContractRequest, message: Msg): boolean {
+    const sum = message.sum;
+    switch (request.entry) {
+      case 'instantiate':
+        return (
+          sum.case === 'instantiateContract' &&
+          sum.value.sender === request.sender &&
+          sum.value.codeId === request.codeId &&
+          sum.value.label === request.label &&
+          sameBytes(sum.value.initMsg, request.envelope) &&
+          sameCoins(sum.value.initFunds, request.funds)
+        );
+      case 'execute':
+        return (
+          sum.case === 'executeContract' &&
+          sum.value.sender === request.sender &&
+          sum.value.contract === request.contract &&
+          sameBytes(sum.value.msg, request.envelope) &&
+          sameCoins(sum.value.sentFunds, request.funds)
+        );
+      case 'migrate':
+        return (
+          sum.case === 'migrateContract' &&
+          sum.value.sender === request.sender &&
+          sum.value.contract === request.contract &&
+          sum.value.codeId === request.codeId &&
+          sameBytes(sum.value.msg, request.envelope) &&
+          request.funds.length === 0
+        );
+      default:
+        return false;
+    }
+  }
+
+  private targetOf(request: RunContractRequest): string {
+    if (request.entry !== 'instantiate') return request.contract;
+    if (typeof request.codeId !== 'bigint' || typeof request.label !== 'string') {
+      throw new EnclaveError('BAD_REQUEST', 'instantiate needs codeId and label');
+    }
+    return instantiateTarget(request.codeId, request.label);
+  }
+
+  // --- runContract -------------------------------------------------------------------------
+
+  /**
+   * Runs instantiate/execute/migrate for a user (signature checked here) or a contract
+   * (callback signature checked here). Refusals throw EnclaveError with their own code and
+   * return no writes; contract `Err`s come back encrypted, VM failures as a public code.
+   */
+  runContract(request: RunContractRequest): RunContractResult {
+    const secrets = this.vault.secrets;
+    if (!['instantiate', 'execute', 'migrate'].includes(request.entry)) {
+      throw new EnclaveError('BAD_REQUEST', `unknown entry "${String(request.entry)}"`);
+    }
+    const contractBytes = this.addressBytes(request.contract);
+    const target = this.targetOf(request);
+    const funds = coinsIn(request.funds);
+    let kind: EnvelopeKind;
+    let txHash: Uint8Array;
+    const associatedData = (k: EnvelopeKind) =>
+      envelopeAssociatedData({ kind: k, sender: request.sender, target, funds: request.funds });
+    let ad: Uint8Array;
+    if (request.auth.kind === 'user') {
+      txHash = this.checkUserCall(request, request.auth);
+      kind = request.entry;
+      ad = associatedData(kind);
+    } else if (request.auth.kind === 'callback') {
+      const auth: CallbackAuth = request.auth;
+      if (!(auth.txHash instanceof Uint8Array) || auth.txHash.length !== 32) {
+        throw new EnclaveError('BAD_REQUEST', 'a callback needs the 32-byte hash of its transaction');
+      }
+      txHash = auth.txHash;
+      kind = 'callback';
+      ad = associatedData(kind);
+      const expected = callbackSignature(secrets.callbackSecret, request.entry, txHash, request.envelope, ad);
+      if (!(auth.callbackSignature instanceof Uint8Array) || !sameBytes(expected, auth.callbackSignature)) {
+        throw new EnclaveError(
+          'CALLBACK_SIGNATURE_INVALID',
+          'the callback signature does not match: this contract-to-contract message was not produced by the enclave',
+        );
+      }
+    } else {
+      throw new EnclaveError('BAD_REQUEST', 'runContract needs user or callback auth');
+    }
+    const input = this.decryptEnvelope(request.envelope, ad);
+    const { msg } = this.openPlaintext(input.plaintext, request.codeHash, kind === 'callback');
+    const code = this.loadCode(request.codeHash);
+    const contractKey = this.contractKey(request.contract, contractBytes);
+    const random = code.features.includes('random')
+      ? this.vault.contractRandom(request.block.height, contractKey, request.callIndex)
+      : null;
+    const env: ContractEnv = {
+      block: {
+        height: request.block.height,
+        time: request.block.timeNanos,
+        chainId: request.block.chainId,
+        random,
+      },
+      contract: { address: request.contract, codeHash: request.codeHash },
+      transaction: { index: request.txIndex, hash: bytesToHex(txHash).toUpperCase() },
+    };
+    const querier = new EnclaveQuerier(
+      this,
+      { block: request.block },
+      min(NESTED_QUERY_GAS_LIMIT, request.gasLimit),
+    );
+    let outcome: CallOutcome;
+    try {
+      outcome = this.vm.call({
+        code,
+        entry: request.entry,
+        env,
+        info: { sender: request.sender, funds },
+        msg,
+        storage: new EncryptedStorage(this.ocalls, request.contract, contractBytes, contractKey),
+        querier,
+        gasLimit: request.gasLimit,
+      });
+    } catch (error) {
+      const fault = hostFault(error);
+      if (fault !== null) throw fault;
+      if (!(error instanceof VmError)) throw error;
+      return {
+        ok: false,
+        gasUsed: (error.gasUsed ?? request.gasLimit) + querier.gasUsed,
+        txHash,
+        error: { kind: 'vm', code: error.code },
+      };
+    }
+    const gasUsed = outcome.gasUsed + querier.gasUsed;
+    const seal = (label: string, plaintext: Uint8Array) =>
+      encryptTxOutput(input.txKey, txHash, label, plaintext);
+    if (!outcome.ok) {
+      return {
+        ok: false,
+        gasUsed,
+        txHash,
+        error: { kind: 'contract', sealed: seal('error', utf8Encode(outcome.error)) },
+      };
+    }
+    const response = outcome.response;
+    if (response === null) throw new EnclaveError('BAD_REQUEST', 'the VM returned no response');
+    const sealAttribute = (label: string, attribute: Attribute): OutputAttribute =>
+      attribute.encrypted
+        ? {
+            encrypted: true,
+            sealed: seal(label, utf8Encode(JSON.stringify({ key: attribute.key, value: attribute.value }))),
+          }
+        : { encrypted: false, key: attribute.key, value: attribute.value };
+    const salt = concatBytes(
+      u64be(request.block.height),
+      u64be(request.block.timeNanos),
+      u64be(BigInt(request.callIndex)),
+    );
+    const writes: StateWrite[] = outcome.writes.map((write) => {
+      const slot = diskKey(contractKey, write.key);
+      return {
+        diskKey: slot,
+        blob:
+          write.value === null
+            ? null
+            : encryptStateValue(contractKey, contractBytes, slot, write.value, salt),
+      };
+    });
+    let shared: Uint8Array | null = null;
+    const sharedSecret = () =>
+      (shared ??= x25519SharedSecret(secrets.ioKeyPair.privateKey, input.userPublicKey));
+    const messages = response.messages.map((sub, i) =>
+      this.outputMessage(sub, i, {
+        caller: request.contract,
+        callerCodeHash: request.codeHash,
+        txKey: input.txKey,
+        txHash,
+        userPublicKey: input.userPublicKey,
+        sharedSecret,
+      }),
+    );
+    return {
+      ok: true,
+      gasUsed,
+      txHash,
+      data: response.data === null ? null : seal('data', response.data),
+      attributes: response.attributes.map((attribute, i) => sealAttribute(`attr/${i}`, attribute)),
+      events: response.events.map((event, e) => ({
+        type: event.type,
+        attributes: event.attributes.map((attribute, i) => sealAttribute(`event/${e}/attr/${i}`, attribute)),
+      })),
+      messages,
+      writes,
+    };
+  }
+
+  /**
+   * A submessage leaves as the host must dispatch it. A wasm message becomes a new envelope:
+   * nonce′ = HMAC(tx_key, label || tx hash || path)[0..32] with the user's public key, so the
+   * callee's enclave re-derives its key from the envelope and the user can decrypt its outputs;
+   * plus a callback signature under the callback secret that the host cannot forge.
+   */
+  private outputMessage(
+    sub: SubMsg,
+    index: number,
+    call: {
+      caller: string;
+      callerCodeHash: string;
+      txKey: Uint8Array;
+      txHash: Uint8Array;
+      userPublicKey: Uint8Array;
+      sharedSecret: () => Uint8Array;
+    },
+  ): OutputMessage {
+    const msg: CosmosMsg = sub.msg;
+    let entry: ContractEntry;
+    let target: string;
+    let funds: PublicCoin[];
+    switch (msg.kind) {
+      case 'bank_send':
+        return { kind: 'bank_send', toAddress: msg.toAddress, amount: coinsOut(msg.amount) };
+      case 'bank_burn':
+        return { kind: 'bank_burn', amount: coinsOut(msg.amount) };
+      case 'wasm_update_admin':
+        return { kind: 'wasm_update_admin', contract: msg.contractAddr, admin: msg.admin };
+      case 'wasm_clear_admin':
+        return { kind: 'wasm_clear_admin', contract: msg.contractAddr };
+      case 'other':
+        return { kind: 'other', type: msg.type, json: JSON.stringify(msg.json) };
+      case 'wasm_execute':
+        entry = 'execute';
+        target = msg.contractAddr;
+        funds = coinsOut(msg.funds);
+        break;
+      case 'wasm_instantiate':
+        entry = 'instantiate';
+        target = instantiateTarget(msg.codeId, msg.label);
+        funds = coinsOut(msg.funds);
+        break;
+      case 'wasm_migrate':
+        entry = 'migrate';
+        target = msg.contractAddr;
+        funds = [];
+        break;
+    }
+    const path = utf8Encode(`msg/${index}`);
+    const nonce = hmacSha256(call.txKey, concatBytes(CALLBACK_NONCE_LABEL, call.txHash, path));
+    const key = deriveTxKey(call.sharedSecret(), nonce);
+    const header =
+      sub.replyOn === 'never'
+        ? new Uint8Array(0)
+        : concatBytes(REPLY_HEADER, u64be(BigInt(sub.id)), utf8Encode(call.callerCodeHash));
+    const plaintext = concatBytes(utf8Encode(msg.codeHash), header, msg.msg);
+    const ad = envelopeAssociatedData({ kind: 'callback', sender: call.caller, target, funds });
+    const sealed = aesGcmEncrypt(
+      key,
+      deriveInputIv(key),
+      plaintext,
+      concatBytes(nonce, call.userPublicKey, ad),
+    );
+    const envelope = concatBytes(nonce, call.userPublicKey, sealed);
+    const signature = callbackSignature(this.vault.secrets.callbackSecret, entry, call.txHash, envelope, ad);
+    const common = {
+      kind: 'wasm' as const,
+      entry,
+      codeHash: msg.codeHash,
+      funds,
+      envelope,
+      callbackSignature: signature,
+      replyOn: sub.replyOn,
+      gasLimit: sub.gasLimit,
+    };
+    if (msg.kind === 'wasm_instantiate') {
+      return { ...common, contract: '', codeId: msg.codeId, label: msg.label, admin: msg.admin };
+    }
+    if (msg.kind === 'wasm_migrate') return { ...common, contract: msg.contractAddr, codeId: msg.codeId };
+    return { ...common, contract: msg.contractAddr };
+  }
+
+  // --- queries -------------------------------------------------------------------------------
+
+  /**
+   * A user query: decrypt (kind `query`, sender ''), run the query entry read-only, encrypt the
+   * answer (`query/result`) or the contract's error (`query/error`) with the query's tx key.
+   * Output IVs use sha256(envelope) in place of a transaction hash.
+   */
+  query(request: QueryRequest): QueryResult {
+    const contractBytes = this.addressBytes(request.contract);
+    const ad = envelopeAssociatedData({ kind: 'query', sender: '', target: request.contract, funds: [] });
+    const input = this.decryptEnvelope(request.envelope, ad);
+    const { msg } = this.openPlaintext(input.plaintext, request.codeHash, false);
+    const code = this.loadCode(request.codeHash);
+    const contractKey = this.contractKey(request.contract, contractBytes);
+    const queryHash = sha256(request.envelope);
+    const querier = new EnclaveQuerier(
+      this,
+      { block: request.block },
+      min(NESTED_QUERY_GAS_LIMIT, request.gasLimit),
+    );
+    let outcome: CallOutcome;
+    try {
+      outcome = this.vm.call({
+        code,
+        entry: 'query',
+        env: this.queryEnv(request.block, request.contract, request.codeHash),
+        msg,
+        storage: new EncryptedStorage(this.ocalls, request.contract, contractBytes, contractKey),
+        querier,
+        gasLimit: request.gasLimit,
+      });
+    } catch (error) {
+      const fault = hostFault(error);
+      if (fault !== null) throw fault;
+      if (!(error instanceof VmError)) throw error;
+      return {
+        ok: false,
+        gasUsed: (error.gasUsed ?? request.gasLimit) + querier.gasUsed,
+        error: { kind: 'vm', code: error.code },
+      };
+    }
+    const gasUsed = outcome.gasUsed + querier.gasUsed;
+    if (!outcome.ok) {
+      return {
+        ok: false,
+        gasUsed,
+        error: {
+          kind: 'contract',
+          sealed: encryptTxOutput(input.txKey, queryHash, 'query/error', utf8Encode(outcome.error)),
+        },
+      };
+    }
+    return {
+      ok: true,
+      gasUsed,
+      sealed: encryptTxOutput(
+        input.txKey,
+        queryHash,
+        'query/result',
+        outcome.queryResult ?? new Uint8Array(0),
+      ),
+    };
+  }
+
+  private queryEnv(block: RunContractRequest['block'], address: string, codeHash: string): ContractEnv {
+    return {
+      block: { height: block.height, time: block.timeNanos, chainId: block.chainId },
+      contract: { address, codeHash },
+      transaction: null,
+    };
+  }
+
+  /**
+   * A contract's wasm smart query to another contract, run here (it needs plaintext state):
+   * the callee's code hash comes from the contractInfo OCALL and must match the caller's
+   * `callback_code_hash`. Answers a SystemResult (CONTRACT_ABI §3.6).
+   */
+  smartQuery(
+    context: CallContextInfo,
+    address: string,
+    codeHash: string,
+    msgBase64: string,
+    depth: number,
+    gasLimit: bigint,
+  ): { result: Uint8Array; gasUsed: bigint } {
+    let contractBytes: Uint8Array;
+    try {
+      contractBytes = decodeBech32WithPrefix(address, this.addressPrefix);
+    } catch {
+      return { result: systemError('no_such_contract', { addr: address }), gasUsed: 0n };
+    }
+    const actual = this.ocalls.contractInfo(address);
+    if (actual === null || actual.length !== 32) {
+      return { result: systemError('no_such_contract', { addr: address }), gasUsed: 0n };
+    }
+    if (bytesToHex(actual) !== codeHash) {
+      return {
+        result: contractResult(false, 'callback_code_hash does not match the queried contract'),
+        gasUsed: 0n,
+      };
+    }
+    const msg = Buffer.from(msgBase64, 'base64');
+    const code = this.loadCode(codeHash);
+    const querier = new EnclaveQuerier(this, context, gasLimit);
+    try {
+      const outcome = this.vm.call({
+        code,
+        entry: 'query',
+        env: this.queryEnv(context.block, address, codeHash),
+        msg: new Uint8Array(msg),
+        storage: new EncryptedStorage(
+          this.ocalls,
+          address,
+          contractBytes,
+          this.contractKey(address, contractBytes),
+        ),
+        querier,
+        gasLimit,
+        queryDepth: depth,
+      });
+      const gasUsed = outcome.gasUsed + querier.gasUsed;
+      if (!outcome.ok) return { result: contractResult(false, outcome.error), gasUsed };
+      const answer = Buffer.from(outcome.queryResult ?? new Uint8Array(0)).toString('base64');
+      return { result: contractResult(true, answer), gasUsed };
+    } catch (error) {
+      const fault = hostFault(error);
+      if (fault !== null) throw fault;
+      if (!(error instanceof VmError)) throw error;
+      return {
+        result: contractResult(false, `the queried contract failed: ${error.code}`),
+        gasUsed: (error.gasUsed ?? gasLimit) + querier.gasUsed,
+      };
+    }
+  }
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
