@@ -28,7 +28,12 @@ export type {
   UnsignedTx,
 } from './tx.js';
 export { txHash, txHashHex } from './hash.js';
-export { envelopeAssociatedData, instantiateTarget, type EnvelopeBinding, type EnvelopeKind } from './binding.js';
+export {
+  envelopeAssociatedData,
+  instantiateTarget,
+  type EnvelopeBinding,
+  type EnvelopeKind,
+} from './binding.js';
 export {
   CONSENSUS_PUBLIC_KEY_LENGTH,
   MAX_AMOUNT_DIGITS,
