@@ -433,3 +433,26 @@ describe('module cache', () => {
     assert.equal(new VmError('OUT_OF_GAS', 'x').code, 'OUT_OF_GAS');
   });
 });
+
+describe('memory reuse is invisible to contracts', () => {
+  it('a later call sees zeroed memory, its data segments and the initial size, even after another grew it', async () => {
+    const code = await buildContract({
+      execute: `(call $save_i32 (i32.const 65) (i32.load (i32.const 60000)))
+                (call $save_i32 (i32.const 66) (memory.size))
+                (call $save_i32 (i32.const 67) (i32.load8_u (i32.load (call $blob1))))
+                (i32.store (i32.const 60000) (i32.const 0xdeadbeef))
+                (i32.store8 (i32.load (call $blob1)) (i32.const 0x21))
+                (if (i32.load8_u (local.get $msg)) (then (drop (memory.grow (i32.const 1)))))
+                (call $ok)`,
+      blobs: ['XYZ'],
+    });
+    for (const vm of [meteredVm, new ContractVm({ instrument: false })]) {
+      for (let i = 0; i < 4; i++) {
+        const w = writesOf(run(code, { vm, msg: i % 2 === 0 ? '' : 'g' }));
+        assert.equal(u32le(w.get('A')), 0, `call ${i}: memory written by an earlier call is zero`);
+        assert.equal(u32le(w.get('B')), 4, `call ${i}: memory.size is the initial 4 pages`);
+        assert.equal(u32le(w.get('C')), 'X'.charCodeAt(0), `call ${i}: data segment byte restored`);
+      }
+    }
+  });
+});

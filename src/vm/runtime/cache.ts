@@ -11,8 +11,8 @@ export interface ModuleCacheStats {
   evictions: number;
 }
 
-export class ModuleCache {
-  private readonly entries = new Map<string, WebAssembly.Module>();
+export class ModuleCache<T = WebAssembly.Module> {
+  private readonly entries = new Map<string, T>();
   readonly stats: ModuleCacheStats = { compilations: 0, hits: 0, evictions: 0 };
 
   /** @param capacity max modules kept (≥ 1). */
@@ -30,7 +30,7 @@ export class ModuleCache {
   }
 
   /** Returns the cached module for `codeHash`, compiling it with `compile` on a miss. */
-  getOrCompile(codeHash: string, compile: () => WebAssembly.Module): WebAssembly.Module {
+  getOrCompile(codeHash: string, compile: () => T): T {
     const cached = this.entries.get(codeHash);
     if (cached !== undefined) {
       // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.

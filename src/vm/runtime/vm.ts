@@ -15,9 +15,12 @@ import { WASM_LIMITS } from '../limits.js';
 import { validateContractCode } from '../validate.js';
 import type { ValidatedCode } from '../validate.js';
 import { buildHostImports, HOST_GAS } from '../host/imports.js';
+import type { HostBinding } from '../host/imports.js';
 import { ModuleCache } from './cache.js';
 import type { ModuleCacheStats } from './cache.js';
 import { CallContext } from './context.js';
+import { importMemory, MemoryPool } from './memory-pool.js';
+import type { MemoryShape } from './memory-pool.js';
 import { encodeEnv, encodeEnvV010, encodeInfo } from './json.js';
 import { parseEnvelope, parseQueryResult, parseResponse, parseResponseV010 } from './response.js';
 import type { CallOutcome, CallRequest, EntryPoint } from './types.js';
@@ -61,14 +64,24 @@ function planV1(entry: EntryPoint, env: string, info: string | undefined, msg: s
   }
 }
 
+/** A cached compiled contract: the module (memory imported, see memory-pool.ts) and its memory limits. */
+export interface CompiledContract {
+  module: WebAssembly.Module;
+  memory: MemoryShape;
+}
+
 export class ContractVm {
-  private readonly cache: ModuleCache;
+  private readonly cache: ModuleCache<CompiledContract>;
+  private readonly memories = new MemoryPool();
+  private readonly binding: HostBinding = { ctx: null as unknown as CallContext }; // set before any wasm runs
+  private readonly importObject: { env: Record<string, WebAssembly.ImportValue> };
   private readonly addressPrefix: string;
   private readonly debug: ((message: string) => void) | undefined;
   private readonly instrument: boolean;
 
   constructor(options: ContractVmOptions = {}) {
-    this.cache = new ModuleCache(options.cacheSize ?? 64);
+    this.cache = new ModuleCache<CompiledContract>(options.cacheSize ?? 64);
+    this.importObject = { env: { ...buildHostImports(this.binding) } };
     this.addressPrefix = options.addressPrefix ?? 'shroud';
     this.debug = options.debug;
     this.instrument = options.instrument ?? true;
@@ -96,13 +109,14 @@ export class ContractVm {
    * The compiled, instrumented module for `code`, from the cache or compiled now.
    * @throws {VmError} INSTRUMENT_ERROR or INVALID_WASM when the code cannot be compiled.
    */
-  compile(code: ValidatedCode): WebAssembly.Module {
+  compile(code: ValidatedCode): CompiledContract {
     return this.cache.getOrCompile(code.codeHash, () => {
-      const bytes = this.instrument
+      const instrumented = this.instrument
         ? instrumentContract(code.wasm, { maxPages: WASM_LIMITS.maxPages })
         : code.wasm;
       try {
-        return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+        const { wasm, shape } = importMemory(instrumented);
+        return { module: new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), memory: shape };
       } catch (error) {
         throw new VmError('INVALID_WASM', `the contract does not compile: ${(error as Error).message}`, {
           cause: error,
@@ -122,7 +136,7 @@ export class ContractVm {
     if ((entry === 'instantiate' || entry === 'execute') && request.info === undefined) {
       throw new RangeError(`call: ${entry} needs request.info (sender and funds)`);
     }
-    const module = this.compile(code);
+    const compiled = this.compile(code);
     const ctx = new CallContext({
       storage: request.storage,
       querier: request.querier,
@@ -132,21 +146,31 @@ export class ContractVm {
       addressPrefix: this.addressPrefix,
       debug: this.debug,
     });
+    const previous = this.binding.ctx;
+    const memory = this.memories.acquire(compiled.memory);
+    this.binding.ctx = ctx;
     try {
-      return this.run(module, ctx, request);
+      return this.run(compiled.module, memory, ctx, request);
     } catch (error) {
       throw this.toVmError(error, ctx);
+    } finally {
+      this.binding.ctx = previous; // back to the outer call after a nested one (query_chain)
+      this.memories.release(compiled.memory, memory);
     }
   }
 
-  private run(module: WebAssembly.Module, ctx: CallContext, request: CallRequest): CallOutcome {
+  private run(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    ctx: CallContext,
+    request: CallRequest,
+  ): CallOutcome {
     const { code, entry } = request;
-    const instance = new WebAssembly.Instance(module, { env: buildHostImports(ctx) });
+    // The import object is shared; only `memory` changes, and it is read during instantiation only.
+    this.importObject.env.memory = memory;
+    const instance = new WebAssembly.Instance(module, this.importObject);
     const exports = instance.exports;
-    const memory = exports.memory;
     const allocate = exports.allocate;
-    if (!(memory instanceof WebAssembly.Memory))
-      throw new VmError('MISSING_EXPORT', 'the contract exports no memory');
     if (typeof allocate !== 'function')
       throw new VmError('MISSING_EXPORT', 'the contract exports no allocate function');
     const global = (name: string): WebAssembly.Global | null => {
