@@ -48,14 +48,23 @@ export class WasmWriter {
 
   /** Signed LEB128 of an i32. @throws RangeError if out of range. */
   i32(value: number): this {
-    if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff)
+    if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) {
       throw new RangeError(`i32 out of range: ${value}`);
-    return this.signed(BigInt(value));
+    }
+    let v = value;
+    for (;;) {
+      const byte = v & 0x7f;
+      v >>= 7; // arithmetic shift: exact for 32-bit values
+      if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) return this.u8(byte);
+      this.u8(byte | 0x80);
+    }
   }
 
   /** Signed LEB128 of an i64. @throws RangeError if out of range. */
   i64(value: bigint): this {
     if (value < -(1n << 63n) || value >= 1n << 63n) throw new RangeError(`i64 out of range: ${value}`);
+    // Same bytes as the bigint path; numbers are much faster (instrumentation writes many costs).
+    if (value >= -0x80000000n && value <= 0x7fffffffn) return this.i32(Number(value));
     return this.signed(value);
   }
 
