@@ -7,7 +7,8 @@
 //   npx tsx bench/crypto.ts --ms 300   time per case (default 500 ms)
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { createCryptoApi, nativeBackend, type CryptoApi } from '../src/crypto/index.js';
+import { createCryptoApi, type CryptoApi } from '../src/crypto/index.js';
+import { nativeBackend } from '../src/crypto/native.js';
 import { pureBackend } from '../src/crypto/pure.js';
 
 interface Case {

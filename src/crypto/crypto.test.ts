@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bech32 } from '@scure/base';
 import * as crypto from './index.js';
+import { nativeBackend } from './native.js';
 import { pureBackend } from './pure.js';
 import { CryptoError, createCryptoApi, hexToBytes, type CryptoApi } from './index.js';
 
@@ -585,7 +586,7 @@ function badInputCases(api: CryptoApi): [string, () => unknown, string, string][
   ];
 }
 
-for (const api of [createCryptoApi(crypto.nativeBackend), createCryptoApi(pureBackend)]) {
+for (const api of [createCryptoApi(nativeBackend), createCryptoApi(pureBackend)]) {
   describe(`bad input is a typed CryptoError (${api.backendName} backend)`, () => {
     it('every public function rejects malformed arguments with the right code and argument name', () => {
       for (const [what, call, code, part] of badInputCases(api)) expectCryptoError(call, code, part, what);
@@ -762,7 +763,7 @@ describe('signatures', () => {
     const privateKey = crypto.sha256(utf8Encode('k2'));
     const hash = crypto.sha256(utf8Encode('m2'));
     const signature = crypto.secp256k1Sign(hash, privateKey);
-    for (const api of [createCryptoApi(crypto.nativeBackend), createCryptoApi(pureBackend)]) {
+    for (const api of [createCryptoApi(nativeBackend), createCryptoApi(pureBackend)]) {
       expectCryptoError(
         () => api.secp256k1RecoverPublicKey(hash, signature, 2),
         'RECOVERY_FAILED',

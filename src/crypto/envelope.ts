@@ -141,7 +141,8 @@ export function createEnvelope(backend: CryptoBackend) {
     const labelBytes = assertLabel(label);
     const message = new Uint8Array(OUTPUT_IV_LABEL.length + 1 + TX_HASH_BYTES + labelBytes.length);
     message.set(OUTPUT_IV_LABEL, 0);
-    // message[OUTPUT_IV_LABEL.length] = 0: separator, so the fixed label is never a prefix game
+    // message[OUTPUT_IV_LABEL.length] stays 0: a separator between the domain label and the
+    // data, so this input space stays disjoint from any future label that extends this one.
     message.set(txHash, OUTPUT_IV_LABEL.length + 1);
     message.set(labelBytes, OUTPUT_IV_LABEL.length + 1 + TX_HASH_BYTES);
     const iv = backend.hmacSha256(txKey, message).slice(0, GCM_IV_BYTES);

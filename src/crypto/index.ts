@@ -1,8 +1,10 @@
 // The crypto layer's public face (DESIGN.md §2, §3). Other layers import only this file.
-// Functions are bound to the native backend (libsecp256k1, libsodium, OpenSSL); the browser
-// SDK uses createCryptoApi(pureBackend) from './pure.js' instead (no native addons).
+// Functions are bound to the default backend: native (libsecp256k1, libsodium, OpenSSL) on
+// Node, pure JS in browser bundles (default-backend.browser.ts). `nativeBackend` and
+// `pureBackend` are not re-exported here, so a browser bundle never pulls in an addon:
+// import them from './backend-native.js' / './pure.js' to choose explicitly.
 import { createCryptoApi } from './api.js';
-import { nativeBackend } from './backend-native.js';
+import { defaultBackend } from './default-backend.js';
 
 export { CryptoError, type CryptoErrorCode } from './errors.js';
 export { bytesToHex, concatBytes, hexToBytes, utf8Decode, utf8Encode } from './bytes.js';
@@ -44,9 +46,9 @@ export {
 export { HKDF_SHA256_MAX_LENGTH } from './hkdf.js';
 export type { CryptoBackend } from './backend.js';
 export { createCryptoApi, RANDOM_BYTES_MAX, type CryptoApi } from './api.js';
-export { nativeBackend };
+export { defaultBackend };
 
-const api = createCryptoApi(nativeBackend);
+const api = createCryptoApi(defaultBackend);
 
 export const {
   randomBytes,

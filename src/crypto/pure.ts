@@ -1,4 +1,4 @@
-// The pure-JS entry point: the same API as index.ts over @noble/@scure only, for browsers
-// (no native addon is imported from here). Select it with a `browser` export condition.
+// The pure-JS entry point: the backend on @noble/@scure only, to choose it explicitly
+// (createCryptoApi(pureBackend)); runs anywhere, no native addon is imported from here.
 export { pureBackend } from './backend-pure.js';
 export { createCryptoApi, type CryptoApi } from './api.js';

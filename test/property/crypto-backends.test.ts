@@ -7,13 +7,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import {
-  bytesToHex,
-  createCryptoApi,
-  hexToBytes,
-  nativeBackend,
-  type CryptoApi,
-} from '../../src/crypto/index.js';
+import { bytesToHex, createCryptoApi, hexToBytes, type CryptoApi } from '../../src/crypto/index.js';
+import { nativeBackend } from '../../src/crypto/native.js';
 import { pureBackend } from '../../src/crypto/pure.js';
 
 const native = createCryptoApi(nativeBackend);

@@ -9,9 +9,9 @@ import {
   CryptoError,
   fromBech32,
   hexToBytes,
-  nativeBackend,
   type CryptoApi,
 } from '../../src/crypto/index.js';
+import { nativeBackend } from '../../src/crypto/native.js';
 import { pureBackend } from '../../src/crypto/pure.js';
 
 const anyBytes = fc.uint8Array({ maxLength: 200 });

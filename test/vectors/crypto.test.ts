@@ -9,13 +9,8 @@ import { Bip39, EnglishMnemonic, Secp256k1, Slip10, Slip10Curve, stringToPath } 
 import { toBech32 as cosmToBech32 } from '@cosmjs/encoding';
 import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import {
-  bytesToHex,
-  createCryptoApi,
-  hexToBytes,
-  nativeBackend,
-  utf8Encode,
-} from '../../src/crypto/index.js';
+import { bytesToHex, createCryptoApi, hexToBytes, utf8Encode } from '../../src/crypto/index.js';
+import { nativeBackend } from '../../src/crypto/native.js';
 import { pureBackend } from '../../src/crypto/pure.js';
 
 const backends = [createCryptoApi(nativeBackend), createCryptoApi(pureBackend)];
