@@ -29,14 +29,25 @@ export function referenceAppHash(height: bigint, state: StateModel): Uint8Array 
     const entry = sha256(Buffer.of(0), u32(key.length), key, u32(value.length), value);
     buckets.set(bucket, [...(buckets.get(bucket) ?? []), entry]);
   }
+  // Full 65,536-leaf tree, level by level. Only shortcut: a parent of two empty subtrees is
+  // the (memoized) empty subtree of the next level, computed with the same formula.
+  const emptyBucket = sha256(Buffer.of(1));
   let level: Buffer[] = [];
-  for (let bucket = 0; bucket < 65536; bucket++)
-    level.push(sha256(Buffer.of(1), ...(buckets.get(bucket) ?? [])));
+  for (let bucket = 0; bucket < 65536; bucket++) {
+    const entries = buckets.get(bucket);
+    level.push(entries === undefined ? emptyBucket : sha256(Buffer.of(1), ...entries));
+  }
+  let empty = emptyBucket;
   while (level.length > 1) {
+    const emptyParent = sha256(Buffer.of(2), empty, empty);
     const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2)
-      next.push(sha256(Buffer.of(2), level[i] as Buffer, level[i + 1] as Buffer));
+    for (let i = 0; i < level.length; i += 2) {
+      const left = level[i] as Buffer;
+      const right = level[i + 1] as Buffer;
+      next.push(left === empty && right === empty ? emptyParent : sha256(Buffer.of(2), left, right));
+    }
     level = next;
+    empty = emptyParent;
   }
   const heightBytes = Buffer.alloc(8);
   heightBytes.writeBigUInt64BE(height);
