@@ -1,0 +1,303 @@
+// Helpers of the enclave tests: an in-memory host (the OCALL services), users that build and
+// sign encrypted contract transactions exactly as the client SDK will, and output decryption.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  addressFromPublicKey,
+  bytesToHex,
+  concatBytes,
+  decryptTxOutput,
+  encryptTxInput,
+  secp256k1PublicKey,
+  secp256k1Sign,
+  sha256,
+  toBech32,
+  txEncryptionKeyPair,
+  utf8Decode,
+  utf8Encode,
+  type X25519KeyPair,
+} from '../../src/crypto/index.js';
+import { buildTx, envelopeAssociatedData, instantiateTarget } from '../../src/codec/index.js';
+import type {
+  BlockInfo,
+  ContractEntry,
+  EnclaveServices,
+  GenesisPolicy,
+  PublicCoin,
+  QueryRequest,
+  RunContractRequest,
+  RunContractResult,
+} from '../../src/enclave/index.js';
+
+export const CHAIN_ID = 'shroud-test-1';
+export const GAS = 50_000_000_000n;
+
+export function contractWasm(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(`../../contracts/build/${name}.wasm`, import.meta.url)));
+}
+
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'shroud-enclave-'));
+}
+
+export function contractAddress(name: string): string {
+  return toBech32('shroud', sha256(utf8Encode(`contract:${name}`)));
+}
+
+export function block(height: bigint): BlockInfo {
+  return { height, timeNanos: 1_800_000_000_000_000_000n + height * 5_000_000_000n, chainId: CHAIN_ID };
+}
+
+export const openPolicy: GenesisPolicy = {
+  trustedAuthorities: [],
+  allowedMeasurements: [],
+  maxAgeSeconds: 3_600n,
+  maxClockSkewSeconds: 60n,
+};
+
+/** The host's storage and registries, in memory. Records every OCALL it serves. */
+export class MemoryHost implements EnclaveServices {
+  readonly state = new Map<string, Map<string, Uint8Array>>();
+  readonly codes = new Map<string, Uint8Array>();
+  readonly contracts = new Map<string, Uint8Array>();
+  readonly balances = new Map<string, bigint>();
+  readonly log: string[] = [];
+
+  addCode(wasm: Uint8Array): string {
+    const hash = sha256(wasm);
+    this.codes.set(bytesToHex(hash), wasm);
+    return bytesToHex(hash);
+  }
+
+  addContract(address: string, codeHash: string): void {
+    this.contracts.set(address, Uint8Array.from(Buffer.from(codeHash, 'hex')));
+  }
+
+  readState(contract: string, diskKey: Uint8Array): Uint8Array | null {
+    this.log.push(`readState ${contract} ${bytesToHex(diskKey)}`);
+    return this.state.get(contract)?.get(bytesToHex(diskKey)) ?? null;
+  }
+
+  getCode(codeHash: Uint8Array): Uint8Array | null {
+    this.log.push(`getCode ${bytesToHex(codeHash)}`);
+    return this.codes.get(bytesToHex(codeHash)) ?? null;
+  }
+
+  contractInfo(address: string): Uint8Array | null {
+    this.log.push(`contractInfo ${address}`);
+    return this.contracts.get(address) ?? null;
+  }
+
+  queryChain(request: Uint8Array): Uint8Array {
+    this.log.push(`queryChain ${utf8Decode(request)}`);
+    const parsed = JSON.parse(utf8Decode(request)) as {
+      bank?: { balance?: { address: string; denom: string } };
+    };
+    const balance = parsed.bank?.balance;
+    if (balance === undefined) return utf8Encode('{"Err":{"unsupported_request":{"kind":"other"}}}');
+    const amount = this.balances.get(`${balance.address}/${balance.denom}`) ?? 0n;
+    const answer = JSON.stringify({ amount: { denom: balance.denom, amount: amount.toString() } });
+    return utf8Encode(JSON.stringify({ Ok: { Ok: Buffer.from(answer).toString('base64') } }));
+  }
+
+  /** Applies a successful call's writes, as the app would. */
+  apply(contract: string, result: RunContractResult): void {
+    if (!result.ok) return;
+    let slots = this.state.get(contract);
+    if (slots === undefined) this.state.set(contract, (slots = new Map<string, Uint8Array>()));
+    for (const write of result.writes) {
+      if (write.blob === null) slots.delete(bytesToHex(write.diskKey));
+      else slots.set(bytesToHex(write.diskKey), write.blob);
+    }
+  }
+
+  /** Every byte string the host holds: for canary scans. */
+  everything(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const [contract, slots] of this.state) {
+      out.push(utf8Encode(contract));
+      for (const [key, blob] of slots) out.push(utf8Encode(key), blob);
+    }
+    out.push(utf8Encode(this.log.join('\n')));
+    return out;
+  }
+}
+
+export interface TestUser {
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+  address: string;
+  txKeyPair: X25519KeyPair;
+  accountNumber: bigint;
+  sequence: bigint;
+}
+
+export function makeUser(tag: number, accountNumber = BigInt(tag)): TestUser {
+  const privateKey = sha256(utf8Encode(`test user ${tag}`));
+  const publicKey = secp256k1PublicKey(privateKey);
+  return {
+    privateKey,
+    publicKey,
+    address: addressFromPublicKey(publicKey),
+    txKeyPair: txEncryptionKeyPair(privateKey),
+    accountNumber,
+    sequence: 0n,
+  };
+}
+
+export interface CallSpec {
+  entry: ContractEntry;
+  contract: string;
+  codeHash: string;
+  msg: unknown;
+  funds?: PublicCoin[];
+  codeId?: bigint;
+  label?: string;
+  height?: bigint;
+  callIndex?: number;
+  nonce?: Uint8Array;
+}
+
+export interface BuiltCall {
+  request: RunContractRequest;
+  txKey: Uint8Array;
+  /** Rebuilds the request with another body/signature, for tamper tests. */
+  signedBy: (user: TestUser, envelope: Uint8Array) => RunContractRequest;
+}
+
+/** Encrypts and signs one contract call as the client SDK does (DESIGN.md §1 steps 2–3). */
+export function userCall(user: TestUser, networkIoKey: Uint8Array, spec: CallSpec): BuiltCall {
+  const funds = spec.funds ?? [];
+  const target =
+    spec.entry === 'instantiate' ? instantiateTarget(spec.codeId ?? 1n, spec.label ?? 'c') : spec.contract;
+  const plaintext = concatBytes(utf8Encode(spec.codeHash), utf8Encode(JSON.stringify(spec.msg)));
+  const encrypted = encryptTxInput({
+    networkPublicKey: networkIoKey,
+    userKeyPair: user.txKeyPair,
+    plaintext,
+    associatedData: envelopeAssociatedData({ kind: spec.entry, sender: user.address, target, funds }),
+    ...(spec.nonce ? { nonce: spec.nonce } : {}),
+  });
+  const signedBy = (signer: TestUser, envelope: Uint8Array): RunContractRequest => {
+    const message =
+      spec.entry === 'instantiate'
+        ? {
+            sum: {
+              case: 'instantiateContract' as const,
+              value: {
+                sender: signer.address,
+                codeId: spec.codeId ?? 1n,
+                label: spec.label ?? 'c',
+                initMsg: envelope,
+                initFunds: funds,
+              },
+            },
+          }
+        : spec.entry === 'execute'
+          ? {
+              sum: {
+                case: 'executeContract' as const,
+                value: { sender: signer.address, contract: spec.contract, msg: envelope, sentFunds: funds },
+              },
+            }
+          : {
+              sum: {
+                case: 'migrateContract' as const,
+                value: {
+                  sender: signer.address,
+                  contract: spec.contract,
+                  codeId: spec.codeId ?? 1n,
+                  msg: envelope,
+                },
+              },
+            };
+    const unsigned = buildTx({
+      messages: [message],
+      publicKey: signer.publicKey,
+      sequence: signer.sequence,
+      fee: { amount: [{ denom: 'ushd', amount: '5000' }], gasLimit: 200_000n },
+      chainId: CHAIN_ID,
+      accountNumber: signer.accountNumber,
+    });
+    const signature = secp256k1Sign(sha256(unsigned.signBytes), signer.privateKey);
+    return {
+      entry: spec.entry,
+      contract: spec.contract,
+      codeHash: spec.codeHash,
+      ...(spec.entry === 'execute' ? {} : { codeId: spec.codeId ?? 1n }),
+      ...(spec.entry === 'instantiate' ? { label: spec.label ?? 'c' } : {}),
+      sender: signer.address,
+      funds,
+      envelope,
+      auth: {
+        kind: 'user',
+        bodyBytes: unsigned.bodyBytes,
+        authInfoBytes: unsigned.authInfoBytes,
+        accountNumber: signer.accountNumber,
+        signature,
+        messageIndex: 0,
+      },
+      block: block(spec.height ?? 1n),
+      txIndex: 0,
+      callIndex: spec.callIndex ?? 0,
+      gasLimit: GAS,
+    };
+  };
+  return { request: signedBy(user, encrypted.envelope), txKey: encrypted.txKey, signedBy };
+}
+
+/** Decrypts a JSON output of a call with the user's tx key. */
+export function openOutput(txKey: Uint8Array, txHash: Uint8Array, label: string, sealed: Uint8Array): string {
+  return utf8Decode(decryptTxOutput(txKey, txHash, label, sealed));
+}
+
+/** Encrypts a query as the client SDK does (kind `query`, sender ''). */
+export function userQuery(
+  user: TestUser,
+  networkIoKey: Uint8Array,
+  contract: string,
+  codeHash: string,
+  msg: unknown,
+  height = 1n,
+): { request: QueryRequest; open: (sealed: Uint8Array, label?: string) => string } {
+  const encrypted = encryptTxInput({
+    networkPublicKey: networkIoKey,
+    userKeyPair: user.txKeyPair,
+    plaintext: concatBytes(utf8Encode(codeHash), utf8Encode(JSON.stringify(msg))),
+    associatedData: envelopeAssociatedData({ kind: 'query', sender: '', target: contract, funds: [] }),
+  });
+  const queryHash = sha256(encrypted.envelope);
+  return {
+    request: { contract, codeHash, envelope: encrypted.envelope, block: block(height), gasLimit: GAS },
+    open: (sealed, label = 'query/result') => openOutput(encrypted.txKey, queryHash, label, sealed),
+  };
+}
+
+/** The callback requests for the wasm execute messages of a successful call. */
+export function callbacksOf(
+  parent: RunContractResult,
+  caller: string,
+  height = 1n,
+  firstCallIndex = 1,
+): RunContractRequest[] {
+  if (!parent.ok) return [];
+  const out: RunContractRequest[] = [];
+  for (const message of parent.messages) {
+    if (message.kind !== 'wasm' || message.entry !== 'execute') continue;
+    out.push({
+      entry: 'execute',
+      contract: message.contract,
+      codeHash: message.codeHash,
+      sender: caller,
+      funds: message.funds,
+      envelope: message.envelope,
+      auth: { kind: 'callback', callbackSignature: message.callbackSignature, txHash: parent.txHash },
+      block: block(height),
+      txIndex: 0,
+      callIndex: firstCallIndex + out.length,
+      gasLimit: GAS,
+    });
+  }
+  return out;
+}
