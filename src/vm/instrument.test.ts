@@ -12,8 +12,10 @@ import {
   instrumentContract,
   meteringReport,
 } from './instrument.js';
+import { VmError } from './errors.js';
 import { MAX_STACK_COST } from './limits.js';
 import { engineValidates } from './validate.js';
+import { WasmWriter } from './wasm/index.js';
 
 type Exports = Record<string, unknown>;
 
@@ -351,6 +353,53 @@ describe('instrumentContract: equivalence with the original module', () => {
     const m = metered(wasm, 100n);
     assert.equal(m.call('one'), 1);
     assert.equal(100n - m.gas(), 4n);
+  });
+
+  it('keeps imported function indices: calls to the host still reach it, and are charged like any call', () => {
+    const wasm = wat(`(module (import "env" "twice" (func $twice (param i32) (result i32)))
+      (func (export "go") (param i32) (result i32) (call $twice (i32.add (local.get 0) (i32.const 1)))))`);
+    const bytes = instrumentContract(wasm);
+    const seen: number[] = [];
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {
+      env: { twice: (x: number) => (seen.push(x), 2 * x) },
+    }).exports;
+    globalOf(exports, GAS_GLOBAL).value = 100n;
+    assert.equal((exports.go as (x: number) => number)(20), 42);
+    assert.deepEqual(seen, [21]);
+    // body = local.get, i32.const, i32.add, call, end = 10 gas.
+    assert.equal(100n - (globalOf(exports, GAS_GLOBAL).value as bigint), 10n);
+  });
+
+  it('keeps custom sections (the name section) byte for byte', () => {
+    // Function-names subsection (id 1) naming function 0, plus an arbitrary custom section.
+    const functionNames = new WasmWriter().u32(1).u32(0).name('named_function').finish();
+    const nameSection = new WasmWriter()
+      .name('name')
+      .u8(1)
+      .u32(functionNames.length)
+      .bytes(functionNames)
+      .finish();
+    const noteSection = new WasmWriter().name('note').bytes(new TextEncoder().encode('kept')).finish();
+    const module = new WasmWriter()
+      .bytes(wat('(module (func (export "f")))'))
+      .section(0, nameSection)
+      .section(0, noteSection)
+      .finish();
+    const names = (bytes: Uint8Array, name: string): ArrayBuffer[] =>
+      WebAssembly.Module.customSections(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), name);
+    const out = instrumentContract(module);
+    for (const name of ['name', 'note']) {
+      const before = names(module, name);
+      assert.equal(names(out, name).length, before.length, `${name} section count`);
+      assert.deepEqual(names(out, name), before, `${name} section bytes`);
+    }
+  });
+
+  it('refuses a module whose initial memory exceeds the forced maximum', () => {
+    assert.throws(
+      () => instrumentContract(wat('(module (memory 10))'), { maxPages: 5 }),
+      (e: unknown) => e instanceof VmError && e.code === 'INSTRUMENT_ERROR',
+    );
   });
 
   it('keeps custom sections and validates the instrumented AssemblyScript contracts', () => {
