@@ -348,6 +348,22 @@ describe('instrumentContract: equivalence with the original module', () => {
     });
   }
 
+  it('encodes a multi-value wrapper block type index ≥ 64 as s33', () => {
+    // 70 distinct types first, so the new [] -> [i32 i32] type gets index 70 (0x46 as u32 LEB
+    // would read back as a negative s33, i.e. a value type).
+    const types = Array.from(
+      { length: 70 },
+      (_, i) =>
+        `(type (func (param ${Array<string>(i + 1)
+          .fill('i32')
+          .join(' ')})))`,
+    );
+    const wasm = wat(`(module ${types.join(' ')}
+      (func (export "pair") (param i32) (result i32 i32) (local.get 0) (i32.add (local.get 0) (i32.const 1))))`);
+    const m = metered(wasm, 100n);
+    assert.deepEqual(m.call('pair', 41), [41, 42]);
+  });
+
   it('leaves a module with no memory without metering helpers and still valid', () => {
     const wasm = wat('(module (func (export "one") (result i32) (i32.const 1)))');
     const m = metered(wasm, 100n);

@@ -276,7 +276,7 @@ class Instrumenter {
   private emitBlockType(w: WasmWriter, results: number[]): void {
     if (results.length === 0) w.u8(0x40);
     else if (results.length === 1) w.u8(results[0] as number);
-    else w.u32(this.typeIndex([], results)); // multi-value: a type index (s33, non-negative)
+    else w.i32(this.typeIndex([], results)); // multi-value: a type index, encoded as s33 (signed)
   }
 
   /** Charges a constant: trap with gas_limit_exhausted = cost if remaining < cost. */
