@@ -149,7 +149,7 @@ export function validateContractCode(
   if (!engineValidates(instrumented)) {
     throw new VmError(
       'INSTRUMENT_ERROR',
-      'the metered module does not validate; this is a bug in the instrumentation, report it',
+      'the metered module does not validate (a function body too large once metered, or an instrumentation bug): split large functions or report it',
     );
   }
   return {
