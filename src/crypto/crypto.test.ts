@@ -759,6 +759,41 @@ describe('signatures', () => {
     assert.deepEqual(crypto.secp256k1RecoverPublicKey(hash, signature, recoveryId), compressed);
     assert.notDeepEqual(crypto.secp256k1RecoverPublicKey(hash, signature, recoveryId ^ 1), compressed);
   });
+  it('secp256k1: scalar range boundaries (r < n, s ≤ floor(n/2)) on both backends', () => {
+    const hash = crypto.sha256(utf8Encode('boundary'));
+    const r = hexToBytes('79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798');
+    const half = hexToBytes('7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0');
+    const halfPlusOne = hexToBytes('7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1');
+    const nMinusOne = hexToBytes('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140');
+    for (const api of [createCryptoApi(nativeBackend), createCryptoApi(pureBackend)]) {
+      const name = api.backendName;
+      // Accepted encodings: recovery runs (a key, or RECOVERY_FAILED when x = r is not on the curve).
+      for (const [what, signature] of [
+        ['s = n/2', concatBytes(r, half)],
+        ['r = n-1', concatBytes(nMinusOne, half)],
+      ] as const) {
+        let outcome = 'key';
+        try {
+          assert.equal(api.secp256k1RecoverPublicKey(hash, signature, 0).length, 33, `${name}: ${what}`);
+        } catch (error) {
+          outcome = error instanceof CryptoError ? error.code : 'other error';
+        }
+        assert.ok(outcome === 'key' || outcome === 'RECOVERY_FAILED', `${name}: ${what} gave ${outcome}`);
+      }
+      expectCryptoError(
+        () => api.secp256k1RecoverPublicKey(hash, concatBytes(r, halfPlusOne), 0),
+        'INVALID_SIGNATURE_ENCODING',
+        'low s',
+        `${name}: s = n/2 + 1`,
+      );
+      expectCryptoError(
+        () => api.secp256k1RecoverPublicKey(hash, concatBytes(hexToBytes(ORDER_HEX), half), 0),
+        'INVALID_SIGNATURE_ENCODING',
+        'r, s',
+        `${name}: r = n`,
+      );
+    }
+  });
   it('secp256k1: recovery id 2/3 (r + n overflow) fails with RECOVERY_FAILED for ordinary signatures', () => {
     const privateKey = crypto.sha256(utf8Encode('k2'));
     const hash = crypto.sha256(utf8Encode('m2'));

@@ -2,6 +2,7 @@
 // signatures, RFC 6979 nonces, low-S only (BIP 62 / libsecp256k1 normalization), SHA-256
 // message hashes computed by the caller over canonical sign bytes.
 import type { CryptoBackend } from './backend.js';
+import { hexToBytes } from './bytes.js';
 import { assertBytes, assertBytesOneOf, assertInteger } from './checks.js';
 import { CryptoError } from './errors.js';
 
@@ -9,12 +10,26 @@ export const SECP256K1_PRIVATE_KEY_BYTES = 32;
 export const SECP256K1_SIGNATURE_BYTES = 64;
 export const SECP256K1_MESSAGE_HASH_BYTES = 32;
 const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const HALF_ORDER = CURVE_ORDER >> 1n;
+// Big-endian n and floor(n / 2), for byte comparisons on the verify path (no bigint parsing).
+const ORDER_BE = hexToBytes('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
+const HALF_ORDER_BE = hexToBytes('7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0');
 
 function bytesToBigIntBE(bytes: Uint8Array): bigint {
   let value = 0n;
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);
   return value;
+}
+
+/** Compares 32-byte big-endian numbers: negative, zero or positive as a <, =, > b. */
+function compareBE(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return 0;
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  return bytes.every((byte) => byte === 0);
 }
 
 /** Throws INVALID_KEY unless `privateKey` is 32 bytes encoding 1 ≤ k < n (SEC 1 §2.2.1). */
@@ -36,9 +51,9 @@ function hasStandardPrefix(publicKey: Uint8Array): boolean {
 
 /** r and s in [1, n-1] and s ≤ n/2. */
 function isCanonicalLowS(signature: Uint8Array): boolean {
-  const r = bytesToBigIntBE(signature.subarray(0, 32));
-  const s = bytesToBigIntBE(signature.subarray(32, 64));
-  return r > 0n && r < CURVE_ORDER && s > 0n && s <= HALF_ORDER;
+  const r = signature.subarray(0, 32);
+  const s = signature.subarray(32, 64);
+  return !isZero(r) && compareBE(r, ORDER_BE) < 0 && !isZero(s) && compareBE(s, HALF_ORDER_BE) <= 0;
 }
 
 function invalidPublicKey(): CryptoError {

@@ -10,6 +10,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToHex, createCryptoApi, hexToBytes, type CryptoApi } from '../../src/crypto/index.js';
 import { nativeBackend } from '../../src/crypto/native.js';
 import { pureBackend } from '../../src/crypto/pure.js';
+import { passesStrictChecks } from '../../src/crypto/ed25519.js';
 
 const native = createCryptoApi(nativeBackend);
 const pure = createCryptoApi(pureBackend);
@@ -328,5 +329,49 @@ describe('ed25519 edge cases: both backends give the same verdict', () => {
       }
     }
     assert.equal(notOnCurve, 5, 'found off-curve encodings');
+  });
+});
+
+describe('ed25519 pre-checks match their arithmetic definition', () => {
+  const p = 2n ** 255n - 19n;
+  const smallOrderY = new Set([
+    0n,
+    1n,
+    p - 1n,
+    2707385501144840649318225287225658788936804267575313519463743609750303402022n,
+    55188659117513257062467267217118295137698188065244968500265048394206261417927n,
+  ]);
+  const yOf = (encoding: Uint8Array): bigint => leToNumber(encoding) & (2n ** 255n - 1n);
+  /** S < L, R's y not ≡ a small-order y, A's y < p and not ≡ a small-order y (mod p). */
+  const reference = (signature: Uint8Array, key: Uint8Array): boolean =>
+    leToNumber(signature.subarray(32)) < L &&
+    !smallOrderY.has(yOf(signature.subarray(0, 32)) % p) &&
+    yOf(key) < p &&
+    !smallOrderY.has(yOf(key) % p);
+  // Values near the edges: small-order ys (both signs, ± p), p ± a little, L ± a little.
+  const specialY = [...smallOrderY, p, p + 1n, p - 2n, p + 18n, 2n ** 255n - 1n].flatMap((y) =>
+    y < 2n ** 255n ? [y, y | (2n ** 255n)] : [],
+  );
+  const encoding = fc.oneof(
+    bytes(32),
+    fc.constantFrom(...specialY).map((y) => numberToLE(y)),
+  );
+  const scalar = fc.oneof(
+    bytes(32),
+    fc.constantFrom(L - 1n, L, L + 1n, 2n ** 256n - 1n, 0n).map((s) => numberToLE(s)),
+  );
+
+  it('byte-level checks equal the bigint definition', () => {
+    fc.assert(
+      fc.property(encoding, scalar, encoding, (r, s, key) => {
+        const signature = concat(r, s);
+        assert.equal(
+          passesStrictChecks(signature, key),
+          reference(signature, key),
+          `R=${bytesToHex(r)} S=${bytesToHex(s)} A=${bytesToHex(key)}`,
+        );
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
