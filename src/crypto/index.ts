@@ -2,7 +2,7 @@
 // Functions are bound to the default backend: native (libsecp256k1, libsodium, OpenSSL) on
 // Node, pure JS in browser bundles (default-backend.browser.ts). `nativeBackend` and
 // `pureBackend` are not re-exported here, so a browser bundle never pulls in an addon:
-// import them from './backend-native.js' / './pure.js' to choose explicitly.
+// import them from './native.js' / './pure.js' to choose explicitly.
 import { createCryptoApi } from './api.js';
 import { defaultBackend } from './default-backend.js';
 

@@ -60,7 +60,7 @@ function assertPath(path: string): void {
   if (!valid) {
     throw new CryptoError(
       'INVALID_PATH',
-      `path must look like m/44'/529'/0'/0/0 with indexes below 2^31, got "${path}"`,
+      `path must look like m/44'/529'/0'/0/0 with indexes below 2^31, got "${path.slice(0, 60)}"`,
     );
   }
 }
