@@ -430,3 +430,14 @@ describe('query_chain through the sandbox', () => {
     assert.deepEqual(answer('W'), { Err: { unsupported_request: { kind: 'staking' } } });
   });
 });
+
+describe('sandbox promises', () => {
+  it('failures are rejections, not synchronous throws (assert.rejects on the promise works)', async () => {
+    const { sb, alice } = await setup();
+    const bad = await deploy(sb, alice, await callee(true), 'bad');
+    await assert.rejects(sb.execute(bad.address, { sender: alice, msg: {} }), ContractError);
+    await assert.rejects(sb.query(sb.address('ghost'), {}), SandboxError);
+    await assert.rejects(sb.upload(new Uint8Array([0])), VmError);
+    await assert.rejects(sb.instantiate(42, { sender: alice, msg: {}, label: 'x' }), SandboxError);
+  });
+});

@@ -171,6 +171,19 @@ function encodeInstantiateResponse(address: string, data: Uint8Array | null): Ui
   return Uint8Array.from(parts);
 }
 
+/**
+ * Runs `body` now and reports its outcome as a promise: a throw becomes a rejection, so
+ * `assert.rejects(sb.execute(...))` works without wrapping the call in a function.
+ */
+function settle<T>(body: () => T): Promise<T> {
+  try {
+    return Promise.resolve(body());
+  } catch (error) {
+    // Everything thrown below is an Error subclass (ContractError, VmError, SandboxError, ...).
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
 /** Result of running one message: the events to report and the data for a reply. */
 interface MsgResult {
   events: Event[];
@@ -273,9 +286,11 @@ export class ContractSandbox {
    * @throws {VmError} with the validation code when the chain would reject it.
    */
   upload(wasm: Uint8Array): Promise<{ codeId: number; codeHash: string }> {
-    const code = this.vm.validate(wasm);
-    this.codes.push(code);
-    return Promise.resolve({ codeId: this.codes.length, codeHash: code.codeHash });
+    return settle(() => {
+      const code = this.vm.validate(wasm);
+      this.codes.push(code);
+      return { codeId: this.codes.length, codeHash: code.codeHash };
+    });
   }
 
   /** Code hash of a deployed contract. */
@@ -360,28 +375,32 @@ export class ContractSandbox {
    * @throws {ContractError} the contract returned Err.
    */
   query(address: string, msg: unknown): Promise<unknown> {
-    const bytes = this.queryContract(this.state, address, encodeMsg(msg), 0, this.gasLimit);
-    const text = new TextDecoder().decode(bytes);
-    try {
-      return Promise.resolve(JSON.parse(text) as unknown);
-    } catch {
-      throw new SandboxError(
-        'INVALID_ARGUMENT',
-        `the query answer of ${address} is not JSON: ${text.slice(0, 200)}`,
-      );
-    }
+    return settle(() => {
+      const bytes = this.queryContract(this.state, address, encodeMsg(msg), 0, this.gasLimit);
+      const text = new TextDecoder().decode(bytes);
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new SandboxError(
+          'INVALID_ARGUMENT',
+          `the query answer of ${address} is not JSON: ${text.slice(0, 200)}`,
+        );
+      }
+    });
   }
 
   // ---- internals ----
 
   /** Runs `body` on a copy of the state; commits only if it returns (atomic call tree). */
   private transaction<T>(body: (state: State, tree: CallTree) => T): Promise<T> {
-    const working = this.state.clone();
-    const tree = new CallTree(this.gasLimit);
-    this.txCounter++;
-    const result = body(working, tree); // throws → working copy dropped: full rollback
-    this.state = working;
-    return Promise.resolve(result);
+    return settle(() => {
+      const working = this.state.clone();
+      const tree = new CallTree(this.gasLimit);
+      this.txCounter++;
+      const result = body(working, tree); // throws → working copy dropped: full rollback
+      this.state = working;
+      return result;
+    });
   }
 
   private code(codeId: number): ValidatedCode {
