@@ -12,6 +12,7 @@
 // Every write of a block happens inside one transactionSync (see persist): LMDB's
 // copy-on-write commit makes it all-or-nothing, so a kill -9 at any instant leaves either the
 // previous block or this one, never a mix.
+import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { BatchHost, Entry, KeyRange, PreparedCommit } from './batch.js';
 import { BlockBatch } from './batch.js';
@@ -117,7 +118,10 @@ export class Store {
   static open(dir: string, options: StoreOptions = {}): Store {
     let root: RootDatabase<Uint8Array, Uint8Array>;
     try {
+      mkdirSync(dir, { recursive: true });
       root = open<Uint8Array, Uint8Array>(dir, {
+        // Always a directory: lmdb-js would otherwise treat a path like `state.v1` as a file.
+        noSubdir: false,
         maxDbs: 8,
         // Plain LMDB commits: mdb_txn_commit writes and fsyncs before transactionSync returns.
         // (lmdb-js's overlappingSync would return before the flush.)
