@@ -1,9 +1,12 @@
 // Structural checks on the built contracts (contracts/build/*.wasm, made by
 // scripts/build-contracts.mjs before `npm test`): the upload rules of CONTRACT_ABI §1.1, §2, §6.
 // Independent of the VM, so a broken build flag shows up here even if the validator changes.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import initWabt from 'wabt';
 import { validateContractCode } from '../../src/vm/index.js';
 
@@ -114,5 +117,50 @@ describe('built contracts', () => {
     const back = wabt.readWasm(buffer, { readDebugNames: false });
     assert.match(back.toText({}), /\bf(32|64)\b/);
     back.destroy();
+  });
+});
+
+describe('build-contracts checks', () => {
+  // Compiles deliberately bad contracts (a few seconds each) to prove the build refuses them.
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const probeDir = join(root, 'contracts', 'build', `probe-${process.pid}`);
+  const header = [
+    "import { log } from '../../sdk/assembly';",
+    "export { allocate, deallocate, interface_version_8 } from '../../sdk/assembly';",
+  ].join('\n');
+
+  function build(name: string, body: string): { status: number | null; stderr: string; wasm: boolean } {
+    mkdirSync(probeDir, { recursive: true });
+    const source = join(probeDir, `${name}.ts`);
+    const out = join(probeDir, `${name}.wasm`);
+    writeFileSync(source, `${header}\n${body}\n`);
+    const result = spawnSync(
+      process.execPath,
+      ['scripts/build-contracts.mjs', '--source', source, '--out', out],
+      { cwd: root, encoding: 'utf8' },
+    );
+    return { status: result.status, stderr: result.stderr, wasm: existsSync(out) };
+  }
+
+  after(() => rmSync(probeDir, { recursive: true, force: true }));
+
+  it('refuses top-level code with side effects (it would need a start function)', () => {
+    const result = build(
+      'side_effect',
+      'const list = new Array<u32>();\nexport function instantiate(a: u32, b: u32, c: u32): u32 { list.push(a); log("x"); return 0; }',
+    );
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /top-level code with side effects/);
+    assert.equal(result.wasm, false, 'no output is left behind');
+  });
+
+  it('refuses floating point', () => {
+    const result = build(
+      'float',
+      'export function instantiate(a: u32, b: u32, c: u32): u32 { log("x"); return <u32>(<f64>a * 1.5); }',
+    );
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /floating point in module: .*f64/);
+    assert.equal(result.wasm, false, 'no output is left behind');
   });
 });

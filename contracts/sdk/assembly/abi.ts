@@ -31,7 +31,7 @@ export function readRegion(region: u32): Uint8Array {
 
 /**
  * Builds a Region that points at `bytes` (no copy) so the host can read them. The array must
- * stay alive until the host call returns, which a bump allocator guarantees.
+ * stay alive until the host call returns, which the never-freeing stub runtime guarantees.
  */
 export function regionOf(bytes: Uint8Array): u32 {
   if (bytes.length == 0) return newRegion(0);
@@ -74,7 +74,8 @@ export function allocate(size: u32): u32 {
 
 /**
  * `deallocate(regionPtr)`: required by the upload check, never called by the Secret host.
- * A no-op because the bump allocator never frees (see runtime/bump.ts).
+ * A no-op: the stub runtime never frees, and the instance is discarded after the call
+ * (see ASC_FLAGS in scripts/build-contracts.mjs).
  */
 export function deallocate(region: u32): void {}
 
