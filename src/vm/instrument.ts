@@ -56,7 +56,8 @@ export interface FunctionMetering {
 }
 
 /**
- * Returns the metered module. The input must already be valid wasm (validateContractCode).
+ * Returns the metered module. The input (bytes, or a module from `parseModule`) must already
+ * be valid wasm (validateContractCode).
  * @example
  *   const metered = instrumentContract(code.wasm);
  *   const { instance } = await WebAssembly.instantiate(metered, imports);
@@ -64,13 +65,17 @@ export interface FunctionMetering {
  * @throws VmError PARSE_ERROR (malformed input) or INSTRUMENT_ERROR (reserved export name
  *   taken, memory larger than maxPages, budget out of range).
  */
-export function instrumentContract(wasm: Uint8Array, options: InstrumentOptions = {}): Uint8Array {
+export function instrumentContract(
+  wasm: Uint8Array | WasmModule,
+  options: InstrumentOptions = {},
+): Uint8Array {
   const maxStackCost = options.maxStackCost ?? MAX_STACK_COST;
   const maxPages = options.maxPages ?? WASM_LIMITS.maxPages;
   if (!Number.isInteger(maxStackCost) || maxStackCost < 1 || maxStackCost > 0x3fffffff) {
     throw new VmError('INSTRUMENT_ERROR', `maxStackCost ${maxStackCost} out of range`);
   }
-  const module = parseModule(wasm);
+  // Accepts an already parsed module so upload validation does not parse twice.
+  const module = wasm instanceof Uint8Array ? parseModule(wasm) : wasm;
   return new Instrumenter(module, maxStackCost, maxPages, options.chargeMode ?? 'inline').run();
 }
 

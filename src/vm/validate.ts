@@ -145,7 +145,7 @@ export function validateContractCode(
       'the engine rejects the module (type error or unsupported feature): run wasm-validate on it',
     );
   }
-  const instrumented = instrumentContract(wasm, { maxPages: limits.maxPages });
+  const instrumented = instrumentContract(module, { maxPages: limits.maxPages });
   if (!engineValidates(instrumented)) {
     throw new VmError(
       'INSTRUMENT_ERROR',
