@@ -136,7 +136,13 @@ export class ContractVm {
     if ((entry === 'instantiate' || entry === 'execute') && request.info === undefined) {
       throw new RangeError(`call: ${entry} needs request.info (sender and funds)`);
     }
-    const compiled = this.compile(code);
+    let compiled: CompiledContract;
+    try {
+      compiled = this.compile(code);
+    } catch (error) {
+      if (error instanceof VmError) error.gasUsed ??= 0n; // nothing ran
+      throw error;
+    }
     const ctx = new CallContext({
       storage: request.storage,
       querier: request.querier,
