@@ -63,12 +63,13 @@ function plain(wasm: Uint8Array): (name: string, ...args: unknown[]) => unknown 
 const isUnreachableTrap = (error: unknown): boolean =>
   error instanceof WebAssembly.RuntimeError && /unreachable/.test(error.message);
 
-// sum(n) = n + (n-1) + ... + 1. Sequences (CONTRACT_ABI §6, 2 gas per instruction):
-//   body  = block, local.get, end                                     = 3 instr →  6 gas
-//   block = loop, end                                                 = 2 instr →  4 gas
+// sum(n) = n + (n-1) + ... + 1. Sequences (CONTRACT_ABI §6, 2 gas per instruction; `end` and
+// `else` are structure, not instructions, as in Secret's injector):
+//   body  = block, local.get                                     = 2 instr →  4 gas
+//   block = loop                                                 = 1 instr →  2 gas
 //   loop  = local.get, i32.eqz, br_if, local.get, local.get, i32.add,
-//           local.set, local.get, i32.const, i32.sub, local.set, br, end = 13 instr → 26 gas
-// The loop body runs n + 1 times, so sum(n) costs 6 + 4 + 26 (n + 1) = 36 + 26 n.
+//           local.set, local.get, i32.const, i32.sub, local.set, br = 12 instr → 24 gas
+// The loop body runs n + 1 times, so sum(n) costs 4 + 2 + 24 (n + 1) = 30 + 24 n.
 const SUM = wat(`(module (memory 1)
   (func (export "sum") (param $n i32) (result i32) (local $acc i32)
     (block $done
@@ -78,29 +79,29 @@ const SUM = wat(`(module (memory 1)
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $l)))
     (local.get $acc)))`);
-const sumGas = (n: number): bigint => BigInt(36 + 26 * n);
+const sumGas = (n: number): bigint => BigInt(30 + 24 * n);
 
 describe('instrumentContract: gas', () => {
-  it('charges exactly the hand-computed gas for sum(10) = 296, the same on every run', () => {
+  it('charges exactly the hand-computed gas for sum(10) = 270, the same on every run', () => {
     for (let run = 0; run < 2; run++) {
       const m = metered(SUM, 1000n);
       assert.equal(m.call('sum', 10), 55, `run ${run}: result`);
       assert.equal(1000n - m.gas(), sumGas(10), `run ${run}: gas used`);
-      assert.equal(sumGas(10), 296n);
+      assert.equal(sumGas(10), 270n);
       assert.equal(m.exhausted(), 0n, `run ${run}: not exhausted`);
     }
   });
 
   it('succeeds with exactly enough gas and runs out one unit short, at the same charge every run', () => {
-    const exact = metered(SUM, 296n);
+    const exact = metered(SUM, 270n);
     assert.equal(exact.call('sum', 10), 55);
     assert.equal(exact.gas(), 0n);
     for (let run = 0; run < 2; run++) {
-      const short = metered(SUM, 295n);
+      const short = metered(SUM, 269n);
       assert.throws(() => short.call('sum', 10), isUnreachableTrap, `run ${run}: traps`);
-      // 6 + 4 + 26 × 10 = 270 charged; 25 left is less than the 11th loop charge of 26.
-      assert.equal(short.exhausted(), 26n, `run ${run}: failed charge`);
-      assert.equal(short.gas(), 25n, `run ${run}: remaining is left untouched by the failed charge`);
+      // 4 + 2 + 24 × 10 = 246 charged; 23 left is less than the 11th loop charge of 24.
+      assert.equal(short.exhausted(), 24n, `run ${run}: failed charge`);
+      assert.equal(short.gas(), 23n, `run ${run}: remaining is left untouched by the failed charge`);
     }
   });
 
@@ -108,35 +109,35 @@ describe('instrumentContract: gas', () => {
     const m = metered(SUM, 10_000n, { chargeMode: 'call' });
     assert.equal(m.call('sum', 100), 5050);
     assert.equal(10_000n - m.gas(), sumGas(100));
-    const short = metered(SUM, 295n, { chargeMode: 'call' });
+    const short = metered(SUM, 269n, { chargeMode: 'call' });
     assert.throws(() => short.call('sum', 10), isUnreachableTrap);
-    assert.equal(short.exhausted(), 26n);
+    assert.equal(short.exhausted(), 24n);
   });
 
   it('stops an infinite loop with out of gas', () => {
     const m = metered(wat('(module (func (export "spin") (loop $l (br $l))))'), 1_000_000n);
     assert.throws(() => m.call('spin'), isUnreachableTrap);
-    // body = loop, end (4 gas); loop body = br, end (4 gas per iteration) → 249 999 iterations, 0 left.
-    assert.equal(m.exhausted(), 4n);
+    // body = loop (2 gas); loop body = br (2 gas per iteration) → 499 999 iterations, 0 left.
+    assert.equal(m.exhausted(), 2n);
     assert.equal(m.gas(), 0n);
   });
 
   it('charges both arms of if/else and nothing for the arm not taken', () => {
     const wasm = wat(`(module (func (export "pick") (param i32) (result i32)
       (if (result i32) (local.get 0) (then (i32.const 1) (i32.const 2) (i32.add)) (else (i32.const 7)))))`);
-    // body = local.get, if, end = 6; then = const, const, add, else = 8; else arm = const, end = 4.
+    // body = local.get, if = 4; then arm = const, const, add = 6; else arm = const = 2.
     const a = metered(wasm, 100n);
     assert.equal(a.call('pick', 1), 3);
-    assert.equal(100n - a.gas(), 14n);
+    assert.equal(100n - a.gas(), 10n);
     const b = metered(wasm, 100n);
     assert.equal(b.call('pick', 0), 7);
-    assert.equal(100n - b.gas(), 10n);
+    assert.equal(100n - b.gas(), 6n);
   });
 
   it('reports the body charge and stack cost per function', () => {
     const [report] = meteringReport(SUM);
     assert.ok(report);
-    assert.equal(report.entryGas, 6);
+    assert.equal(report.entryGas, 4);
     // 1 param + 1 local + max operand height 2.
     assert.equal(report.stackCost, STACK_FRAME_BASE + 1 + 1 + 2);
   });
@@ -148,7 +149,7 @@ describe('instrumentContract: memory', () => {
     (func (export "fill") (param i32) (memory.fill (i32.const 0) (i32.const 7) (local.get 0)))
     (func (export "copy") (param i32) (memory.copy (i32.const 100) (i32.const 0) (local.get 0)))
     (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0))))`);
-  // grow body = local.get, memory.grow, end = 6 gas; fill/copy body = 3 consts/gets + op + end = 10 gas.
+  // grow body = local.get, memory.grow = 4 gas; fill/copy/init body = 3 consts/gets + the op = 8 gas.
 
   it('forces the maximum to 192 pages: growing past it returns -1', () => {
     const m = metered(GROW, 10_000_000n);
@@ -161,14 +162,14 @@ describe('instrumentContract: memory', () => {
   it('charges 8192 gas per requested page before growing, even when growing fails', () => {
     const m = metered(GROW, 10_000_000n);
     m.call('grow', 3);
-    assert.equal(10_000_000n - m.gas(), 6n + 3n * 8192n);
+    assert.equal(10_000_000n - m.gas(), 4n + 3n * 8192n);
     const before = m.gas();
     assert.equal(m.call('grow', 500), -1);
-    assert.equal(before - m.gas(), 6n + 500n * 8192n);
+    assert.equal(before - m.gas(), 4n + 500n * 8192n);
   });
 
   it('runs out of gas on a grow it cannot pay for, without growing', () => {
-    const m = metered(GROW, 6n + 10n * 8192n - 1n);
+    const m = metered(GROW, 4n + 10n * 8192n - 1n);
     assert.throws(() => m.call('grow', 10), isUnreachableTrap);
     assert.equal(m.exhausted(), 10n * 8192n);
     assert.equal(m.call('grow', 0), 1, 'memory unchanged');
@@ -177,11 +178,11 @@ describe('instrumentContract: memory', () => {
   it('charges bulk memory by length and still performs it', () => {
     const m = metered(GROW, 100_000n);
     m.call('fill', 1000);
-    assert.equal(100_000n - m.gas(), 10n + 1000n);
+    assert.equal(100_000n - m.gas(), 8n + 1000n);
     assert.equal(m.call('load', 999), 7);
     const before = m.gas();
     m.call('copy', 50);
-    assert.equal(before - m.gas(), 10n + 50n);
+    assert.equal(before - m.gas(), 8n + 50n);
     assert.equal(m.call('load', 149), 7);
     const poor = metered(GROW, 500n);
     assert.throws(() => poor.call('fill', 1000), isUnreachableTrap);
@@ -194,7 +195,7 @@ describe('instrumentContract: memory', () => {
       (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0))))`);
     const m = metered(wasm, 1000n);
     m.call('init', 5);
-    assert.equal(1000n - m.gas(), 10n + 5n);
+    assert.equal(1000n - m.gas(), 8n + 5n);
     assert.equal(m.call('load', 4), 'o'.charCodeAt(0));
   });
 });
@@ -368,7 +369,7 @@ describe('instrumentContract: equivalence with the original module', () => {
     const wasm = wat('(module (func (export "one") (result i32) (i32.const 1)))');
     const m = metered(wasm, 100n);
     assert.equal(m.call('one'), 1);
-    assert.equal(100n - m.gas(), 4n);
+    assert.equal(100n - m.gas(), 2n);
   });
 
   it('keeps imported function indices: calls to the host still reach it, and are charged like any call', () => {
@@ -382,8 +383,8 @@ describe('instrumentContract: equivalence with the original module', () => {
     globalOf(exports, GAS_GLOBAL).value = 100n;
     assert.equal((exports.go as (x: number) => number)(20), 42);
     assert.deepEqual(seen, [21]);
-    // body = local.get, i32.const, i32.add, call, end = 10 gas.
-    assert.equal(100n - (globalOf(exports, GAS_GLOBAL).value as bigint), 10n);
+    // body = local.get, i32.const, i32.add, call = 8 gas.
+    assert.equal(100n - (globalOf(exports, GAS_GLOBAL).value as bigint), 8n);
   });
 
   it('keeps custom sections (the name section) byte for byte', () => {

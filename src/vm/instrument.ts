@@ -105,23 +105,24 @@ function stackCost(
 
 /**
  * Gas of each sequence, keyed by the index of the instruction that opens it (block, loop,
- * if, else; -1 = the function body). Every instruction belongs to exactly one sequence: an
- * opening block/loop/if to the enclosing one, `else` to the then-arm it ends, `end` to the
- * sequence it ends. So the static sum over sequences is 2 × the instruction count.
+ * if, else; -1 = the function body). As in Secret's walrus-based injector (contract-engine
+ * `wasm3/gas.rs`), a sequence's instructions are those directly in it, a nested
+ * `block/loop/if` counting once in the enclosing sequence; `else` and `end` are structure,
+ * not instructions. Each instruction costs GAS_COSTS.perInstruction (CONTRACT_ABI §6).
  */
 export function sequenceCosts(instructions: readonly Instruction[]): Map<number, number> {
   const costs = new Map<number, number>();
   const open: { key: number; count: number }[] = [{ key: -1, count: 0 }];
   instructions.forEach((ins, i) => {
-    const current = open[open.length - 1];
-    if (current) current.count++;
-    if (ins.op === Op.block || ins.op === Op.loop || ins.op === Op.if) {
-      open.push({ key: i, count: 0 });
-    } else if (ins.op === Op.else || ins.op === Op.end) {
+    if (ins.op === Op.else || ins.op === Op.end) {
       const done = open.pop();
       if (done) costs.set(done.key, done.count * GAS_COSTS.perInstruction);
       if (ins.op === Op.else) open.push({ key: i, count: 0 });
+      return;
     }
+    const current = open[open.length - 1];
+    if (current) current.count++;
+    if (ins.op === Op.block || ins.op === Op.loop || ins.op === Op.if) open.push({ key: i, count: 0 });
   });
   return costs;
 }
