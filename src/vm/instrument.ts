@@ -173,6 +173,8 @@ class Instrumenter {
   run(): Uint8Array {
     const bodies = this.module.bodies.map((body, i) => this.instrumentBody(i));
     const helperBodies = this.helperOrder.map((kind) => this.helperBody(kind));
+    // Helper types may add entries to the type section, so they are settled before it is written.
+    this.helperTypeIndices = this.helperOrder.map((kind) => this.helperType(kind));
     const out = new WasmWriter(this.module.bytes.length * 2 + 256);
     out.bytes(this.module.bytes.subarray(0, 8));
     const rewritten = new Map<number, Uint8Array>([
@@ -411,9 +413,6 @@ class Instrumenter {
   }
 
   private typeSection(): Uint8Array {
-    // Helper types must exist before the type section is written.
-    const helperTypes = this.helperOrder.map((kind) => this.helperType(kind));
-    this.helperTypeIndices = helperTypes;
     const w = new WasmWriter();
     w.u32(this.types.length);
     for (const t of this.types) {
