@@ -102,6 +102,32 @@ describe('token contract', () => {
     }
   });
 
+  it('refuses raw messages with duplicate keys or broken JSON', async () => {
+    const { sb, token, alice, bob, balance } = await setup();
+    const raw = (text: string) => new TextEncoder().encode(text);
+    await rejectsWithContractError(
+      () =>
+        sb.execute(token, {
+          sender: alice,
+          msg: raw(`{"transfer":{"recipient":"${bob}","amount":"1","amount":"900"}}`),
+        }),
+      /^Error parsing into type ExecuteMsg: duplicate key `amount`/,
+    );
+    await rejectsWithContractError(
+      () => sb.execute(token, { sender: alice, msg: raw('{"transfer":') }),
+      /^Error parsing into type ExecuteMsg: EOF while parsing a value/,
+    );
+    assert.deepEqual(await balance(alice, 'alice-key'), { balance: { amount: '1000' } });
+    await sb.execute(token, { sender: alice, msg: { transfer: { recipient: bob, amount: '1' } } });
+    const huge = (await sb.query(
+      token,
+      raw(
+        `{"transfer_history":{"address":"${alice}","key":"alice-key","page":18446744073709551615,"page_size":100}}`,
+      ),
+    )) as { transfer_history: { txs: unknown[] } };
+    assert.deepEqual(huge.transfer_history.txs, [], 'page × page_size does not overflow');
+  });
+
   it('handles amounts above 2^64 exactly', async () => {
     const sb = await ContractSandbox.create();
     const whale = sb.address('whale');

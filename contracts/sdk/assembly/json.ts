@@ -15,7 +15,7 @@ export const enum JsonKind {
 /** Deepest nesting accepted, so hostile input cannot exhaust the wasm stack. */
 const MAX_DEPTH: i32 = 64;
 
-/** A parsed JSON value. Objects keep key order; duplicate keys keep the first value on lookup. */
+/** A parsed JSON value. Objects keep key order; the parser refuses duplicate keys. */
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   /** String contents, or a number's source text. */
@@ -340,6 +340,9 @@ export class JsonParser {
       if (this.peek() != 0x22) return this.fail('key must be a string');
       const key = this.parseString();
       if (key === null) return null;
+      // serde refuses a repeated struct field; refusing every repeated key also stops a
+      // message meaning one thing to a client (last key wins) and another to the contract.
+      if (v.keys.includes(key)) return this.fail('duplicate key `' + key + '`');
       this.skipWhitespace();
       if (this.peek() != 0x3a) return this.fail('expected `:`');
       this.pos++;
