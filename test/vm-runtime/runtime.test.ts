@@ -213,6 +213,12 @@ describe('entry points and JSON', () => {
     }
   });
 
+  it('passes the message bytes through unchanged (even when not UTF-8)', async () => {
+    const code = await buildContract({ execute: '(call $save (i32.const 77) (local.get $msg)) (call $ok)' });
+    const msg = new Uint8Array([0x7b, 0xff, 0xfe, 0x00, 0x7d]);
+    assert.deepEqual(writesOf(run(code, { msg })).get('M'), msg);
+  });
+
   it('random is given only to contracts exporting requires_random, and never to queries', async () => {
     const plain = await buildContract({ execute: '(call $save (i32.const 65) (local.get $env)) (call $ok)' });
     const random = await buildContract({
