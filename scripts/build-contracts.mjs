@@ -11,6 +11,7 @@
 // checkouts and copies change mtimes without changing anything.
 //
 // Usage: node scripts/build-contracts.mjs [--force] [name...]
+//        node scripts/build-contracts.mjs --source <file.ts> --out <file.wasm>   (one file, no stamp)
 /* global WebAssembly */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,8 @@
 //     return runExecute(env, info, msg, handleExecute);
 //   }
 //
-// Non-capturing function references compile to direct calls after binaryen's directize pass.
+// Handlers are plain (non-capturing) function references: the module gets a small function
+// table and each entry point makes one call_indirect, which the chain meters like any call.
 import { readRegion, regionWith, utf8 } from './abi';
 import { JsonParser, JsonValue } from './json';
 import { Env, Fields, MessageInfo } from './types';
