@@ -9,7 +9,7 @@ import {
   CryptoError,
   addressFromPublicKey,
   decodeBech32WithPrefix,
-  decryptTxInput,
+  aesGcmDecrypt,
   deriveInputIv,
   deriveTxKey,
   encryptTxOutput,
@@ -21,12 +21,12 @@ import {
   utf8Encode,
   x25519SharedSecret,
 } from '../../crypto/index.js';
+import { fromBinary } from '@bufbuild/protobuf';
 import {
-  decodeAuthInfo,
-  decodeTxBody,
+  AuthInfoSchema,
   envelopeAssociatedData,
   instantiateTarget,
-  signBytes,
+  TxBodySchema,
   type EnvelopeKind,
   type Msg,
 } from '../../codec/index.js';
@@ -68,6 +68,7 @@ import type {
   UserAuth,
 } from '../protocol.js';
 import { u64be, type KeyVault } from './keys.js';
+import { BoundedCache, signDocBytes } from './fast-paths.js';
 
 /** The host services the enclave calls out to (OCALLs), already decoded. */
 export interface Ocalls {
@@ -175,6 +176,9 @@ function hostFault(error: unknown): ShroudError | null {
 
 /** Storage over the readState OCALL: disk key = keyed hash, value opened with the contract key. */
 class EncryptedStorage implements Storage {
+  /** Disk keys computed in this call, reused for its writes (a transfer reads what it writes). */
+  private readonly slots = new Map<string, Uint8Array>();
+
   constructor(
     private readonly ocalls: Ocalls,
     private readonly contract: string,
@@ -182,8 +186,18 @@ class EncryptedStorage implements Storage {
     private readonly contractKey: Uint8Array,
   ) {}
 
+  slotOf(key: Uint8Array): Uint8Array {
+    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+    let slot = this.slots.get(id);
+    if (slot === undefined) {
+      slot = diskKey(this.contractKey, key);
+      this.slots.set(id, slot);
+    }
+    return slot;
+  }
+
   get(key: Uint8Array): Uint8Array | undefined {
-    const slot = diskKey(this.contractKey, key);
+    const slot = this.slotOf(key);
     const blob = this.ocalls.readState(this.contract, slot);
     if (blob === null) return undefined;
     return decryptStateValue(this.contractKey, this.contractBytes, slot, blob);
@@ -240,6 +254,8 @@ export class Executor {
   private readonly vm: ContractVm;
   private readonly codes = new Map<string, ValidatedCode>();
   private readonly stateKeys = new Map<string, Uint8Array>();
+  private readonly sharedSecrets = new BoundedCache<Uint8Array>(4096);
+  private readonly signerAddresses = new BoundedCache<string>(4096);
 
   constructor(
     private readonly vault: KeyVault,
@@ -299,13 +315,29 @@ export class Executor {
     return code;
   }
 
+  /**
+   * Opens an envelope (DESIGN.md §3, docs/adr/001): tx_key from X25519(network, user) and the
+   * nonce, input IV from tx_key, AAD = nonce || user key || associated data. The shared secret
+   * is a pure function of the user's public key, so it is memoized per key.
+   */
   private decryptEnvelope(envelope: Uint8Array, associatedData: Uint8Array) {
     try {
-      return decryptTxInput({
-        networkPrivateKey: this.vault.secrets.ioKeyPair.privateKey,
-        envelope,
-        associatedData,
-      });
+      if (!(envelope instanceof Uint8Array) || envelope.length < 32 + 32 + 16) {
+        throw new CryptoError('ENVELOPE_TOO_SHORT', 'envelope too short');
+      }
+      const nonce = envelope.subarray(0, 32);
+      const userPublicKey = envelope.slice(32, 64);
+      const shared = this.sharedSecrets.get(bytesToHex(userPublicKey), () =>
+        x25519SharedSecret(this.vault.secrets.ioKeyPair.privateKey, userPublicKey),
+      );
+      const txKey = deriveTxKey(shared, nonce);
+      const plaintext = aesGcmDecrypt(
+        txKey,
+        deriveInputIv(txKey),
+        envelope.subarray(64),
+        concatBytes(envelope.subarray(0, 64), associatedData),
+      );
+      return { plaintext, txKey, userPublicKey, shared };
     } catch (error) {
       if (error instanceof CryptoError) {
         throw new EnclaveError(
@@ -364,10 +396,13 @@ export class Executor {
     let message: Msg | undefined;
     let publicKey: Uint8Array;
     try {
-      const body = decodeTxBody(auth.bodyBytes);
-      const authInfo = decodeAuthInfo(auth.authInfoBytes);
-      publicKey = authInfo.signer?.publicKey ?? new Uint8Array(0);
-      signer = addressFromPublicKey(publicKey, this.addressPrefix);
+      // Lenient protobuf parsing is enough here: the signature below covers these exact bytes,
+      // and the host already refused non-canonical encodings (docs/adr/002) before the block.
+      const body = fromBinary(TxBodySchema, auth.bodyBytes);
+      const authInfo = fromBinary(AuthInfoSchema, auth.authInfoBytes);
+      const key = authInfo.signer?.publicKey ?? new Uint8Array(0);
+      publicKey = key;
+      signer = this.signerAddresses.get(bytesToHex(key), () => addressFromPublicKey(key, this.addressPrefix));
       message = Number.isSafeInteger(auth.messageIndex) ? body.messages[auth.messageIndex] : undefined;
     } catch (error) {
       throw new EnclaveError('SIGN_DOC_MALFORMED', 'the signed body or auth info does not decode', {
@@ -385,12 +420,12 @@ export class Executor {
     }
     let valid: boolean;
     try {
-      const bytes = signBytes({
-        bodyBytes: auth.bodyBytes,
-        authInfoBytes: auth.authInfoBytes,
-        chainId: request.block.chainId,
-        accountNumber: auth.accountNumber,
-      });
+      const bytes = signDocBytes(
+        auth.bodyBytes,
+        auth.authInfoBytes,
+        request.block.chainId,
+        auth.accountNumber,
+      );
       valid = secp256k1Verify(sha256(bytes), auth.signature, publicKey);
     } catch {
       valid = false;
@@ -510,6 +545,7 @@ export class Executor {
       { block: request.block },
       min(NESTED_QUERY_GAS_LIMIT, request.gasLimit),
     );
+    const storage = new EncryptedStorage(this.ocalls, request.contract, contractBytes, contractKey);
     let outcome: CallOutcome;
     try {
       outcome = this.vm.call({
@@ -518,7 +554,7 @@ export class Executor {
         env,
         info: { sender: request.sender, funds },
         msg,
-        storage: new EncryptedStorage(this.ocalls, request.contract, contractBytes, contractKey),
+        storage,
         querier,
         gasLimit: request.gasLimit,
       });
@@ -559,7 +595,7 @@ export class Executor {
       u64be(BigInt(request.callIndex)),
     );
     const writes: StateWrite[] = outcome.writes.map((write) => {
-      const slot = diskKey(contractKey, write.key);
+      const slot = storage.slotOf(write.key);
       return {
         diskKey: slot,
         blob:
@@ -568,9 +604,7 @@ export class Executor {
             : encryptStateValue(contractKey, contractBytes, slot, write.value, salt),
       };
     });
-    let shared: Uint8Array | null = null;
-    const sharedSecret = () =>
-      (shared ??= x25519SharedSecret(secrets.ioKeyPair.privateKey, input.userPublicKey));
+    const sharedSecret = () => input.shared;
     const messages = response.messages.map((sub, i) =>
       this.outputMessage(sub, i, {
         caller: request.contract,

@@ -50,7 +50,7 @@ export class KeyVault {
   private seed: Uint8Array | null = null;
   private network: NetworkSecrets | null = null;
   private registration: X25519KeyPair | null = null;
-  private block: { height: bigint; random: Uint8Array } | null = null;
+  private block: { height: bigint; random: Uint8Array; prk: Uint8Array } | null = null;
   private sealingKeyValue: Uint8Array | null = null;
 
   constructor(
@@ -167,15 +167,14 @@ export class KeyVault {
   blockRandom(request: BlockRandomRequest): void {
     const secrets = this.secrets;
     const info = concatBytes(LABELS.blockRandom, u64be(request.height), request.previousAppHash);
-    this.block = {
-      height: request.height,
-      random: hkdfSha256(secrets.randomnessSecret, SEED_KDF_SALT, info, 32),
-    };
+    const random = hkdfSha256(secrets.randomnessSecret, SEED_KDF_SALT, info, 32);
+    // HKDF-Extract of the per-contract derivation, done once per block (RFC 5869 §2.2).
+    this.block = { height: request.height, random, prk: hmacSha256(SEED_KDF_SALT, random) };
   }
 
   /**
-   * The random a contract sees (CONTRACT_ABI §3.1): HKDF(salt, ikm = block random, info =
-   * height || contract key || call counter).
+   * The random a contract sees (CONTRACT_ABI §3.1): HKDF-SHA256(salt = SEED_KDF_SALT, ikm = block
+   * random, info = height || contract state key || call index, 32 bytes).
    * @throws EnclaveError BLOCK_RANDOM_MISSING when blockRandom was not called for this height.
    */
   contractRandom(height: bigint, contractKey: Uint8Array, callIndex: number): Uint8Array {
@@ -185,7 +184,8 @@ export class KeyVault {
         `the contract needs env.block.random but blockRandom was not called for height ${height}`,
       );
     }
-    const info = concatBytes(u64be(height), contractKey, u64be(BigInt(callIndex)));
-    return hkdfSha256(this.block.random, SEED_KDF_SALT, info, 32);
+    const info = concatBytes(u64be(height), contractKey, u64be(BigInt(callIndex)), Uint8Array.of(1));
+    // HKDF-Expand for 32 bytes is one block: T(1) = HMAC(PRK, info || 0x01) (RFC 5869 §2.3).
+    return hmacSha256(this.block.prk, info);
   }
 }
