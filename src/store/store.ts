@@ -5,7 +5,8 @@
 //   index  u16be(bucket) || user key -> entryHash(key, value)
 //                                              one LMDB range per bucket: re-hash a bucket
 //                                              without reading its values
-//   nodes  u32be(node index) -> 32-byte hash   tree nodes that differ from the empty default
+//   buckets u16be(bucket) -> bucketHash        non-empty buckets' hashes (the tree's leaves;
+//                                              inner nodes are rebuilt in memory at open)
 //   sys    'format' | 'height' | 'appHash'     the store's own bookkeeping
 //   meta   UTF-8 name -> value                 metadata of the layers above (not hashed)
 //
@@ -19,8 +20,10 @@ import { BlockBatch } from './batch.js';
 import { StoreError } from './errors.js';
 import {
   BUCKET_COUNT,
+  EMPTY_SUBTREE,
   GENESIS_APP_HASH,
   HASH_BYTES,
+  TREE_DEPTH,
   appHashOf,
   bucketHash,
   bucketOf,
@@ -30,7 +33,7 @@ import {
   type StoreProof,
 } from './hash.js';
 import { checkHeight, checkKey, checkMetaName, slotOf, type Pending } from './limits.js';
-import { BucketTree, emptyNode, isNodeIndex } from './tree.js';
+import { BucketTree, leafIndex } from './tree.js';
 
 /** On-disk format version, checked at open. */
 export const STORE_FORMAT_VERSION = 1;
@@ -43,11 +46,6 @@ export interface StoreOptions {
    * benchmarks only.
    */
   readonly durable?: boolean;
-  /**
-   * Re-hash every inner node of the tree at open and compare (default true; ~65,535 hashes,
-   * tens of ms). The root is always checked against the stored app hash.
-   */
-  readonly verifyTree?: boolean;
 }
 
 /** The last committed block. */
@@ -57,6 +55,7 @@ export interface StoreInfo {
 }
 
 const SYS_FORMAT = Buffer.from('format');
+const EMPTY_BUCKET = EMPTY_SUBTREE[TREE_DEPTH] as Uint8Array;
 const SYS_HEIGHT = Buffer.from('height');
 const SYS_APP_HASH = Buffer.from('appHash');
 
@@ -76,7 +75,7 @@ export class Store {
   private readonly root: RootDatabase<Uint8Array, Uint8Array>;
   private readonly data: BinaryDb;
   private readonly index: BinaryDb;
-  private readonly nodes: BinaryDb;
+  private readonly buckets: BinaryDb;
   private readonly sys: BinaryDb;
   private readonly meta: BinaryDb;
   private readonly tree: BucketTree;
@@ -92,7 +91,7 @@ export class Store {
       root.openDB<Uint8Array, Uint8Array>({ name, keyEncoding: 'binary', encoding: 'binary', cache: false });
     this.data = sub('data');
     this.index = sub('index');
-    this.nodes = sub('nodes');
+    this.buckets = sub('buckets');
     this.sys = sub('sys');
     this.meta = sub('meta');
     this.tree = new BucketTree();
@@ -138,7 +137,7 @@ export class Store {
     }
     const store = new Store(root);
     try {
-      store.load(options.verifyTree !== false);
+      store.load();
     } catch (error) {
       void root.close();
       throw error;
@@ -242,7 +241,7 @@ export class Store {
 
   // --- internals -------------------------------------------------------------------------
 
-  private load(verifyTree: boolean): void {
+  private load(): void {
     const format = this.sys.get(SYS_FORMAT);
     if (format === undefined) {
       this.initialize();
@@ -262,25 +261,22 @@ export class Store {
         'stored height or app hash is missing or malformed: restore or resync the node',
       );
     }
-    for (const { key, value } of this.nodes.getRange({})) {
-      const index = key.length === 4 ? Buffer.from(key).readUInt32BE(0) : 0;
-      if (!isNodeIndex(index) || value.length !== HASH_BYTES) {
-        throw new StoreError('CORRUPT', 'malformed tree node in the store: restore or resync the node');
+    for (const { key, value } of this.buckets.getRange({})) {
+      if (key.length !== 2 || value.length !== HASH_BYTES) {
+        throw new StoreError('CORRUPT', 'malformed bucket hash in the store: restore or resync the node');
       }
-      this.tree.setNode(index, value);
+      this.tree.setNode(leafIndex(Buffer.from(key).readUInt16BE(0)), value);
     }
+    this.tree.rebuild();
     this.height = Buffer.from(height).readBigUInt64BE(0);
     this.appHash = new Uint8Array(appHash);
+    // The root over the stored bucket hashes must give the stored app hash: a torn or edited
+    // bucket hash, height or app hash is caught here. (Edited data/index entries are caught
+    // only by recomputeAppHash, O(state).)
     if (!bytesEqual(appHashOf(this.height, this.tree.root()), this.appHash)) {
       throw new StoreError(
         'CORRUPT',
-        `tree root does not match the app hash of height ${this.height}: restore or resync`,
-      );
-    }
-    if (verifyTree && this.tree.inconsistentNodes().length > 0) {
-      throw new StoreError(
-        'CORRUPT',
-        `tree nodes are inconsistent at height ${this.height}: restore or resync`,
+        `bucket hashes do not match the app hash of height ${this.height}: restore or resync the node`,
       );
     }
   }
@@ -385,10 +381,11 @@ export class Store {
           }
         }
         for (const [index, hash] of prepared.nodes) {
-          const nodeKey = Buffer.alloc(4);
-          nodeKey.writeUInt32BE(index);
-          if (bytesEqual(hash, emptyNode(index))) this.nodes.removeSync(nodeKey);
-          else this.nodes.putSync(nodeKey, hash);
+          if (index < BUCKET_COUNT) continue; // inner nodes live in memory only
+          const bucketKey = Buffer.alloc(2);
+          bucketKey.writeUInt16BE(index - BUCKET_COUNT);
+          if (bytesEqual(hash, EMPTY_BUCKET)) this.buckets.removeSync(bucketKey);
+          else this.buckets.putSync(bucketKey, hash);
         }
         this.sys.putSync(SYS_HEIGHT, u64(height));
         this.sys.putSync(SYS_APP_HASH, prepared.appHash);

@@ -23,7 +23,7 @@ const stateArb = fc.uniqueArray(
 /** Runs `body` with two fresh non-durable stores (durability is not under test here). */
 async function withTwoStores(body: (a: Store, b: Store) => void): Promise<void> {
   const dirs = [tempDir(), tempDir()];
-  const [a, b] = dirs.map((dir) => Store.open(dir, { durable: false, verifyTree: false })) as [Store, Store];
+  const [a, b] = dirs.map((dir) => Store.open(dir, { durable: false })) as [Store, Store];
   try {
     body(a, b);
   } finally {
@@ -145,7 +145,7 @@ describe('app hash properties', () => {
         assert.ok(verifyProof(appHash, absent, null, store.prove(absent)), `absence proof at ${height}`);
       }
       await store.close();
-      // Reopen (with the tree check) and continue: the reloaded tree hashes like the live one.
+      // Reopen (tree rebuilt from the stored bucket hashes) and continue: the reloaded tree hashes like the live one.
       const reopened = Store.open(dir);
       const batch = reopened.beginBlock(121n);
       applyToBatch(batch, blockOps(121n));

@@ -2,6 +2,8 @@
 // reopen, heights, metadata, iteration and every error code.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { open } from 'lmdb';
 import {
   GENESIS_APP_HASH,
@@ -246,6 +248,21 @@ describe('Store: heights, batches, reopen', () => {
       throwsCode(() => again.hash(), 'BATCH_FINISHED');
     }));
 
+  it('opens a not-yet-existing directory whose name looks like a file (state.v1)', async () => {
+    const parent = tempDir();
+    try {
+      const store = Store.open(join(parent, 'nested', 'state.v1'));
+      store.beginBlock(1n).commit();
+      await store.close();
+      assert.ok(statSync(join(parent, 'nested', 'state.v1')).isDirectory());
+      const again = Store.open(join(parent, 'nested', 'state.v1'));
+      assert.equal(again.info().height, 1n);
+      await again.close();
+    } finally {
+      removeDir(parent);
+    }
+  });
+
   it('reopen after close resumes height, app hash, data and metadata', async () => {
     const dir = tempDir();
     try {
@@ -357,7 +374,7 @@ describe('Store: corruption is detected at open', () => {
       await store.close();
       const root = open(dir, { maxDbs: 8, overlappingSync: false });
       const dbs = Object.fromEntries(
-        ['data', 'index', 'nodes', 'sys', 'meta'].map((name) => [
+        ['data', 'index', 'buckets', 'sys', 'meta'].map((name) => [
           name,
           root.openDB({ name, keyEncoding: 'binary', encoding: 'binary' }),
         ]),
@@ -399,19 +416,29 @@ describe('Store: corruption is detected at open', () => {
     assert.ok(hasErrorCode(result, 'CORRUPT'), String(result));
   });
 
-  it('a flipped inner tree node → CORRUPT (verifyTree)', async () => {
+  it('a flipped bucket hash, a deleted one, an added one → CORRUPT', async () => {
+    const flipped = await tamperAndReopen((dbs) => {
+      const [first] = dbs.buckets!.getRange({ limit: 1 }) as Iterable<{ key: Buffer; value: Buffer }>;
+      const value = Buffer.from(first!.value);
+      value[31] = (value[31] as number) ^ 0x80;
+      dbs.buckets!.putSync(first!.key, value);
+    });
+    assert.ok(hasErrorCode(flipped, 'CORRUPT'), String(flipped));
+    const deleted = await tamperAndReopen((dbs) => {
+      const [first] = dbs.buckets!.getRange({ limit: 1 }) as Iterable<{ key: Buffer; value: Buffer }>;
+      dbs.buckets!.removeSync(first!.key);
+    });
+    assert.ok(hasErrorCode(deleted, 'CORRUPT'), String(deleted));
     const result = await tamperAndReopen((dbs) => {
-      const key = Buffer.alloc(4);
-      key.writeUInt32BE(5);
-      dbs.nodes!.putSync(key, Buffer.alloc(32, 9));
+      dbs.buckets!.putSync(Buffer.from([0xff, 0xfe]), Buffer.alloc(32, 9));
     });
     assert.ok(hasErrorCode(result, 'CORRUPT'), String(result));
   });
 
-  it('a malformed node, a missing height and an unknown format → CORRUPT', async () => {
+  it('a malformed bucket hash, a missing height and an unknown format → CORRUPT', async () => {
     for (const tamper of [
       (dbs: Record<string, { putSync(k: unknown, v: unknown): void; removeSync(k: unknown): boolean }>) =>
-        dbs.nodes!.putSync(Buffer.from([0, 0, 0, 1]), Buffer.alloc(31)),
+        dbs.buckets!.putSync(Buffer.from([0, 1]), Buffer.alloc(31)),
       (dbs: Record<string, { putSync(k: unknown, v: unknown): void; removeSync(k: unknown): boolean }>) =>
         dbs.sys!.removeSync(Buffer.from('height')),
       (dbs: Record<string, { putSync(k: unknown, v: unknown): void; removeSync(k: unknown): boolean }>) =>

@@ -1,0 +1,150 @@
+// Store benchmark: commit throughput and latency for blocks of 1, 100 and 2,000 key writes
+// (values 100 B) over a store holding 100k keys, with the app-hash cost as its own figure,
+// durable (fsync per commit, the node's setting) and with noSync (to show the fsync cost).
+// Usage: npm run bench:store   (results recorded in bench/RESULTS.md, section "store")
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { Store } from '../src/store/index.js';
+
+const STATE_KEYS = 100_000;
+const VALUE_BYTES = 100;
+const SIZES: ReadonlyArray<{ writes: number; blocks: number }> = [
+  { writes: 1, blocks: 200 },
+  { writes: 100, blocks: 100 },
+  { writes: 2000, blocks: 20 },
+];
+
+/** Deterministic pseudo-random bytes (sha256 counter mode): the same state on every run. */
+function bytes(label: string, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let offset = 0, counter = 0; offset < n; offset += 32, counter++) {
+    const block = createHash('sha256').update(`${label}/${counter}`).digest();
+    out.set(block.subarray(0, Math.min(32, n - offset)), offset);
+  }
+  return out;
+}
+
+/** Keys shaped like module keys: a short prefix and a 32-byte id. */
+function keyOf(i: number): Uint8Array {
+  const key = new Uint8Array(34);
+  key[0] = 0x02;
+  key[1] = i % 7;
+  key.set(bytes(`key/${i}`, 32), 2);
+  return key;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+function p90(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length * 0.9)] as number;
+}
+
+async function populate(dir: string): Promise<number> {
+  const store = Store.open(dir, { durable: false });
+  const started = performance.now();
+  const perBlock = 10_000;
+  for (let first = 0; first < STATE_KEYS; first += perBlock) {
+    const batch = store.beginBlock(store.info().height + 1n);
+    for (let i = first; i < first + perBlock; i++) batch.set(keyOf(i), bytes(`value/${i}`, VALUE_BYTES));
+    batch.commit();
+  }
+  const elapsed = performance.now() - started;
+  await store.close();
+  return elapsed;
+}
+
+interface Row {
+  mode: string;
+  writes: number;
+  blocks: number;
+  commitsPerSecond: number;
+  totalMedianMs: number;
+  totalP90Ms: number;
+  hashMedianMs: number;
+  persistMedianMs: number;
+}
+
+function measure(store: Store, mode: string, writes: number, blocks: number, round: number): Row {
+  const total: number[] = [];
+  const hash: number[] = [];
+  const persist: number[] = [];
+  for (let block = 0; block < blocks; block++) {
+    // Keys and values are made before the clock starts: the figure is the store's cost.
+    const pending: Array<[Uint8Array, Uint8Array]> = [];
+    for (let w = 0; w < writes; w++) {
+      const n = (block * writes + w) * 7919 + round * 104729;
+      // 90% overwrite existing keys, 10% new keys.
+      const key = w % 10 === 9 ? keyOf(STATE_KEYS + (n % 1_000_000)) : keyOf(n % STATE_KEYS);
+      pending.push([key, bytes(`v/${round}/${block}/${w}`, VALUE_BYTES)]);
+    }
+    const batch = store.beginBlock(store.info().height + 1n);
+    const t0 = performance.now();
+    for (const [key, value] of pending) batch.set(key, value);
+    const t1 = performance.now();
+    batch.hash();
+    const t2 = performance.now();
+    batch.commit(); // reuses the hash computed above: this is LMDB writes + commit (+ fsync)
+    const t3 = performance.now();
+    hash.push(t2 - t1);
+    persist.push(t3 - t2);
+    total.push(t3 - t0);
+  }
+  const sum = total.reduce((a, b) => a + b, 0);
+  return {
+    mode,
+    writes,
+    blocks,
+    commitsPerSecond: (blocks * 1000) / sum,
+    totalMedianMs: median(total),
+    totalP90Ms: p90(total),
+    hashMedianMs: median(hash),
+    persistMedianMs: median(persist),
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'shroud-bench-store-'));
+  try {
+    const populateMs = await populate(dir);
+    const rows: Row[] = [];
+    for (const durable of [true, false]) {
+      const openStarted = performance.now();
+      const reopened = Store.open(dir, { durable });
+      const openMs = performance.now() - openStarted;
+      if (durable)
+        console.log(
+          `open (load 65,536 bucket hashes, rebuild the tree, check the root): ${openMs.toFixed(0)} ms`,
+        );
+      SIZES.forEach(({ writes, blocks }, round) => {
+        rows.push(
+          measure(reopened, durable ? 'fsync' : 'noSync', writes, blocks, round + (durable ? 0 : 10)),
+        );
+      });
+      await reopened.close();
+    }
+    console.log(
+      `populate ${STATE_KEYS} keys × ${VALUE_BYTES} B: ${(populateMs / 1000).toFixed(1)} s (noSync, 10,000 per block)`,
+    );
+    console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, node ${process.version}`);
+    console.log('');
+    console.log(
+      '| mode | writes/block | blocks | commits/s | ms/commit median | p90 | app hash ms (median) | LMDB write+commit ms (median) |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of rows) {
+      console.log(
+        `| ${r.mode} | ${r.writes} | ${r.blocks} | ${r.commitsPerSecond.toFixed(1)} | ${r.totalMedianMs.toFixed(2)} | ${r.totalP90Ms.toFixed(2)} | ${r.hashMedianMs.toFixed(2)} | ${r.persistMedianMs.toFixed(2)} |`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
