@@ -11,6 +11,9 @@ import { ShroudError } from '../errors.js';
  *   store's format version is unknown. Stop the node: the data directory needs a restore or a
  *   resync; never continue on it.
  * - `CLOSED`: the store was closed; open it again.
+ * - `ALREADY_OPEN`: this process already has a Store open on that directory (two instances
+ *   would each keep their own height and tree in memory and overwrite each other's blocks);
+ *   share the open instance or close it first.
  * - `BATCH_FINISHED`: the block batch was already committed or discarded; begin a new block.
  * - `BATCH_IN_PROGRESS`: `beginBlock` while another block batch is open; commit or discard it.
  * - `CHECKPOINT_INVALID`: `revert`/`release` of a checkpoint that is not the innermost open
@@ -27,6 +30,7 @@ export type StoreErrorCode =
   | 'HEIGHT_MISMATCH'
   | 'CORRUPT'
   | 'CLOSED'
+  | 'ALREADY_OPEN'
   | 'BATCH_FINISHED'
   | 'BATCH_IN_PROGRESS'
   | 'CHECKPOINT_INVALID'

@@ -14,6 +14,7 @@
 // copy-on-write commit makes it all-or-nothing, so a kill -9 at any instant leaves either the
 // previous block or this one, never a mix.
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { BatchHost, Entry, KeyRange, PreparedCommit } from './batch.js';
 import { BlockBatch } from './batch.js';
@@ -61,6 +62,9 @@ const SYS_APP_HASH = Buffer.from('appHash');
 
 type BinaryDb = Database<Uint8Array, Uint8Array>;
 
+/** Resolved directories with an open Store in this process (see ALREADY_OPEN). */
+const openPaths = new Set<string>();
+
 /**
  * Persistent, versioned key-value state with atomic per-block commit and an app hash.
  * Keys and values are opaque bytes. All methods are synchronous except close().
@@ -84,9 +88,11 @@ export class Store {
   private current: BlockBatch | undefined;
   private closed = false;
   private readonly host: BatchHost;
+  private readonly path: string;
 
-  private constructor(root: RootDatabase<Uint8Array, Uint8Array>) {
+  private constructor(root: RootDatabase<Uint8Array, Uint8Array>, path: string) {
     this.root = root;
+    this.path = path;
     const sub = (name: string): BinaryDb =>
       root.openDB<Uint8Array, Uint8Array>({ name, keyEncoding: 'binary', encoding: 'binary', cache: false });
     this.data = sub('data');
@@ -115,6 +121,13 @@ export class Store {
    * @throws StoreError CORRUPT when the stored state is inconsistent; IO_ERROR when LMDB cannot open it
    */
   static open(dir: string, options: StoreOptions = {}): Store {
+    const path = resolve(dir);
+    if (openPaths.has(path)) {
+      throw new StoreError(
+        'ALREADY_OPEN',
+        `a store is already open on ${path} in this process: share it or close it first`,
+      );
+    }
     let root: RootDatabase<Uint8Array, Uint8Array>;
     try {
       mkdirSync(dir, { recursive: true });
@@ -135,13 +148,14 @@ export class Store {
         cause,
       });
     }
-    const store = new Store(root);
+    const store = new Store(root, path);
     try {
       store.load();
     } catch (error) {
       void root.close();
       throw error;
     }
+    openPaths.add(path);
     return store;
   }
 
@@ -236,6 +250,7 @@ export class Store {
     if (this.closed) return;
     this.current?.discard();
     this.closed = true;
+    openPaths.delete(this.path);
     await this.root.close();
   }
 

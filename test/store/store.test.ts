@@ -263,6 +263,13 @@ describe('Store: heights, batches, reopen', () => {
     }
   });
 
+  it('refuses a second instance on the same directory in one process (ALREADY_OPEN)', () =>
+    withStore((store, dir) => {
+      throwsCode(() => Store.open(dir), 'ALREADY_OPEN');
+      throwsCode(() => Store.open(join(dir, '.')), 'ALREADY_OPEN');
+      assert.equal(store.info().height, 0n, 'the first instance is unaffected');
+    }));
+
   it('reopen after close resumes height, app hash, data and metadata', async () => {
     const dir = tempDir();
     try {
