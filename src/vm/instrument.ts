@@ -210,12 +210,21 @@ class Instrumenter {
     return out.finish();
   }
 
+  /** Index of a function type, added if missing. A map keeps this O(1): a hostile module may
+   * have 10 000 types and 50 000 multi-value functions. */
   private typeIndex(params: number[], results: number[]): number {
-    const same = (a: number[], b: number[]): boolean =>
-      a.length === b.length && a.every((v, i) => v === b[i]);
-    const found = this.types.findIndex((t) => same(t.params, params) && same(t.results, results));
-    if (found >= 0) return found;
+    if (this.typeKeys === undefined) {
+      this.typeKeys = new Map();
+      for (const [i, t] of this.types.entries()) {
+        const key = `${t.params.join(',')}>${t.results.join(',')}`;
+        if (!this.typeKeys.has(key)) this.typeKeys.set(key, i);
+      }
+    }
+    const key = `${params.join(',')}>${results.join(',')}`;
+    const found = this.typeKeys.get(key);
+    if (found !== undefined) return found;
     this.types.push({ params, results });
+    this.typeKeys.set(key, this.types.length - 1);
     return this.types.length - 1;
   }
 
@@ -425,6 +434,7 @@ class Instrumenter {
   }
 
   private helperTypeIndices: number[] = [];
+  private typeKeys: Map<string, number> | undefined;
 
   private functionSection(): Uint8Array {
     const w = new WasmWriter();
