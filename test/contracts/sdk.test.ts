@@ -116,6 +116,35 @@ describe('SDK: JSON', () => {
     assert.equal((await query<{ ok: boolean }>({ parse: { text: deepOk } })).ok, true, '64 levels are fine');
   });
 
+  it('accepts valid UTF-8 and refuses invalid UTF-8 in raw messages', async () => {
+    const { sb, user, address } = await setup();
+    const prefix = new TextEncoder().encode('{"storage":{"key":"k","value":"');
+    const suffix = new TextEncoder().encode('"}}');
+    const message = (middle: number[]) => new Uint8Array([...prefix, ...middle, ...suffix]);
+    const text = 'é€😀';
+    const { response } = await sb.execute(address, {
+      sender: user,
+      msg: message([...new TextEncoder().encode(text)]),
+    });
+    assert.deepEqual(dataJson(response.data), { before: null, after: text });
+    const invalid: [string, number[]][] = [
+      ['lone continuation byte', [0x80]],
+      ['0xff', [0xff]],
+      ['overlong slash', [0xc0, 0xaf]],
+      ['overlong 3-byte', [0xe0, 0x80, 0xaf]],
+      ['UTF-16 surrogate', [0xed, 0xa0, 0x80]],
+      ['above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+      ['truncated', [0xe2, 0x82]],
+    ];
+    for (const [label, bytes] of invalid) {
+      await rejectsWithContractError(
+        () => sb.execute(address, { sender: user, msg: message(bytes) }),
+        /^Error parsing into type ExecuteMsg: invalid UTF-8 at byte 31$/,
+        label,
+      );
+    }
+  });
+
   it('parses u64 text strictly', async () => {
     const { query } = await setup();
     const cases: [string, boolean, string][] = [

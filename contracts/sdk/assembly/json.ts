@@ -108,6 +108,13 @@ export class JsonParser {
 
   /** Parses one value followed only by whitespace; null on error. */
   parse(): JsonValue | null {
+    // serde_json refuses invalid UTF-8; outside strings only ASCII is valid JSON anyway, so
+    // checking the whole input once is the same rule.
+    const bad = invalidUtf8At(this.input);
+    if (bad >= 0) {
+      this.pos = bad;
+      return this.fail('invalid UTF-8');
+    }
     this.skipWhitespace();
     const value = this.parseValue();
     if (value === null) return null;
@@ -361,6 +368,47 @@ export class JsonParser {
     this.depth--;
     return v;
   }
+}
+
+/**
+ * Index of the first byte that breaks UTF-8 (RFC 3629 §4: no overlong forms, no surrogates,
+ * nothing above U+10FFFF), or -1 when the bytes are valid.
+ */
+export function invalidUtf8At(bytes: Uint8Array): i32 {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b0 = <u32>bytes[i];
+    if (b0 < 0x80) {
+      i++;
+      continue;
+    }
+    let need = 0;
+    let min: u32 = 0;
+    let cp: u32 = 0;
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
+      need = 1;
+      min = 0x80;
+      cp = b0 & 0x1f;
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+      need = 2;
+      min = 0x800;
+      cp = b0 & 0x0f;
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+      cp = b0 & 0x07;
+    } else return i;
+    if (i + need >= n) return i; // truncated sequence
+    for (let k = 1; k <= need; k++) {
+      const b = <u32>bytes[i + k];
+      if ((b & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
 }
 
 /** Parses UTF-8 JSON bytes; null on error (use a JsonParser to read the message). */
