@@ -10,15 +10,23 @@ export interface BatchHost {
   readCommittedMeta(name: string): Uint8Array | undefined;
   committedEntries(start: Uint8Array | undefined, end: Uint8Array | undefined): Iterable<Entry>;
   prepare(height: bigint, writes: readonly Pending[]): PreparedCommit;
-  persist(height: bigint, writes: readonly Pending[], prepared: PreparedCommit): void;
+  persist(height: bigint, metaWrites: readonly Pending[], prepared: PreparedCommit): void;
   finish(batch: BlockBatch): void;
 }
 
-/** The result of hashing a batch: the app hash and the tree nodes that change. */
+/** The result of hashing a batch: the app hash, the tree nodes and the data rows that change. */
 export interface PreparedCommit {
   readonly appHash: Uint8Array;
   readonly nodes: ReadonlyMap<number, Uint8Array>;
-  readonly entryHashes: ReadonlyMap<string, Uint8Array>;
+  readonly dataWrites: readonly PreparedWrite[];
+}
+
+/** One data write ready for LMDB: its `data` and `index` rows (value/entryHash null = delete). */
+export interface PreparedWrite {
+  readonly key: Buffer;
+  readonly indexKey: Buffer;
+  readonly value: Uint8Array | null;
+  readonly entryHash: Uint8Array | null;
 }
 
 /** A (key, value) pair of the state. */
@@ -233,7 +241,8 @@ export class BlockBatch {
    */
   commit(): Uint8Array {
     const prepared = this.prepare();
-    this.host.persist(this.height, [...this.writes.values()], prepared);
+    const metaWrites = [...this.writes.values()].filter((write) => write.kind === 'm');
+    this.host.persist(this.height, metaWrites, prepared);
     this.finished = true;
     this.host.finish(this);
     return prepared.appHash.slice();

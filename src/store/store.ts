@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { BatchHost, Entry, KeyRange, PreparedCommit } from './batch.js';
+import type { BatchHost, Entry, KeyRange, PreparedCommit, PreparedWrite } from './batch.js';
 import { BlockBatch } from './batch.js';
 import { StoreError } from './errors.js';
 import {
@@ -341,7 +341,7 @@ export class Store {
     this.assertOpen();
     this.assertNextHeight(height);
     const byBucket = new Map<number, Pending[]>();
-    const entryHashes = new Map<string, Uint8Array>();
+    const dataWrites: PreparedWrite[] = [];
     for (const write of writes) {
       const bucket = bucketOf(write.key);
       let list = byBucket.get(bucket);
@@ -355,44 +355,41 @@ export class Store {
       for (const [key, hash] of this.bucketEntries(bucket)) entries.set(slotOf('d', key), hash);
       for (const write of bucketWrites) {
         const slot = slotOf('d', write.key);
-        if (write.value === null) {
-          entries.delete(slot);
-        } else {
-          const hash = entryHash(write.key, write.value);
-          entries.set(slot, hash);
-          entryHashes.set(slot, hash);
-        }
+        const hash = write.value === null ? null : entryHash(write.key, write.value);
+        if (hash === null) entries.delete(slot);
+        else entries.set(slot, hash);
+        const key = asBuffer(write.key);
+        const indexKey = Buffer.alloc(2 + key.length);
+        indexKey.writeUInt16BE(bucket);
+        key.copy(indexKey, 2);
+        dataWrites.push({ key, indexKey, value: write.value, entryHash: hash });
       }
       const sorted = [...entries.keys()].sort();
       leaves.set(bucket, bucketHash(sorted.map((slot) => entries.get(slot) as Uint8Array)));
     }
     const nodes = this.tree.update(leaves);
     const root = nodes.get(1) ?? this.tree.root();
-    return { appHash: appHashOf(height, root), nodes, entryHashes };
+    return { appHash: appHashOf(height, root), nodes, dataWrites };
   }
 
   /** The block's single write transaction. Nothing of a block is written anywhere else. */
-  private persist(height: bigint, writes: readonly Pending[], prepared: PreparedCommit): void {
+  private persist(height: bigint, metaWrites: readonly Pending[], prepared: PreparedCommit): void {
     this.assertOpen();
     this.assertNextHeight(height);
     try {
       this.root.transactionSync(() => {
-        for (const write of writes) {
+        for (const write of metaWrites) {
           const key = asBuffer(write.key);
-          if (write.kind === 'm') {
-            if (write.value === null) this.meta.removeSync(key);
-            else this.meta.putSync(key, write.value);
-            continue;
-          }
-          const indexKey = Buffer.alloc(2 + key.length);
-          indexKey.writeUInt16BE(bucketOf(write.key));
-          key.copy(indexKey, 2);
-          if (write.value === null) {
-            this.data.removeSync(key);
-            this.index.removeSync(indexKey);
+          if (write.value === null) this.meta.removeSync(key);
+          else this.meta.putSync(key, write.value);
+        }
+        for (const write of prepared.dataWrites) {
+          if (write.value === null || write.entryHash === null) {
+            this.data.removeSync(write.key);
+            this.index.removeSync(write.indexKey);
           } else {
-            this.data.putSync(key, write.value);
-            this.index.putSync(indexKey, prepared.entryHashes.get(slotOf('d', write.key)) as Uint8Array);
+            this.data.putSync(write.key, write.value);
+            this.index.putSync(write.indexKey, write.entryHash);
           }
         }
         for (const [index, hash] of prepared.nodes) {
