@@ -37,6 +37,29 @@ function hmac(algorithm: string, key: Uint8Array, data: Uint8Array): Uint8Array 
   return plain(createHmac(algorithm, key).update(data).digest());
 }
 
+const HKDF_SYNC_INFO_MAX = 1024;
+const SHA256_BYTES = 32;
+
+/** RFC 5869 §2.2–2.3 with OpenSSL HMAC, for the inputs hkdfSync rejects. */
+function hkdfFromHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  // §2.2: an absent salt is HashLen zero bytes (HMAC pads short keys with zeros anyway).
+  const prk = hmac('sha256', salt.length > 0 ? salt : new Uint8Array(SHA256_BYTES), ikm);
+  const okm = new Uint8Array(Math.ceil(length / SHA256_BYTES) * SHA256_BYTES);
+  let previous: Uint8Array = new Uint8Array(0);
+  for (let block = 1; (block - 1) * SHA256_BYTES < length; block++) {
+    previous = plain(
+      createHmac('sha256', prk)
+        .update(previous)
+        .update(info)
+        .update(new Uint8Array([block]))
+        .digest(),
+    );
+    okm.set(previous, (block - 1) * SHA256_BYTES);
+  }
+  prk.fill(0);
+  return okm.slice(0, length);
+}
+
 export const nativeBackend: CryptoBackend = {
   name: 'native',
 
@@ -53,6 +76,8 @@ export const nativeBackend: CryptoBackend = {
   hmacSha256: (key, data) => hmac('sha256', key, data),
   hmacSha512: (key, data) => hmac('sha512', key, data),
   hkdfSha256(ikm, salt, info, length) {
+    // Node's hkdfSync refuses info longer than 1,024 bytes; RFC 5869 has no such limit.
+    if (info.length > HKDF_SYNC_INFO_MAX) return hkdfFromHmac(ikm, salt, info, length);
     return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
   },
   pbkdf2Sha512(password, salt, iterations, length) {
