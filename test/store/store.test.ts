@@ -301,6 +301,44 @@ describe('Store: heights, batches, reopen', () => {
   });
 });
 
+describe('Store: a failing commit writes nothing', () => {
+  it('an LMDB error midway through the commit transaction aborts all of it; the batch can retry', () =>
+    withStore((store) => {
+      const one = store.beginBlock(1n);
+      one.set(b('a'), b('1'));
+      const firstHash = one.commit();
+      const two = store.beginBlock(2n);
+      for (let i = 0; i < 20; i++) two.set(b(`k${i}`), b(`v${i}`));
+      two.set(b('a'), b('2'));
+      two.setMeta('m', b('x'));
+      // Reach into the store (test only) to make the 10th index write fail, after data,
+      // metadata and earlier index rows were already written inside the transaction.
+      const index = (store as unknown as { index: { putSync: (...args: unknown[]) => void } }).index;
+      const realPutSync = index.putSync.bind(index);
+      let calls = 0;
+      index.putSync = (...args: unknown[]) => {
+        if (++calls === 10) throw new Error('injected disk failure');
+        realPutSync(...args);
+      };
+      try {
+        throwsCode(() => two.commit(), 'IO_ERROR');
+      } finally {
+        index.putSync = realPutSync;
+      }
+      assert.equal(store.info().height, 1n, 'height unchanged');
+      assert.deepEqual(store.info().appHash, firstHash, 'app hash unchanged');
+      assert.deepEqual(store.get(b('a')), b('1'), 'overwritten value rolled back');
+      assert.equal(store.get(b('k0')), undefined, 'new keys rolled back');
+      assert.equal(store.getMeta('m'), undefined, 'metadata rolled back');
+      assert.deepEqual(store.recomputeAppHash(), firstHash, 'data and hash agree');
+      assert.equal(two.isFinished, false, 'the batch stays open');
+      const secondHash = two.commit();
+      assert.equal(store.info().height, 2n);
+      assert.deepEqual(store.recomputeAppHash(), secondHash);
+      assert.deepEqual(store.get(b('a')), b('2'));
+    }));
+});
+
 describe('Store: metadata and iteration', () => {
   it('metadata is committed with the block but not part of the app hash', () =>
     withStore((store) => {
