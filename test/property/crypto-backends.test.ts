@@ -172,6 +172,36 @@ describe('native and pure backends agree byte for byte', () => {
     );
   });
 
+  it('secp256k1 public-key parsing of arbitrary bytes (on or off the curve, any prefix)', () => {
+    const prefixed = fc
+      .tuple(fc.constantFrom(0, 2, 3, 4, 6, 7), fc.boolean(), bytes(64))
+      .map(([prefix, short, body]) => Uint8Array.from([prefix, ...(short ? body.subarray(0, 32) : body)]));
+    fc.assert(
+      fc.property(prefixed, bytes(32), bytes(32), (key, hash, seed) => {
+        assertSame((api) => api.secp256k1ConvertPublicKey(key), 'convert');
+        assertSame((api) => api.secp256k1ConvertPublicKey(key, false), 'convert uncompressed');
+        const signature = native.secp256k1Sign(hash, native.sha256(seed));
+        assertSame((api) => api.secp256k1Verify(hash, signature, key), 'verify under arbitrary key');
+        if (key.length === 33) assertSame((api) => api.addressFromPublicKey(key), 'address');
+      }),
+      runs,
+    );
+    // Valid x with both prefixes, and the uncompressed form with y flipped (off the curve).
+    const valid = native.secp256k1PublicKey(native.sha256(new Uint8Array([9])), false);
+    const offCurve = valid.slice();
+    offCurve[64]! ^= 1;
+    assert.deepEqual(
+      both((api) => api.secp256k1ConvertPublicKey(offCurve)),
+      ['throws INVALID_KEY', 'throws INVALID_KEY'],
+    );
+    const hybrid = valid.slice();
+    hybrid[0] = 6 + (valid[64]! & 1);
+    assert.deepEqual(
+      both((api) => api.secp256k1ConvertPublicKey(hybrid)),
+      ['throws INVALID_KEY', 'throws INVALID_KEY'],
+    );
+  });
+
   it('ed25519 keys, signatures and verification of altered signatures and keys', () => {
     fc.assert(
       fc.property(bytes(32), someBytes, fc.nat(), fc.nat(), (seed, message, flip, keyFlip) => {
