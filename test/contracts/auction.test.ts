@@ -71,15 +71,16 @@ describe('auction contract', () => {
   });
 
   it('shows the public nothing that depends on bid amounts before close', async () => {
-    // The same transactions (senders, deposits) with different amounts: in run A cat leads,
-    // in run B ann does, one run has a tie and a bid equal to its deposit, ben lowers his bid
-    // in one run and raises it in the other. Every response, the gas used, every failure,
-    // every balance and every status answer must be identical. Amounts have the same number
-    // of digits: the message length is public (clients pad with leading zeros).
+    // The same transactions (senders, deposits) with different amounts: the lead changes
+    // hands at different bids, run A ends in a tie (cat wins) and run B with ben ahead, the bid
+    // equal to its deposit comes at a different point, ben lowers his bid in run A and raises
+    // it in run B. Every response, the gas used, every failure, every balance and every status
+    // answer must be identical. The amount strings have the same length, as the encrypted
+    // message's length is public: clients pad with leading zeros ('0099' vs '0400').
     const deposits = [300, 500, 400, 0, 0, 0];
     const senders = ['ann', 'ben', 'cat', 'ben', 'cat', 'ann'] as const;
-    const runA = ['100', '200', '300', '150', '999', '300'];
-    const runB = ['300', '250', '100', '400', '999', '299'];
+    const runA = ['100', '200', '300', '0099', '999', '300'];
+    const runB = ['300', '250', '100', '0400', '999', '299'];
     // (the 5th bid exceeds cat's deposit in both runs: rejected the same way)
 
     async function run(amounts: readonly string[]) {
