@@ -8,7 +8,7 @@ export { WASM_LIMITS, GAS_COSTS } from './limits.js';
 export { validateContractCode } from './validate.js';
 export type { InterfaceVersion, ValidatedCode } from './validate.js';
 export { ContractVm } from './runtime/vm.js';
-export type { ContractVmOptions } from './runtime/vm.js';
+export type { CompiledContract, ContractVmOptions } from './runtime/vm.js';
 export type { ModuleCacheStats } from './runtime/cache.js';
 export { HOST_GAS, MAX_QUERY_DEPTH } from './host/imports.js';
 export { decodeBase64, encodeBase64 } from './runtime/json.js';
