@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { signBytes } from '../../src/codec/index.js';
 import { concatBytes, hkdfSha256, utf8Encode } from '../../src/crypto/index.js';
 import { hasErrorCode } from '../../src/errors.js';
-import { BoundedCache, signDocBytes } from '../../src/enclave/core/fast-paths.js';
+import { BoundedCache, signDocBytes, StateValueMemo } from '../../src/enclave/core/fast-paths.js';
 import { KeyVault, u64be } from '../../src/enclave/core/keys.js';
 import { SEED_KDF_SALT } from '../../src/enclave/secrets/labels.js';
 import { openPolicy } from './helpers.js';
@@ -95,5 +95,23 @@ describe('BoundedCache', () => {
     assert.equal(computed, 3);
     get('d'); // full: cleared, then d stored
     assert.equal(get('a'), 5, 'a was evicted and recomputed');
+  });
+});
+
+describe('StateValueMemo', () => {
+  it('answers only for the byte-identical blob of the same slot', () => {
+    const memo = new StateValueMemo(8);
+    const blob = Uint8Array.of(1, 2, 3, 4);
+    const value = utf8Encode('balance=5');
+    memo.remember('c/slot', blob, value);
+    assert.deepEqual(memo.lookup('c/slot', Uint8Array.of(1, 2, 3, 4)), value);
+    assert.equal(memo.lookup('c/slot', Uint8Array.of(1, 2, 3, 5)), undefined, 'another blob misses');
+    assert.equal(memo.lookup('c/slot', Uint8Array.of(1, 2, 3)), undefined, 'a shorter blob misses');
+    assert.equal(memo.lookup('d/slot', blob), undefined, 'another contract or slot misses');
+    const copy = memo.lookup('c/slot', blob)!;
+    copy[0] = 0;
+    assert.deepEqual(memo.lookup('c/slot', blob), value, 'callers get copies');
+    memo.forget('c/slot');
+    assert.equal(memo.lookup('c/slot', blob), undefined, 'forgotten after a delete');
   });
 });

@@ -68,7 +68,7 @@ import type {
   UserAuth,
 } from '../protocol.js';
 import { u64be, type KeyVault } from './keys.js';
-import { BoundedCache, signDocBytes } from './fast-paths.js';
+import { BoundedCache, signDocBytes, StateValueMemo } from './fast-paths.js';
 
 /** The host services the enclave calls out to (OCALLs), already decoded. */
 export interface Ocalls {
@@ -184,6 +184,7 @@ class EncryptedStorage implements Storage {
     private readonly contract: string,
     private readonly contractBytes: Uint8Array,
     private readonly contractKey: Uint8Array,
+    private readonly memo: StateValueMemo,
   ) {}
 
   slotOf(key: Uint8Array): Uint8Array {
@@ -196,11 +197,33 @@ class EncryptedStorage implements Storage {
     return slot;
   }
 
+  memoId(slot: Uint8Array): string {
+    return `${this.contract}/${bytesToHex(slot)}`;
+  }
+
   get(key: Uint8Array): Uint8Array | undefined {
     const slot = this.slotOf(key);
     const blob = this.ocalls.readState(this.contract, slot);
     if (blob === null) return undefined;
-    return decryptStateValue(this.contractKey, this.contractBytes, slot, blob);
+    const id = this.memoId(slot);
+    const known = this.memo.lookup(id, blob);
+    if (known !== undefined) return known;
+    const value = decryptStateValue(this.contractKey, this.contractBytes, slot, blob);
+    this.memo.remember(id, blob, value);
+    return value;
+  }
+
+  /** The encrypted form of one buffered write, remembered so the next read skips decryption. */
+  seal(key: Uint8Array, value: Uint8Array | null, salt: Uint8Array): StateWrite {
+    const slot = this.slotOf(key);
+    const id = this.memoId(slot);
+    if (value === null) {
+      this.memo.forget(id);
+      return { diskKey: slot, blob: null };
+    }
+    const blob = encryptStateValue(this.contractKey, this.contractBytes, slot, value, salt);
+    this.memo.remember(id, blob, value);
+    return { diskKey: slot, blob };
   }
 }
 
@@ -256,6 +279,7 @@ export class Executor {
   private readonly stateKeys = new Map<string, Uint8Array>();
   private readonly sharedSecrets = new BoundedCache<Uint8Array>(4096);
   private readonly signerAddresses = new BoundedCache<string>(4096);
+  private readonly stateMemo = new StateValueMemo(65_536);
 
   constructor(
     private readonly vault: KeyVault,
@@ -545,7 +569,13 @@ export class Executor {
       { block: request.block },
       min(NESTED_QUERY_GAS_LIMIT, request.gasLimit),
     );
-    const storage = new EncryptedStorage(this.ocalls, request.contract, contractBytes, contractKey);
+    const storage = new EncryptedStorage(
+      this.ocalls,
+      request.contract,
+      contractBytes,
+      contractKey,
+      this.stateMemo,
+    );
     let outcome: CallOutcome;
     try {
       outcome = this.vm.call({
@@ -594,16 +624,7 @@ export class Executor {
       u64be(request.block.timeNanos),
       u64be(BigInt(request.callIndex)),
     );
-    const writes: StateWrite[] = outcome.writes.map((write) => {
-      const slot = storage.slotOf(write.key);
-      return {
-        diskKey: slot,
-        blob:
-          write.value === null
-            ? null
-            : encryptStateValue(contractKey, contractBytes, slot, write.value, salt),
-      };
-    });
+    const writes: StateWrite[] = outcome.writes.map((write) => storage.seal(write.key, write.value, salt));
     const sharedSecret = () => input.shared;
     const messages = response.messages.map((sub, i) =>
       this.outputMessage(sub, i, {
@@ -740,7 +761,13 @@ export class Executor {
         entry: 'query',
         env: this.queryEnv(request.block, request.contract, request.codeHash),
         msg,
-        storage: new EncryptedStorage(this.ocalls, request.contract, contractBytes, contractKey),
+        storage: new EncryptedStorage(
+          this.ocalls,
+          request.contract,
+          contractBytes,
+          contractKey,
+          this.stateMemo,
+        ),
         querier,
         gasLimit: request.gasLimit,
       });
@@ -828,6 +855,7 @@ export class Executor {
           address,
           contractBytes,
           this.contractKey(address, contractBytes),
+          this.stateMemo,
         ),
         querier,
         gasLimit,

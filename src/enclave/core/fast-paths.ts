@@ -62,3 +62,32 @@ export class BoundedCache<V> {
     return value;
   }
 }
+
+/**
+ * Plaintexts of state blobs this enclave wrote or opened recently, keyed by (contract, disk key)
+ * and checked against the exact blob the host returns: a byte-identical blob for the same slot
+ * opens to the same value, so its AES-GCM decryption can be skipped. Anything else (another
+ * blob, a tampered one) misses and goes through full decryption and authentication.
+ */
+export class StateValueMemo {
+  private readonly entries = new Map<string, { blob: Uint8Array; value: Uint8Array }>();
+
+  constructor(private readonly limit: number) {}
+
+  lookup(id: string, blob: Uint8Array): Uint8Array | undefined {
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.blob.length !== blob.length) return undefined;
+    if (!Buffer.from(entry.blob.buffer, entry.blob.byteOffset, entry.blob.length).equals(blob))
+      return undefined;
+    return entry.value.slice();
+  }
+
+  remember(id: string, blob: Uint8Array, value: Uint8Array): void {
+    if (this.entries.size >= this.limit) this.entries.clear();
+    this.entries.set(id, { blob, value: value.slice() });
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+}
