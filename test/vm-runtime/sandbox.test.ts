@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { fromBech32 } from '../../src/crypto/index.js';
+import { fromBech32, sha256, toBech32 } from '../../src/crypto/index.js';
 import { ContractError, ContractSandbox, SandboxError, VmError } from '../../src/vm/testing/index.js';
 import { contractWat, wat2wasm } from './wat.js';
 
@@ -439,5 +439,87 @@ describe('sandbox promises', () => {
     await assert.rejects(sb.query(sb.address('ghost'), {}), SandboxError);
     await assert.rejects(sb.upload(new Uint8Array([0])), VmError);
     await assert.rejects(sb.instantiate(42, { sender: alice, msg: {}, label: 'x' }), SandboxError);
+  });
+});
+
+describe('admin, migrate and limits', () => {
+  it('migrate: only the admin, runs the new code’s migrate entry, switches the code', async () => {
+    const { sb, alice } = await setup();
+    const v1 = await sb.upload(await callee(false));
+    const v2 = await sb.upload(
+      await wat2wasm(contractWat({ migrate: '(call $save_i32 (i32.const 71) (i32.const 2)) (call $ok)' })),
+    );
+    const { address } = await sb.instantiate(v1.codeId, { sender: alice, msg: {}, label: 'm', admin: alice });
+    await assert.rejects(
+      sb.migrate(address, { sender: sb.address('mallory'), codeId: v2.codeId, msg: {} }),
+      (e: unknown) => e instanceof SandboxError && e.code === 'UNAUTHORIZED',
+    );
+    assert.equal(sb.codeHashOf(address), v1.codeHash, 'a refused migrate changes nothing');
+    await sb.migrate(address, { sender: alice, codeId: v2.codeId, msg: {} });
+    assert.equal(sb.codeHashOf(address), v2.codeHash);
+    assert.deepEqual(sb.getStorage(address, 'G'), new Uint8Array([2, 0, 0, 0]));
+  });
+
+  it('update_admin / clear_admin messages from the admin contract; others are refused', async () => {
+    const { sb, alice } = await setup();
+    const target = await sb.upload(await callee(false));
+    const v2 = await sb.upload(await wat2wasm(contractWat({ migrate: '(call $ok)' })));
+    const bob = sb.address('bob');
+    // Contract addresses are bech32(sha256(codeId u64 BE ‖ instance counter u64 BE)): the target
+    // will be instance 2, after the admin contract (instance 1), so its address is known up front.
+    const be = (n: number) => {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigUint64(0, BigInt(n));
+      return b;
+    };
+    const targetAddress = toBech32('shroud', sha256(new Uint8Array([...be(target.codeId), ...be(2)])));
+    const update = {
+      id: 0,
+      msg: { wasm: { update_admin: { contract_addr: targetAddress, admin: bob } } },
+      reply_on: 'never',
+    };
+    const admin = await deploy(sb, alice, await caller([update]), 'admin');
+    const { address } = await sb.instantiate(target.codeId, {
+      sender: alice,
+      msg: {},
+      label: 't',
+      admin: admin.address,
+    });
+    assert.equal(address, targetAddress, 'documented address derivation');
+    await assert.rejects(
+      sb.migrate(address, { sender: bob, codeId: v2.codeId, msg: {} }),
+      SandboxError,
+      'bob is not admin yet',
+    );
+    await sb.execute(admin.address, { sender: alice, msg: {} });
+    await sb.migrate(address, { sender: bob, codeId: v2.codeId, msg: {} });
+    assert.equal(sb.codeHashOf(address), v2.codeHash, 'bob became admin and migrated');
+
+    const clear = { id: 0, msg: { wasm: { clear_admin: { contract_addr: address } } }, reply_on: 'never' };
+    const intruder = await deploy(sb, alice, await caller([clear]), 'intruder');
+    await assert.rejects(
+      sb.execute(intruder.address, { sender: alice, msg: {} }),
+      (e: unknown) => e instanceof SandboxError && e.code === 'UNAUTHORIZED',
+    );
+  });
+
+  it('messages the sandbox does not model are refused', async () => {
+    const { sb, alice } = await setup();
+    const staking = await deploy(
+      sb,
+      alice,
+      await caller([
+        {
+          id: 0,
+          msg: { staking: { delegate: { validator: 'v', amount: { denom: 'u', amount: '1' } } } },
+          reply_on: 'never',
+        },
+      ]),
+      'staker',
+    );
+    await assert.rejects(
+      sb.execute(staking.address, { sender: alice, msg: {} }),
+      (e: unknown) => e instanceof SandboxError && e.code === 'UNSUPPORTED_MESSAGE',
+    );
   });
 });
