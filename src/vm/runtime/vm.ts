@@ -158,15 +158,16 @@ export class ContractVm {
       debug: this.debug,
     });
     const previous = this.binding.ctx;
-    const memory = this.memories.acquire(compiled.memory);
+    let memory: WebAssembly.Memory | undefined;
     this.binding.ctx = ctx;
     try {
+      memory = this.memories.acquire(compiled.memory); // can throw RangeError when the host is out of memory
       return this.run(compiled.module, memory, ctx, request);
     } catch (error) {
       throw this.toVmError(error, ctx);
     } finally {
       this.binding.ctx = previous; // back to the outer call after a nested one (query_chain)
-      this.memories.release(compiled.memory, memory);
+      if (memory !== undefined) this.memories.release(compiled.memory, memory);
     }
   }
 
