@@ -3,7 +3,7 @@
 // durable (fsync per commit, the node's setting) and with noSync (to show the fsync cost).
 // Usage: npm run bench:store   (results recorded in bench/RESULTS.md, section "store")
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Store } from '../src/store/index.js';
@@ -11,9 +11,9 @@ import { Store } from '../src/store/index.js';
 const STATE_KEYS = 100_000;
 const VALUE_BYTES = 100;
 const SIZES: ReadonlyArray<{ writes: number; blocks: number }> = [
-  { writes: 1, blocks: 200 },
-  { writes: 100, blocks: 100 },
-  { writes: 2000, blocks: 20 },
+  { writes: 1, blocks: 100 },
+  { writes: 100, blocks: 50 },
+  { writes: 2000, blocks: 10 },
 ];
 
 /** Deterministic pseudo-random bytes (sha256 counter mode): the same state on every run. */
@@ -66,13 +66,23 @@ interface Row {
   commitsPerSecond: number;
   totalMedianMs: number;
   totalP90Ms: number;
+  cpuMedianMs: number;
   hashMedianMs: number;
+  hashCpuMedianMs: number;
   persistMedianMs: number;
+}
+
+/** CPU time of this process (user + system) in ms: unaffected by waiting for a busy core. */
+function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 function measure(store: Store, mode: string, writes: number, blocks: number, round: number): Row {
   const total: number[] = [];
+  const cpu: number[] = [];
   const hash: number[] = [];
+  const hashCpu: number[] = [];
   const persist: number[] = [];
   for (let block = 0; block < blocks; block++) {
     // Keys and values are made before the clock starts: the figure is the store's cost.
@@ -84,16 +94,22 @@ function measure(store: Store, mode: string, writes: number, blocks: number, rou
       pending.push([key, bytes(`v/${round}/${block}/${w}`, VALUE_BYTES)]);
     }
     const batch = store.beginBlock(store.info().height + 1n);
+    const c0 = cpuMs();
     const t0 = performance.now();
     for (const [key, value] of pending) batch.set(key, value);
+    const c1 = cpuMs();
     const t1 = performance.now();
     batch.hash();
+    const c2 = cpuMs();
     const t2 = performance.now();
-    batch.commit(); // reuses the hash computed above: this is LMDB writes + commit (+ fsync)
+    batch.commit(); // reuses the hash computed above: LMDB writes + commit (+ fsync)
     const t3 = performance.now();
+    const c3 = cpuMs();
     hash.push(t2 - t1);
+    hashCpu.push(c2 - c1);
     persist.push(t3 - t2);
     total.push(t3 - t0);
+    cpu.push(c3 - c0);
   }
   const sum = total.reduce((a, b) => a + b, 0);
   return {
@@ -103,44 +119,65 @@ function measure(store: Store, mode: string, writes: number, blocks: number, rou
     commitsPerSecond: (blocks * 1000) / sum,
     totalMedianMs: median(total),
     totalP90Ms: p90(total),
+    cpuMedianMs: median(cpu),
     hashMedianMs: median(hash),
+    hashCpuMedianMs: median(hashCpu),
     persistMedianMs: median(persist),
   };
 }
 
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+const f = (n: number): string => n.toFixed(n < 10 ? 2 : 1);
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'shroud-bench-store-'));
   try {
+    console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, node ${process.version}`);
+    console.log(`load average at start: ${load()}`);
+    const populateStarted = cpuMs();
     const populateMs = await populate(dir);
+    console.log(
+      `populate ${STATE_KEYS} keys × ${VALUE_BYTES} B (noSync, 10,000 per block): ${(populateMs / 1000).toFixed(1)} s wall, ${((cpuMs() - populateStarted) / 1000).toFixed(1)} s CPU`,
+    );
     const rows: Row[] = [];
     for (const durable of [true, false]) {
       const openStarted = performance.now();
-      const reopened = Store.open(dir, { durable });
-      const openMs = performance.now() - openStarted;
-      if (durable)
+      const openCpu = cpuMs();
+      const store = Store.open(dir, { durable });
+      if (durable) {
         console.log(
-          `open (load 65,536 bucket hashes, rebuild the tree, check the root): ${openMs.toFixed(0)} ms`,
+          `open (load bucket hashes, rebuild the tree, check the root): ${f(performance.now() - openStarted)} ms wall, ${f(cpuMs() - openCpu)} ms CPU`,
         );
+      }
       SIZES.forEach(({ writes, blocks }, round) => {
-        rows.push(
-          measure(reopened, durable ? 'fsync' : 'noSync', writes, blocks, round + (durable ? 0 : 10)),
-        );
+        // Warm-up at the same size first: after large blocks LMDB carries a big list of
+        // reclaimable pages that it rewrites on every commit until used up (see RESULTS.md).
+        measure(store, 'warm-up', writes, Math.max(2, blocks / 5), round + 100);
+        rows.push(measure(store, durable ? 'fsync' : 'noSync', writes, blocks, round + (durable ? 0 : 10)));
       });
-      await reopened.close();
+      await store.close();
     }
-    console.log(
-      `populate ${STATE_KEYS} keys × ${VALUE_BYTES} B: ${(populateMs / 1000).toFixed(1)} s (noSync, 10,000 per block)`,
-    );
-    console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, node ${process.version}`);
+    console.log(`load average at end: ${load()}`);
     console.log('');
     console.log(
-      '| mode | writes/block | blocks | commits/s | ms/commit median | p90 | app hash ms (median) | LMDB write+commit ms (median) |',
+      '| mode | writes/block | blocks | commits/s (wall) | ms/commit median (wall) | p90 (wall) | CPU ms/commit | app hash ms (wall) | app hash CPU ms | LMDB write+commit ms (wall) |',
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
-      console.log(
-        `| ${r.mode} | ${r.writes} | ${r.blocks} | ${r.commitsPerSecond.toFixed(1)} | ${r.totalMedianMs.toFixed(2)} | ${r.totalP90Ms.toFixed(2)} | ${r.hashMedianMs.toFixed(2)} | ${r.persistMedianMs.toFixed(2)} |`,
-      );
+      const cells = [
+        r.commitsPerSecond,
+        r.totalMedianMs,
+        r.totalP90Ms,
+        r.cpuMedianMs,
+        r.hashMedianMs,
+        r.hashCpuMedianMs,
+        r.persistMedianMs,
+      ];
+      console.log(`| ${r.mode} | ${r.writes} | ${r.blocks} | ${cells.map(f).join(' | ')} |`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
