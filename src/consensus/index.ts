@@ -40,3 +40,4 @@ export { isOneThird, isQuorum, valueKey, VoteSet } from './core/vote-set.js';
 export { encodeSignBytes, SIGN_DOMAIN_TAG } from './core/sign-bytes.js';
 export { proposalSignBytes, voteSignBytes } from './core/messages.js';
 export { createEd25519Signer } from './core/signer.js';
+export { MemoryWal, replayWal, type Wal, type WalEntry } from './wal/wal.js';

@@ -349,7 +349,7 @@ describe('consensus core: Algorithm 1', () => {
     assert.equal(h.state.step, 'precommit', '13 of 13');
   });
 
-  it('equivocation: the first vote is kept and counted, evidence carries both', () => {
+  it('equivocation: evidence carries both votes; the first is the vote of record, one more is retained', () => {
     const h = fourValidators();
     h.start();
     const liar = h.others[0]!;
@@ -357,12 +357,33 @@ describe('consensus core: Algorithm 1', () => {
     const effects = h.votes('prevote', 0, v2, [liar]);
     const evidence = effects.find((e) => e.kind === 'Evidence');
     assert.ok(evidence?.kind === 'Evidence' && evidence.evidence.kind === 'DuplicateVote');
-    assert.equal(hex({ id: evidence.evidence.first.valueId!, bytes: new Uint8Array() }), hex(v1));
-    assert.equal(hex({ id: evidence.evidence.second.valueId!, bytes: new Uint8Array() }), hex(v2));
+    assert.deepEqual(evidence.evidence.first.valueId, v1.id);
+    assert.deepEqual(evidence.evidence.second.valueId, v2.id);
     const prevotes = h.state.votes.get(0)!.prevote;
+    assert.equal(prevotes.totalPower, 1n, 'the liar counts once toward +2/3 of anything');
     assert.equal(prevotes.powerFor(v1.id), 1n);
-    assert.equal(prevotes.powerFor(v2.id), 0n);
+    assert.equal(prevotes.powerFor(v2.id), 1n, 'and toward each value it voted for (paper counting)');
+    const v3 = makeValue('three');
+    assert.ok(
+      h.votes('prevote', 0, v3, [liar]).some((e) => e.kind === 'Evidence'),
+      'a third vote is evidence',
+    );
+    assert.equal(h.state.votes.get(0)!.prevote.powerFor(v3.id), 0n, 'but is not retained (bounded memory)');
     assert.deepEqual(h.votes('prevote', 0, v1, [liar]), [], 'an exact duplicate is ignored silently');
+    assert.deepEqual(h.votes('prevote', 0, v2, [liar]), [], 'so is a repeat of the retained one');
+  });
+
+  it('an equivocator cannot make two values reach +2/3 together with correct votes', () => {
+    const h = fourValidators();
+    h.start();
+    h.timeout('propose', 0); // me: nil
+    const [liar, a, b] = h.others as [TestSigner, TestSigner, TestSigner];
+    h.votes('prevote', 0, v1, [liar, a]);
+    h.votes('prevote', 0, v2, [liar, b]);
+    const prevotes = h.state.votes.get(0)!.prevote;
+    assert.equal(prevotes.powerFor(v1.id), 2n);
+    assert.equal(prevotes.powerFor(v2.id), 2n);
+    assert.equal(h.state.step, 'prevote', 'no lock: neither value has 3 of 4');
   });
 
   it('a conflicting proposal is evidence; both kept, a third is not', () => {

@@ -38,7 +38,7 @@ import type {
 import { DEFAULT_TIMEOUTS } from './types.js';
 import type { ValidatorSet } from './validator-set.js';
 import type { VoteSet } from './vote-set.js';
-import { emptyRoundVotes, isOneThird, isQuorum, type RoundVotes } from './vote-set.js';
+import { emptyRoundVotes, isOneThird, isQuorum as isTwoThirds, type RoundVotes } from './vote-set.js';
 
 export const DEFAULT_FUTURE_ROUNDS_MAX = 8;
 /** Proposals kept per round: the first and one conflicting one (enough to report and to decide). */
@@ -63,6 +63,12 @@ export interface ConsensusState {
   readonly validValue: Value | null;
   readonly validRound: number;
   readonly decision: Value | null;
+  /** A verified commit from a peer, waiting for the app to validate its value. */
+  readonly pendingCommit: {
+    readonly round: number;
+    readonly value: Value;
+    readonly commit: readonly SignedVote[];
+  } | null;
   /** Proposals of this height by round, first received first. */
   readonly proposals: ReadonlyMap<number, readonly SignedProposal[]>;
   readonly votes: ReadonlyMap<number, RoundVotes>;
@@ -148,6 +154,10 @@ export function createConsensusCore(config: CoreConfig): ConsensusCore {
   const verify = config.verifySignature ?? ed25519Verify;
   const hashValue = config.hashValue ?? sha256;
   const ignoreLock = config.unsafeTestFaults?.ignoreLock === true;
+  const isQuorum =
+    config.unsafeTestFaults?.halfQuorum === true
+      ? (power: bigint, total: bigint): boolean => 2n * power >= total
+      : isTwoThirds;
   // Fail fast on a bad chain id (a configuration error), not on the first signature.
   voteSignBytes(chainId, { type: 'prevote', height: 1, round: 0, valueId: null });
 
@@ -165,6 +175,7 @@ export function createConsensusCore(config: CoreConfig): ConsensusCore {
       validValue: null,
       validRound: -1,
       decision: null,
+      pendingCommit: null,
       proposals: new Map(),
       votes: new Map(),
       farRounds: new Map(),
@@ -216,6 +227,8 @@ export function createConsensusCore(config: CoreConfig): ConsensusCore {
           return this.onTimeout(input.step, input.height, input.round);
         case 'ValueReady':
           return this.onValueReady(input.height, input.round, input.value);
+        case 'CommitReceived':
+          return this.onCommit(input.height, input.round, input.value, input.commit);
         case 'ValueValidated':
           if (input.height === this.d.height && this.d.step !== 'idle') {
             this.d.validity.set(bytesToHex(input.valueId), input.valid);
@@ -250,6 +263,7 @@ export function createConsensusCore(config: CoreConfig): ConsensusCore {
       d.validValue = null;
       d.validRound = -1;
       d.decision = null;
+      d.pendingCommit = null;
       d.proposals = new Map();
       d.votes = new Map();
       d.farRounds = new Map();
@@ -343,6 +357,45 @@ export function createConsensusCore(config: CoreConfig): ConsensusCore {
       return set;
     }
 
+    /** Block-sync path to L49: +2/3 precommits for `value` at `round`, each checked here. */
+    private onCommit(height: number, round: number, value: Value, commit: readonly SignedVote[]): void {
+      const d = this.d;
+      if (!this.active || height !== d.height || d.pendingCommit !== null) return;
+      const votes: readonly SignedVote[] = commit;
+      if (!Number.isInteger(round) || round < 0 || !(votes.length <= this.set.size)) {
+        return this.drop('MALFORMED', `commit h${height}`);
+      }
+      if (
+        !(value?.id instanceof Uint8Array) ||
+        !(value.bytes instanceof Uint8Array) ||
+        !sameBytes(hashValue(value.bytes), value.id)
+      ) {
+        return this.drop('VALUE_ID_MISMATCH', `commit h${height}/r${round}`);
+      }
+      const seen = new Set<string>();
+      let power = 0n;
+      for (const vote of commit) {
+        const validator =
+          checkVoteShape(vote) === null ? this.set.getByAddress(vote.validatorAddress) : undefined;
+        const ok =
+          validator !== undefined &&
+          !seen.has(vote.validatorAddress) &&
+          vote.type === 'precommit' &&
+          vote.height === height &&
+          vote.round === round &&
+          vote.valueId !== null &&
+          sameBytes(vote.valueId, value.id) &&
+          verify(voteSignBytes(chainId, vote), vote.signature, validator.publicKey);
+        if (!ok) return this.drop('INVALID_COMMIT', `commit h${height}/r${round}: a precommit is invalid`);
+        seen.add(vote.validatorAddress);
+        power += validator.votingPower;
+      }
+      if (!isQuorum(power, this.total()))
+        return this.drop('INVALID_COMMIT', `commit h${height}/r${round}: not +2/3`);
+      d.pendingCommit = { round, value, commit: [...votes] };
+      this.requestValidation(value);
+    }
+
     private onTimeout(step: RoundStep, height: number, round: number): void {
       const d = this.d;
       if (height !== d.height || round !== d.round || !this.active) return;
@@ -364,7 +417,8 @@ export function createConsensusCore(config: CoreConfig): ConsensusCore {
       const d = this.d;
       if (height !== d.height || round !== d.round || d.step !== 'propose') return;
       if (signer === null || this.set.proposerForRound(round).address !== signer.address) return;
-      if (d.ownSigned.has(ownKey(height, round, 1))) return; // already proposed (e.g. replay)
+      const own = signer.address;
+      if ((d.proposals.get(round) ?? []).some((p) => p.proposerAddress === own)) return; // already proposed
       if (!sameBytes(hashValue(value.bytes), value.id)) {
         return this.drop(
           'VALUE_ID_MISMATCH',
@@ -515,6 +569,19 @@ export function createConsensusCore(config: CoreConfig): ConsensusCore {
     /** L49-54: a proposal of any round r with +2/3 precommits for it, and valid → decide. */
     private ruleDecide(): boolean {
       const d = this.d;
+      const synced = d.pendingCommit;
+      if (synced !== null && this.isValid(synced.value) === true) {
+        d.decision = synced.value;
+        d.step = 'decided';
+        this.fx.push({
+          kind: 'Decide',
+          height: d.height,
+          round: synced.round,
+          value: synced.value,
+          commit: synced.commit,
+        });
+        return true;
+      }
       for (const [round, proposals] of d.proposals) {
         const precommits = d.votes.get(round)?.precommit;
         if (precommits === undefined) continue;

@@ -57,6 +57,18 @@ export type Input =
       readonly round: number;
     }
   | { readonly kind: 'ValueReady'; readonly height: number; readonly round: number; readonly value: Value }
+  /**
+   * A decided value with its commit (+2/3 precommits), from a peer that already decided this
+   * height (block sync). Needed because the vote set keeps an equivocator's FIRST vote: a node
+   * may never count the precommits that decided elsewhere, and the deciders have moved on.
+   */
+  | {
+      readonly kind: 'CommitReceived';
+      readonly height: number;
+      readonly round: number;
+      readonly value: Value;
+      readonly commit: readonly SignedVote[];
+    }
   | {
       readonly kind: 'ValueValidated';
       readonly height: number;
@@ -80,6 +92,7 @@ export type DropReason =
   | 'WRONG_PROPOSER'
   | 'MALFORMED'
   | 'VALUE_ID_MISMATCH'
+  | 'INVALID_COMMIT'
   | 'DOUBLE_SIGN_REFUSED';
 
 export type Effect =
@@ -144,6 +157,8 @@ export const DEFAULT_TIMEOUTS: TimeoutConfig = {
 export interface UnsafeTestFaults {
   /** Prevote for any valid proposal, ignoring lockedValue/lockedRound (breaks L23/L29). */
   readonly ignoreLock?: boolean;
+  /** Treat half the voting power as a quorum instead of more than two thirds (breaks every 2f+1). */
+  readonly halfQuorum?: boolean;
 }
 
 export interface CoreConfig {
