@@ -41,3 +41,5 @@ export { encodeSignBytes, SIGN_DOMAIN_TAG } from './core/sign-bytes.js';
 export { proposalSignBytes, voteSignBytes } from './core/messages.js';
 export { createEd25519Signer } from './core/signer.js';
 export { MemoryWal, replayWal, type Wal, type WalEntry } from './wal/wal.js';
+export { FileWal, WAL_ENTRY_BYTES_MAX, WAL_FRAME_HEADER_BYTES } from './wal/file-wal.js';
+export { decodeWalEntry, encodeWalEntry } from './wal/codec.js';

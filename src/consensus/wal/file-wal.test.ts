@@ -1,0 +1,191 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasErrorCode } from '../../errors.js';
+import { createConsensusCore } from '../core/apply.js';
+import type { Input } from '../core/types.js';
+import { makeValidators, makeValue, signVote } from '../testing.js';
+import { FileWal, WAL_FRAME_HEADER_BYTES } from './file-wal.js';
+import { replayWal, type WalEntry } from './wal.js';
+
+const CHAIN = 'wal-chain';
+const { signers, set } = makeValidators([1, 2, 3, 4]);
+const value = makeValue('a block');
+
+function sampleEntries(): WalEntry[] {
+  return [
+    { kind: 'input', input: { kind: 'StartHeight', height: 1, validatorSet: set } },
+    {
+      kind: 'input',
+      input: { kind: 'VoteReceived', vote: signVote(signers[1]!, CHAIN, 'prevote', 1, 0, value.id) },
+    },
+    {
+      kind: 'input',
+      input: { kind: 'VoteReceived', vote: signVote(signers[2]!, CHAIN, 'precommit', 1, 0, null) },
+    },
+    { kind: 'input', input: { kind: 'TimeoutElapsed', step: 'propose', height: 1, round: 0 } },
+    { kind: 'input', input: { kind: 'ValueReady', height: 1, round: 0, value } },
+  ];
+}
+
+describe('FileWal', () => {
+  let dir = '';
+  let path = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'shroud-wal-'));
+    path = join(dir, 'cs.wal');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('round-trips entries (bytes, nil ids, bigints, validator sets) across reopen', () => {
+    const wal = FileWal.open(path);
+    for (const entry of sampleEntries()) wal.append(entry);
+    wal.close();
+    const reopened = FileWal.open(path);
+    const entries = reopened.replay();
+    assert.equal(entries.length, 5);
+    assert.deepEqual(entries.slice(1), sampleEntries().slice(1));
+    const start = entries[0]!;
+    assert.ok(start.kind === 'input' && start.input.kind === 'StartHeight');
+    assert.deepEqual(start.input.validatorSet.hash(), set.hash());
+    assert.equal(start.input.validatorSet.proposerAddress, set.proposerAddress);
+    assert.deepEqual(start.input.validatorSet.validators, set.validators);
+    reopened.append(sampleEntries()[3]!);
+    assert.equal(reopened.replay().length, 6, 'appends after reopen');
+    reopened.close();
+  });
+
+  it('drops a torn tail at every cut point and keeps appending after it', () => {
+    const wal = FileWal.open(path);
+    for (const entry of sampleEntries()) wal.append(entry);
+    wal.close();
+    const full = readFileSync(path);
+    const lastFrameStart = full.length - lastFrameLength(full);
+    for (const cut of [
+      lastFrameStart + 1,
+      lastFrameStart + 4,
+      lastFrameStart + WAL_FRAME_HEADER_BYTES,
+      full.length - 1,
+    ]) {
+      writeFileSync(path, full.subarray(0, cut));
+      const reopened = FileWal.open(path);
+      assert.equal(reopened.replay().length, 4, `cut at ${cut}: the torn entry is dropped`);
+      assert.equal(
+        statSync(path).size,
+        lastFrameStart,
+        `cut at ${cut}: file truncated to the last whole frame`,
+      );
+      reopened.append(sampleEntries()[4]!);
+      assert.equal(reopened.replay().length, 5, `cut at ${cut}: appends after truncation`);
+      reopened.close();
+    }
+  });
+
+  it('treats a last frame with a bad CRC as torn, but a bad frame in the middle as corruption', () => {
+    const wal = FileWal.open(path);
+    for (const entry of sampleEntries()) wal.append(entry);
+    wal.close();
+    const full = readFileSync(path);
+    const lastFrameStart = full.length - lastFrameLength(full);
+    const tornCrc = Buffer.from(full);
+    tornCrc[full.length - 2] = tornCrc[full.length - 2]! ^ 0xff;
+    writeFileSync(path, tornCrc);
+    const reopened = FileWal.open(path);
+    assert.equal(reopened.replay().length, 4);
+    assert.equal(statSync(path).size, lastFrameStart);
+    reopened.close();
+
+    const corrupted = Buffer.from(full);
+    corrupted[WAL_FRAME_HEADER_BYTES + 3] = corrupted[WAL_FRAME_HEADER_BYTES + 3]! ^ 0x01; // first payload
+    writeFileSync(path, corrupted);
+    assert.throws(
+      () => FileWal.open(path),
+      (e) => hasErrorCode(e, 'WAL_CORRUPTED'),
+    );
+    assert.equal(statSync(path).size, full.length, 'a corrupted WAL is never truncated');
+
+    writeFileSync(path, full.subarray(0, 4));
+    const headerOnly = FileWal.open(path);
+    assert.equal(headerOnly.replay().length, 0, 'a partial header is a torn tail');
+    headerOnly.close();
+
+    const pastEnd = Buffer.from(full.subarray(0, lastFrameStart + WAL_FRAME_HEADER_BYTES + 2));
+    pastEnd.writeUInt32BE(0x7fffffff, lastFrameStart); // a garbage length in the torn header
+    writeFileSync(path, pastEnd);
+    const torn = FileWal.open(path);
+    assert.equal(torn.replay().length, 4, 'a length running past the end is a torn tail');
+    torn.close();
+  });
+
+  it('rejects a frame whose CRC matches but whose payload is not an entry', () => {
+    const payload = Buffer.from('{"kind":"nonsense"}');
+    const frame = Buffer.alloc(8 + payload.length);
+    frame.writeUInt32BE(payload.length, 0);
+    frame.writeUInt32BE(crc(payload), 4);
+    payload.copy(frame, 8);
+    writeFileSync(path, frame);
+    assert.throws(
+      () => FileWal.open(path),
+      (e) => hasErrorCode(e, 'WAL_CORRUPTED'),
+    );
+  });
+
+  it('replays to the same state a live core reached', () => {
+    const me = signers[0]!;
+    const core = createConsensusCore({ chainId: CHAIN, signer: me });
+    const wal = FileWal.open(path);
+    let state = core.initialState(null);
+    let record = null;
+    const inputs: Input[] = [
+      { kind: 'StartHeight', height: 1, validatorSet: set },
+      { kind: 'TimeoutElapsed', step: 'propose', height: 1, round: 0 },
+      ...signers
+        .slice(1)
+        .map((s): Input => ({ kind: 'VoteReceived', vote: signVote(s, CHAIN, 'prevote', 1, 0, null) })),
+    ];
+    for (const input of inputs) {
+      wal.append({ kind: 'input', input });
+      const result = core.apply(state, input);
+      state = result.state;
+      for (const effect of result.effects) {
+        if (effect.kind === 'PersistSignedState') {
+          record = effect.record;
+          wal.append({ kind: 'signed', message: effect.message });
+        }
+      }
+    }
+    assert.equal(state.step, 'precommit');
+    wal.close();
+    const restarted = replayWal(core, record, FileWal.open(path).replay());
+    assert.equal(restarted.state.step, 'precommit');
+    assert.equal(restarted.state.round, state.round);
+    assert.ok(
+      !restarted.effects.some((e) => e.kind === 'Dropped'),
+      'replay re-uses our signatures, refuses nothing',
+    );
+    assert.ok(!restarted.effects.some((e) => e.kind === 'PersistSignedState'), 'and signs nothing new');
+    const votes = restarted.effects.filter((e) => e.kind === 'BroadcastVote');
+    assert.equal(votes.length, 2, 'our prevote and precommit are re-broadcast');
+  });
+});
+
+function lastFrameLength(file: Buffer): number {
+  let offset = 0;
+  let last = 0;
+  while (offset < file.length) {
+    last = WAL_FRAME_HEADER_BYTES + file.readUInt32BE(offset);
+    offset += last;
+  }
+  return last;
+}
+
+function crc(data: Buffer): number {
+  let c = 0xffffffff;
+  for (const byte of data) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
