@@ -1,7 +1,7 @@
 // The bucket tree in memory: 2^17 - 1 node hashes (4 MiB) in one heap-ordered array, node 1
 // the root and node 65,536 + b the hash of bucket b. The store persists only the bucket
 // hashes (leaves), inside each block's commit transaction, and rebuilds the 65,535 inner
-// nodes at open (~0.1 s). A block costs 16 inner hashes per touched bucket (fewer near the
+// nodes at open (~0.4 s CPU, bench/RESULTS.md). A block costs 16 inner hashes per touched bucket (fewer near the
 // root, where paths share nodes) instead of a pass over the state, and writes one 32-byte
 // leaf per touched bucket instead of ~12 nodes (bench/store.ts: 2,000-write blocks).
 import { BUCKET_COUNT, EMPTY_SUBTREE, HASH_BYTES, bytesEqual, innerHash } from './hash.js';
