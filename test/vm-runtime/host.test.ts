@@ -504,3 +504,16 @@ describe('query_chain', () => {
     expectVmError('QUERIER_FAILED', () => run(code));
   });
 });
+
+describe('debug sink isolation', () => {
+  it('a throwing debug sink does not change the outcome', async () => {
+    const vm = new ContractVm({
+      instrument: false,
+      debug: () => {
+        throw new Error('log disk full');
+      },
+    });
+    const code = await buildContract({ execute: '(call $debug (call $blob1)) (call $ok)', blobs: ['x'] });
+    assert.equal(run(code, { vm }).ok, true);
+  });
+});

@@ -162,7 +162,13 @@ export function buildHostImports(binding: HostBinding): Record<string, HostFunct
 
   const debug = (messagePtr: number): void => {
     const bytes = binding.ctx.readRegion(messagePtr);
-    if (binding.ctx.debug !== undefined) binding.ctx.debug(new TextDecoder().decode(bytes));
+    const sink = binding.ctx.debug;
+    if (sink === undefined) return;
+    try {
+      sink(new TextDecoder().decode(bytes));
+    } catch {
+      // A node's log sink must not change the outcome of a call (DESIGN §7): ignore its failures.
+    }
   };
 
   const queryChain = (requestPtr: number): number => {
