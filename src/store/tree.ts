@@ -1,9 +1,10 @@
 // The bucket tree in memory: 2^17 - 1 node hashes (4 MiB) in one heap-ordered array, node 1
 // the root and node 65,536 + b the hash of bucket b. The store persists only the bucket
 // hashes (leaves), inside each block's commit transaction, and rebuilds the 65,535 inner
-// nodes at open (~0.4 s CPU, bench/RESULTS.md). A block costs 16 inner hashes per touched bucket (fewer near the
-// root, where paths share nodes) instead of a pass over the state, and writes one 32-byte
-// leaf per touched bucket instead of ~12 nodes (bench/store.ts: 2,000-write blocks).
+// nodes at open (~0.4 s CPU, bench/RESULTS.md). A block costs 16 inner hashes per touched
+// bucket (fewer near the root, where paths share nodes) instead of a pass over the state,
+// and writes one 32-byte leaf per touched bucket instead of every changed node (≈ 5 more
+// per bucket for 2,000-write blocks, 16 for a 1-write block; ADR 005).
 import { BUCKET_COUNT, EMPTY_SUBTREE, HASH_BYTES, bytesEqual, innerHash } from './hash.js';
 
 /** Node index of bucket `bucket`'s leaf. */
