@@ -85,7 +85,13 @@ export type VmRuntimeCode =
   /** The entry point returned bytes that are not the result envelope / Response of CONTRACT_ABI §1.3, §3.3. */
   | 'INVALID_RESPONSE'
   /** The host's Querier threw instead of returning a SystemResult (a host bug, not the contract's). */
-  | 'QUERIER_FAILED';
+  | 'QUERIER_FAILED'
+  /**
+   * The host itself failed during a call (Storage.get threw, a bug in a host function, the node
+   * ran out of memory). Policy: not the contract's fault and not deterministic — the node must
+   * not commit a result based on it (halt or retry), unlike CONTRACT_TRAP.
+   */
+  | 'HOST_FAILURE';
 
 export type VmErrorCode = VmValidationCode | VmInstrumentCode | VmRuntimeCode;
 

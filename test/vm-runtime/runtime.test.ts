@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 
 import { toBech32 } from '../../src/crypto/index.js';
 import { ContractVm, VmError } from '../../src/vm/index.js';
-import { ENV, expectVmError, INFO, meteredVm, run, text, writesOf } from './helpers.js';
+import { ENV, expectVmError, INFO, meteredVm, NO_QUERIER, rawVm, run, text, writesOf } from './helpers.js';
 import { buildContract, u32le } from './wat.js';
 
 const MEMORY_BYTES = 4 * 65_536; // test contracts declare 4 pages
@@ -140,6 +140,29 @@ describe('storage semantics', () => {
     const storage = new Map<string, Uint8Array>();
     expectVmError('CONTRACT_TRAP', () => run(code, { storage }));
     assert.equal(storage.size, 0);
+  });
+
+  it('a Storage that throws is HOST_FAILURE, not a contract trap', async () => {
+    const code = await buildContract({
+      execute: '(drop (call $db_read (call $key (i32.const 65)))) (call $ok)',
+    });
+    const failing = {
+      get: () => {
+        throw new Error('disk read failed');
+      },
+    };
+    expectVmError('HOST_FAILURE', () =>
+      rawVm.call({
+        code,
+        entry: 'execute',
+        env: ENV,
+        info: INFO,
+        msg: new Uint8Array([0x7b, 0x7d]),
+        storage: failing,
+        querier: NO_QUERIER,
+        gasLimit: 1_000_000n,
+      }),
+    );
   });
 
   it('db_write and db_remove in a query trap with UNAUTHORIZED_WRITE', async () => {

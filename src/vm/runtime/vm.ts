@@ -284,8 +284,10 @@ export class ContractVm {
         cause: error,
       });
     } else {
+      // Not a wasm trap: the host failed (storage backend, host bug, allocation). Typed, but
+      // with its own code so the node does not mistake it for the contract's deterministic failure.
       const message = error instanceof Error ? error.message : String(error);
-      vmError = new VmError('CONTRACT_TRAP', `the call failed in the host: ${message}`, { cause: error });
+      vmError = new VmError('HOST_FAILURE', `the host failed during the call: ${message}`, { cause: error });
     }
     vmError.gasUsed = ctx.gasUsed();
     return vmError;
