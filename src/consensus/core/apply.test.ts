@@ -479,6 +479,79 @@ describe('consensus core: Algorithm 1', () => {
     assert.deepEqual(ownVotes(again.votes('prevote', 0, null, again.others), 'precommit'), [null]);
   });
 
+  it('CommitReceived decides after the app validates the value; a bad commit is dropped', () => {
+    const h = fourValidators();
+    h.start();
+    const precommits = h.others.map((s) => signVote(s, CHAIN, 'precommit', 1, 2, v1.id));
+    const tooFew = h.input({
+      kind: 'CommitReceived',
+      height: 1,
+      round: 2,
+      value: v1,
+      commit: precommits.slice(0, 2),
+    });
+    assert.ok(
+      tooFew.some((e) => e.kind === 'Dropped' && e.reason === 'INVALID_COMMIT'),
+      '2 of 4 is not +2/3',
+    );
+    const forged = [...precommits.slice(0, 2), { ...precommits[2]!, round: 3 }];
+    assert.ok(
+      h
+        .input({ kind: 'CommitReceived', height: 1, round: 2, value: v1, commit: forged })
+        .some((e) => e.kind === 'Dropped'),
+      'a precommit signed for another round',
+    );
+    const twice = [precommits[0]!, precommits[0]!, precommits[1]!];
+    assert.ok(
+      h
+        .input({ kind: 'CommitReceived', height: 1, round: 2, value: v1, commit: twice })
+        .some((e) => e.kind === 'Dropped'),
+      'the same validator twice',
+    );
+    const wrongValue = h.input({
+      kind: 'CommitReceived',
+      height: 1,
+      round: 2,
+      value: v2,
+      commit: precommits,
+    });
+    assert.ok(
+      wrongValue.some((e) => e.kind === 'Dropped'),
+      'precommits for another value',
+    );
+    const ok = h.input({ kind: 'CommitReceived', height: 1, round: 2, value: v1, commit: precommits });
+    assert.deepEqual(
+      ok.map((e) => e.kind),
+      ['ValidateValue'],
+    );
+    const decided = h.input({ kind: 'ValueValidated', height: 1, valueId: v1.id, valid: true });
+    const decide = decided.find((e) => e.kind === 'Decide');
+    assert.ok(decide?.kind === 'Decide' && decide.round === 2 && decide.commit.length === 3);
+  });
+
+  it('L49 needs valid(v): +2/3 precommits for a value the app rejects decide nothing', () => {
+    const h = fourValidators();
+    h.start();
+    h.propose(0, v1, -1, false);
+    assert.ok(!h.votes('precommit', 0, v1, h.others).some((e) => e.kind === 'Decide'));
+  });
+
+  it('drops proposals and stores no votes beyond the future-round window', () => {
+    const h = fourValidators();
+    h.start();
+    const far = signProposal(h.proposer(50), CHAIN, 1, 50, -1, v1);
+    assert.deepEqual(h.input({ kind: 'ProposalReceived', proposal: far }), []);
+    assert.equal(h.state.proposals.size, 0);
+    h.votes('prevote', 50, v1, h.others.slice(0, 1));
+    assert.equal(h.state.votes.size, 0);
+    assert.equal(h.state.farRounds.size, 1, 'one entry per validator');
+  });
+
+  it('the unsafe ignoreLock fault really breaks L22 (used to prove the simulator catches it)', () => {
+    const h = lockedOnV1(true);
+    assert.deepEqual(ownVotes(h.propose(1, v2), 'prevote'), [hex(v2)]);
+  });
+
   it('is pure: apply never mutates the state it is given', () => {
     const h = fourValidators();
     h.start();
