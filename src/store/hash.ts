@@ -58,13 +58,16 @@ export function bucketHash(entryHashes: readonly Uint8Array[]): Uint8Array {
   return sha256(buffer);
 }
 
+// One scratch preimage for inner nodes: sha256 is synchronous and reads it before returning,
+// and the tree hashes 65,535 of them at every open.
+const innerPreimage = new Uint8Array(1 + 2 * HASH_BYTES);
+
 /** sha256(0x02 || left || right): an inner node of the bucket tree. */
 export function innerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(1 + 2 * HASH_BYTES);
-  buffer[0] = TAG_INNER;
-  buffer.set(left, 1);
-  buffer.set(right, 1 + HASH_BYTES);
-  return sha256(buffer);
+  innerPreimage[0] = TAG_INNER;
+  innerPreimage.set(left, 1);
+  innerPreimage.set(right, 1 + HASH_BYTES);
+  return sha256(innerPreimage);
 }
 
 /** sha256(0x03 || u64be(height) || root): the app hash after block `height`. */
