@@ -119,8 +119,11 @@ export interface CallbackAuth {
 
 export type ContractEntry = 'instantiate' | 'execute' | 'migrate';
 
+/** `reply` delivers a callee's authenticated reply envelope to the caller (callback auth only). */
+export type RunEntry = ContractEntry | 'reply';
+
 export interface RunContractRequest {
-  entry: ContractEntry;
+  entry: RunEntry;
   /** Bech32 address of the contract being run (for instantiate: the new contract's address). */
   contract: string;
   /** The contract's code hash, 64 lowercase hex. */
@@ -128,7 +131,7 @@ export interface RunContractRequest {
   /** Instantiate only: the code id and label (the envelope's target is `code:<id>/<label>`). */
   codeId?: bigint;
   label?: string;
-  /** The signer (user calls) or the calling contract (callbacks). */
+  /** The signer (user calls), the calling contract (callbacks) or the replying callee (reply). */
   sender: string;
   funds: PublicCoin[];
   envelope: Uint8Array;
@@ -186,6 +189,19 @@ export interface StateWrite {
 /** A failed call: the contract's own `Err` (encrypted for the user) or a public VM failure. */
 export type CallFailure = { kind: 'contract'; sealed: Uint8Array } | { kind: 'vm'; code: string };
 
+/**
+ * For a callee whose envelope asked for a reply (REPLY01 header, CONTRACT_ABI §0): the reply to
+ * deliver to the caller with `runContract({ entry: 'reply', contract: caller, sender: callee,
+ * funds: [], envelope, auth: { kind: 'callback', callbackSignature, txHash } })`, whatever the
+ * outcome. The host delivers it or not according to the submessage's public `replyOn`.
+ */
+export interface ReplyEnvelope {
+  /** The calling contract the reply goes to. */
+  contract: string;
+  envelope: Uint8Array;
+  callbackSignature: Uint8Array;
+}
+
 export type RunContractResult =
   | {
       ok: true;
@@ -197,8 +213,9 @@ export type RunContractResult =
       events: OutputEvent[];
       messages: OutputMessage[];
       writes: StateWrite[];
+      reply?: ReplyEnvelope;
     }
-  | { ok: false; gasUsed: bigint; txHash: Uint8Array; error: CallFailure };
+  | { ok: false; gasUsed: bigint; txHash: Uint8Array; error: CallFailure; reply?: ReplyEnvelope };
 
 export interface QueryRequest {
   contract: string;

@@ -500,6 +500,7 @@ describe('contract-to-contract callbacks', () => {
     const [callback] = callbacksOf(result, token);
     const answer = await run(node, callback!);
     assert.ok(answer.ok, 'the callee runs');
+    assert.equal(answer.reply, undefined, 'no reply was asked for (reply_on never)');
     // The user decrypts the callee's outputs: its key comes from the new envelope's nonce.
     const nonce = message.envelope.subarray(0, 32);
     const calleeKey = deriveTxKey(

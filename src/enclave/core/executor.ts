@@ -40,6 +40,7 @@ import {
   type ContractEnv,
   type CosmosMsg,
   type Querier,
+  type Response,
   type Storage,
   type SubMsg,
   type ValidatedCode,
@@ -62,7 +63,9 @@ import type {
   PublicCoin,
   QueryRequest,
   QueryResult,
+  ReplyEnvelope,
   RunContractRequest,
+  RunEntry,
   RunContractResult,
   StateWrite,
   UserAuth,
@@ -145,7 +148,7 @@ function userTxHash(auth: UserAuth): Uint8Array {
 /** Callback signature = HMAC(callback secret, label || entry || tx hash || envelope || AD). */
 export function callbackSignature(
   callbackSecret: Uint8Array,
-  entry: ContractEntry,
+  entry: RunEntry,
   txHash: Uint8Array,
   envelope: Uint8Array,
   associatedData: Uint8Array,
@@ -263,6 +266,35 @@ class EnclaveQuerier implements Querier {
     this.gasUsed += answer.gasUsed;
     return answer.result;
   }
+}
+
+/** What a reply reports (CONTRACT_ABI §3.5), before it is encoded. */
+type ReplyJson =
+  | {
+      ok: {
+        events: { type: string; attributes: { key: string; value: string }[] }[];
+        data: Uint8Array | null;
+      };
+    }
+  | { error: string };
+
+/** The events a reply shows the caller: the callee's attributes as a `wasm` event, then its own events. */
+function replyEvents(
+  contract: string,
+  response: Response,
+): { type: string; attributes: { key: string; value: string }[] }[] {
+  const plain = (attributes: Attribute[]) => attributes.map(({ key, value }) => ({ key, value }));
+  const events = response.events.map((event) => ({
+    type: `wasm-${event.type}`,
+    attributes: plain(event.attributes),
+  }));
+  return [
+    {
+      type: 'wasm',
+      attributes: [{ key: 'contract_address', value: contract }, ...plain(response.attributes)],
+    },
+    ...events,
+  ];
 }
 
 function systemError(variant: string, body: Record<string, unknown>): Uint8Array {
@@ -514,8 +546,14 @@ export class Executor {
    */
   runContract(request: RunContractRequest): RunContractResult {
     const secrets = this.vault.secrets;
-    if (!['instantiate', 'execute', 'migrate'].includes(request.entry)) {
+    if (!['instantiate', 'execute', 'migrate', 'reply'].includes(request.entry)) {
       throw new EnclaveError('BAD_REQUEST', `unknown entry "${String(request.entry)}"`);
+    }
+    if (request.entry === 'reply' && (request.auth.kind !== 'callback' || request.funds.length !== 0)) {
+      throw new EnclaveError(
+        'BAD_REQUEST',
+        'a reply comes only from a callee, with callback auth and no funds',
+      );
     }
     const contractBytes = this.addressBytes(request.contract);
     const target = this.targetOf(request);
@@ -527,7 +565,7 @@ export class Executor {
     let ad: Uint8Array;
     if (request.auth.kind === 'user') {
       txHash = this.checkUserCall(request, request.auth);
-      kind = request.entry;
+      kind = request.entry as ContractEntry;
       ad = associatedData(kind);
     } else if (request.auth.kind === 'callback') {
       const auth: CallbackAuth = request.auth;
@@ -548,7 +586,25 @@ export class Executor {
       throw new EnclaveError('BAD_REQUEST', 'runContract needs user or callback auth');
     }
     const input = this.decryptEnvelope(request.envelope, ad);
-    const { msg } = this.openPlaintext(input.plaintext, request.codeHash, kind === 'callback');
+    const { msg, reply } = this.openPlaintext(
+      input.plaintext,
+      request.codeHash,
+      kind === 'callback' && request.entry !== 'reply',
+    );
+    // The callee answers a REPLY01 header with an authenticated reply envelope, whatever happens.
+    const replyTo = (result: ReplyJson): { reply?: ReplyEnvelope } =>
+      reply === null
+        ? {}
+        : {
+            reply: this.replyEnvelope(reply, result, {
+              callee: request.contract,
+              caller: request.sender,
+              txKey: input.txKey,
+              txHash,
+              userPublicKey: input.userPublicKey,
+              shared: input.shared,
+            }),
+          };
     const code = this.loadCode(request.codeHash);
     const contractKey = this.contractKey(request.contract, contractBytes);
     const random = code.features.includes('random')
@@ -597,6 +653,7 @@ export class Executor {
         gasUsed: (error.gasUsed ?? request.gasLimit) + querier.gasUsed,
         txHash,
         error: { kind: 'vm', code: error.code },
+        ...replyTo({ error: `the call failed: ${error.code}` }),
       };
     }
     const gasUsed = outcome.gasUsed + querier.gasUsed;
@@ -608,6 +665,7 @@ export class Executor {
         gasUsed,
         txHash,
         error: { kind: 'contract', sealed: seal('error', utf8Encode(outcome.error)) },
+        ...replyTo({ error: outcome.error }),
       };
     }
     const response = outcome.response;
@@ -648,7 +706,92 @@ export class Executor {
       })),
       messages,
       writes,
+      ...replyTo({ ok: { events: replyEvents(request.contract, response), data: response.data } }),
     };
+  }
+
+  /**
+   * The callee's reply to its caller (CONTRACT_ABI §3.5): plaintext = caller code hash || Reply
+   * JSON, under a key derived like a submessage's (path `reply`), bound to (callback, callee,
+   * caller, no funds) and signed for entry `reply`, so the host can neither forge nor alter a
+   * reply, nor turn an error into a success.
+   */
+  private replyEnvelope(
+    route: ReplyRoute,
+    result: ReplyJson,
+    call: {
+      callee: string;
+      caller: string;
+      txKey: Uint8Array;
+      txHash: Uint8Array;
+      userPublicKey: Uint8Array;
+      shared: Uint8Array;
+    },
+  ): ReplyEnvelope {
+    const resultJson =
+      'error' in result
+        ? { error: result.error }
+        : {
+            ok: {
+              events: result.ok.events,
+              data: result.ok.data === null ? null : Buffer.from(result.ok.data).toString('base64'),
+            },
+          };
+    const json = `{"id":${route.id.toString()},"result":${JSON.stringify(resultJson)}}`;
+    const { envelope, signature } = this.sealCallback({
+      entry: 'reply',
+      caller: call.callee,
+      target: call.caller,
+      funds: [],
+      plaintext: concatBytes(utf8Encode(route.callerCodeHash), utf8Encode(json)),
+      path: 'reply',
+      txKey: call.txKey,
+      txHash: call.txHash,
+      userPublicKey: call.userPublicKey,
+      shared: call.shared,
+    });
+    return { contract: call.caller, envelope, callbackSignature: signature };
+  }
+
+  /** A new envelope for another contract plus its callback signature (ADR 006). */
+  private sealCallback(args: {
+    entry: RunEntry;
+    caller: string;
+    target: string;
+    funds: PublicCoin[];
+    plaintext: Uint8Array;
+    path: string;
+    txKey: Uint8Array;
+    txHash: Uint8Array;
+    userPublicKey: Uint8Array;
+    shared: Uint8Array;
+  }): { envelope: Uint8Array; signature: Uint8Array } {
+    const nonce = hmacSha256(
+      args.txKey,
+      concatBytes(CALLBACK_NONCE_LABEL, args.txHash, utf8Encode(args.path)),
+    );
+    const key = deriveTxKey(args.shared, nonce);
+    const ad = envelopeAssociatedData({
+      kind: 'callback',
+      sender: args.caller,
+      target: args.target,
+      funds: args.funds,
+    });
+    const sealed = aesGcmEncrypt(
+      key,
+      deriveInputIv(key),
+      args.plaintext,
+      concatBytes(nonce, args.userPublicKey, ad),
+    );
+    const envelope = concatBytes(nonce, args.userPublicKey, sealed);
+    const signature = callbackSignature(
+      this.vault.secrets.callbackSecret,
+      args.entry,
+      args.txHash,
+      envelope,
+      ad,
+    );
+    return { envelope, signature };
   }
 
   /**
@@ -700,23 +843,22 @@ export class Executor {
         funds = [];
         break;
     }
-    const path = utf8Encode(`msg/${index}`);
-    const nonce = hmacSha256(call.txKey, concatBytes(CALLBACK_NONCE_LABEL, call.txHash, path));
-    const key = deriveTxKey(call.sharedSecret(), nonce);
     const header =
       sub.replyOn === 'never'
         ? new Uint8Array(0)
         : concatBytes(REPLY_HEADER, u64be(BigInt(sub.id)), utf8Encode(call.callerCodeHash));
-    const plaintext = concatBytes(utf8Encode(msg.codeHash), header, msg.msg);
-    const ad = envelopeAssociatedData({ kind: 'callback', sender: call.caller, target, funds });
-    const sealed = aesGcmEncrypt(
-      key,
-      deriveInputIv(key),
-      plaintext,
-      concatBytes(nonce, call.userPublicKey, ad),
-    );
-    const envelope = concatBytes(nonce, call.userPublicKey, sealed);
-    const signature = callbackSignature(this.vault.secrets.callbackSecret, entry, call.txHash, envelope, ad);
+    const { envelope, signature } = this.sealCallback({
+      entry,
+      caller: call.caller,
+      target,
+      funds,
+      plaintext: concatBytes(utf8Encode(msg.codeHash), header, msg.msg),
+      path: `msg/${index}`,
+      txKey: call.txKey,
+      txHash: call.txHash,
+      userPublicKey: call.userPublicKey,
+      shared: call.sharedSecret(),
+    });
     const common = {
       kind: 'wasm' as const,
       entry,
