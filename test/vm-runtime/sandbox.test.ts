@@ -523,3 +523,39 @@ describe('admin, migrate and limits', () => {
     );
   });
 });
+
+describe('transaction events', () => {
+  it('lists wasm and transfer events of the successful calls; a failed submessage’s are dropped', async () => {
+    const { sb, alice } = await setup();
+    const ok = await deploy(sb, alice, await callee(false), 'ok');
+    const bad = await deploy(sb, alice, await callee(true), 'bad');
+    const bob = sb.address('bob');
+    const send = {
+      id: 0,
+      msg: { bank: { send: { to_address: bob, amount: [{ denom: 'ushd', amount: '1' }] } } },
+      reply_on: 'never',
+    };
+    const a = await deploy(
+      sb,
+      alice,
+      await caller([
+        send,
+        executeMsg(ok.address, ok.codeHash, 1, 'never', '0'),
+        executeMsg(bad.address, bad.codeHash, 2, 'error', '0'),
+      ]),
+      'a',
+      5n,
+    );
+    const { events } = await sb.execute(a.address, { sender: alice, msg: {} });
+    const summary = events.map(
+      (e) =>
+        `${e.type}:${e.attributes.find((x) => x.key === 'contract_address' || x.key === 'recipient')?.value ?? ''}`,
+    );
+    assert.deepEqual(summary, [
+      `wasm:${a.address}`,
+      `transfer:${bob}`,
+      `wasm:${ok.address}`,
+      `wasm:${a.address}`,
+    ]);
+  });
+});

@@ -193,6 +193,8 @@ interface MsgResult {
 /** Per-tree bookkeeping: gas left for the whole tree, gas used, tx index. */
 class CallTree {
   gasUsed = 0n;
+  /** Events of the calls that succeeded, in execution order (a failed submessage's are dropped). */
+  readonly events: Event[] = [];
   constructor(readonly gasLimit: bigint) {}
 
   remaining(): bigint {
@@ -313,7 +315,7 @@ export class ContractSandbox {
       funds?: readonly CoinInput[];
       admin?: string | null;
     },
-  ): Promise<{ address: string; response: Response; gasUsed: bigint }> {
+  ): Promise<{ address: string; response: Response; gasUsed: bigint; events: Event[] }> {
     return this.transaction((state, tree) => {
       const funds = toCoins(args.funds, 'funds');
       const { address, response } = this.instantiateContract(state, tree, 0, {
@@ -324,7 +326,7 @@ export class ContractSandbox {
         funds,
         admin: args.admin ?? null,
       });
-      return { address, response, gasUsed: tree.gasUsed };
+      return { address, response, gasUsed: tree.gasUsed, events: tree.events };
     });
   }
 
@@ -334,7 +336,7 @@ export class ContractSandbox {
   execute(
     address: string,
     args: { sender: string; msg: unknown; funds?: readonly CoinInput[] },
-  ): Promise<{ response: Response; gasUsed: bigint }> {
+  ): Promise<{ response: Response; gasUsed: bigint; events: Event[] }> {
     return this.transaction((state, tree) => {
       const { response } = this.executeContract(
         state,
@@ -345,7 +347,7 @@ export class ContractSandbox {
         encodeMsg(args.msg),
         toCoins(args.funds, 'funds'),
       );
-      return { response, gasUsed: tree.gasUsed };
+      return { response, gasUsed: tree.gasUsed, events: tree.events };
     });
   }
 
@@ -355,7 +357,7 @@ export class ContractSandbox {
   migrate(
     address: string,
     args: { sender: string; codeId: number; msg: unknown },
-  ): Promise<{ response: Response; gasUsed: bigint }> {
+  ): Promise<{ response: Response; gasUsed: bigint; events: Event[] }> {
     return this.transaction((state, tree) => {
       const { response } = this.migrateContract(
         state,
@@ -366,7 +368,7 @@ export class ContractSandbox {
         args.codeId,
         encodeMsg(args.msg),
       );
-      return { response, gasUsed: tree.gasUsed };
+      return { response, gasUsed: tree.gasUsed, events: tree.events };
     });
   }
 
@@ -462,6 +464,7 @@ export class ContractSandbox {
     }
     tree.gasUsed += outcome.gasUsed;
     if (!outcome.ok) throw new ContractError(address, outcome.error);
+    if (outcome.response !== null) tree.events.push(...wasmEvents(address, outcome.response));
     for (const write of outcome.writes) {
       if (write.value === null) store.delete(KEY(write.key));
       else store.set(KEY(write.key), write.value);
@@ -590,6 +593,7 @@ export class ContractSandbox {
         tree.gasUsed += subTree.gasUsed;
       }
       adopt(state, child);
+      tree.events.push(...subTree.events);
       if (sub.replyOn === 'error') return null;
       result = {
         ok: { events: outcome.events, data: outcome.data === null ? null : encodeBase64(outcome.data) },
@@ -614,6 +618,7 @@ export class ContractSandbox {
     switch (msg.kind) {
       case 'bank_send':
         state.transfer(caller, msg.toAddress, msg.amount);
+        tree.events.push(transferEvent(caller, msg.toAddress, msg.amount));
         return { events: [transferEvent(caller, msg.toAddress, msg.amount)], data: null };
       case 'bank_burn':
         for (const coin of msg.amount) {
