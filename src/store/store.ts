@@ -352,7 +352,11 @@ export class Store {
     for (const [bucket, bucketWrites] of byBucket) {
       // latin1 slot strings sort in byte order, so a string sort orders keys like LMDB.
       const entries = new Map<string, Uint8Array>();
-      for (const [key, hash] of this.bucketEntries(bucket)) entries.set(slotOf('d', key), hash);
+      // An empty leaf means an empty bucket: skip the range read (most new keys in a young
+      // chain, ~22% of buckets at 100k keys).
+      if (!this.tree.isEmptyBucket(bucket)) {
+        for (const [key, hash] of this.bucketEntries(bucket)) entries.set(slotOf('d', key), hash);
+      }
       for (const write of bucketWrites) {
         const slot = slotOf('d', write.key);
         const hash = write.value === null ? null : entryHash(write.key, write.value);

@@ -5,7 +5,7 @@
 // bucket (fewer near the root, where paths share nodes) instead of a pass over the state,
 // and writes one 32-byte leaf per touched bucket instead of every changed node (≈ 5 more
 // per bucket for 2,000-write blocks, 16 for a 1-write block; ADR 005).
-import { BUCKET_COUNT, EMPTY_SUBTREE, HASH_BYTES, bytesEqual, innerHash } from './hash.js';
+import { BUCKET_COUNT, EMPTY_SUBTREE, HASH_BYTES, TREE_DEPTH, bytesEqual, innerHash } from './hash.js';
 
 /** Node index of bucket `bucket`'s leaf. */
 export function leafIndex(bucket: number): number {
@@ -44,6 +44,11 @@ export class BucketTree {
 
   root(): Uint8Array {
     return this.node(1);
+  }
+
+  /** True when bucket `bucket` currently hashes as empty. */
+  isEmptyBucket(bucket: number): boolean {
+    return bytesEqual(this.view(leafIndex(bucket)), EMPTY_SUBTREE[TREE_DEPTH] as Uint8Array);
   }
 
   /** Overwrites node `index` (loading from disk, applying a committed block). */
