@@ -1,11 +1,12 @@
 // Helpers of the enclave tests: an in-memory host (the OCALL services), users that build and
 // sign encrypted contract transactions exactly as the client SDK will, and output decryption.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   addressFromPublicKey,
   bytesToHex,
+  decodeBech32WithPrefix,
   concatBytes,
   decryptTxOutput,
   encryptTxInput,
@@ -19,6 +20,10 @@ import {
   type X25519KeyPair,
 } from '../../src/crypto/index.js';
 import { buildTx, envelopeAssociatedData, instantiateTarget } from '../../src/codec/index.js';
+import { Enclave } from '../../src/enclave/index.js';
+import { deriveNetworkSecrets } from '../../src/enclave/secrets/network-secrets.js';
+import { sealSeed } from '../../src/enclave/secrets/sealing.js';
+import { contractStateKey, decryptStateValue, diskKey } from '../../src/enclave/secrets/state-encryption.js';
 import type {
   BlockInfo,
   ContractEntry,
@@ -300,4 +305,29 @@ export function callbacksOf(
     });
   }
   return out;
+}
+
+/**
+ * An enclave running a seed the test chose (sealed by the test under a sealing key it wrote to
+ * the home), so the test can derive the network secrets and read contract state back — a
+ * test-only window that production never has.
+ */
+export async function knownSeedEnclave(label: string) {
+  const seed = sha256(utf8Encode(`${label} seed`));
+  const sealingKey = sha256(utf8Encode(`${label} sealing key`));
+  const home = tempHome();
+  writeFileSync(join(home, 'sealing.key'), sealingKey, { mode: 0o600 });
+  const host = new MemoryHost();
+  const enclave = await Enclave.start({ home, genesisPolicy: openPolicy, services: host });
+  const keys = await enclave.start(sealSeed(seed, sealingKey));
+  const secrets = deriveNetworkSecrets(seed);
+  /** The plaintext value of `key` in a contract's encrypted store, or null. */
+  const plainState = (contract: string, key: Uint8Array): Uint8Array | null => {
+    const address = decodeBech32WithPrefix(contract, 'shroud');
+    const contractKey = contractStateKey(secrets.stateKeyMaterial, address);
+    const slot = diskKey(contractKey, key);
+    const blob = host.state.get(contract)?.get(bytesToHex(slot));
+    return blob === undefined ? null : decryptStateValue(contractKey, address, slot, blob);
+  };
+  return { enclave, host, keys, secrets, plainState };
 }
