@@ -421,7 +421,7 @@ export class Executor {
     if (prefix !== codeHash) {
       throw new EnclaveError(
         'CODE_HASH_MISMATCH',
-        `the message was encrypted for code ${prefix}, but the target contract runs ${codeHash}`,
+        `the message was encrypted for another code than the target contract runs (${codeHash})`,
       );
     }
     let rest = plaintext.subarray(CODE_HASH_CHARS);
