@@ -27,6 +27,11 @@ export class Prng {
     this.s3 = splitmix32();
   }
 
+  /** A 32-bit digest of the current state (does not advance the stream). */
+  peekState(): number {
+    return (this.s0 ^ rotl(this.s1, 8) ^ rotl(this.s2, 16) ^ rotl(this.s3, 24)) >>> 0;
+  }
+
   /** A uniform 32-bit unsigned integer. */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;

@@ -56,6 +56,8 @@ export interface SimOptions {
   readonly unsafeTestFaults?: UnsafeTestFaults;
   /** Keep running after the first violation (to see which invariants a fault breaks). */
   readonly continueAfterViolation?: boolean;
+  /** Period of gossip re-broadcast and relay (default 250 ms). */
+  readonly gossipIntervalMs?: number;
   /** Disables commit catch-up (block sync), leaving the consensus rules alone to keep agreement. */
   readonly disableCatchup?: boolean;
 }
@@ -141,7 +143,7 @@ interface Scenario {
   duplicateRate: number;
   delayMaxMs: number;
   partition: { startMs: number; side: boolean[] } | null;
-  crashes: { node: number; atMs: number; restartMs: number }[];
+  crashes: { node: number; atMs: number; restartMs: number; walKeptFraction: number }[];
   validatorChange: { decidedAt: number; node: number; addPower: number } | null;
 }
 
@@ -190,7 +192,7 @@ function describeScenario(s: Scenario): string {
     `dup=${s.duplicateRate.toFixed(2)}`,
     `delay<=${s.delayMaxMs}ms`,
     `partition=${s.partition ? `${s.partition.startMs}ms:${s.partition.side.map((x) => (x ? 'A' : 'B')).join('')}` : 'none'}`,
-    `crashes=${s.crashes.map((c) => `n${c.node}@${c.atMs}-${c.restartMs}`).join(',') || 'none'}`,
+    `crashes=${s.crashes.map((c) => `n${c.node}@${c.atMs}-${c.restartMs}${c.walKeptFraction < 1 ? `(wal ${Math.round(c.walKeptFraction * 100)}%)` : ''}`).join(',') || 'none'}`,
     `valsetChange=${s.validatorChange ? `h${s.validatorChange.decidedAt}:n${s.validatorChange.node}+${s.validatorChange.addPower}` : 'none'}`,
   ];
   return parts.join(' ');
@@ -218,11 +220,16 @@ function makeScenario(prng: Prng, n: number): Scenario {
   for (let i = 0; i < crashCount; i++) {
     const node = prng.pick(correct.filter((c) => !crashes.some((x) => x.node === c)));
     const atMs = prng.int(0, gstMs - 1);
-    crashes.push({ node, atMs, restartMs: prng.int(atMs + 1, gstMs) });
+    crashes.push({ node, atMs, restartMs: prng.int(atMs + 1, gstMs), walKeptFraction: 1 });
   }
   const validatorChange = prng.chance(0.3)
     ? { decidedAt: prng.int(1, 3), node: prng.pick(correct), addPower: prng.int(1, 3) }
     : null;
+  // Drawn from a second stream so scenarios without this fault keep their earlier shape: some
+  // crashes also lose part of the WAL (a lost disk, not a torn write: the file WAL fsyncs each
+  // entry), while the signed-state record survives. The double-sign guard must then refuse.
+  const lossPrng = new Prng(prng.peekState() ^ 0x5eed);
+  for (const crash of crashes) if (lossPrng.chance(0.3)) crash.walKeptFraction = lossPrng.float();
   return {
     powers,
     byzantine,
@@ -299,7 +306,8 @@ class Simulation {
           precommitMs: 200,
           precommitDeltaMs: 100,
         },
-        ...(byzantine ? {} : { unsafeTestFaults: options.unsafeTestFaults ?? {} }),
+        // The Byzantine node ignores its lock as well as equivocating (it may do anything).
+        unsafeTestFaults: byzantine ? { ignoreLock: true } : (options.unsafeTestFaults ?? {}),
       });
       return new SimNode(i, signer, core, byzantine);
     });
@@ -318,7 +326,7 @@ class Simulation {
     }
     for (const crash of s.crashes) {
       const node = this.nodes[crash.node]!;
-      this.sched.at(crash.atMs, () => this.crash(node));
+      this.sched.at(crash.atMs, () => this.crash(node, crash.walKeptFraction));
       this.sched.at(crash.restartMs, () => this.restart(node));
     }
     this.sched.at(s.gstMs, () => this.onGst());
@@ -328,7 +336,10 @@ class Simulation {
     while (!this.done && keepGoing() && this.sched.step(endMs)) {
       // events run inside step()
     }
-    if (!this.done && this.violations.length === 0) {
+    // A validator that lost WAL entries may be unable to re-send a vote it signed (its guard
+    // refuses to sign that step again): safety must hold, liveness is not promised.
+    const walLost = s.crashes.some((c) => c.walKeptFraction < 1);
+    if (!this.done && this.violations.length === 0 && !walLost) {
       const heights = this.correctNodes().map((n) => n.highestDecided);
       this.violate(
         `liveness: correct nodes decided [${heights.join(',')}], wanted >= ${this.targetHeight} by ${endMs}ms`,
@@ -571,9 +582,10 @@ class Simulation {
     }
   }
 
-  private crash(node: SimNode): void {
+  private crash(node: SimNode, walKeptFraction: number): void {
     if (!node.up) return;
     node.up = false;
+    if (walKeptFraction < 1) node.wal.truncate(Math.floor(node.wal.length * walKeptFraction));
     node.incarnation++;
     node.ownMessages = [];
     this.log(`n${node.index} crashes at h${node.state.height} r${node.state.round} ${node.state.step}`);
@@ -590,6 +602,16 @@ class Simulation {
       `n${node.index} restarts from its WAL at h${node.state.height} r${node.state.round} ${node.state.step}`,
     );
     this.execute(node, replayed.effects);
+    // The block store is ahead of a WAL that lost entries: resume after the last committed height
+    // (CometBFT's handshake replays stored blocks the same way).
+    const committed = node.highestDecided;
+    if (node.up && node.state.height <= committed) {
+      this.input(node, {
+        kind: 'StartHeight',
+        height: committed + 1,
+        validatorSet: this.validatorSet(committed + 1),
+      });
+    }
   }
 
   // ---- network ------------------------------------------------------------------------------
@@ -733,7 +755,8 @@ class Simulation {
         this.relay(node, message, own.has(messageKey(message)));
       }
     }
-    if (!this.done) this.sched.after(GOSSIP_INTERVAL_MS, () => this.gossip(node));
+    if (!this.done)
+      this.sched.after(this.options.gossipIntervalMs ?? GOSSIP_INTERVAL_MS, () => this.gossip(node));
   }
 
   /** Own messages go through broadcast (a Byzantine node re-equivocates); others' are relayed as is. */

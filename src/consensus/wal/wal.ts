@@ -35,6 +35,11 @@ export class MemoryWal implements Wal {
   get length(): number {
     return this.entries.length;
   }
+
+  /** Keeps the first `length` entries: the simulator's model of a lost WAL tail or file. */
+  truncate(length: number): void {
+    this.entries.length = Math.max(0, Math.min(length, this.entries.length));
+  }
 }
 
 /**
