@@ -100,7 +100,6 @@ interface Decided {
   readonly value: Value;
   readonly round: number;
   readonly commit: readonly SignedVote[];
-  readonly proposal: SignedProposal | undefined;
 }
 
 class SimNode {
@@ -530,8 +529,7 @@ class Simulation {
     }
     if (!node.decided.has(e.height)) {
       this.stats.decisions++;
-      const proposal = node.state.proposals.get(e.round)?.find((p) => bytesToHex(p.value.id) === id);
-      node.decided.set(e.height, { value: e.value, round: e.round, commit: e.commit, proposal });
+      node.decided.set(e.height, { value: e.value, round: e.round, commit: e.commit });
     }
     this.guarded(node, COMMIT_DELAY_MS, () =>
       this.input(node, {

@@ -14,6 +14,9 @@
 //    signed, so at least one correct validator reached r*);
 //  - at most 2 proposals per round are kept (the second is kept as well as reported, so a node
 //    can still decide on whichever value the equivocating proposer's quorum chose);
+//  - an equivocator's second vote is retained and counts toward its own value (vote-set.ts);
+//  - CommitReceived (block sync) decides from a verified +2/3 commit, the path a node takes when
+//    the deciders have moved on (docs/adr/004-consensus-core.md);
 //  - the proposer also schedules timeoutPropose (L21 names only non-proposers), so a proposer
 //    whose app never answers GetValue, or whose guard refuses to sign, still moves on.
 import { bytesToHex, ed25519Verify, sha256 } from '../../crypto/index.js';

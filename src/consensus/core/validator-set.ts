@@ -234,9 +234,11 @@ export class ValidatorSet {
   }
 
   /**
-   * The set for height H+1 given the set S(H+1) already fixed and changes the app returned at
-   * H-1... callers follow CometBFT: `next = nextValidators.withChanges(updates).withIncrementedPriority(1)`,
-   * and the changes returned while executing block H take effect at H+2.
+   * CometBFT's state update after committing a block: `nextValidators` (the set already fixed
+   * for the following height) with the app's `updates` from this block applied, then one
+   * priority increment. The result is the set two heights after the block that returned the
+   * updates (changes apply at H+2).
+   * @throws {ConsensusError} INVALID_VALIDATOR_SET if the updates are invalid.
    */
   static advance(nextValidators: ValidatorSet, updates: readonly ValidatorUpdate[]): ValidatorSet {
     const changed = updates.length > 0 ? nextValidators.withChanges(updates) : nextValidators;
