@@ -53,13 +53,12 @@ export function encodeSignBytes(
   if (!Number.isInteger(round) || round < 0 || round > ROUND_MAX) {
     throw new ConsensusError('INVALID_ARGUMENT', `round must be an integer in 0..${ROUND_MAX}, got ${round}`);
   }
-  if (!Number.isInteger(polRound) || polRound < -1 || polRound >= round + (step === 1 ? 0 : 1)) {
-    // A proposal's POL round is below its round (L28: vr < round); votes always carry -1.
-    if (!(step !== 1 && polRound === -1)) {
+  if (step === 1) {
+    // A proposal's POL round is below its round (L28: vr < round), or -1.
+    if (!Number.isInteger(polRound) || polRound < -1 || polRound >= round) {
       throw new ConsensusError('INVALID_ARGUMENT', `polRound ${polRound} out of range for round ${round}`);
     }
-  }
-  if (step !== 1 && polRound !== -1) {
+  } else if (polRound !== -1) {
     throw new ConsensusError('INVALID_ARGUMENT', 'votes carry polRound -1');
   }
   if (valueId !== null && valueId.length !== VALUE_ID_BYTES) {
