@@ -1,0 +1,708 @@
+// The mempool: transactions the application has checked, waiting for a block (DESIGN.md §2).
+//
+// Shape (CometBFT's CList mempool + the Cosmos SDK priority-nonce mempool, simplified):
+// - Every tx is checked by the app (`checkTx`, mode 'new') before it enters; the app's check
+//   state is what validates signatures, sequences, fees and balances.
+// - A sender's txs form a *chain* of consecutive sequences. A tx with sequence n+1 can only be
+//   used after n, so chains are only ever cut at their ends: commits remove a prefix, failed
+//   rechecks and evictions remove a suffix. That keeps `sequence - chain[0].sequence` the index.
+// - Priority is the fee per unit of gas (an exact rational, compared by cross-multiplication:
+//   no floats, DESIGN.md §7), ties broken by arrival number. Reaping merges the chains by their
+//   head's priority (a high-fee tx behind a low-fee head waits for that head), like the
+//   priority-nonce mempool of the Cosmos SDK.
+// - When full, a better tx evicts the worst chain *tails* (never a middle: that would strand
+//   the successors), only if every victim has a strictly lower fee per gas.
+// - After each commit: committed txs leave, their hashes go to a bounded LRU cache (so gossip
+//   cannot re-add them), the rest are re-checked (mode 'recheck') in arrival order — which is
+//   sequence order within each sender — and a tx that fails is dropped with its successors.
+// - Everything is bounded: count, bytes, per-tx bytes, per-sender chain length, the committed
+//   cache, the peers remembered per tx, and the number of adds waiting for the app.
+// - All mutations run one at a time (an async mutex): an add cannot interleave with a recheck,
+//   and the app sees checkTx calls in a single, deterministic order.
+import { txHashHex } from '../codec/index.js';
+import { MempoolError, assert } from './errors.js';
+import { Heap } from './heap.js';
+import { LruSet } from './lru.js';
+
+/** Limits of a {@link Mempool}. All are required: a limit is a decision, not a default. */
+export interface MempoolConfig {
+  /** Most txs held at once. */
+  readonly maxTxs: number;
+  /** Most tx bytes held at once (sum of the raw tx sizes). */
+  readonly maxBytes: number;
+  /** Largest single tx accepted, in bytes (≤ maxBytes). */
+  readonly maxTxBytes: number;
+  /** How many committed tx hashes are remembered to refuse late duplicates (0 disables). */
+  readonly cacheSize: number;
+  /** Longest chain of pending txs one sender may have (default: maxTxs). */
+  readonly maxTxsPerSender?: number;
+  /** How many peers are remembered per tx as already having it (default 64). */
+  readonly maxPeersPerTx?: number;
+  /** Most `add` calls waiting for the app at once before refusing with BUSY (default 10,000). */
+  readonly maxPendingAdds?: number;
+  /** Re-check the remaining txs after each update (default true; CometBFT's `recheck`). */
+  readonly recheck?: boolean;
+}
+
+/** Why the app is called: a first check, or a re-check after a commit changed the state. */
+export type CheckMode = 'new' | 'recheck';
+
+/**
+ * What the app's `checkTx` tells the mempool. `fee` is the total fee offered in the fee
+ * denomination; fee per gas is `fee / gasWanted` (exact rational).
+ */
+export type CheckResult =
+  | {
+      readonly ok: true;
+      /** The account whose sequence the tx uses (e.g. its bech32 address). */
+      readonly sender: string;
+      readonly sequence: bigint;
+      readonly gasWanted: bigint;
+      readonly fee: bigint;
+    }
+  | { readonly ok: false; readonly code: number; readonly log: string };
+
+/** The part of the application the mempool needs (ABCI CheckTx). */
+export interface MempoolApp {
+  /**
+   * Checks `txBytes` against the app's check state and, when it passes, applies it there (so the
+   * sender's next sequence is expected next). Before `update` calls it with 'recheck', the app
+   * must have reset its check state to the newly committed state (ABCI Commit does this).
+   */
+  checkTx(txBytes: Uint8Array, mode: CheckMode): Promise<CheckResult> | CheckResult;
+}
+
+/** A tx the mempool announces as newly added (for gossip). */
+export interface NewTxEvent {
+  readonly bytes: Uint8Array;
+  /** Uppercase hex SHA-256 of the bytes (CometBFT's tx hash). */
+  readonly hash: string;
+  /** The peer that sent it to us, if any: do not send it back there. */
+  readonly fromPeer: string | undefined;
+}
+
+/** Collaborators of a {@link Mempool} (dependency injection, STYLE.md). */
+export interface MempoolDeps extends MempoolApp {
+  /** Called synchronously after a tx is added; must not throw (a throw reaches `add`'s caller). */
+  readonly onNewTx?: (event: NewTxEvent) => void;
+}
+
+/**
+ * Why `add` refused a tx. Policy for the p2p layer: only CHECK_FAILED and TOO_LARGE/EMPTY say
+ * something about the tx itself; none of them is a reason to penalise a peer on its own (a peer
+ * may legitimately relay a tx that became invalid or that we already hold).
+ * - `DUPLICATE`: the same bytes are already in the pool (the peer is remembered as having it).
+ * - `ALREADY_COMMITTED`: the hash is in the recently-committed cache.
+ * - `TOO_LARGE`: larger than `maxTxBytes`. `EMPTY`: zero bytes.
+ * - `FULL`: no room, and nothing in the pool has a strictly lower fee per gas that could go.
+ * - `BUSY`: too many adds are waiting for the app; retry later.
+ * - `CHECK_FAILED`: the app refused it (`code`, `log` are the app's).
+ * - `SEQUENCE_GAP`: the sender has pending txs and this one is not the next sequence after them.
+ * - `SEQUENCE_TAKEN`: the sender already has a pending tx with this sequence (no replacement).
+ * - `SENDER_LIMIT`: the sender already has `maxTxsPerSender` pending txs.
+ */
+export type AddRejectReason =
+  | 'DUPLICATE'
+  | 'ALREADY_COMMITTED'
+  | 'TOO_LARGE'
+  | 'EMPTY'
+  | 'FULL'
+  | 'BUSY'
+  | 'CHECK_FAILED'
+  | 'SEQUENCE_GAP'
+  | 'SEQUENCE_TAKEN'
+  | 'SENDER_LIMIT';
+
+/** Outcome of {@link Mempool.add}. `hash` is '' when refused before hashing (EMPTY, TOO_LARGE). */
+export type AddResult =
+  | {
+      readonly ok: true;
+      readonly hash: string;
+      /** hashes evicted to make room */ readonly evicted: string[];
+    }
+  | {
+      readonly ok: false;
+      readonly hash: string;
+      readonly reason: Exclude<AddRejectReason, 'CHECK_FAILED'>;
+      readonly message: string;
+    }
+  | {
+      readonly ok: false;
+      readonly hash: string;
+      readonly reason: 'CHECK_FAILED';
+      readonly code: number;
+      readonly log: string;
+      readonly message: string;
+    };
+
+/** Limits of one {@link Mempool.reap}; an absent limit means unlimited. */
+export interface ReapLimits {
+  readonly maxBytes?: number;
+  readonly maxGas?: bigint;
+  readonly maxTxs?: number;
+}
+
+/** Outcome of {@link Mempool.update}. */
+export interface UpdateResult {
+  /** Pool txs removed because they (or an equal-or-later sequence of their sender) committed. */
+  readonly removedCommitted: number;
+  /** Txs dropped because their recheck failed, or a predecessor's did. */
+  readonly removedInvalid: number;
+}
+
+/** A pending tx as the mempool holds it (read-only view). */
+export interface MempoolTx {
+  readonly bytes: Uint8Array;
+  readonly hash: string;
+  readonly sender: string;
+  readonly sequence: bigint;
+  readonly gasWanted: bigint;
+  readonly fee: bigint;
+  /** Arrival number: strictly increasing over the mempool's life; breaks priority ties. */
+  readonly arrival: number;
+}
+
+interface Entry extends MempoolTx {
+  inPool: boolean;
+  readonly peers: Set<string>;
+}
+
+const DEFAULT_MAX_PEERS_PER_TX = 64;
+const DEFAULT_MAX_PENDING_ADDS = 10_000;
+
+/** Fee per gas of `a` strictly greater than of `b` (exact: a.fee/a.gas > b.fee/b.gas). */
+function richer(a: MempoolTx, b: MempoolTx): boolean {
+  return a.fee * b.gasWanted > b.fee * a.gasWanted;
+}
+
+/** The reap order: higher fee per gas first, then earlier arrival. A strict total order. */
+export function reapsBefore(a: MempoolTx, b: MempoolTx): boolean {
+  const left = a.fee * b.gasWanted;
+  const right = b.fee * a.gasWanted;
+  if (left !== right) return left > right;
+  return a.arrival < b.arrival;
+}
+
+/** The eviction order: lower fee per gas first, then later arrival (newest of equals goes). */
+function evictsBefore(a: MempoolTx, b: MempoolTx): boolean {
+  const left = a.fee * b.gasWanted;
+  const right = b.fee * a.gasWanted;
+  if (left !== right) return left < right;
+  return a.arrival > b.arrival;
+}
+
+function checkLimit(name: string, value: number | undefined, min: number): void {
+  if (value === undefined || !Number.isSafeInteger(value) || value < min) {
+    throw new MempoolError(
+      'INVALID_CONFIG',
+      `mempool ${name} must be an integer ≥ ${min}, got ${String(value)}`,
+    );
+  }
+}
+
+/**
+ * A bounded, prioritized pool of checked transactions.
+ *
+ * @example
+ * const pool = new Mempool({ maxTxs: 5000, maxBytes: 64 << 20, maxTxBytes: 1 << 20, cacheSize: 10000 },
+ *   { checkTx: (tx, mode) => app.checkTx(tx, mode), onNewTx: (e) => gossip(e) });
+ * const result = await pool.add(txBytes, { fromPeer: peerId });
+ * const block = pool.reap({ maxBytes: 1 << 20, maxGas: 10_000_000n });
+ * await pool.update(height, block);
+ */
+export class Mempool {
+  private readonly config: Required<MempoolConfig>;
+  private readonly byHash = new Map<string, Entry>(); // insertion order = arrival order
+  private readonly bySender = new Map<string, Entry[]>(); // consecutive sequences
+  private readonly committed: LruSet;
+  // Worst chain tail first. Lazy: entries that stopped being tails are skipped when popped, and
+  // an entry is pushed again whenever it becomes a tail. Rebuilt when stale items pile up.
+  private readonly evictionHeap = new Heap<Entry>(evictsBefore);
+  private totalBytes = 0;
+  private nextArrival = 0;
+  private lastHeight = 0;
+  private pendingAdds = 0;
+  private queue: Promise<void> = Promise.resolve();
+
+  /** @throws {MempoolError} INVALID_CONFIG when a limit is missing or inconsistent. */
+  constructor(
+    config: MempoolConfig,
+    private readonly deps: MempoolDeps,
+  ) {
+    checkLimit('maxTxs', config.maxTxs, 1);
+    checkLimit('maxBytes', config.maxBytes, 1);
+    checkLimit('maxTxBytes', config.maxTxBytes, 1);
+    checkLimit('cacheSize', config.cacheSize, 0);
+    const full: Required<MempoolConfig> = {
+      maxTxs: config.maxTxs,
+      maxBytes: config.maxBytes,
+      maxTxBytes: config.maxTxBytes,
+      cacheSize: config.cacheSize,
+      maxTxsPerSender: config.maxTxsPerSender ?? config.maxTxs,
+      maxPeersPerTx: config.maxPeersPerTx ?? DEFAULT_MAX_PEERS_PER_TX,
+      maxPendingAdds: config.maxPendingAdds ?? DEFAULT_MAX_PENDING_ADDS,
+      recheck: config.recheck ?? true,
+    };
+    checkLimit('maxTxsPerSender', full.maxTxsPerSender, 1);
+    checkLimit('maxPeersPerTx', full.maxPeersPerTx, 0);
+    checkLimit('maxPendingAdds', full.maxPendingAdds, 1);
+    if (full.maxTxBytes > full.maxBytes) {
+      throw new MempoolError('INVALID_CONFIG', 'mempool maxTxBytes must not exceed maxBytes');
+    }
+    if (typeof deps.checkTx !== 'function') {
+      throw new MempoolError('INVALID_CONFIG', 'mempool needs a checkTx function from the app');
+    }
+    this.config = full;
+    this.committed = new LruSet(full.cacheSize);
+  }
+
+  /** Number of txs held. */
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  /** Sum of the sizes of the txs held, in bytes. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** The height of the last {@link update} (0 before the first). */
+  get height(): number {
+    return this.lastHeight;
+  }
+
+  /** True when the pool holds the tx with this hash (uppercase or lowercase hex). */
+  has(hash: string): boolean {
+    return this.byHash.has(hash.toUpperCase());
+  }
+
+  /** The pending tx with this hash, if held. */
+  get(hash: string): MempoolTx | undefined {
+    return this.view(this.byHash.get(hash.toUpperCase()));
+  }
+
+  /** True when the hash is in the recently-committed cache. */
+  isRecentlyCommitted(hash: string): boolean {
+    return this.committed.has(hash.toUpperCase());
+  }
+
+  /** Every pending tx in arrival order (for gossip to a newly connected peer, RPC listing). */
+  txs(): MempoolTx[] {
+    const out: MempoolTx[] = [];
+    for (const entry of this.byHash.values()) out.push(this.view(entry) as MempoolTx);
+    return out;
+  }
+
+  /** The sender's pending txs in sequence order. */
+  txsOf(sender: string): MempoolTx[] {
+    return (this.bySender.get(sender) ?? []).map((entry) => this.view(entry) as MempoolTx);
+  }
+
+  /** True when `peer` is known to have the tx (it sent it to us, or we sent it to it). */
+  peerHas(hash: string, peer: string): boolean {
+    return this.byHash.get(hash.toUpperCase())?.peers.has(peer) ?? false;
+  }
+
+  /** Records that `peer` now has the tx (call after sending it), within `maxPeersPerTx`. */
+  markPeerHas(hash: string, peer: string): void {
+    const entry = this.byHash.get(hash.toUpperCase());
+    if (entry !== undefined) this.rememberPeer(entry, peer);
+  }
+
+  /**
+   * Checks `txBytes` with the app and adds it. Refusals are results, not exceptions.
+   *
+   * @param options.fromPeer the peer it came from (not echoed back to it; remembered on DUPLICATE too)
+   * @throws {MempoolError} INVALID_ARGUMENT when txBytes is not a Uint8Array;
+   *   CHECK_TX_THREW / INVALID_CHECK_RESULT when the app misbehaves.
+   */
+  async add(txBytes: Uint8Array, options: { fromPeer?: string } = {}): Promise<AddResult> {
+    if (!(txBytes instanceof Uint8Array)) {
+      throw new MempoolError('INVALID_ARGUMENT', 'mempool add: tx must be a Uint8Array');
+    }
+    const fromPeer = options.fromPeer;
+    // Cheap refusals first, before hashing or queueing (gossip delivers most txs many times).
+    if (txBytes.length === 0) return this.refuse('', 'EMPTY', 'the tx is empty');
+    if (txBytes.length > this.config.maxTxBytes) {
+      return this.refuse(
+        '',
+        'TOO_LARGE',
+        `the tx has ${txBytes.length} bytes, over the ${this.config.maxTxBytes} limit`,
+      );
+    }
+    const hash = txHashHex(txBytes);
+    const early = this.refuseKnown(hash, fromPeer);
+    if (early !== undefined) return early;
+    if (this.pendingAdds >= this.config.maxPendingAdds) {
+      return this.refuse(hash, 'BUSY', 'too many txs are waiting for checkTx; retry later');
+    }
+    this.pendingAdds++;
+    try {
+      return await this.exclusive(() => this.addLocked(txBytes, hash, fromPeer));
+    } finally {
+      this.pendingAdds--;
+    }
+  }
+
+  /**
+   * Removes committed txs, remembers their hashes, and re-checks what is left.
+   *
+   * @param height the committed block's height (strictly above the previous update's)
+   * @param committedTxs the block's txs, in block order
+   * @throws {MempoolError} INVALID_ARGUMENT when height does not increase.
+   */
+  async update(height: number, committedTxs: readonly Uint8Array[]): Promise<UpdateResult> {
+    if (!Number.isSafeInteger(height) || height <= this.lastHeight) {
+      throw new MempoolError(
+        'INVALID_ARGUMENT',
+        `mempool update: height ${height} must be an integer above the last update's ${this.lastHeight}`,
+      );
+    }
+    if (!Array.isArray(committedTxs) || !committedTxs.every((tx) => tx instanceof Uint8Array)) {
+      throw new MempoolError('INVALID_ARGUMENT', 'mempool update: committedTxs must be Uint8Arrays');
+    }
+    this.lastHeight = height;
+    return this.exclusive(async () => {
+      const removedCommitted = this.removeCommitted(committedTxs);
+      const removedInvalid = this.config.recheck ? await this.recheckAll() : 0;
+      this.compactEvictionHeap();
+      return { removedCommitted, removedInvalid };
+    });
+  }
+
+  /**
+   * Picks txs for a block: highest fee per gas first (ties: earliest arrival), a sender's txs in
+   * sequence order. A tx that does not fit is skipped with the rest of its sender's chain, and
+   * smaller txs of other senders may still fill the block. Does not remove anything.
+   *
+   * @throws {MempoolError} INVALID_ARGUMENT when a limit is negative.
+   */
+  reap(limits: ReapLimits = {}): Uint8Array[] {
+    return this.reapTxs(limits).map((tx) => tx.bytes);
+  }
+
+  /** As {@link reap}, with each tx's metadata. */
+  reapTxs(limits: ReapLimits = {}): MempoolTx[] {
+    const maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
+    const maxTxs = limits.maxTxs ?? Number.POSITIVE_INFINITY;
+    const maxGas = limits.maxGas;
+    if (!(maxBytes >= 0) || !(maxTxs >= 0) || (maxGas !== undefined && maxGas < 0n)) {
+      throw new MempoolError('INVALID_ARGUMENT', 'mempool reap: limits must not be negative');
+    }
+    const heads = new Heap<Entry>(reapsBefore);
+    for (const chain of this.bySender.values()) heads.push(chain[0] as Entry);
+    const out: MempoolTx[] = [];
+    let bytes = 0;
+    let gas = 0n;
+    for (let head = heads.pop(); head !== undefined && out.length < maxTxs; head = heads.pop()) {
+      if (bytes + head.bytes.length > maxBytes) continue; // skips the rest of this chain too
+      if (maxGas !== undefined && gas + head.gasWanted > maxGas) continue;
+      out.push(this.view(head) as MempoolTx);
+      bytes += head.bytes.length;
+      gas += head.gasWanted;
+      const next = this.successor(head);
+      if (next !== undefined) heads.push(next);
+    }
+    return out;
+  }
+
+  /** Drops every pending tx (not the committed cache). For operators (`unsafe_flush_mempool`). */
+  async clear(): Promise<void> {
+    await this.exclusive(() => {
+      for (const entry of this.byHash.values()) entry.inPool = false;
+      this.byHash.clear();
+      this.bySender.clear();
+      this.evictionHeap.clear();
+      this.totalBytes = 0;
+      return Promise.resolve();
+    });
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  /** Runs `fn` after every earlier mutation finished (FIFO), never two at once. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private refuse(hash: string, reason: Exclude<AddRejectReason, 'CHECK_FAILED'>, message: string): AddResult {
+    return { ok: false, hash, reason, message };
+  }
+
+  private refuseKnown(hash: string, fromPeer: string | undefined): AddResult | undefined {
+    const existing = this.byHash.get(hash);
+    if (existing !== undefined) {
+      if (fromPeer !== undefined) this.rememberPeer(existing, fromPeer);
+      return this.refuse(hash, 'DUPLICATE', 'the tx is already in the mempool');
+    }
+    if (this.committed.has(hash)) {
+      return this.refuse(hash, 'ALREADY_COMMITTED', 'the tx was committed in a recent block');
+    }
+    return undefined;
+  }
+
+  private async addLocked(
+    txBytes: Uint8Array,
+    hash: string,
+    fromPeer: string | undefined,
+  ): Promise<AddResult> {
+    // The pool may have changed while this add waited its turn (same tx from two peers, a commit).
+    const known = this.refuseKnown(hash, fromPeer);
+    if (known !== undefined) return known;
+    const result = await this.callCheckTx(txBytes, 'new');
+    if (!result.ok) {
+      return {
+        ok: false,
+        hash,
+        reason: 'CHECK_FAILED',
+        code: result.code,
+        log: result.log,
+        message: `the app refused the tx (code ${result.code})`,
+      };
+    }
+    validateCheckResult(result);
+    // Refusals below come after the app accepted the tx into its check state; the app's check
+    // state is then one tx ahead of the pool until the next commit resets it and rechecks.
+    const chain = this.bySender.get(result.sender);
+    const last = chain?.[chain.length - 1];
+    if (last !== undefined) {
+      if (result.sequence <= last.sequence) {
+        return this.refuse(
+          hash,
+          'SEQUENCE_TAKEN',
+          `sequence ${result.sequence} is already pending for this sender`,
+        );
+      }
+      if (result.sequence !== last.sequence + 1n) {
+        return this.refuse(
+          hash,
+          'SEQUENCE_GAP',
+          `expected sequence ${last.sequence + 1n}, got ${result.sequence}`,
+        );
+      }
+      if ((chain?.length ?? 0) >= this.config.maxTxsPerSender) {
+        return this.refuse(
+          hash,
+          'SENDER_LIMIT',
+          `the sender already has ${this.config.maxTxsPerSender} pending txs`,
+        );
+      }
+    }
+    const entry: Entry = {
+      bytes: txBytes,
+      hash,
+      sender: result.sender,
+      sequence: result.sequence,
+      gasWanted: result.gasWanted,
+      fee: result.fee,
+      arrival: this.nextArrival,
+      inPool: false,
+      peers: new Set(),
+    };
+    const victims = this.planEviction(entry);
+    if (victims === undefined) {
+      return this.refuse(hash, 'FULL', 'the mempool is full of txs paying at least as much per gas');
+    }
+    for (const victim of victims) this.removeTail(victim);
+    this.nextArrival++;
+    this.insert(entry);
+    if (fromPeer !== undefined) this.rememberPeer(entry, fromPeer);
+    this.deps.onNewTx?.({ bytes: txBytes, hash, fromPeer });
+    return { ok: true, hash, evicted: victims.map((victim) => victim.hash) };
+  }
+
+  private async callCheckTx(txBytes: Uint8Array, mode: CheckMode): Promise<CheckResult> {
+    try {
+      return await this.deps.checkTx(txBytes, mode);
+    } catch (cause) {
+      throw new MempoolError(
+        'CHECK_TX_THREW',
+        `the app's checkTx threw (${mode}); it must return { ok: false }`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+
+  private insert(entry: Entry): void {
+    let chain = this.bySender.get(entry.sender);
+    if (chain === undefined) {
+      chain = [];
+      this.bySender.set(entry.sender, chain);
+    }
+    chain.push(entry);
+    entry.inPool = true;
+    this.byHash.set(entry.hash, entry);
+    this.totalBytes += entry.bytes.length;
+    this.evictionHeap.push(entry);
+  }
+
+  /**
+   * The txs to evict so that `incoming` fits, or undefined when it cannot: victims are chain
+   * tails (taken worst first) with a strictly lower fee per gas, never the incoming sender's own
+   * chain (its tail is the incoming tx's predecessor). Leaves the pool unchanged.
+   */
+  private planEviction(incoming: Entry): Entry[] | undefined {
+    let countOver = this.byHash.size + 1 - this.config.maxTxs;
+    let bytesOver = this.totalBytes + incoming.bytes.length - this.config.maxBytes;
+    const victims: Entry[] = [];
+    if (countOver <= 0 && bytesOver <= 0) return victims;
+    const victimSet = new Set<Entry>();
+    const setAside: Entry[] = [];
+    let feasible = true;
+    while (countOver > 0 || bytesOver > 0) {
+      const candidate = this.evictionHeap.pop();
+      if (candidate === undefined) {
+        feasible = false;
+        break;
+      }
+      if (!candidate.inPool || victimSet.has(candidate)) continue; // stale
+      const next = this.successor(candidate);
+      if (next !== undefined && !victimSet.has(next)) continue; // not a tail: pushed again when it is
+      if (candidate.sender === incoming.sender) {
+        setAside.push(candidate);
+        continue;
+      }
+      if (!richer(incoming, candidate)) {
+        setAside.push(candidate); // the worst tail is as good as the newcomer: nothing can go
+        feasible = false;
+        break;
+      }
+      victims.push(candidate);
+      victimSet.add(candidate);
+      countOver--;
+      bytesOver -= candidate.bytes.length;
+      const previous = this.predecessor(candidate);
+      if (previous !== undefined) this.evictionHeap.push(previous); // a tail once candidate goes
+    }
+    for (const entry of setAside) this.evictionHeap.push(entry);
+    if (!feasible) {
+      for (const entry of victims) this.evictionHeap.push(entry);
+      return undefined;
+    }
+    return victims;
+  }
+
+  private successor(entry: Entry): Entry | undefined {
+    const chain = this.bySender.get(entry.sender) as Entry[];
+    return chain[this.indexIn(chain, entry) + 1];
+  }
+
+  private predecessor(entry: Entry): Entry | undefined {
+    const chain = this.bySender.get(entry.sender) as Entry[];
+    const index = this.indexIn(chain, entry);
+    return index > 0 ? chain[index - 1] : undefined;
+  }
+
+  private indexIn(chain: Entry[], entry: Entry): number {
+    const first = chain[0] as Entry;
+    const index = Number(entry.sequence - first.sequence);
+    assert(chain[index] === entry, 'sender chain is not consecutive');
+    return index;
+  }
+
+  private forget(entry: Entry): void {
+    entry.inPool = false;
+    this.byHash.delete(entry.hash);
+    this.totalBytes -= entry.bytes.length;
+  }
+
+  /** Removes the last tx of its sender's chain. */
+  private removeTail(entry: Entry): void {
+    const chain = this.bySender.get(entry.sender) as Entry[];
+    assert(chain[chain.length - 1] === entry, 'evicting a tx that is not its chain tail');
+    chain.pop();
+    this.forget(entry);
+    const newTail = chain[chain.length - 1];
+    if (newTail === undefined) this.bySender.delete(entry.sender);
+    else this.evictionHeap.push(newTail);
+  }
+
+  /** Removes `entry` and every later tx of its sender. Returns how many were removed. */
+  private removeSuffix(entry: Entry): number {
+    const chain = this.bySender.get(entry.sender) as Entry[];
+    const index = this.indexIn(chain, entry);
+    const removed = chain.splice(index);
+    for (const gone of removed) this.forget(gone);
+    const newTail = chain[chain.length - 1];
+    if (newTail === undefined) this.bySender.delete(entry.sender);
+    else this.evictionHeap.push(newTail);
+    return removed.length;
+  }
+
+  /** Removes `entry` and every earlier tx of its sender. Returns how many were removed. */
+  private removePrefix(entry: Entry): number {
+    const chain = this.bySender.get(entry.sender) as Entry[];
+    const index = this.indexIn(chain, entry);
+    const removed = chain.splice(0, index + 1);
+    for (const gone of removed) this.forget(gone);
+    if (chain.length === 0) this.bySender.delete(entry.sender);
+    return removed.length;
+  }
+
+  private removeCommitted(committedTxs: readonly Uint8Array[]): number {
+    let removed = 0;
+    for (const tx of committedTxs) {
+      const hash = txHashHex(tx);
+      this.committed.add(hash);
+      const entry = this.byHash.get(hash);
+      // Committing sequence n spends every sequence ≤ n of that sender: earlier pending txs (a
+      // different tx with the same or a lower sequence committed elsewhere) can never run.
+      if (entry !== undefined) removed += this.removePrefix(entry);
+    }
+    return removed;
+  }
+
+  private async recheckAll(): Promise<number> {
+    // Arrival order is sequence order within each sender (a chain only grows at its tail), so
+    // the app's check state sees each sender's txs in order.
+    const snapshot = [...this.byHash.values()];
+    let removed = 0;
+    for (const entry of snapshot) {
+      if (!entry.inPool) continue; // dropped with a predecessor
+      let valid: boolean;
+      try {
+        const result = await this.deps.checkTx(entry.bytes, 'recheck');
+        valid = result.ok && result.sender === entry.sender && result.sequence === entry.sequence;
+      } catch {
+        valid = false; // an app that cannot check a tx cannot vouch for it; drop it
+      }
+      if (!valid) removed += this.removeSuffix(entry);
+    }
+    return removed;
+  }
+
+  private compactEvictionHeap(): void {
+    if (this.evictionHeap.size <= 2 * this.byHash.size + 1024) return;
+    this.evictionHeap.clear();
+    for (const chain of this.bySender.values()) this.evictionHeap.push(chain[chain.length - 1] as Entry);
+  }
+
+  private rememberPeer(entry: Entry, peer: string): void {
+    if (entry.peers.size < this.config.maxPeersPerTx) entry.peers.add(peer);
+  }
+
+  private view(entry: Entry | undefined): MempoolTx | undefined {
+    if (entry === undefined) return undefined;
+    const { bytes, hash, sender, sequence, gasWanted, fee, arrival } = entry;
+    return { bytes, hash, sender, sequence, gasWanted, fee, arrival };
+  }
+}
+
+function validateCheckResult(result: Extract<CheckResult, { ok: true }>): void {
+  const problems: string[] = [];
+  if (typeof result.sender !== 'string' || result.sender.length === 0) problems.push('empty sender');
+  if (typeof result.sequence !== 'bigint' || result.sequence < 0n) problems.push('sequence not a bigint ≥ 0');
+  if (typeof result.gasWanted !== 'bigint' || result.gasWanted <= 0n)
+    problems.push('gasWanted not a bigint > 0');
+  if (typeof result.fee !== 'bigint' || result.fee < 0n) problems.push('fee not a bigint ≥ 0');
+  if (problems.length > 0) {
+    throw new MempoolError('INVALID_CHECK_RESULT', `the app's checkTx returned ${problems.join(', ')}`);
+  }
+}
