@@ -1,0 +1,328 @@
+// Helpers of the app tests: a node (Store + ShroudApp + enclave in a temp home), a genesis
+// built around the bootstrap enclave's public keys, users that build, encrypt and sign
+// transactions as the client SDK does, and a block runner.
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  addressFromPublicKey,
+  bytesToHex,
+  concatBytes,
+  decryptTxOutput,
+  ed25519KeyPairFromSeed,
+  encryptTxInput,
+  secp256k1PublicKey,
+  secp256k1Sign,
+  sha256,
+  txEncryptionKeyPair,
+  utf8Decode,
+  utf8Encode,
+  type X25519KeyPair,
+} from '../../src/crypto/index.js';
+import { buildTx, encodeTx, envelopeAssociatedData, instantiateTarget, txHash, type TxBodyInit } from '../../src/codec/index.js';
+import { Enclave } from '../../src/enclave/index.js';
+import { Store } from '../../src/store/index.js';
+import {
+  ShroudApp,
+  consensusAddress,
+  decodeIndexedTx,
+  enclavePolicy,
+  parseGenesis,
+  type Genesis,
+  type IndexedTx,
+  type ResponseFinalizeBlock,
+} from '../../src/app/index.js';
+
+export const CHAIN_ID = 'shroud-app-test';
+export const DENOM = 'ushd';
+export const GENESIS_TIME = 1_800_000_000_000_000_000n;
+export const BLOCK_NS = 5_000_000_000n;
+
+export function tempDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `shroud-app-${label}-`));
+}
+
+export function contractWasm(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(`../../contracts/build/${name}.wasm`, import.meta.url)));
+}
+
+export const validatorKey = ed25519KeyPairFromSeed(sha256(utf8Encode('app test validator')));
+export const proposer = consensusAddress(validatorKey.publicKey);
+
+export interface User {
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+  address: string;
+  txKeyPair: X25519KeyPair;
+  accountNumber: bigint;
+  sequence: bigint;
+}
+
+export function makeUser(tag: string, accountNumber: bigint): User {
+  const privateKey = sha256(utf8Encode(`app test user ${tag}`));
+  const publicKey = secp256k1PublicKey(privateKey);
+  return {
+    privateKey,
+    publicKey,
+    address: addressFromPublicKey(publicKey),
+    txKeyPair: txEncryptionKeyPair(privateKey),
+    accountNumber,
+    sequence: 0n,
+  };
+}
+
+/** Genesis JSON text with the given users funded (account numbers = their order) and one validator. */
+export function genesisJson(
+  keys: { ioPublicKey: Uint8Array; seedExchangePublicKey: Uint8Array },
+  users: User[],
+  overrides: { params?: Record<string, unknown> } = {},
+): string {
+  const operator = makeUser('operator', BigInt(users.length));
+  return JSON.stringify({
+    chain_id: CHAIN_ID,
+    genesis_time: '2027-01-15T08:00:00Z',
+    accounts: users.map((u) => ({ address: u.address, coins: [{ denom: DENOM, amount: '10000000000' }] })),
+    validators: [
+      {
+        operator_address: operator.address,
+        consensus_public_key: bytesToHex(validatorKey.publicKey),
+        self_bond: '5000000',
+        moniker: 'solo',
+      },
+    ],
+    network: {
+      io_public_key: bytesToHex(keys.ioPublicKey),
+      seed_exchange_public_key: bytesToHex(keys.seedExchangePublicKey),
+    },
+    attestation: { trusted_authorities: [], allowed_measurements: [], max_quote_age_seconds: '3600' },
+    params: {
+      block_gas_limit: '100000000000',
+      max_block_bytes: '22020096',
+      min_gas_prices: [{ denom: DENOM, amount: '0.1' }],
+      fee_denom: DENOM,
+      bond_denom: DENOM,
+      unbonding_period_seconds: '20',
+      ...overrides.params,
+    },
+  });
+}
+
+export interface Node {
+  home: string;
+  store: Store;
+  app: ShroudApp;
+  enclave: Enclave;
+  genesis: Genesis;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a node in `home`. With `bootstrap`, the enclave creates the seed (saved sealed as
+ * `<home>/sealed-seed`) and `makeGenesis` builds the genesis from its public keys; otherwise
+ * the sealed seed in the home (or `sealedSeed`) is opened and `genesisText` is used.
+ */
+export async function openNode(args: {
+  home: string;
+  genesisText?: string;
+  makeGenesis?: (keys: { ioPublicKey: Uint8Array; seedExchangePublicKey: Uint8Array }) => string;
+  sealedSeed?: Uint8Array;
+}): Promise<Node & { genesisText: string }> {
+  const store = Store.open(join(args.home, 'data'), { durable: false });
+  // The enclave needs the app's services, the app needs the genesis: services are bound lazily.
+  let app: ShroudApp | null = null;
+  const services = {
+    readState: (c: string, k: Uint8Array) => (app as ShroudApp).enclaveServices.readState(c, k),
+    getCode: (h: Uint8Array) => (app as ShroudApp).enclaveServices.getCode(h),
+    contractInfo: (a: string) => (app as ShroudApp).enclaveServices.contractInfo(a),
+    queryChain: (r: Uint8Array) => (app as ShroudApp).enclaveServices.queryChain(r),
+  };
+  const policySource = args.genesisText === undefined ? null : parseGenesis(args.genesisText);
+  const enclave = await Enclave.start({
+    home: args.home,
+    genesisPolicy: policySource
+      ? enclavePolicy(policySource)
+      : { trustedAuthorities: [], allowedMeasurements: [], maxAgeSeconds: 3600n, maxClockSkewSeconds: 60n },
+    services,
+  });
+  let genesisText = args.genesisText;
+  const sealedPath = join(args.home, 'sealed-seed');
+  if (args.makeGenesis !== undefined) {
+    const keys = await enclave.bootstrap();
+    writeFileSync(sealedPath, keys.sealedSeed);
+    genesisText = args.makeGenesis(keys);
+  } else {
+    const sealed = args.sealedSeed ?? (existsSync(sealedPath) ? new Uint8Array(readFileSync(sealedPath)) : undefined);
+    if (sealed === undefined) throw new Error('no sealed seed');
+    await enclave.start(sealed);
+  }
+  if (genesisText === undefined) throw new Error('no genesis');
+  const genesis = parseGenesis(genesisText);
+  app = new ShroudApp({ store, genesis });
+  app.attachEnclave(enclave);
+  return {
+    home: args.home,
+    store,
+    app,
+    enclave,
+    genesis,
+    genesisText,
+    close: async () => {
+      await enclave.stop();
+      await store.close();
+    },
+  };
+}
+
+export async function initChain(node: Node): Promise<void> {
+  await node.app.initChain({
+    timeNanos: node.genesis.genesisTimeNanos,
+    chainId: node.genesis.chainId,
+    appStateBytes: utf8Encode(''),
+    validators: [],
+    initialHeight: 1n,
+  });
+}
+
+/** Runs one block with the given txs through prepare/process/finalize/commit. */
+export async function runBlock(
+  node: Node,
+  txs: Uint8Array[],
+  options: { skipPrepare?: boolean } = {},
+): Promise<ResponseFinalizeBlock> {
+  const height = node.store.info().height + 1n;
+  const timeNanos = GENESIS_TIME + height * BLOCK_NS;
+  const chosen = options.skipPrepare
+    ? txs
+    : (await node.app.prepareProposal({ maxTxBytes: 22_020_096n, txs, height, timeNanos, proposerAddress: proposer })).txs;
+  const hash = sha256(concatBytes(...chosen));
+  const status = await node.app.processProposal({ txs: chosen, hash, height, timeNanos, proposerAddress: proposer });
+  if (status.status !== 'accept') throw new Error('proposal rejected');
+  const response = await node.app.finalizeBlock({ txs: chosen, hash, height, timeNanos, proposerAddress: proposer, misbehavior: [] });
+  await node.app.commit();
+  return response;
+}
+
+export interface SignOptions {
+  fee?: bigint;
+  gasLimit?: bigint;
+  sequence?: bigint;
+  accountNumber?: bigint;
+  chainId?: string;
+  timeoutHeight?: bigint;
+  signer?: User;
+}
+
+/** Builds and signs a tx from `user` with these messages; bumps user.sequence unless `sequence` is given. */
+export function signTx(user: User, messages: TxBodyInit['messages'], options: SignOptions = {}): Uint8Array {
+  const gasLimit = options.gasLimit ?? 2_000_000n;
+  const sequence = options.sequence ?? user.sequence;
+  const unsigned = buildTx({
+    messages,
+    publicKey: user.publicKey,
+    sequence,
+    fee: { amount: [{ denom: DENOM, amount: String(options.fee ?? gasLimit / 10n) }], gasLimit },
+    chainId: options.chainId ?? CHAIN_ID,
+    accountNumber: options.accountNumber ?? user.accountNumber,
+    ...(options.timeoutHeight === undefined ? {} : { timeoutHeight: options.timeoutHeight }),
+  });
+  const signature = secp256k1Sign(sha256(unsigned.signBytes), (options.signer ?? user).privateKey);
+  if (options.sequence === undefined) user.sequence += 1n;
+  return encodeTx({ bodyBytes: unsigned.bodyBytes, authInfoBytes: unsigned.authInfoBytes, signatures: [signature] });
+}
+
+export function sendMsg(from: User, to: string, amount: bigint): TxBodyInit['messages'][number] {
+  return { sum: { case: 'send', value: { fromAddress: from.address, toAddress: to, amount: [{ denom: DENOM, amount: String(amount) }] } } };
+}
+
+export function storeCodeMsg(user: User, wasm: Uint8Array): TxBodyInit['messages'][number] {
+  return { sum: { case: 'storeCode', value: { sender: user.address, wasmByteCode: wasm, source: '', builder: '' } } };
+}
+
+export interface Encrypted {
+  envelope: Uint8Array;
+  txKey: Uint8Array;
+}
+
+/** Encrypts a contract message as the SDK does (code hash prefix, binding as associated data). */
+export function encryptMsg(
+  user: User,
+  ioKey: Uint8Array,
+  args: { kind: 'instantiate' | 'execute' | 'migrate'; target: string; codeHash: string; msg: unknown; funds?: { denom: string; amount: string }[] },
+): Encrypted {
+  const encrypted = encryptTxInput({
+    networkPublicKey: ioKey,
+    userKeyPair: user.txKeyPair,
+    plaintext: concatBytes(utf8Encode(args.codeHash), utf8Encode(JSON.stringify(args.msg))),
+    associatedData: envelopeAssociatedData({ kind: args.kind, sender: user.address, target: args.target, funds: args.funds ?? [] }),
+  });
+  return { envelope: encrypted.envelope, txKey: encrypted.txKey };
+}
+
+export function instantiateMsg(
+  user: User,
+  ioKey: Uint8Array,
+  codeId: bigint,
+  codeHash: string,
+  label: string,
+  msg: unknown,
+  admin = '',
+): { message: TxBodyInit['messages'][number]; txKey: Uint8Array } {
+  const e = encryptMsg(user, ioKey, { kind: 'instantiate', target: instantiateTarget(codeId, label), codeHash, msg });
+  return {
+    message: { sum: { case: 'instantiateContract', value: { sender: user.address, codeId, label, initMsg: e.envelope, initFunds: [], admin } } },
+    txKey: e.txKey,
+  };
+}
+
+export function executeMsg(
+  user: User,
+  ioKey: Uint8Array,
+  contract: string,
+  codeHash: string,
+  msg: unknown,
+  funds: { denom: string; amount: string }[] = [],
+): { message: TxBodyInit['messages'][number]; txKey: Uint8Array } {
+  const e = encryptMsg(user, ioKey, { kind: 'execute', target: contract, codeHash, msg, funds });
+  return {
+    message: { sum: { case: 'executeContract', value: { sender: user.address, contract, msg: e.envelope, sentFunds: funds } } },
+    txKey: e.txKey,
+  };
+}
+
+/** Encrypted smart query data for `/compute/query` and the opener of its answer. */
+export function queryData(user: User, ioKey: Uint8Array, contract: string, codeHash: string, msg: unknown) {
+  const encrypted = encryptTxInput({
+    networkPublicKey: ioKey,
+    userKeyPair: user.txKeyPair,
+    plaintext: concatBytes(utf8Encode(codeHash), utf8Encode(JSON.stringify(msg))),
+    associatedData: envelopeAssociatedData({ kind: 'query', sender: '', target: contract, funds: [] }),
+  });
+  const address = utf8Encode(contract);
+  const data = concatBytes(Uint8Array.of(address.length >> 8, address.length & 0xff), address, encrypted.envelope);
+  const open = (sealed: Uint8Array, label = 'query/result') =>
+    utf8Decode(decryptTxOutput(encrypted.txKey, sha256(encrypted.envelope), label, sealed));
+  return { data, open };
+}
+
+export async function queryJson<T>(node: Node, path: string): Promise<{ code: number; value: T; log: string }> {
+  const response = await node.app.query({ path, data: new Uint8Array(0), height: 0n, prove: false });
+  return {
+    code: response.code,
+    log: response.log,
+    value: (response.value.length === 0 ? null : JSON.parse(utf8Decode(response.value))) as T,
+  };
+}
+
+export async function balanceOf(node: Node, address: string): Promise<bigint> {
+  const { value } = await queryJson<{ amount: string }>(node, `/balance/${address}/${DENOM}`);
+  return BigInt(value.amount);
+}
+
+export async function indexedTx(node: Node, tx: Uint8Array): Promise<IndexedTx | null> {
+  const response = await node.app.query({ path: `/tx/${bytesToHex(txHash(tx))}`, data: new Uint8Array(0), height: 0n, prove: false });
+  return response.code === 0 ? decodeIndexedTx(response.value) : null;
+}
+
+export function decryptData(txKey: Uint8Array, tx: Uint8Array, sealed: Uint8Array, label = 'data'): string {
+  return utf8Decode(decryptTxOutput(txKey, txHash(tx), label, sealed));
+}
