@@ -36,15 +36,14 @@ export class Wallet {
   readonly publicKey: Uint8Array;
   /** Bech32 `shroud1…` address. */
   readonly address: string;
-  /** The mnemonic this wallet came from, when it came from one (show it to the user once). */
-  readonly mnemonic: string | undefined;
+  readonly #mnemonic: string | undefined;
 
   private constructor(privateKey: Uint8Array, mnemonic: string | undefined) {
     this.#privateKey = privateKey;
     this.publicKey = secp256k1PublicKey(privateKey, true);
     this.address = addressFromPublicKey(this.publicKey);
     this.#txKeyPair = txEncryptionKeyPair(privateKey);
-    this.mnemonic = mnemonic;
+    this.#mnemonic = mnemonic;
   }
 
   /**
@@ -75,6 +74,14 @@ export class Wallet {
    */
   static fromPrivateKey(privateKey: Uint8Array): Wallet {
     return new Wallet(Uint8Array.from(privateKey), undefined);
+  }
+
+  /**
+   * The mnemonic this wallet came from, if any (show it to the user once). A getter over a
+   * private field, so JSON.stringify(wallet) and logging the object never include it.
+   */
+  get mnemonic(): string | undefined {
+    return this.#mnemonic;
   }
 
   /** The X25519 public key that goes into every envelope this wallet creates. */
