@@ -1,7 +1,16 @@
 // Test apps for the mempool: txs are small text records the fake apps parse, so a test can say
 // exactly which sender, sequence, gas and fee a tx carries.
 import type { CheckMode, CheckResult, MempoolTx } from '../../src/mempool/index.js';
-import { reapsBefore } from '../../src/mempool/index.js';
+
+/**
+ * The documented reap order, written here independently of the implementation's comparator
+ * (so a bug in one does not hide in the other): fee/gas descending, then arrival ascending.
+ */
+export function expectedBefore(a: MempoolTx, b: MempoolTx): boolean {
+  const left = a.fee * b.gasWanted;
+  const right = b.fee * a.gasWanted;
+  return left > right || (left === right && a.arrival < b.arrival);
+}
 
 export interface FakeTx {
   sender: string;
@@ -111,6 +120,47 @@ export class LedgerApp {
     return succeeded;
   }
 
+  /**
+   * Replays `txs` as checkTx would against a fresh copy of the committed state; returns the
+   * index of the first one that would fail, or -1.
+   */
+  firstInvalid(txs: readonly Uint8Array[]): number {
+    const state = new Map([...this.committedState].map(([key, value]) => [key, { ...value }]));
+    for (const [index, bytes] of txs.entries()) {
+      const parsed = parse(bytes);
+      if (parsed === undefined) return index;
+      const account = this.account(state, parsed.sender);
+      if (parsed.sequence !== account.sequence || account.balance < parsed.fee) return index;
+      account.sequence++;
+      account.balance -= parsed.fee;
+    }
+    return -1;
+  }
+
+  /**
+   * What a correct update must leave: `pending` (arrival order) without the committed txs, each
+   * replayed against the committed state; a tx that fails is dropped with its sender's later txs.
+   */
+  survivors(pending: readonly Uint8Array[], committed: ReadonlySet<Uint8Array>): Uint8Array[] {
+    const state = new Map([...this.committedState].map(([key, value]) => [key, { ...value }]));
+    const broken = new Set<string>();
+    const out: Uint8Array[] = [];
+    for (const bytes of pending) {
+      if (committed.has(bytes)) continue;
+      const parsed = parse(bytes);
+      if (parsed === undefined || broken.has(parsed.sender)) continue;
+      const account = this.account(state, parsed.sender);
+      if (parsed.sequence !== account.sequence || account.balance < parsed.fee) {
+        broken.add(parsed.sender);
+        continue;
+      }
+      account.sequence++;
+      account.balance -= parsed.fee;
+      out.push(bytes);
+    }
+    return out;
+  }
+
   /** The next sequence the check state expects from `sender`. */
   expectedSequence(sender: string): bigint {
     return this.checkState.get(sender)?.sequence ?? 0n;
@@ -140,7 +190,7 @@ export function reapOrderViolation(
   }
   for (let j = 0; j < out.length; j++) {
     for (let i = availableAt[j] as number; i < j; i++) {
-      if (!reapsBefore(out[i] as MempoolTx, out[j] as MempoolTx)) {
+      if (!expectedBefore(out[i] as MempoolTx, out[j] as MempoolTx)) {
         return `tx ${i} (${describe(out[i])}) was reaped before the better available tx ${j} (${describe(out[j])})`;
       }
     }
