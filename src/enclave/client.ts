@@ -5,7 +5,9 @@ import { EnclaveWorker, type Crossing } from './boundary/host-side.js';
 import {
   decodeMessage,
   decodeReadState,
+  decodeReadStateBatch,
   ECALL,
+  encodeBlobs,
   EMPTY,
   encodeMessage,
   OCALL,
@@ -38,6 +40,12 @@ export interface EnclaveStartOptions {
   addressPrefix?: string;
   /** Largest frame, default 64 MiB. */
   channelCapacityBytes?: number;
+  /**
+   * Adaptive spinning at the boundary (default true, boundary/spin-wait.ts): crossings cost ~1 µs
+   * instead of a thread wake-up, for bounded CPU spent spinning. Set false when the machine runs
+   * more busy threads than it has cores (several validators on one small host).
+   */
+  spin?: boolean;
 }
 
 const workerEntry = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
@@ -47,6 +55,10 @@ function serveOcall(services: EnclaveServices, tag: number, payload: Uint8Array)
     case OCALL.readState: {
       const { contract, diskKey } = decodeReadState(payload);
       return services.readState(contract, diskKey) ?? EMPTY;
+    }
+    case OCALL.readStateBatch: {
+      const { contract, diskKeys } = decodeReadStateBatch(payload);
+      return encodeBlobs(diskKeys.map((diskKey) => services.readState(contract, diskKey)));
     }
     case OCALL.getCode:
       return services.getCode(payload) ?? EMPTY;
@@ -85,6 +97,7 @@ export class Enclave {
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
       ...(options.tap ? { tap: options.tap } : {}),
       ...(options.channelCapacityBytes ? { channelCapacityBytes: options.channelCapacityBytes } : {}),
+      ...(options.spin === undefined ? {} : { spin: options.spin }),
     });
     return new Enclave(worker);
   }

@@ -7,7 +7,15 @@
 //   word 0: state    — who owns the buffer now and what it holds (FrameState)
 //   word 1: tag      — a small integer naming the ECALL/OCALL (meaning is the caller's)
 //   word 2: length   — payload bytes in the data area
+//   word 3: sleepers — threads blocked in Atomics.wait/waitAsync on word 0 right now
 //   bytes HEADER_BYTES..: payload
+//
+// `sleepers` lets `send` skip `Atomics.notify` when the other side is spinning rather than
+// sleeping (measured: the notify was 12 % of the worker's profile, 00:14 UTC, ADR 006 "As
+// built"). Safe by sequential consistency: a waiter increments `sleepers` before its
+// Atomics.wait re-checks the state; a sender stores the state before it reads `sleepers`. If the
+// sender reads 0, the waiter's increment comes later in the total order, so its wait sees the
+// new state and returns at once; otherwise the sender notifies.
 //
 // Only one frame is in flight at a time: the protocol is strictly request/response and the
 // enclave serves one ECALL at a time (ECALLs do not nest; OCALLs nest inside an ECALL).
@@ -29,6 +37,7 @@ export type FrameState = (typeof FrameState)[keyof typeof FrameState];
 const STATE = 0;
 const TAG = 1;
 const LENGTH = 2;
+const SLEEPERS = 3;
 const HEADER_BYTES = 16;
 
 export type BoundaryErrorCode =
@@ -88,13 +97,24 @@ export class SharedChannel {
     Atomics.store(this.words, TAG, tag);
     Atomics.store(this.words, LENGTH, payload.byteLength);
     Atomics.store(this.words, STATE, state);
-    Atomics.notify(this.words, STATE);
+    if (Atomics.load(this.words, SLEEPERS) !== 0) Atomics.notify(this.words, STATE);
+  }
+
+  /** The current frame if the state is no longer `whileState`, else null (never blocks). */
+  poll(whileState: FrameState): Frame | null {
+    const state = Atomics.load(this.words, STATE) as FrameState;
+    return state === whileState ? null : this.read(state);
   }
 
   /** Resolves when the state leaves `whileState` or after `timeoutMs` (does not block the thread). */
   async waitAsync(whileState: FrameState, timeoutMs: number): Promise<void> {
-    const outcome = Atomics.waitAsync(this.words, STATE, whileState, timeoutMs);
-    if (outcome.async) await outcome.value;
+    Atomics.add(this.words, SLEEPERS, 1);
+    try {
+      const outcome = Atomics.waitAsync(this.words, STATE, whileState, timeoutMs);
+      if (outcome.async) await outcome.value;
+    } finally {
+      Atomics.sub(this.words, SLEEPERS, 1);
+    }
   }
 
   /**
@@ -103,18 +123,26 @@ export class SharedChannel {
    */
   waitWhile(whileState: FrameState, timeoutMs = Infinity): Frame {
     for (;;) {
-      const outcome = Atomics.wait(this.words, STATE, whileState, timeoutMs);
+      Atomics.add(this.words, SLEEPERS, 1);
+      let outcome: 'ok' | 'not-equal' | 'timed-out';
+      try {
+        outcome = Atomics.wait(this.words, STATE, whileState, timeoutMs);
+      } finally {
+        Atomics.sub(this.words, SLEEPERS, 1);
+      }
       if (outcome === 'timed-out') {
         throw new BoundaryError('TIMEOUT', `no answer across the enclave boundary within ${timeoutMs} ms`);
       }
       const state = this.state;
-      if (state !== whileState) {
-        const length = Atomics.load(this.words, LENGTH);
-        if (length < 0 || length > this.bytes.byteLength) {
-          throw new BoundaryError('PROTOCOL_VIOLATION', `frame length ${length} out of range`);
-        }
-        return { state, tag: Atomics.load(this.words, TAG), payload: this.bytes.slice(0, length) };
-      }
+      if (state !== whileState) return this.read(state);
     }
+  }
+
+  private read(state: FrameState): Frame {
+    const length = Atomics.load(this.words, LENGTH);
+    if (length < 0 || length > this.bytes.byteLength) {
+      throw new BoundaryError('PROTOCOL_VIOLATION', `frame length ${length} out of range`);
+    }
+    return { state, tag: Atomics.load(this.words, TAG), payload: this.bytes.slice(0, length) };
   }
 }

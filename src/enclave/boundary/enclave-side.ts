@@ -3,7 +3,7 @@
 // what we want: the enclave has no event loop work of its own.
 
 import { BoundaryError, FrameState, SharedChannel } from './channel.js';
-import { spinThenWait } from './spin-wait.js';
+import { AdaptiveSpin, DEFAULT_SPIN, spinThenWait } from './spin-wait.js';
 import { encodeBoundaryError, type BoundaryFault } from './fault.js';
 
 /** An ECALL handler: gets the request bytes, returns the response bytes. Throwing sends an error frame. */
@@ -11,9 +11,14 @@ export type EcallHandler = (payload: Uint8Array) => Uint8Array;
 
 export class EnclaveSide {
   private readonly channel: SharedChannel;
+  private readonly ocallSpin: AdaptiveSpin;
+  private readonly idleSpin: AdaptiveSpin;
 
-  constructor(buffer: SharedArrayBuffer) {
+  /** `spin: false` = base spin only (no adaptive spinning), as the host asked. */
+  constructor(buffer: SharedArrayBuffer, spin = true) {
     this.channel = new SharedChannel(buffer);
+    this.ocallSpin = new AdaptiveSpin(spin ? DEFAULT_SPIN.ocall : { maxMicros: 0 });
+    this.idleSpin = new AdaptiveSpin(spin ? DEFAULT_SPIN.idle : { maxMicros: 0 });
   }
 
   /**
@@ -22,7 +27,7 @@ export class EnclaveSide {
    */
   ocall(tag: number, payload: Uint8Array): Uint8Array {
     this.channel.send(FrameState.OcallRequest, tag, payload);
-    const answer = spinThenWait(this.channel, FrameState.OcallRequest);
+    const answer = spinThenWait(this.channel, FrameState.OcallRequest, Infinity, this.ocallSpin);
     if (answer.state === FrameState.OcallResponse) return answer.payload;
     if (answer.state === FrameState.OcallError) {
       throw new BoundaryError('OCALL_FAILED', new TextDecoder().decode(answer.payload));
@@ -36,7 +41,7 @@ export class EnclaveSide {
    */
   serve(handlers: ReadonlyMap<number, EcallHandler>, describeFault: (error: unknown) => BoundaryFault): void {
     for (;;) {
-      const request = spinThenWait(this.channel, FrameState.Idle);
+      const request = spinThenWait(this.channel, FrameState.Idle, Infinity, this.idleSpin);
       if (request.state === FrameState.Shutdown) return;
       if (request.state !== FrameState.EcallRequest) {
         throw new BoundaryError(
@@ -46,7 +51,7 @@ export class EnclaveSide {
       }
       const answerState = this.answer(handlers, request.tag, request.payload, describeFault);
       // Wait for the host to take the answer (it sets Idle, or already the next request).
-      spinThenWait(this.channel, answerState);
+      spinThenWait(this.channel, answerState, Infinity, this.idleSpin);
     }
   }
 

@@ -9,7 +9,7 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { BoundaryError, FrameState, SharedChannel, type Frame } from './channel.js';
 import { decodeBoundaryError } from './fault.js';
-import { spinThenWait } from './spin-wait.js';
+import { AdaptiveSpin, DEFAULT_SPIN, spinThenWait } from './spin-wait.js';
 import { ShroudError } from '../../errors.js';
 
 /** An OCALL handler: serves the enclave's request synchronously; throwing sends an OCALL error. */
@@ -36,6 +36,11 @@ export interface EnclaveWorkerOptions {
   syncSliceMs?: number;
   /** Called with every frame that crosses, in order. */
   tap?: (crossing: Crossing) => void;
+  /**
+   * Adaptive spinning while waiting for the other side (spin-wait.ts), on both sides. Default
+   * true; false keeps only the short base spin (a machine with more busy threads than cores).
+   */
+  spin?: boolean;
 }
 
 /** An ECALL the enclave answered with an error: `enclaveCode` is the enclave's own error code. */
@@ -72,11 +77,13 @@ export class EnclaveWorker {
   private readonly exited: Promise<never>;
   private exitReason: BoundaryError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly spin: AdaptiveSpin;
 
   private constructor(worker: Worker, channel: SharedChannel, options: EnclaveWorkerOptions) {
     this.worker = worker;
     this.channel = channel;
     this.options = options;
+    this.spin = new AdaptiveSpin(options.spin === false ? { maxMicros: 0 } : DEFAULT_SPIN.host);
     this.exited = new Promise<never>((_resolve, reject) => {
       const fail = (message: string) => {
         this.exitReason ??= new BoundaryError('ENCLAVE_CRASHED', message);
@@ -97,7 +104,7 @@ export class EnclaveWorker {
     const [source, sourceOptions] = workerSource(options.entry);
     const worker = new Worker(source, {
       ...sourceOptions,
-      workerData: { channel: buffer, init: options.init },
+      workerData: { channel: buffer, init: options.init, spin: options.spin !== false },
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
       stdout: false,
       stderr: false,
@@ -180,7 +187,7 @@ export class EnclaveWorker {
     const sliceMs = this.options.syncSliceMs ?? 50;
     for (;;) {
       try {
-        return spinThenWait(this.channel, whileState, sliceMs);
+        return spinThenWait(this.channel, whileState, sliceMs, this.spin);
       } catch (error) {
         if (!(error instanceof BoundaryError) || error.code !== 'TIMEOUT') throw error;
       }

@@ -7,6 +7,8 @@ import type { BoundaryFault } from './fault.js';
 interface EnclaveWorkerData {
   channel: SharedArrayBuffer;
   init: unknown;
+  /** Adaptive spinning on the enclave side (default true). */
+  spin?: boolean;
 }
 
 function readWorkerData(): EnclaveWorkerData {
@@ -14,7 +16,7 @@ function readWorkerData(): EnclaveWorkerData {
   if (!data || !(data.channel instanceof SharedArrayBuffer)) {
     throw new Error('enclave worker started without a boundary channel');
   }
-  return { channel: data.channel, init: data.init };
+  return { channel: data.channel, init: data.init, spin: data.spin !== false };
 }
 
 /**
@@ -27,7 +29,7 @@ export function runEnclaveWorker(
 ): void {
   if (!parentPort) throw new Error('runEnclaveWorker must run inside a worker thread');
   const data = readWorkerData();
-  const side = new EnclaveSide(data.channel);
+  const side = new EnclaveSide(data.channel, data.spin);
   const handlers = buildHandlers(side, data.init);
   parentPort.postMessage('ready');
   side.serve(handlers, describeFault);
