@@ -26,6 +26,7 @@ export const OCALL = {
   getCode: 2,
   contractInfo: 3,
   queryChain: 4,
+  readStateBatch: 5,
 } as const;
 
 /** The attestation policy named in genesis (DESIGN.md §4); the block time comes per request. */
@@ -264,6 +265,9 @@ export function decodeMessage<T>(bytes: Uint8Array): T {
 // getCode request: code hash (32). Answer: wasm, or zero bytes.
 // contractInfo request: utf8 address. Answer: code hash (32), or zero bytes.
 // queryChain request/answer: the JSON bytes as they are.
+// readStateBatch request: u8 len || utf8 contract address || n disk keys (32 each). Answer: for
+//   each key in order, u32 BE blob length (0 = absent) || blob. One crossing for the slots the
+//   enclave expects a call to read (the read-ahead of executor.ts; ADR 006 "As built").
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -287,3 +291,65 @@ export function decodeReadState(payload: Uint8Array): { contract: string; diskKe
 }
 
 export const EMPTY = new Uint8Array(0);
+
+const DISK_KEY_BYTES = 32;
+
+export function encodeReadStateBatch(contract: string, diskKeys: readonly Uint8Array[]): Uint8Array {
+  const address = encoder.encode(contract);
+  if (address.length > 255) throw new EnclaveError('BAD_REQUEST', 'contract address longer than 255 bytes');
+  const out = new Uint8Array(1 + address.length + DISK_KEY_BYTES * diskKeys.length);
+  out[0] = address.length;
+  out.set(address, 1);
+  diskKeys.forEach((key, i) => {
+    if (key.length !== DISK_KEY_BYTES) throw new EnclaveError('BAD_REQUEST', 'a disk key is 32 bytes');
+    out.set(key, 1 + address.length + DISK_KEY_BYTES * i);
+  });
+  return out;
+}
+
+/** @throws EnclaveError BAD_REQUEST when the keys are not a whole number of 32-byte keys. */
+export function decodeReadStateBatch(payload: Uint8Array): { contract: string; diskKeys: Uint8Array[] } {
+  const length = payload[0] ?? 0;
+  const keys = payload.subarray(1 + length);
+  if (payload.length < 1 + length || keys.length % DISK_KEY_BYTES !== 0) {
+    throw new EnclaveError('BAD_REQUEST', 'malformed readStateBatch request');
+  }
+  const diskKeys: Uint8Array[] = [];
+  for (let at = 0; at < keys.length; at += DISK_KEY_BYTES) diskKeys.push(keys.slice(at, at + DISK_KEY_BYTES));
+  return { contract: decoder.decode(payload.subarray(1, 1 + length)), diskKeys };
+}
+
+export function encodeBlobs(blobs: readonly (Uint8Array | null)[]): Uint8Array {
+  let size = 0;
+  for (const blob of blobs) size += 4 + (blob?.length ?? 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const blob of blobs) {
+    view.setUint32(at, blob?.length ?? 0);
+    if (blob) out.set(blob, at + 4);
+    at += 4 + (blob?.length ?? 0);
+  }
+  return out;
+}
+
+/**
+ * The host's answer to a readStateBatch of `count` keys.
+ * @throws EnclaveError OCALL_FAILED when the answer does not hold exactly `count` blobs.
+ */
+export function decodeBlobs(answer: Uint8Array, count: number): (Uint8Array | null)[] {
+  const view = new DataView(answer.buffer, answer.byteOffset, answer.byteLength);
+  const blobs: (Uint8Array | null)[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > answer.length) break;
+    const length = view.getUint32(at);
+    if (at + 4 + length > answer.length) break;
+    blobs.push(length === 0 ? null : answer.slice(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  if (blobs.length !== count || at !== answer.length) {
+    throw new EnclaveError('OCALL_FAILED', 'the host answered readStateBatch with a malformed list of blobs');
+  }
+  return blobs;
+}

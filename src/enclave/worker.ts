@@ -16,7 +16,9 @@ import {
   ECALL,
   EMPTY,
   encodeMessage,
+  decodeBlobs,
   encodeReadState,
+  encodeReadStateBatch,
   OCALL,
   type AcceptSeedRequest,
   type BlockRandomRequest,
@@ -38,6 +40,11 @@ function ocallsOver(side: EnclaveSide): Ocalls {
   const orNull = (answer: Uint8Array) => (answer.length === 0 ? null : answer);
   return {
     readState: (contract, diskKey) => orNull(side.ocall(OCALL.readState, encodeReadState(contract, diskKey))),
+    readStateBatch: (contract, diskKeys) =>
+      decodeBlobs(
+        side.ocall(OCALL.readStateBatch, encodeReadStateBatch(contract, diskKeys)),
+        diskKeys.length,
+      ),
     getCode: (codeHash) => orNull(side.ocall(OCALL.getCode, codeHash)),
     contractInfo: (address) => orNull(side.ocall(OCALL.contractInfo, new TextEncoder().encode(address))),
     queryChain: (request) => side.ocall(OCALL.queryChain, request),
