@@ -276,9 +276,7 @@ describe('transaction building', () => {
 
   it('refuses bad input with typed errors before signing', () => {
     const exec = (patch: Record<string, unknown>) => () =>
-      buildExecuteTx({ ...base(), contract, codeHash: CODE_HASH, msg: {}, ...patch } as Parameters<
-        typeof buildExecuteTx
-      >[0]);
+      buildExecuteTx({ ...base(), contract, codeHash: CODE_HASH, msg: {}, ...patch });
     const { networkPublicKey: _unused, ...withoutKey } = base();
     const bad: [string, () => unknown][] = [
       ['bad contract', exec({ contract: 'shroud1notanaddress' })],
