@@ -98,7 +98,8 @@ export interface MempoolDeps extends MempoolApp {
  * - `BUSY`: too many adds are waiting for the app; retry later.
  * - `CHECK_FAILED`: the app refused it (`code`, `log` are the app's).
  * - `SEQUENCE_GAP`: the sender has pending txs and this one is not the next sequence after them.
- * - `SEQUENCE_TAKEN`: the sender already has a pending tx with this sequence (no replacement).
+ * - `SEQUENCE_TAKEN`: the sender already has pending txs up to this sequence or beyond (no
+ *   replace-by-fee: the same sequence with a higher fee is refused too).
  * - `SENDER_LIMIT`: the sender already has `maxTxsPerSender` pending txs.
  */
 export type AddRejectReason =
@@ -475,7 +476,7 @@ export class Mempool {
         return this.refuse(
           hash,
           'SEQUENCE_TAKEN',
-          `sequence ${result.sequence} is already pending for this sender`,
+          `sequence ${result.sequence} is not after this sender's pending sequence ${last.sequence}`,
         );
       }
       if (result.sequence !== last.sequence + 1n) {
@@ -511,6 +512,7 @@ export class Mempool {
     for (const victim of victims) this.removeTail(victim);
     this.nextArrival++;
     this.insert(entry);
+    this.compactEvictionHeap();
     if (fromPeer !== undefined) this.rememberPeer(entry, fromPeer);
     this.deps.onNewTx?.({ bytes: txBytes, hash, fromPeer });
     return { ok: true, hash, evicted: victims.map((victim) => victim.hash) };
