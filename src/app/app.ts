@@ -248,13 +248,22 @@ export class ShroudApp implements AbciApplication {
    */
   initChain(request: RequestInitChain): Promise<ResponseInitChain> {
     if (request.chainId !== this.genesis.chainId) {
-      throw new AppError('GENESIS_MISMATCH', `initChain for chain "${request.chainId}", genesis is "${this.genesis.chainId}"`);
+      throw new AppError(
+        'GENESIS_MISMATCH',
+        `initChain for chain "${request.chainId}", genesis is "${this.genesis.chainId}"`,
+      );
     }
     if (request.initialHeight !== 1n) {
-      throw new AppError('INVALID_REQUEST', 'only initial height 1 is supported (the store starts at height 1)');
+      throw new AppError(
+        'INVALID_REQUEST',
+        'only initial height 1 is supported (the store starts at height 1)',
+      );
     }
     if (this.store.info().height !== 0n) {
-      throw new AppError('ALREADY_INITIALIZED', 'the store already has committed blocks: initChain runs once');
+      throw new AppError(
+        'ALREADY_INITIALIZED',
+        'the store already has committed blocks: initChain runs once',
+      );
     }
     if (this.genesisBatch !== null) throw new AppError('OUT_OF_ORDER', 'initChain called twice');
     const batch = this.store.beginBlock(1n);
@@ -275,8 +284,14 @@ export class ShroudApp implements AbciApplication {
           moniker: validator.moniker,
         }),
       );
-      ctx.set(KEYS.validatorByConsensus(consensusAddress(validator.consensusPublicKey)), utf8Encode(validator.operatorAddress));
-      ctx.set(KEYS.delegation(validator.operatorAddress, validator.operatorAddress), encodeAmount(validator.selfBond));
+      ctx.set(
+        KEYS.validatorByConsensus(consensusAddress(validator.consensusPublicKey)),
+        utf8Encode(validator.operatorAddress),
+      );
+      ctx.set(
+        KEYS.delegation(validator.operatorAddress, validator.operatorAddress),
+        encodeAmount(validator.selfBond),
+      );
       this.addBalance(ctx, MODULE_ADDRESSES.bondedPool, this.genesis.params.bondDenom, validator.selfBond);
       updates.push({ pubKey: validator.consensusPublicKey, power: validator.selfBond / POWER_REDUCTION });
     }
@@ -328,31 +343,56 @@ export class ShroudApp implements AbciApplication {
   }
 
   private checkResponse(code: number, log: string, gasWanted: bigint): ResponseCheckTx {
-    return { code, data: new Uint8Array(0), log, gasWanted, gasUsed: 0n, events: [], codespace: codespaceOf(code) };
+    return {
+      code,
+      data: new Uint8Array(0),
+      log,
+      gasWanted,
+      gasUsed: 0n,
+      events: [],
+      codespace: codespaceOf(code),
+    };
   }
 
   /** Stateless and account checks shared by checkTx and finalizeBlock (sequence checked by callers). */
   private check(txBytes: Uint8Array, reader: StateReader, height: bigint, useCache: boolean): CheckResult {
     const params = this.genesis.params;
     if (txBytes.length > params.maxTxBytes) {
-      return { ok: false, code: TxCode.TX_TOO_LARGE, log: `tx has ${txBytes.length} bytes, limit ${params.maxTxBytes}`, gasWanted: 0n };
+      return {
+        ok: false,
+        code: TxCode.TX_TOO_LARGE,
+        log: `tx has ${txBytes.length} bytes, limit ${params.maxTxBytes}`,
+        gasWanted: 0n,
+      };
     }
     const decodedResult = tryDecodeTx(txBytes, { maxTxBytes: params.maxTxBytes });
     if (!decodedResult.ok) {
-      return { ok: false, code: TxCode.TX_DECODE, log: `tx decode: ${decodedResult.error.message}`, gasWanted: 0n };
+      return {
+        ok: false,
+        code: TxCode.TX_DECODE,
+        log: `tx decode: ${decodedResult.error.message}`,
+        gasWanted: 0n,
+      };
     }
     const decoded = decodedResult.value;
     const fee = decoded.authInfo.fee;
     const signerInfo = decoded.authInfo.signer;
     const gasLimit = fee?.gasLimit ?? 0n;
     const fail = (code: number, log: string): CheckResult => ({ ok: false, code, log, gasWanted: gasLimit });
-    if (fee === undefined || signerInfo === undefined) return fail(TxCode.TX_DECODE, 'tx has no fee or signer');
+    if (fee === undefined || signerInfo === undefined)
+      return fail(TxCode.TX_DECODE, 'tx has no fee or signer');
     if (gasLimit > params.blockGasLimit) {
-      return fail(TxCode.INVALID_GAS_LIMIT, `gas limit ${gasLimit} exceeds the block gas limit ${params.blockGasLimit}`);
+      return fail(
+        TxCode.INVALID_GAS_LIMIT,
+        `gas limit ${gasLimit} exceeds the block gas limit ${params.blockGasLimit}`,
+      );
     }
     const timeout = decoded.body.timeoutHeight;
     if (timeout !== 0n && height > timeout) {
-      return fail(TxCode.TX_TIMEOUT_HEIGHT, `tx timed out at height ${timeout}; the block height is ${height}`);
+      return fail(
+        TxCode.TX_TIMEOUT_HEIGHT,
+        `tx timed out at height ${timeout}; the block height is ${height}`,
+      );
     }
     let signer: string;
     try {
@@ -363,16 +403,21 @@ export class ShroudApp implements AbciApplication {
     // Fee: at least ceil(gas_limit × min price) of the fee denom, only known denoms.
     const feeCoins = toCoins(fee.amount);
     const price = params.minGasPrices.find((p) => p.denom === params.feeDenom);
-    const required = price === undefined ? 0n : (gasLimit * price.numerator + price.denominator - 1n) / price.denominator;
+    const required =
+      price === undefined ? 0n : (gasLimit * price.numerator + price.denominator - 1n) / price.denominator;
     const paid = feeCoins.find((c) => c.denom === params.feeDenom)?.amount ?? 0n;
     if (feeCoins.some((c) => c.denom !== params.feeDenom)) {
       return fail(TxCode.INSUFFICIENT_FEE, `fees are paid in ${params.feeDenom} only`);
     }
     if (paid < required) {
-      return fail(TxCode.INSUFFICIENT_FEE, `insufficient fee: got ${paid}${params.feeDenom}, required ${required}${params.feeDenom}`);
+      return fail(
+        TxCode.INSUFFICIENT_FEE,
+        `insufficient fee: got ${paid}${params.feeDenom}, required ${required}${params.feeDenom}`,
+      );
     }
     const accountBytes = reader.get(KEYS.account(signer));
-    if (accountBytes === undefined) return fail(TxCode.UNKNOWN_ADDRESS, `account ${signer} does not exist: fund it first`);
+    if (accountBytes === undefined)
+      return fail(TxCode.UNKNOWN_ADDRESS, `account ${signer} does not exist: fund it first`);
     const account = decodeAccount(accountBytes);
     if (account.publicKey.length > 0 && bytesToHex(account.publicKey) !== bytesToHex(signerInfo.publicKey)) {
       return fail(TxCode.INVALID_PUBKEY, 'the signer key is not the key of this account');
@@ -381,7 +426,7 @@ export class ShroudApp implements AbciApplication {
     const cacheKey = `${bytesToHex(hash)}/${account.number}`;
     if (!useCache || !this.verified.has(cacheKey)) {
       const signature = decoded.tx.signatures[0];
-      let valid = false;
+      let valid: boolean;
       try {
         const bytes = signBytes({
           bodyBytes: decoded.tx.bodyBytes,
@@ -393,7 +438,11 @@ export class ShroudApp implements AbciApplication {
       } catch {
         valid = false;
       }
-      if (!valid) return fail(TxCode.UNAUTHORIZED, 'signature verification failed: check account number, chain id and sequence');
+      if (!valid)
+        return fail(
+          TxCode.UNAUTHORIZED,
+          'signature verification failed: check account number, chain id and sequence',
+        );
       if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
       this.verified.add(cacheKey);
     }
@@ -435,7 +484,8 @@ export class ShroudApp implements AbciApplication {
         default:
           return fail(TxCode.UNKNOWN_REQUEST, `message ${i} has no known type`);
       }
-      if (sender !== signer) return fail(TxCode.UNAUTHORIZED, `message ${i}: sender ${sender} is not the signer ${signer}`);
+      if (sender !== signer)
+        return fail(TxCode.UNAUTHORIZED, `message ${i}: sender ${sender} is not the signer ${signer}`);
     }
     return { ok: true, value: { decoded, hash, signer, account, fee: feeCoins, gasLimit, outflow } };
   }
@@ -451,7 +501,8 @@ export class ShroudApp implements AbciApplication {
     for (const tx of request.txs) {
       const gasWanted = this.gasWanted(tx);
       if (gasWanted === null) continue;
-      if (bytes + BigInt(tx.length) > maxBytes || gas + gasWanted > this.genesis.params.blockGasLimit) continue;
+      if (bytes + BigInt(tx.length) > maxBytes || gas + gasWanted > this.genesis.params.blockGasLimit)
+        continue;
       bytes += BigInt(tx.length);
       gas += gasWanted;
       txs.push(tx);
@@ -490,10 +541,14 @@ export class ShroudApp implements AbciApplication {
   async finalizeBlock(request: RequestFinalizeBlock): Promise<ResponseFinalizeBlock> {
     const enclave = this.requireEnclave();
     const info = this.store.info();
-    if (info.height === 0n && this.genesisBatch === null) throw new AppError('NOT_INITIALIZED', 'finalizeBlock before initChain');
+    if (info.height === 0n && this.genesisBatch === null)
+      throw new AppError('NOT_INITIALIZED', 'finalizeBlock before initChain');
     if (this.block !== null) throw new AppError('OUT_OF_ORDER', 'finalizeBlock while a block awaits commit');
     if (request.height !== info.height + 1n) {
-      throw new AppError('OUT_OF_ORDER', `finalizeBlock for height ${request.height}, expected ${info.height + 1n}`);
+      throw new AppError(
+        'OUT_OF_ORDER',
+        `finalizeBlock for height ${request.height}, expected ${info.height + 1n}`,
+      );
     }
     const batch = this.genesisBatch ?? this.store.beginBlock(request.height);
     this.genesisBatch = null;
@@ -508,7 +563,9 @@ export class ShroudApp implements AbciApplication {
     };
     this.block = block;
     try {
-      await this.withEnclave(() => enclave.blockRandom({ height: request.height, previousAppHash: info.appHash }));
+      await this.withEnclave(() =>
+        enclave.blockRandom({ height: request.height, previousAppHash: info.appHash }),
+      );
       const free = new TxContext(batch, null, this.genesis.params.gas);
       const events = this.matureUnbondings(free, block);
       const txResults: ExecTxResult[] = [];
@@ -541,7 +598,8 @@ export class ShroudApp implements AbciApplication {
    */
   commit(): Promise<ResponseCommit> {
     const block = this.block;
-    if (block === null || block.response === null) throw new AppError('OUT_OF_ORDER', 'commit without a finalized block');
+    if (block === null || block.response === null)
+      throw new AppError('OUT_OF_ORDER', 'commit without a finalized block');
     block.batch.commit();
     this.block = null;
     // Pending txs are re-checked by the mempool against the new state (ADR 007).
@@ -550,12 +608,17 @@ export class ShroudApp implements AbciApplication {
   }
 
   private requireEnclave(): Enclave {
-    if (this.enclave === null) throw new AppError('NOT_INITIALIZED', 'no enclave attached: call attachEnclave first');
+    if (this.enclave === null)
+      throw new AppError('NOT_INITIALIZED', 'no enclave attached: call attachEnclave first');
     return this.enclave;
   }
 
   /** Serializes ECALLs: the OCALL reader and meter belong to one call at a time. */
-  private withEnclave<T>(run: () => Promise<T>, reader: StateReader = this.reader, meter: GasMeter | null = null): Promise<T> {
+  private withEnclave<T>(
+    run: () => Promise<T>,
+    reader: StateReader = this.reader,
+    meter: GasMeter | null = null,
+  ): Promise<T> {
     const next = this.enclaveQueue.then(async () => {
       const previousReader = this.reader;
       const previousMeter = this.ocallMeter;
@@ -585,7 +648,8 @@ export class ShroudApp implements AbciApplication {
 
   private async deliverTx(block: BlockState, tx: Uint8Array): Promise<ExecTxResult> {
     const checked = this.check(tx, block.batch, block.height, true);
-    if (!checked.ok) return this.txResult(checked.code, checked.log, checked.gasWanted, 0n, [], new Uint8Array(0));
+    if (!checked.ok)
+      return this.txResult(checked.code, checked.log, checked.gasWanted, 0n, [], new Uint8Array(0));
     const value = checked.value;
     const sequence = value.decoded.authInfo.signer?.sequence ?? 0n;
     if (sequence !== value.account.sequence) {
@@ -605,12 +669,23 @@ export class ShroudApp implements AbciApplication {
     const feeBalance = this.balance(free, value.signer, this.genesis.params.feeDenom);
     const feeAmount = value.fee[0]?.amount ?? 0n;
     if (feeBalance < feeAmount) {
-      return this.txResult(TxCode.INSUFFICIENT_FUNDS, `insufficient funds to pay the fee ${coinsText(value.fee)}`, value.gasLimit, 0n, [], new Uint8Array(0));
+      return this.txResult(
+        TxCode.INSUFFICIENT_FUNDS,
+        `insufficient funds to pay the fee ${coinsText(value.fee)}`,
+        value.gasLimit,
+        0n,
+        [],
+        new Uint8Array(0),
+      );
     }
     this.moveCoins(free, value.signer, MODULE_ADDRESSES.feeCollector, value.fee);
     free.set(
       KEYS.account(value.signer),
-      encodeAccount({ number: value.account.number, sequence: sequence + 1n, publicKey: value.decoded.authInfo.signer?.publicKey ?? new Uint8Array(0) }),
+      encodeAccount({
+        number: value.account.number,
+        sequence: sequence + 1n,
+        publicKey: value.decoded.authInfo.signer?.publicKey ?? new Uint8Array(0),
+      }),
     );
     const events: AbciEvent[] = [
       { type: 'tx', attributes: [attr('fee', coinsText(value.fee)), attr('fee_payer', value.signer)] },
@@ -632,11 +707,25 @@ export class ShroudApp implements AbciApplication {
     } catch (error) {
       block.batch.revert(checkpoint);
       if (!(error instanceof TxFailure)) throw error;
-      return this.txResult(error.code, error.log, value.gasLimit, meter.used > value.gasLimit ? value.gasLimit : meter.used, events.slice(0, 2), error.data);
+      return this.txResult(
+        error.code,
+        error.log,
+        value.gasLimit,
+        meter.used > value.gasLimit ? value.gasLimit : meter.used,
+        events.slice(0, 2),
+        error.data,
+      );
     }
   }
 
-  private txResult(code: number, log: string, gasWanted: bigint, gasUsed: bigint, events: AbciEvent[], data: Uint8Array): ExecTxResult {
+  private txResult(
+    code: number,
+    log: string,
+    gasWanted: bigint,
+    gasUsed: bigint,
+    events: AbciEvent[],
+    data: Uint8Array,
+  ): ExecTxResult {
     return { code, data, log, gasWanted, gasUsed, events, codespace: codespaceOf(code) };
   }
 
@@ -662,7 +751,11 @@ export class ShroudApp implements AbciApplication {
         this.moveCoins(ctx, sum.value.fromAddress, sum.value.toAddress, coins);
         call.events.push({
           type: 'transfer',
-          attributes: [attr('recipient', sum.value.toAddress), attr('sender', sum.value.fromAddress), attr('amount', coinsText(coins))],
+          attributes: [
+            attr('recipient', sum.value.toAddress),
+            attr('sender', sum.value.fromAddress),
+            attr('amount', coinsText(coins)),
+          ],
         });
         return undefined;
       }
@@ -706,25 +799,55 @@ export class ShroudApp implements AbciApplication {
         return this.registerNode(block, call, sum.value.quote);
       case 'createValidator': {
         const v = sum.value;
-        if (v.selfBond === undefined) throw new TxFailure(TxCode.STAKING_INVALID, 'create-validator needs a self bond');
-        this.createValidator(block, ctx, v.operatorAddress, v.consensusPublicKey, BigInt(v.selfBond.amount), v.selfBond.denom, v.moniker);
+        if (v.selfBond === undefined)
+          throw new TxFailure(TxCode.STAKING_INVALID, 'create-validator needs a self bond');
+        this.createValidator(
+          block,
+          ctx,
+          v.operatorAddress,
+          v.consensusPublicKey,
+          BigInt(v.selfBond.amount),
+          v.selfBond.denom,
+          v.moniker,
+        );
         call.events.push({ type: 'create_validator', attributes: [attr('validator', v.operatorAddress)] });
         return undefined;
       }
       case 'delegate': {
         const v = sum.value;
         if (v.amount === undefined) throw new TxFailure(TxCode.STAKING_INVALID, 'delegate needs an amount');
-        this.delegate(block, ctx, v.delegatorAddress, v.validatorAddress, BigInt(v.amount.amount), v.amount.denom);
-        call.events.push({ type: 'delegate', attributes: [attr('validator', v.validatorAddress), attr('amount', v.amount.amount)] });
+        this.delegate(
+          block,
+          ctx,
+          v.delegatorAddress,
+          v.validatorAddress,
+          BigInt(v.amount.amount),
+          v.amount.denom,
+        );
+        call.events.push({
+          type: 'delegate',
+          attributes: [attr('validator', v.validatorAddress), attr('amount', v.amount.amount)],
+        });
         return undefined;
       }
       case 'undelegate': {
         const v = sum.value;
         if (v.amount === undefined) throw new TxFailure(TxCode.STAKING_INVALID, 'undelegate needs an amount');
-        const completion = this.undelegate(block, ctx, v.delegatorAddress, v.validatorAddress, BigInt(v.amount.amount), v.amount.denom);
+        const completion = this.undelegate(
+          block,
+          ctx,
+          v.delegatorAddress,
+          v.validatorAddress,
+          BigInt(v.amount.amount),
+          v.amount.denom,
+        );
         call.events.push({
           type: 'unbond',
-          attributes: [attr('validator', v.validatorAddress), attr('amount', v.amount.amount), attr('completion_time_ns', completion.toString())],
+          attributes: [
+            attr('validator', v.validatorAddress),
+            attr('amount', v.amount.amount),
+            attr('completion_time_ns', completion.toString()),
+          ],
         });
         return undefined;
       }
@@ -741,7 +864,8 @@ export class ShroudApp implements AbciApplication {
 
   private addBalance(ctx: TxContext, address: string, denom: string, delta: bigint): void {
     const next = this.balance(ctx, address, denom) + delta;
-    if (next < 0n) throw new TxFailure(TxCode.INSUFFICIENT_FUNDS, `insufficient funds: ${address} lacks ${-next}${denom}`);
+    if (next < 0n)
+      throw new TxFailure(TxCode.INSUFFICIENT_FUNDS, `insufficient funds: ${address} lacks ${-next}${denom}`);
     if (next === 0n) ctx.delete(KEYS.balance(address, denom));
     else ctx.set(KEYS.balance(address, denom), encodeAmount(next));
   }
@@ -769,17 +893,26 @@ export class ShroudApp implements AbciApplication {
 
   /** Fees of the block go to the proposer's operator account (else stay in the fee collector). */
   private payFees(ctx: TxContext, proposerAddress: Uint8Array): AbciEvent[] {
-    const operatorBytes = proposerAddress.length === 20 ? ctx.get(KEYS.validatorByConsensus(proposerAddress)) : undefined;
+    const operatorBytes =
+      proposerAddress.length === 20 ? ctx.get(KEYS.validatorByConsensus(proposerAddress)) : undefined;
     if (operatorBytes === undefined) return [];
     const operator = utf8Decode(operatorBytes);
     const coins: Coin[] = [];
-    for (const entry of ctx.batch.entries({ start: KEYS.balancePrefix(MODULE_ADDRESSES.feeCollector), end: prefixEnd(KEYS.balancePrefix(MODULE_ADDRESSES.feeCollector)) })) {
+    for (const entry of ctx.batch.entries({
+      start: KEYS.balancePrefix(MODULE_ADDRESSES.feeCollector),
+      end: prefixEnd(KEYS.balancePrefix(MODULE_ADDRESSES.feeCollector)),
+    })) {
       const key = utf8Decode(entry.key);
       coins.push({ denom: key.slice(key.lastIndexOf('/') + 1), amount: decodeAmount(entry.value) });
     }
     if (coins.length === 0) return [];
     this.moveCoins(ctx, MODULE_ADDRESSES.feeCollector, operator, coins);
-    return [{ type: 'proposer_reward', attributes: [attr('validator', operator), attr('amount', coinsText(coins))] }];
+    return [
+      {
+        type: 'proposer_reward',
+        attributes: [attr('validator', operator), attr('amount', coinsText(coins))],
+      },
+    ];
   }
 
   // --- compute ----------------------------------------------------------------------------
@@ -793,7 +926,8 @@ export class ShroudApp implements AbciApplication {
       wasm = validated.wasm;
       codeHashHex = validated.codeHash;
     } catch (error) {
-      if (error instanceof VmError) throw new TxFailure(TxCode.CODE_INVALID, `invalid contract code: ${error.code}: ${error.message}`);
+      if (error instanceof VmError)
+        throw new TxFailure(TxCode.CODE_INVALID, `invalid contract code: ${error.code}: ${error.message}`);
       throw error;
     }
     const codeHash = hexToBytes(codeHashHex);
@@ -834,13 +968,20 @@ export class ShroudApp implements AbciApplication {
     }
     const codeBytes = ctx.get(KEYS.code(args.codeId));
     if (codeBytes === undefined) throw new TxFailure(TxCode.NOT_FOUND, `no code with id ${args.codeId}`);
-    if (ctx.get(KEYS.label(args.label)) !== undefined) throw new TxFailure(TxCode.LABEL_TAKEN, `label "${args.label}" is taken`);
+    if (ctx.get(KEYS.label(args.label)) !== undefined)
+      throw new TxFailure(TxCode.LABEL_TAKEN, `label "${args.label}" is taken`);
     const code = decodeCode(codeBytes);
     const address = contractAddressOf(args.codeId, args.label);
     ctx.set(KEYS.label(args.label), utf8Encode(address));
     ctx.set(
       KEYS.contract(address),
-      encodeContract({ codeId: args.codeId, codeHash: code.codeHash, label: args.label, admin: args.admin, creator: args.sender }),
+      encodeContract({
+        codeId: args.codeId,
+        codeHash: code.codeHash,
+        label: args.label,
+        admin: args.admin,
+        creator: args.sender,
+      }),
     );
     this.moveCoins(ctx, args.sender, address, toCoins(args.funds));
     const result = await this.runContract(block, call, {
@@ -872,7 +1013,8 @@ export class ShroudApp implements AbciApplication {
   ): Promise<RunContractResult> {
     const ctx = call.ctx;
     const record = this.requireContract(ctx, contract);
-    if (record.admin === '' || record.admin !== sender) throw new TxFailure(TxCode.NOT_ADMIN, `${sender} is not the admin of ${contract}`);
+    if (record.admin === '' || record.admin !== sender)
+      throw new TxFailure(TxCode.NOT_ADMIN, `${sender} is not the admin of ${contract}`);
     const codeBytes = ctx.get(KEYS.code(codeId));
     if (codeBytes === undefined) throw new TxFailure(TxCode.NOT_FOUND, `no code with id ${codeId}`);
     const code = decodeCode(codeBytes);
@@ -917,7 +1059,10 @@ export class ShroudApp implements AbciApplication {
       result = await this.withEnclave(() => enclave.runContract(request), ctx, meter);
     } catch (error) {
       if (error instanceof EnclaveCallError) {
-        throw new TxFailure(TxCode.ENCLAVE_REFUSED, `the enclave refused the ${spec.entry} call: ${error.enclaveCode}`);
+        throw new TxFailure(
+          TxCode.ENCLAVE_REFUSED,
+          `the enclave refused the ${spec.entry} call: ${error.enclaveCode}`,
+        );
       }
       throw error;
     }
@@ -934,18 +1079,30 @@ export class ShroudApp implements AbciApplication {
   }
 
   /** A top-level call must succeed; then its messages are dispatched. Returns its sealed data. */
-  private async requireOk(result: RunContractResult, call: CallContext, contract: string, depth: number): Promise<Uint8Array> {
+  private async requireOk(
+    result: RunContractResult,
+    call: CallContext,
+    contract: string,
+    depth: number,
+  ): Promise<Uint8Array> {
     if (!result.ok) throw callFailure(result);
     await this.dispatch(call, contract, result, depth + 1);
     return result.data ?? new Uint8Array(0);
   }
 
   /** Runs a contract's output messages in order, depth first (CosmWasm semantics). */
-  private async dispatch(call: CallContext, caller: string, result: RunContractResult, depth: number): Promise<void> {
+  private async dispatch(
+    call: CallContext,
+    caller: string,
+    result: RunContractResult,
+    depth: number,
+  ): Promise<void> {
     if (!result.ok) return;
-    if (depth > MAX_CALL_DEPTH) throw new TxFailure(TxCode.CONTRACT_FAILED, `contract call depth over ${MAX_CALL_DEPTH}`);
+    if (depth > MAX_CALL_DEPTH)
+      throw new TxFailure(TxCode.CONTRACT_FAILED, `contract call depth over ${MAX_CALL_DEPTH}`);
     const block = this.block as BlockState;
-    for (const message of result.messages) await this.dispatchOne(block, call, caller, message, result.txHash, depth);
+    for (const message of result.messages)
+      await this.dispatchOne(block, call, caller, message, result.txHash, depth);
   }
 
   private async dispatchOne(
@@ -963,7 +1120,11 @@ export class ShroudApp implements AbciApplication {
         this.moveCoins(ctx, caller, message.toAddress, coins);
         call.events.push({
           type: 'transfer',
-          attributes: [attr('recipient', message.toAddress), attr('sender', caller), attr('amount', coinsText(coins))],
+          attributes: [
+            attr('recipient', message.toAddress),
+            attr('sender', caller),
+            attr('amount', coinsText(coins)),
+          ],
         });
         return;
       }
@@ -973,7 +1134,8 @@ export class ShroudApp implements AbciApplication {
       case 'wasm_update_admin':
       case 'wasm_clear_admin': {
         const record = this.requireContract(ctx, message.contract);
-        if (record.admin !== caller) throw new TxFailure(TxCode.NOT_ADMIN, `${caller} is not the admin of ${message.contract}`);
+        if (record.admin !== caller)
+          throw new TxFailure(TxCode.NOT_ADMIN, `${caller} is not the admin of ${message.contract}`);
         const admin = message.kind === 'wasm_update_admin' ? message.admin : '';
         ctx.set(KEYS.contract(message.contract), encodeContract({ ...record, admin }));
         return;
@@ -981,7 +1143,10 @@ export class ShroudApp implements AbciApplication {
       case 'wasm':
         return this.subMessage(block, call, caller, message, txHashBytes, depth);
       default:
-        throw new TxFailure(TxCode.UNSUPPORTED_MESSAGE, `contract ${caller} emitted an unsupported message (${message.type})`);
+        throw new TxFailure(
+          TxCode.UNSUPPORTED_MESSAGE,
+          `contract ${caller} emitted an unsupported message (${message.type})`,
+        );
     }
   }
 
@@ -999,7 +1164,11 @@ export class ShroudApp implements AbciApplication {
     depth: number,
   ): Promise<void> {
     const ctx = call.ctx;
-    const auth: CallbackAuth = { kind: 'callback', callbackSignature: message.callbackSignature, txHash: txHashBytes };
+    const auth: CallbackAuth = {
+      kind: 'callback',
+      callbackSignature: message.callbackSignature,
+      txHash: txHashBytes,
+    };
     const checkpoint = ctx.batch.checkpoint();
     let result: RunContractResult | undefined;
     let target = message.contract;
@@ -1019,11 +1188,22 @@ export class ShroudApp implements AbciApplication {
         target = outcome.address;
         result = outcome.result;
       } else if (message.entry === 'migrate') {
-        result = await this.migrate(block, call, caller, message.contract, message.codeId ?? 0n, message.envelope, auth);
+        result = await this.migrate(
+          block,
+          call,
+          caller,
+          message.contract,
+          message.codeId ?? 0n,
+          message.envelope,
+          auth,
+        );
       } else {
         const record = this.requireContract(ctx, message.contract);
         if (bytesToHex(record.codeHash) !== message.codeHash) {
-          throw new TxFailure(TxCode.CONTRACT_FAILED, `code hash of ${message.contract} does not match the message`);
+          throw new TxFailure(
+            TxCode.CONTRACT_FAILED,
+            `code hash of ${message.contract} does not match the message`,
+          );
         }
         this.moveCoins(ctx, caller, message.contract, toCoins(message.funds));
         result = await this.runContract(block, call, {
@@ -1050,7 +1230,11 @@ export class ShroudApp implements AbciApplication {
       ctx.batch.revert(checkpoint);
       // Without the callee's reply envelope (refused before it ran, or its own messages
       // failed after a success) the host cannot forge an error reply: the tx fails.
-      if (reply === undefined || (message.replyOn !== 'error' && message.replyOn !== 'always') || (result?.ok ?? false)) {
+      if (
+        reply === undefined ||
+        (message.replyOn !== 'error' && message.replyOn !== 'always') ||
+        (result?.ok ?? false)
+      ) {
         throw failure;
       }
     } else {
@@ -1081,11 +1265,15 @@ export class ShroudApp implements AbciApplication {
         enclave.registerNode({ quote, blockTimeSeconds: block.timeNanos / 1_000_000_000n }),
       );
     } catch (error) {
-      if (error instanceof EnclaveCallError) throw new TxFailure(TxCode.QUOTE_REFUSED, `quote refused: ${error.enclaveCode}`);
+      if (error instanceof EnclaveCallError)
+        throw new TxFailure(TxCode.QUOTE_REFUSED, `quote refused: ${error.enclaveCode}`);
       throw error;
     }
     call.ctx.set(KEYS.registration(registered.registrationPublicKey), registered.encryptedSeed);
-    call.events.push({ type: 'register_node', attributes: [attr('registration_key', bytesToHex(registered.registrationPublicKey))] });
+    call.events.push({
+      type: 'register_node',
+      attributes: [attr('registration_key', bytesToHex(registered.registrationPublicKey))],
+    });
     return registered.encryptedSeed;
   }
 
@@ -1099,18 +1287,32 @@ export class ShroudApp implements AbciApplication {
 
   private requireBondDenom(denom: string): void {
     if (denom !== this.genesis.params.bondDenom) {
-      throw new TxFailure(TxCode.STAKING_INVALID, `bonds are in ${this.genesis.params.bondDenom}, not ${denom}`);
+      throw new TxFailure(
+        TxCode.STAKING_INVALID,
+        `bonds are in ${this.genesis.params.bondDenom}, not ${denom}`,
+      );
     }
   }
 
-  private createValidator(block: BlockState, ctx: TxContext, operator: string, key: Uint8Array, amount: bigint, denom: string, moniker: string): void {
+  private createValidator(
+    block: BlockState,
+    ctx: TxContext,
+    operator: string,
+    key: Uint8Array,
+    amount: bigint,
+    denom: string,
+    moniker: string,
+  ): void {
     this.requireBondDenom(denom);
-    if (key.length !== 32) throw new TxFailure(TxCode.STAKING_INVALID, 'the consensus key must be 32 bytes (ed25519)');
-    if (ctx.get(KEYS.validator(operator)) !== undefined) throw new TxFailure(TxCode.STAKING_INVALID, `${operator} is already a validator`);
+    if (key.length !== 32)
+      throw new TxFailure(TxCode.STAKING_INVALID, 'the consensus key must be 32 bytes (ed25519)');
+    if (ctx.get(KEYS.validator(operator)) !== undefined)
+      throw new TxFailure(TxCode.STAKING_INVALID, `${operator} is already a validator`);
     if (ctx.get(KEYS.validatorByConsensus(consensusAddress(key))) !== undefined) {
       throw new TxFailure(TxCode.STAKING_INVALID, 'this consensus key is already used');
     }
-    if (amount < POWER_REDUCTION) throw new TxFailure(TxCode.STAKING_INVALID, `the self bond must be at least ${POWER_REDUCTION}`);
+    if (amount < POWER_REDUCTION)
+      throw new TxFailure(TxCode.STAKING_INVALID, `the self bond must be at least ${POWER_REDUCTION}`);
     this.touchValidator(block, ctx, operator);
     this.moveCoins(ctx, operator, MODULE_ADDRESSES.bondedPool, [{ denom, amount }]);
     ctx.set(KEYS.validator(operator), encodeValidator({ consensusPublicKey: key, tokens: amount, moniker }));
@@ -1118,7 +1320,14 @@ export class ShroudApp implements AbciApplication {
     ctx.set(KEYS.delegation(operator, operator), encodeAmount(amount));
   }
 
-  private delegate(block: BlockState, ctx: TxContext, delegator: string, operator: string, amount: bigint, denom: string): void {
+  private delegate(
+    block: BlockState,
+    ctx: TxContext,
+    delegator: string,
+    operator: string,
+    amount: bigint,
+    denom: string,
+  ): void {
     this.requireBondDenom(denom);
     const bytes = ctx.get(KEYS.validator(operator));
     if (bytes === undefined) throw new TxFailure(TxCode.STAKING_INVALID, `${operator} is not a validator`);
@@ -1131,7 +1340,14 @@ export class ShroudApp implements AbciApplication {
     ctx.set(KEYS.delegation(delegator, operator), encodeAmount(current + amount));
   }
 
-  private undelegate(block: BlockState, ctx: TxContext, delegator: string, operator: string, amount: bigint, denom: string): bigint {
+  private undelegate(
+    block: BlockState,
+    ctx: TxContext,
+    delegator: string,
+    operator: string,
+    amount: bigint,
+    denom: string,
+  ): bigint {
     this.requireBondDenom(denom);
     const bytes = ctx.get(KEYS.validator(operator));
     if (bytes === undefined) throw new TxFailure(TxCode.STAKING_INVALID, `${operator} is not a validator`);
@@ -1159,9 +1375,14 @@ export class ShroudApp implements AbciApplication {
     const due = [...ctx.batch.entries({ start: KEYS.unbondingPrefix, end })];
     for (const entry of due) {
       const record = decodeUnbonding(entry.value);
-      this.moveCoins(ctx, MODULE_ADDRESSES.notBondedPool, record.delegator, [{ denom: this.genesis.params.bondDenom, amount: record.amount }]);
+      this.moveCoins(ctx, MODULE_ADDRESSES.notBondedPool, record.delegator, [
+        { denom: this.genesis.params.bondDenom, amount: record.amount },
+      ]);
       ctx.delete(entry.key);
-      events.push({ type: 'complete_unbonding', attributes: [attr('delegator', record.delegator), attr('amount', record.amount.toString())] });
+      events.push({
+        type: 'complete_unbonding',
+        attributes: [attr('delegator', record.delegator), attr('amount', record.amount.toString())],
+      });
     }
     return events;
   }
@@ -1174,7 +1395,8 @@ export class ShroudApp implements AbciApplication {
       if (bytes === undefined) continue;
       const validator = decodeValidator(bytes);
       const power = validator.tokens / POWER_REDUCTION;
-      if (power !== block.touched.get(operator)) updates.push({ pubKey: validator.consensusPublicKey, power });
+      if (power !== block.touched.get(operator))
+        updates.push({ pubKey: validator.consensusPublicKey, power });
     }
     return updates;
   }
@@ -1183,7 +1405,9 @@ export class ShroudApp implements AbciApplication {
 
   /** Answers a contract's non-wasm query_chain (bank balance / all balances) from the current reader. */
   private queryChain(request: Uint8Array): Uint8Array {
-    let parsed: { bank?: { balance?: { address?: unknown; denom?: unknown }; all_balances?: { address?: unknown } } };
+    let parsed: {
+      bank?: { balance?: { address?: unknown; denom?: unknown }; all_balances?: { address?: unknown } };
+    };
     try {
       parsed = JSON.parse(utf8Decode(request)) as typeof parsed;
     } catch {
@@ -1198,14 +1422,18 @@ export class ShroudApp implements AbciApplication {
     }
     const all = parsed.bank?.all_balances;
     if (all !== undefined && typeof all.address === 'string') {
-      return ok({ amount: this.allBalances(all.address).map((c) => ({ denom: c.denom, amount: c.amount.toString() })) });
+      return ok({
+        amount: this.allBalances(all.address).map((c) => ({ denom: c.denom, amount: c.amount.toString() })),
+      });
     }
-    return utf8Encode(JSON.stringify({ Err: { unsupported_request: { kind: 'only bank balance queries' } } }));
+    return utf8Encode(
+      JSON.stringify({ Err: { unsupported_request: { kind: 'only bank balance queries' } } }),
+    );
   }
 
   private allBalances(address: string): Coin[] {
     const prefix = KEYS.balancePrefix(address);
-    const source = this.reader === this.store ? this.store : this.block?.batch ?? this.store;
+    const source = this.reader === this.store ? this.store : (this.block?.batch ?? this.store);
     const out: Coin[] = [];
     for (const entry of source.entries({ start: prefix, end: prefixEnd(prefix) })) {
       const key = utf8Decode(entry.key);
@@ -1226,7 +1454,11 @@ export class ShroudApp implements AbciApplication {
       code: 0,
       log: '',
       key: new Uint8Array(0),
-      value: utf8Encode(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? bytesToHex(v) : v))),
+      value: utf8Encode(
+        JSON.stringify(value, (_k, v: unknown) =>
+          typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? bytesToHex(v) : v,
+        ),
+      ),
       height,
       codespace: '',
     });
@@ -1246,7 +1478,12 @@ export class ShroudApp implements AbciApplication {
           const bytes = this.store.get(KEYS.account(a ?? ''));
           if (bytes === undefined) return missing('account');
           const record = decodeAccount(bytes);
-          return answer({ address: a, accountNumber: record.number, sequence: record.sequence, publicKey: record.publicKey });
+          return answer({
+            address: a,
+            accountNumber: record.number,
+            sequence: record.sequence,
+            publicKey: record.publicKey,
+          });
         }
         case 'balance':
           return answer({ denom: b, amount: decodeAmount(this.store.get(KEYS.balance(a ?? '', b ?? ''))) });
@@ -1286,7 +1523,8 @@ export class ShroudApp implements AbciApplication {
           return missing(`path ${request.path}`);
       }
     } catch (error) {
-      if (error instanceof TxFailure) return { ...missing('x'), code: error.code, log: error.log, codespace: codespaceOf(error.code) };
+      if (error instanceof TxFailure)
+        return { ...missing('x'), code: error.code, log: error.log, codespace: codespaceOf(error.code) };
       throw error;
     }
   }
@@ -1323,10 +1561,12 @@ export class ShroudApp implements AbciApplication {
         null,
       );
       if (result.ok) return { ...bad(''), code: 0, codespace: '', value: result.sealed };
-      if (result.error.kind === 'contract') return { ...bad('contract error (encrypted)', TxCode.CONTRACT_FAILED), value: result.error.sealed };
+      if (result.error.kind === 'contract')
+        return { ...bad('contract error (encrypted)', TxCode.CONTRACT_FAILED), value: result.error.sealed };
       return bad(`query failed in the VM: ${result.error.code}`, TxCode.VM_FAILED);
     } catch (error) {
-      if (error instanceof EnclaveCallError) return bad(`the enclave refused the query: ${error.enclaveCode}`, TxCode.ENCLAVE_REFUSED);
+      if (error instanceof EnclaveCallError)
+        return bad(`the enclave refused the query: ${error.enclaveCode}`, TxCode.ENCLAVE_REFUSED);
       throw error;
     }
   }
@@ -1347,19 +1587,29 @@ function prefixEnd(prefix: Uint8Array): Uint8Array {
 function callFailure(result: RunContractResult): TxFailure {
   if (result.ok) return new TxFailure(TxCode.OK, '');
   if (result.error.kind === 'contract') {
-    return new TxFailure(TxCode.CONTRACT_FAILED, 'the contract returned an error (encrypted in data)', result.error.sealed);
+    return new TxFailure(
+      TxCode.CONTRACT_FAILED,
+      'the contract returned an error (encrypted in data)',
+      result.error.sealed,
+    );
   }
-  if (result.error.code === 'OUT_OF_GAS') return new TxFailure(TxCode.OUT_OF_GAS, 'out of gas in the contract');
+  if (result.error.code === 'OUT_OF_GAS')
+    return new TxFailure(TxCode.OUT_OF_GAS, 'out of gas in the contract');
   return new TxFailure(TxCode.VM_FAILED, `the VM stopped the contract: ${result.error.code}`);
 }
 
 function contractEvents(contract: string, attributes: OutputAttribute[], events: OutputEvent[]): AbciEvent[] {
   const out: AbciEvent[] = [];
   const convert = (attribute: OutputAttribute) =>
-    attribute.encrypted ? attr('encrypted', Buffer.from(attribute.sealed).toString('base64'), false) : attr(attribute.key, attribute.value);
+    attribute.encrypted
+      ? attr('encrypted', Buffer.from(attribute.sealed).toString('base64'), false)
+      : attr(attribute.key, attribute.value);
   out.push({ type: 'wasm', attributes: [attr('contract_address', contract), ...attributes.map(convert)] });
   for (const event of events) {
-    out.push({ type: `wasm-${event.type}`, attributes: [attr('contract_address', contract), ...event.attributes.map(convert)] });
+    out.push({
+      type: `wasm-${event.type}`,
+      attributes: [attr('contract_address', contract), ...event.attributes.map(convert)],
+    });
   }
   return out;
 }

@@ -25,7 +25,10 @@ export class GasMeter {
   consume(amount: bigint, what: string): void {
     this.used += amount;
     if (this.used > this.limit) {
-      throw new TxFailure(TxCode.OUT_OF_GAS, `out of gas in ${what}: gas wanted ${this.limit}, used at least ${this.used}`);
+      throw new TxFailure(
+        TxCode.OUT_OF_GAS,
+        `out of gas in ${what}: gas wanted ${this.limit}, used at least ${this.used}`,
+      );
     }
   }
 
@@ -50,7 +53,10 @@ export class TxContext implements StateReader {
   get(key: Uint8Array): Uint8Array | undefined {
     const value = this.batch.get(key);
     if (this.meter !== null) {
-      this.meter.consume(this.gas.readCostFlat + this.gas.readCostPerByte * BigInt(value?.length ?? 0), 'store read');
+      this.meter.consume(
+        this.gas.readCostFlat + this.gas.readCostPerByte * BigInt(value?.length ?? 0),
+        'store read',
+      );
     }
     return value;
   }

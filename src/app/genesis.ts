@@ -117,7 +117,8 @@ function string(value: unknown, field: string): string {
 
 function uint(value: unknown, field: string, max = 0xffff_ffff_ffff_ffffn): bigint {
   const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
-  if (typeof text !== 'string' || !DECIMAL.test(text)) fail(field, 'must be a non-negative decimal integer (string)');
+  if (typeof text !== 'string' || !DECIMAL.test(text))
+    fail(field, 'must be a non-negative decimal integer (string)');
   const n = BigInt(text);
   if (n > max) fail(field, `must be at most ${max}`);
   return n;
@@ -186,7 +187,7 @@ function gasCosts(value: unknown): GasCosts {
     const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     if (!(camel in DEFAULT_GAS_COSTS)) fail(`params.gas.${key}`, 'is not a known gas cost');
   }
-  for (const [camel, fallback] of Object.entries(DEFAULT_GAS_COSTS)) {
+  for (const [camel, fallback] of Object.entries(DEFAULT_GAS_COSTS) as [string, bigint][]) {
     const key = camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
     out[camel] = json[key] === undefined ? fallback : uint(json[key], `params.gas.${key}`, 10n ** 12n);
   }
@@ -201,11 +202,11 @@ function gasCosts(value: unknown): GasCosts {
  * const genesis = parseGenesis(readFileSync('genesis.json', 'utf8'));
  * @throws {AppError} GENESIS_INVALID naming the first bad field (`field` holds its path).
  */
-export function parseGenesis(input: string | unknown): Genesis {
+export function parseGenesis(input: unknown): Genesis {
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
-      value = JSON.parse(input);
+      value = JSON.parse(input) as unknown;
     } catch {
       fail('(document)', 'is not valid JSON');
     }
@@ -214,7 +215,8 @@ export function parseGenesis(input: string | unknown): Genesis {
   const chainId = string(root['chain_id'], 'chain_id');
   if (!CHAIN_ID.test(chainId)) fail('chain_id', 'must be 1-50 characters of letters, digits, . _ -');
   const genesisTimeNanos = timeNanos(root['genesis_time'], 'genesis_time');
-  const initialHeight = root['initial_height'] === undefined ? 1n : uint(root['initial_height'], 'initial_height');
+  const initialHeight =
+    root['initial_height'] === undefined ? 1n : uint(root['initial_height'], 'initial_height');
   if (initialHeight < 1n) fail('initial_height', 'must be at least 1');
 
   const params = object(root['params'], 'params');
@@ -256,15 +258,21 @@ export function parseGenesis(input: string | unknown): Genesis {
   for (const [i, item] of array(root['validators'], 'validators').entries()) {
     const entry = object(item, `validators[${i}]`);
     const operatorAddress = address(entry['operator_address'], `validators[${i}].operator_address`);
-    const consensusPublicKey = hexBytes(entry['consensus_public_key'], `validators[${i}].consensus_public_key`, 32);
+    const consensusPublicKey = hexBytes(
+      entry['consensus_public_key'],
+      `validators[${i}].consensus_public_key`,
+      32,
+    );
     const selfBond = uint(entry['self_bond'], `validators[${i}].self_bond`, 2n ** 128n);
-    if (selfBond < POWER_REDUCTION) fail(`validators[${i}].self_bond`, `must be at least ${POWER_REDUCTION} (power 1)`);
+    if (selfBond < POWER_REDUCTION)
+      fail(`validators[${i}].self_bond`, `must be at least ${POWER_REDUCTION} (power 1)`);
     const keyHex = Buffer.from(consensusPublicKey).toString('hex');
     if (seenKeys.has(keyHex)) fail(`validators[${i}].consensus_public_key`, 'repeats a key');
     if (seenOperators.has(operatorAddress)) fail(`validators[${i}].operator_address`, 'repeats an operator');
     seenKeys.add(keyHex);
     seenOperators.add(operatorAddress);
-    const moniker = entry['moniker'] === undefined ? '' : string(entry['moniker'], `validators[${i}].moniker`);
+    const moniker =
+      entry['moniker'] === undefined ? '' : string(entry['moniker'], `validators[${i}].moniker`);
     if (moniker.length > 70) fail(`validators[${i}].moniker`, 'must be at most 70 characters');
     validators.push({ operatorAddress, consensusPublicKey, selfBond, moniker });
   }
@@ -280,11 +288,15 @@ export function parseGenesis(input: string | unknown): Genesis {
     validators,
     network: {
       ioPublicKey: hexBytes(network['io_public_key'], 'network.io_public_key', 32),
-      seedExchangePublicKey: hexBytes(network['seed_exchange_public_key'], 'network.seed_exchange_public_key', 32),
+      seedExchangePublicKey: hexBytes(
+        network['seed_exchange_public_key'],
+        'network.seed_exchange_public_key',
+        32,
+      ),
     },
     attestation: {
-      trustedAuthorities: array(attestation['trusted_authorities'], 'attestation.trusted_authorities').map((v, i) =>
-        hexBytes(v, `attestation.trusted_authorities[${i}]`, 32),
+      trustedAuthorities: array(attestation['trusted_authorities'], 'attestation.trusted_authorities').map(
+        (v, i) => hexBytes(v, `attestation.trusted_authorities[${i}]`, 32),
       ),
       allowedMeasurements: array(attestation['allowed_measurements'], 'attestation.allowed_measurements').map(
         (v, i) => hexBytes(v, `attestation.allowed_measurements[${i}]`, 32),

@@ -37,8 +37,11 @@ export interface SoloOptions {
   app: AbciApplication;
   /** Consensus address (20 bytes) of the single validator: receives the fees. */
   proposerAddress: Uint8Array;
-  /** Nanoseconds since the epoch; default wall clock. Must not go backwards. */
-  clock?: () => bigint;
+  /**
+   * Nanoseconds since the epoch. Injected (the app layer never reads the wall clock): a node
+   * passes `() => BigInt(Date.now()) * 1_000_000n`, tests a fixed sequence.
+   */
+  clock: () => bigint;
   queue?: TxQueue;
   blockIntervalMs?: number;
   maxTxsPerBlock?: number;
@@ -78,20 +81,34 @@ export class SoloDriver {
     const app = this.options.app;
     const info = await app.info({ version: '', blockVersion: 11n, p2pVersion: 8n, abciVersion: '2.0.0' });
     const height = info.lastBlockHeight + 1n;
-    let time = (this.options.clock ?? (() => BigInt(Date.now()) * 1_000_000n))();
+    let time = this.options.clock();
     if (time <= this.lastTime) time = this.lastTime + 1n; // block times strictly increase
     this.lastTime = time;
     const proposerAddress = this.options.proposerAddress;
     const candidates = this.queue.take(this.options.maxTxsPerBlock ?? 10_000);
     const maxTxBytes = this.options.maxBlockBytes ?? 4n * 1024n * 1024n;
-    const { txs } = await app.prepareProposal({ maxTxBytes, txs: candidates, height, timeNanos: time, proposerAddress });
+    const { txs } = await app.prepareProposal({
+      maxTxBytes,
+      txs: candidates,
+      height,
+      timeNanos: time,
+      proposerAddress,
+    });
     // Txs that did not fit go back to the front of the line next block: re-queued in order.
     const chosen = new Set(txs);
     for (const tx of candidates) if (!chosen.has(tx)) this.queue.push(tx);
     const hash = sha256(concatBytes(...txs.map((tx) => sha256(tx))));
     const status = await app.processProposal({ txs, hash, height, timeNanos: time, proposerAddress });
-    if (status.status !== 'accept') throw new Error(`solo: the app rejected its own proposal at height ${height}`);
-    const response = await app.finalizeBlock({ txs, hash, height, timeNanos: time, proposerAddress, misbehavior: [] });
+    if (status.status !== 'accept')
+      throw new Error(`solo: the app rejected its own proposal at height ${height}`);
+    const response = await app.finalizeBlock({
+      txs,
+      hash,
+      height,
+      timeNanos: time,
+      proposerAddress,
+      misbehavior: [],
+    });
     await app.commit();
     this.options.onBlock?.(height, response, txs);
     return { height, response, txs };

@@ -49,7 +49,8 @@ export const KEYS = {
   /** `del/<delegator>/<operator>` → amount. */
   delegation: (delegator: string, operator: string) => utf8(`del/${delegator}/${operator}`),
   /** `ubd/<u64 completion time ns>/<u64 entry id>` → UnbondingRecord (time order = queue order). */
-  unbonding: (completionNanos: bigint, id: bigint) => concatBytes(utf8('ubd/'), u64(completionNanos), u64(id)),
+  unbonding: (completionNanos: bigint, id: bigint) =>
+    concatBytes(utf8('ubd/'), u64(completionNanos), u64(id)),
   unbondingPrefix: utf8('ubd/'),
   nextUnbondingId: utf8('seq/unbonding'),
   /** `chain/id` → chain id (written once by initChain). */
@@ -213,7 +214,11 @@ export function encodeValidator(record: ValidatorRecord): Uint8Array {
 
 export function decodeValidator(bytes: Uint8Array): ValidatorRecord {
   const reader = new Reader(bytes);
-  return { consensusPublicKey: reader.bytes(), tokens: decodeAmount(reader.bytes()), moniker: reader.string() };
+  return {
+    consensusPublicKey: reader.bytes(),
+    tokens: decodeAmount(reader.bytes()),
+    moniker: reader.string(),
+  };
 }
 
 export interface UnbondingRecord {

@@ -67,13 +67,21 @@ describe('app end to end: token contract, restart, replay', () => {
     const code = await queryJson<{ codeHash: string }>(node, '/code/1');
     assert.equal(code.value.codeHash, codeHash, 'code 1 has the token hash');
 
-    const init = instantiateMsg(alice, io, 1n, codeHash, label, {
-      name: 'Shroud Token',
-      symbol: 'SHT',
-      decimals: 6,
-      initial_balances: [{ address: alice.address, amount: '1000' }],
-      prng_seed: Buffer.from('seed').toString('base64'),
-    }, alice.address);
+    const init = instantiateMsg(
+      alice,
+      io,
+      1n,
+      codeHash,
+      label,
+      {
+        name: 'Shroud Token',
+        symbol: 'SHT',
+        decimals: 6,
+        initial_balances: [{ address: alice.address, amount: '1000' }],
+        prng_seed: Buffer.from('seed').toString('base64'),
+      },
+      alice.address,
+    );
     const initTx = signTx(alice, [init.message]);
     const r2 = await block([initTx]);
     assert.equal(r2.txResults[0]?.code, TxCode.OK, r2.txResults[0]?.log);
@@ -81,7 +89,9 @@ describe('app end to end: token contract, restart, replay', () => {
     assert.equal(contract.value.label, label);
     assert.equal(contract.value.admin, alice.address);
 
-    const transfer = executeMsg(alice, io, token, codeHash, { transfer: { recipient: bob.address, amount: '250' } });
+    const transfer = executeMsg(alice, io, token, codeHash, {
+      transfer: { recipient: bob.address, amount: '250' },
+    });
     transferTx = signTx(alice, [transfer.message]);
     transferKey = transfer.txKey;
     const keyMsg = executeMsg(bob, io, token, codeHash, { set_viewing_key: { key: 'bob-key' } });
@@ -89,23 +99,35 @@ describe('app end to end: token contract, restart, replay', () => {
     const r3 = await block([transferTx, keyTx]);
     assert.equal(r3.txResults[0]?.code, TxCode.OK, r3.txResults[0]?.log);
     assert.equal(r3.txResults[1]?.code, TxCode.OK, r3.txResults[1]?.log);
-    const data = decryptData(transferKey, transferTx, r3.txResults[0]!.data);
+    const data = decryptData(transferKey, transferTx, r3.txResults[0].data);
     assert.match(data, /success/, 'alice reads her encrypted transfer result');
-    const wasmEvent = r3.txResults[0]!.events.find((e) => e.type === 'wasm');
+    const wasmEvent = r3.txResults[0].events.find((e) => e.type === 'wasm');
     assert.ok(wasmEvent, 'a wasm event');
     assert.ok(
-      wasmEvent.attributes.every((a) => a.key === 'contract_address' || a.key === 'encrypted' || !/250|bob/.test(a.value)),
+      wasmEvent.attributes.every(
+        (a) => a.key === 'contract_address' || a.key === 'encrypted' || !/250|bob/.test(a.value),
+      ),
       'contract attributes stay encrypted',
     );
 
     const query = queryData(bob, io, token, codeHash, { balance: { address: bob.address, key: 'bob-key' } });
-    const answer = await node.app.query({ path: '/compute/query', data: query.data, height: 0n, prove: false });
+    const answer = await node.app.query({
+      path: '/compute/query',
+      data: query.data,
+      height: 0n,
+      prove: false,
+    });
     assert.equal(answer.code, 0, answer.log);
     assert.doesNotMatch(Buffer.from(answer.value).toString('latin1'), /250/, 'the answer is encrypted');
     assert.deepEqual(JSON.parse(query.open(answer.value)), { balance: { amount: '250' } });
 
     const wrong = queryData(bob, io, token, codeHash, { balance: { address: bob.address, key: 'wrong' } });
-    const refused = await node.app.query({ path: '/compute/query', data: wrong.data, height: 0n, prove: false });
+    const refused = await node.app.query({
+      path: '/compute/query',
+      data: wrong.data,
+      height: 0n,
+      prove: false,
+    });
     const opened = refused.code === 0 ? wrong.open(refused.value) : wrong.open(refused.value, 'query/error');
     assert.doesNotMatch(opened, /250/, 'a wrong viewing key reveals no balance');
     assert.match(opened, /[Ww]rong viewing key/);
@@ -117,9 +139,17 @@ describe('app end to end: token contract, restart, replay', () => {
     // alice: 10^10 - fees of 4 txs (gas limits 5M, 2M, 2M, 2M at 0.1) - 1234
     assert.equal(await balanceOf(node, alice.address), 10_000_000_000n - 500_000n - 200_000n * 3n - 1234n);
     assert.equal(await balanceOf(node, bob.address), 10_000_000_000n - 200_000n + 1234n);
-    assert.equal(await balanceOf(node, MODULE_ADDRESSES.feeCollector), 0n, 'the collector is emptied each block');
+    assert.equal(
+      await balanceOf(node, MODULE_ADDRESSES.feeCollector),
+      0n,
+      'the collector is emptied each block',
+    );
     const operator = makeUser('operator', 2n);
-    assert.equal(await balanceOf(node, operator.address), 500_000n + 200_000n * 4n, 'the proposer got every fee');
+    assert.equal(
+      await balanceOf(node, operator.address),
+      500_000n + 200_000n * 4n,
+      'the proposer got every fee',
+    );
   });
 
   it('finds tx results by hash, and keeps everything across a restart', async () => {
@@ -137,7 +167,12 @@ describe('app end to end: token contract, restart, replay', () => {
     assert.equal(decryptData(transferKey, transferTx, again.result.data).includes('success'), true);
     const io = node.genesis.network.ioPublicKey;
     const query = queryData(bob, io, token, codeHash, { balance: { address: bob.address, key: 'bob-key' } });
-    const answer = await node.app.query({ path: '/compute/query', data: query.data, height: 0n, prove: false });
+    const answer = await node.app.query({
+      path: '/compute/query',
+      data: query.data,
+      height: 0n,
+      prove: false,
+    });
     assert.deepEqual(JSON.parse(query.open(answer.value)), { balance: { amount: '250' } }, 'state survives');
     // The chain continues after the restart.
     const t = executeMsg(bob, io, token, codeHash, { transfer: { recipient: alice.address, amount: '50' } });
@@ -167,7 +202,9 @@ describe('app end to end: token contract, restart, replay', () => {
   it('leaves no plaintext of inputs, outputs or state in the LMDB files (canary scan)', async () => {
     const io = node.genesis.network.ioPublicKey;
     const canary = 'CANARY-7f3a9c';
-    const t = executeMsg(alice, io, token, codeHash, { transfer: { recipient: bob.address, amount: '7', memo: canary } });
+    const t = executeMsg(alice, io, token, codeHash, {
+      transfer: { recipient: bob.address, amount: '7', memo: canary },
+    });
     const k = executeMsg(alice, io, token, codeHash, { set_viewing_key: { key: `${canary}-key` } });
     const r = await block([signTx(alice, [t.message]), signTx(alice, [k.message])]);
     assert.equal(r.txResults[0]?.code, TxCode.OK, r.txResults[0]?.log);
@@ -180,7 +217,14 @@ describe('app end to end: token contract, restart, replay', () => {
     for (const file of files) {
       const bytes = readFileSync(file);
       // (Words of the contract's code, like "transfer", are public: the wasm is stored in clear.)
-      for (const needle of [canary, 'Shroud Token', 'bob-key', '{"transfer":', '"symbol":"SHT"', '"amount":"7"']) {
+      for (const needle of [
+        canary,
+        'Shroud Token',
+        'bob-key',
+        '{"transfer":',
+        '"symbol":"SHT"',
+        '"amount":"7"',
+      ]) {
         assert.equal(bytes.includes(Buffer.from(needle)), false, `${needle} not in ${file}`);
       }
     }

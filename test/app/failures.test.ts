@@ -56,7 +56,10 @@ describe('app failure paths', () => {
   }
 
   before(async () => {
-    node = await openNode({ home: tempDir('fail'), makeGenesis: (keys) => genesisJson(keys, [alice, bob, carol]) });
+    node = await openNode({
+      home: tempDir('fail'),
+      makeGenesis: (keys) => genesisJson(keys, [alice, bob, carol]),
+    });
     io = node.genesis.network.ioPublicKey;
     await initChain(node);
     const setup = [
@@ -65,7 +68,11 @@ describe('app failure paths', () => {
     ];
     pay(alice, 1_000_000n);
     const r1 = await runBlock(node, setup);
-    assert.deepEqual(r1.txResults.map((r) => r.code), [0, 0], r1.txResults.map((r) => r.log).join());
+    assert.deepEqual(
+      r1.txResults.map((r) => r.code),
+      [0, 0],
+      r1.txResults.map((r) => r.log).join(),
+    );
     const init = instantiateMsg(alice, io, 1n, tokenHash, 'tok', {
       name: 'Tok',
       symbol: 'TOK',
@@ -74,9 +81,17 @@ describe('app failure paths', () => {
     });
     const initR = instantiateMsg(alice, io, 2n, receiverHash, 'rcv', {});
     const vk = executeMsg(alice, io, token, tokenHash, { set_viewing_key: { key: 'ak' } });
-    const r2 = await runBlock(node, [signTx(alice, [init.message]), signTx(alice, [initR.message]), signTx(alice, [vk.message])]);
+    const r2 = await runBlock(node, [
+      signTx(alice, [init.message]),
+      signTx(alice, [initR.message]),
+      signTx(alice, [vk.message]),
+    ]);
     pay(alice, 600_000n);
-    assert.deepEqual(r2.txResults.map((r) => r.code), [0, 0, 0], r2.txResults.map((r) => r.log).join());
+    assert.deepEqual(
+      r2.txResults.map((r) => r.code),
+      [0, 0, 0],
+      r2.txResults.map((r) => r.log).join(),
+    );
   });
   after(() => node.close());
 
@@ -88,9 +103,15 @@ describe('app failure paths', () => {
     assert.equal(result.code, TxCode.UNAUTHORIZED);
     assert.equal(await balanceOf(node, bob.address), FUNDS, 'no fee, no transfer');
     // A wrong account number or chain id in the sign doc is a bad signature as well.
-    const other = signTx(bob, [sendMsg(bob, carol.address, 5n)], { accountNumber: 7n, sequence: bob.sequence });
+    const other = signTx(bob, [sendMsg(bob, carol.address, 5n)], {
+      accountNumber: 7n,
+      sequence: bob.sequence,
+    });
     assert.equal(node.app.checkTx({ tx: other, type: 'new' }).code, TxCode.UNAUTHORIZED);
-    const chain = signTx(bob, [sendMsg(bob, carol.address, 5n)], { chainId: 'other-chain', sequence: bob.sequence });
+    const chain = signTx(bob, [sendMsg(bob, carol.address, 5n)], {
+      chainId: 'other-chain',
+      sequence: bob.sequence,
+    });
     assert.equal(node.app.checkTx({ tx: chain, type: 'new' }).code, TxCode.UNAUTHORIZED);
   });
 
@@ -99,21 +120,33 @@ describe('app failure paths', () => {
     assert.equal(node.app.checkTx({ tx: ahead, type: 'new' }).code, TxCode.WRONG_SEQUENCE);
     const tx = signTx(bob, [sendMsg(bob, carol.address, 5n)]);
     assert.equal(node.app.checkTx({ tx, type: 'new' }).code, TxCode.OK);
-    assert.equal(node.app.checkTx({ tx, type: 'new' }).code, TxCode.WRONG_SEQUENCE, 'the same tx twice in the mempool');
+    assert.equal(
+      node.app.checkTx({ tx, type: 'new' }).code,
+      TxCode.WRONG_SEQUENCE,
+      'the same tx twice in the mempool',
+    );
     assert.equal((await one(tx)).code, TxCode.OK);
     pay(bob, 200_000n);
     assert.equal(node.app.checkTx({ tx, type: 'new' }).code, TxCode.WRONG_SEQUENCE, 'replay after commit');
     const replay = await one(tx);
     assert.equal(replay.code, TxCode.WRONG_SEQUENCE, 'replay inside a block');
-    assert.equal(await balanceOf(node, bob.address), FUNDS - 200_000n - 5n, 'the replay moved nothing and paid nothing');
+    assert.equal(
+      await balanceOf(node, bob.address),
+      FUNDS - 200_000n - 5n,
+      'the replay moved nothing and paid nothing',
+    );
     assert.equal(await balanceOf(node, carol.address), FUNDS + 5n);
   });
 
   it('accepts consecutive txs of one sender in checkTx (check-state) and one block', async () => {
     const txs = [0, 1, 2].map(() => signTx(carol, [sendMsg(carol, bob.address, 1n)]));
-    for (const [i, tx] of txs.entries()) assert.equal(node.app.checkTx({ tx, type: 'new' }).code, TxCode.OK, `tx ${i}`);
+    for (const [i, tx] of txs.entries())
+      assert.equal(node.app.checkTx({ tx, type: 'new' }).code, TxCode.OK, `tx ${i}`);
     const response = await runBlock(node, txs);
-    assert.deepEqual(response.txResults.map((r) => r.code), [0, 0, 0]);
+    assert.deepEqual(
+      response.txResults.map((r) => r.code),
+      [0, 0, 0],
+    );
     pay(carol, 600_000n);
     assert.equal(await balanceOf(node, carol.address), FUNDS + 5n - 3n - 600_000n);
   });
@@ -143,7 +176,9 @@ describe('app failure paths', () => {
   });
 
   it('out of gas in the middle of a contract call reverts its writes and keeps the fee', async () => {
-    const ok = executeMsg(alice, io, token, tokenHash, { transfer: { recipient: bob.address, amount: '10' } });
+    const ok = executeMsg(alice, io, token, tokenHash, {
+      transfer: { recipient: bob.address, amount: '10' },
+    });
     const good = await one(signTx(alice, [ok.message]));
     pay(alice, 200_000n);
     assert.equal(good.code, TxCode.OK, good.log);
@@ -151,7 +186,9 @@ describe('app failure paths', () => {
     // VM itself runs out.
     const gasLimit = good.gasUsed - 200n;
     const fee = (gasLimit + 9n) / 10n;
-    const starved = executeMsg(alice, io, token, tokenHash, { transfer: { recipient: bob.address, amount: '10' } });
+    const starved = executeMsg(alice, io, token, tokenHash, {
+      transfer: { recipient: bob.address, amount: '10' },
+    });
     const aliceBefore = await balanceOf(node, alice.address);
     const result = await one(signTx(alice, [starved.message], { gasLimit, fee }));
     pay(alice, fee);
@@ -164,7 +201,12 @@ describe('app failure paths', () => {
   it('a failing submessage reverts the whole tx (caller state too), fee charged', async () => {
     const send = (msg: string) =>
       executeMsg(alice, io, token, tokenHash, {
-        send: { recipient: receiver, recipient_code_hash: receiverHash, amount: '5', msg: Buffer.from(msg).toString('base64') },
+        send: {
+          recipient: receiver,
+          recipient_code_hash: receiverHash,
+          amount: '5',
+          msg: Buffer.from(msg).toString('base64'),
+        },
       });
     const good = await one(signTx(alice, [send('hello').message]));
     pay(alice, 200_000n);
@@ -179,9 +221,12 @@ describe('app failure paths', () => {
     assert.equal(await balanceOf(node, alice.address), aliceBefore - 200_000n);
   });
 
-  it('a timed-out tx is rejected', async () => {
+  it('a timed-out tx is rejected', () => {
     const height = node.store.info().height;
-    const tx = signTx(bob, [sendMsg(bob, carol.address, 1n)], { timeoutHeight: height, sequence: bob.sequence });
+    const tx = signTx(bob, [sendMsg(bob, carol.address, 1n)], {
+      timeoutHeight: height,
+      sequence: bob.sequence,
+    });
     assert.equal(node.app.checkTx({ tx, type: 'new' }).code, TxCode.TX_TIMEOUT_HEIGHT);
   });
 
@@ -198,7 +243,8 @@ describe('app failure paths', () => {
 
   it('enforces the block gas limit in prepareProposal and processProposal', async () => {
     const limit = node.genesis.params.blockGasLimit;
-    const big = (n: bigint) => signTx(bob, [sendMsg(bob, carol.address, 1n)], { gasLimit: limit / 2n, fee: limit / 20n, sequence: n });
+    const big = (n: bigint) =>
+      signTx(bob, [sendMsg(bob, carol.address, 1n)], { gasLimit: limit / 2n, fee: limit / 20n, sequence: n });
     const txs = [big(bob.sequence), big(bob.sequence + 1n), big(bob.sequence + 2n)];
     const height = node.store.info().height + 1n;
     const base = { hash: new Uint8Array(32), height, timeNanos: 0n, proposerAddress: new Uint8Array(20) };

@@ -19,7 +19,14 @@ import {
   utf8Encode,
   type X25519KeyPair,
 } from '../../src/crypto/index.js';
-import { buildTx, encodeTx, envelopeAssociatedData, instantiateTarget, txHash, type TxBodyInit } from '../../src/codec/index.js';
+import {
+  buildTx,
+  encodeTx,
+  envelopeAssociatedData,
+  instantiateTarget,
+  txHash,
+  type TxBodyInit,
+} from '../../src/codec/index.js';
 import { Enclave } from '../../src/enclave/index.js';
 import { Store } from '../../src/store/index.js';
 import {
@@ -32,6 +39,9 @@ import {
   type IndexedTx,
   type ResponseFinalizeBlock,
 } from '../../src/app/index.js';
+
+/** One message of a tx body, as buildTx takes it. */
+export type MessageInit = NonNullable<TxBodyInit['messages']>[number];
 
 export const CHAIN_ID = 'shroud-app-test';
 export const DENOM = 'ushd';
@@ -151,7 +161,8 @@ export async function openNode(args: {
     writeFileSync(sealedPath, keys.sealedSeed);
     genesisText = args.makeGenesis(keys);
   } else {
-    const sealed = args.sealedSeed ?? (existsSync(sealedPath) ? new Uint8Array(readFileSync(sealedPath)) : undefined);
+    const sealed =
+      args.sealedSeed ?? (existsSync(sealedPath) ? new Uint8Array(readFileSync(sealedPath)) : undefined);
     if (sealed === undefined) throw new Error('no sealed seed');
     await enclave.start(sealed);
   }
@@ -193,11 +204,32 @@ export async function runBlock(
   const timeNanos = GENESIS_TIME + height * BLOCK_NS;
   const chosen = options.skipPrepare
     ? txs
-    : (await node.app.prepareProposal({ maxTxBytes: 22_020_096n, txs, height, timeNanos, proposerAddress: proposer })).txs;
+    : (
+        await node.app.prepareProposal({
+          maxTxBytes: 22_020_096n,
+          txs,
+          height,
+          timeNanos,
+          proposerAddress: proposer,
+        })
+      ).txs;
   const hash = sha256(concatBytes(...chosen));
-  const status = await node.app.processProposal({ txs: chosen, hash, height, timeNanos, proposerAddress: proposer });
+  const status = await node.app.processProposal({
+    txs: chosen,
+    hash,
+    height,
+    timeNanos,
+    proposerAddress: proposer,
+  });
   if (status.status !== 'accept') throw new Error('proposal rejected');
-  const response = await node.app.finalizeBlock({ txs: chosen, hash, height, timeNanos, proposerAddress: proposer, misbehavior: [] });
+  const response = await node.app.finalizeBlock({
+    txs: chosen,
+    hash,
+    height,
+    timeNanos,
+    proposerAddress: proposer,
+    misbehavior: [],
+  });
   await node.app.commit();
   return response;
 }
@@ -227,15 +259,26 @@ export function signTx(user: User, messages: TxBodyInit['messages'], options: Si
   });
   const signature = secp256k1Sign(sha256(unsigned.signBytes), (options.signer ?? user).privateKey);
   if (options.sequence === undefined) user.sequence += 1n;
-  return encodeTx({ bodyBytes: unsigned.bodyBytes, authInfoBytes: unsigned.authInfoBytes, signatures: [signature] });
+  return encodeTx({
+    bodyBytes: unsigned.bodyBytes,
+    authInfoBytes: unsigned.authInfoBytes,
+    signatures: [signature],
+  });
 }
 
-export function sendMsg(from: User, to: string, amount: bigint): TxBodyInit['messages'][number] {
-  return { sum: { case: 'send', value: { fromAddress: from.address, toAddress: to, amount: [{ denom: DENOM, amount: String(amount) }] } } };
+export function sendMsg(from: User, to: string, amount: bigint): MessageInit {
+  return {
+    sum: {
+      case: 'send',
+      value: { fromAddress: from.address, toAddress: to, amount: [{ denom: DENOM, amount: String(amount) }] },
+    },
+  };
 }
 
-export function storeCodeMsg(user: User, wasm: Uint8Array): TxBodyInit['messages'][number] {
-  return { sum: { case: 'storeCode', value: { sender: user.address, wasmByteCode: wasm, source: '', builder: '' } } };
+export function storeCodeMsg(user: User, wasm: Uint8Array): MessageInit {
+  return {
+    sum: { case: 'storeCode', value: { sender: user.address, wasmByteCode: wasm, source: '', builder: '' } },
+  };
 }
 
 export interface Encrypted {
@@ -247,13 +290,24 @@ export interface Encrypted {
 export function encryptMsg(
   user: User,
   ioKey: Uint8Array,
-  args: { kind: 'instantiate' | 'execute' | 'migrate'; target: string; codeHash: string; msg: unknown; funds?: { denom: string; amount: string }[] },
+  args: {
+    kind: 'instantiate' | 'execute' | 'migrate';
+    target: string;
+    codeHash: string;
+    msg: unknown;
+    funds?: { denom: string; amount: string }[];
+  },
 ): Encrypted {
   const encrypted = encryptTxInput({
     networkPublicKey: ioKey,
     userKeyPair: user.txKeyPair,
     plaintext: concatBytes(utf8Encode(args.codeHash), utf8Encode(JSON.stringify(args.msg))),
-    associatedData: envelopeAssociatedData({ kind: args.kind, sender: user.address, target: args.target, funds: args.funds ?? [] }),
+    associatedData: envelopeAssociatedData({
+      kind: args.kind,
+      sender: user.address,
+      target: args.target,
+      funds: args.funds ?? [],
+    }),
   });
   return { envelope: encrypted.envelope, txKey: encrypted.txKey };
 }
@@ -266,10 +320,20 @@ export function instantiateMsg(
   label: string,
   msg: unknown,
   admin = '',
-): { message: TxBodyInit['messages'][number]; txKey: Uint8Array } {
-  const e = encryptMsg(user, ioKey, { kind: 'instantiate', target: instantiateTarget(codeId, label), codeHash, msg });
+): { message: MessageInit; txKey: Uint8Array } {
+  const e = encryptMsg(user, ioKey, {
+    kind: 'instantiate',
+    target: instantiateTarget(codeId, label),
+    codeHash,
+    msg,
+  });
   return {
-    message: { sum: { case: 'instantiateContract', value: { sender: user.address, codeId, label, initMsg: e.envelope, initFunds: [], admin } } },
+    message: {
+      sum: {
+        case: 'instantiateContract',
+        value: { sender: user.address, codeId, label, initMsg: e.envelope, initFunds: [], admin },
+      },
+    },
     txKey: e.txKey,
   };
 }
@@ -281,10 +345,15 @@ export function executeMsg(
   codeHash: string,
   msg: unknown,
   funds: { denom: string; amount: string }[] = [],
-): { message: TxBodyInit['messages'][number]; txKey: Uint8Array } {
+): { message: MessageInit; txKey: Uint8Array } {
   const e = encryptMsg(user, ioKey, { kind: 'execute', target: contract, codeHash, msg, funds });
   return {
-    message: { sum: { case: 'executeContract', value: { sender: user.address, contract, msg: e.envelope, sentFunds: funds } } },
+    message: {
+      sum: {
+        case: 'executeContract',
+        value: { sender: user.address, contract, msg: e.envelope, sentFunds: funds },
+      },
+    },
     txKey: e.txKey,
   };
 }
@@ -298,13 +367,20 @@ export function queryData(user: User, ioKey: Uint8Array, contract: string, codeH
     associatedData: envelopeAssociatedData({ kind: 'query', sender: '', target: contract, funds: [] }),
   });
   const address = utf8Encode(contract);
-  const data = concatBytes(Uint8Array.of(address.length >> 8, address.length & 0xff), address, encrypted.envelope);
+  const data = concatBytes(
+    Uint8Array.of(address.length >> 8, address.length & 0xff),
+    address,
+    encrypted.envelope,
+  );
   const open = (sealed: Uint8Array, label = 'query/result') =>
     utf8Decode(decryptTxOutput(encrypted.txKey, sha256(encrypted.envelope), label, sealed));
   return { data, open };
 }
 
-export async function queryJson<T>(node: Node, path: string): Promise<{ code: number; value: T; log: string }> {
+export async function queryJson<T>(
+  node: Node,
+  path: string,
+): Promise<{ code: number; value: T; log: string }> {
   const response = await node.app.query({ path, data: new Uint8Array(0), height: 0n, prove: false });
   return {
     code: response.code,
@@ -319,7 +395,12 @@ export async function balanceOf(node: Node, address: string): Promise<bigint> {
 }
 
 export async function indexedTx(node: Node, tx: Uint8Array): Promise<IndexedTx | null> {
-  const response = await node.app.query({ path: `/tx/${bytesToHex(txHash(tx))}`, data: new Uint8Array(0), height: 0n, prove: false });
+  const response = await node.app.query({
+    path: `/tx/${bytesToHex(txHash(tx))}`,
+    data: new Uint8Array(0),
+    height: 0n,
+    prove: false,
+  });
   return response.code === 0 ? decodeIndexedTx(response.value) : null;
 }
 

@@ -1,0 +1,117 @@
+// App benchmark: blocks of N encrypted token.transfer txs through checkTx + finalizeBlock +
+// commit on one node (store durable: fsync per commit, as a validator runs), with the time of
+// each phase. Txs are built and signed before timing (that is the client's work).
+// Usage: npx tsx bench/app.ts [--n 500] [--blocks 4]   (results in bench/RESULTS.md, "app")
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { bytesToHex, sha256 } from '../src/crypto/index.js';
+import { ShroudApp, contractAddressOf, parseGenesis } from '../src/app/index.js';
+import { Store } from '../src/store/index.js';
+import {
+  contractWasm,
+  executeMsg,
+  genesisJson,
+  initChain,
+  instantiateMsg,
+  makeUser,
+  openNode,
+  runBlock,
+  signTx,
+  storeCodeMsg,
+  tempDir,
+  type User,
+} from '../test/app/helpers.js';
+
+function arg(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+}
+
+const N = arg('n', 500);
+const BLOCKS = arg('blocks', 4);
+
+async function main() {
+  const users: User[] = Array.from({ length: N }, (_, i) => makeUser(`bench ${i}`, BigInt(i)));
+  const home = tempDir('bench');
+  const node = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
+  // openNode uses a non-durable store for tests; reopen durable for the timed part.
+  const genesisText = node.genesisText;
+  await node.close();
+  const durable = await openNode({ home, genesisText });
+  await durable.store.close();
+  const store = Store.open(join(home, 'data'), { durable: true });
+  const app = new ShroudApp({ store, genesis: parseGenesis(genesisText) });
+  app.attachEnclave(durable.enclave);
+  // The enclave's services still point at the first app object: rebind them to this one.
+  Object.assign(durable.app.enclaveServices, app.enclaveServices);
+  const n = { ...durable, store, app };
+  await initChain(n);
+  const io = n.genesis.network.ioPublicKey;
+  const wasm = contractWasm('token');
+  const codeHash = bytesToHex(sha256(wasm));
+  const owner = users[0] as User;
+  await runBlock(n, [signTx(owner, [storeCodeMsg(owner, wasm)], { gasLimit: 5_000_000n })]);
+  const init = instantiateMsg(owner, io, 1n, codeHash, 'bench-token', {
+    name: 'Bench',
+    symbol: 'BNC',
+    decimals: 0,
+    initial_balances: users.map((u) => ({ address: u.address, amount: '1000000' })),
+  });
+  const r = await runBlock(n, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
+  if (r.txResults[0]?.code !== 0) throw new Error(`instantiate failed: ${r.txResults[0]?.log}`);
+  const token = contractAddressOf(1n, 'bench-token');
+
+  const rows: string[] = [];
+  let totalTxs = 0;
+  let totalMs = 0;
+  for (let b = 0; b < BLOCKS; b++) {
+    const txs = users.map((u, i) => {
+      const to = users[(i + 1) % N] as User;
+      return signTx(
+        u,
+        [executeMsg(u, io, token, codeHash, { transfer: { recipient: to.address, amount: '1' } }).message],
+        {
+          gasLimit: 300_000n,
+        },
+      );
+    });
+    const height = n.store.info().height + 1n;
+    const timeNanos = 1_900_000_000_000_000_000n + height * 5_000_000_000n;
+    const t0 = performance.now();
+    for (const tx of txs) {
+      const check = n.app.checkTx({ tx, type: 'new' });
+      if (check.code !== 0) throw new Error(`checkTx: ${check.log}`);
+    }
+    const t1 = performance.now();
+    const response = await n.app.finalizeBlock({
+      txs,
+      hash: new Uint8Array(32),
+      height,
+      timeNanos,
+      proposerAddress: new Uint8Array(20),
+      misbehavior: [],
+    });
+    const t2 = performance.now();
+    await n.app.commit();
+    const t3 = performance.now();
+    const failed = response.txResults.filter((x) => x.code !== 0);
+    if (failed.length > 0) throw new Error(`${failed.length} txs failed: ${failed[0]?.log}`);
+    const ms = t3 - t0;
+    totalTxs += N;
+    totalMs += ms;
+    rows.push(
+      `| ${b + 1} | ${N} | ${(t1 - t0).toFixed(0)} | ${(t2 - t1).toFixed(0)} | ${(t3 - t2).toFixed(0)} | ${((N / ms) * 1000).toFixed(0)} |`,
+    );
+  }
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load ${loadavg()[0]?.toFixed(1)}`,
+  );
+  console.log('| block | txs | checkTx ms | finalizeBlock ms | commit ms | tx/s |');
+  console.log('|--:|--:|--:|--:|--:|--:|');
+  for (const row of rows) console.log(row);
+  console.log(`overall: ${((totalTxs / totalMs) * 1000).toFixed(0)} committed private transfers/s`);
+  await durable.enclave.stop();
+  await store.close();
+}
+
+await main();
