@@ -4,15 +4,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export class RpcFault {
+export class RpcFault extends Error {
   constructor(
     readonly code: number,
-    readonly message: string,
+    message: string,
     readonly data: string,
-  ) {}
+  ) {
+    super(message);
+  }
 }
 
-export type Handler = (method: string, params: Record<string, unknown>) => Promise<unknown> | unknown;
+export type Handler = (method: string, params: Record<string, unknown>) => unknown; // a value or a Promise of one
 export type RawAnswer = (request: { method: string; id: unknown }, response: ServerResponse) => boolean;
 
 export interface FakeNode {
