@@ -1,0 +1,229 @@
+// The node's block store: one record per committed height (header, txs, tx results, the
+// validator's commit signature) and a tx-hash index, in an LMDB environment of its own under
+// `<home>/blocks`, apart from the app's state store (a block record is not consensus state).
+// Encoding: JSON built with a fixed field order (so equal blocks are equal bytes), bytes as
+// lowercase hex, integers as decimal strings. The block hash is sha256 over the header record.
+import { open, type RootDatabase } from 'lmdb';
+import { bytesToHex, concatBytes, sha256, utf8Encode } from '../crypto/index.js';
+import type { AbciEvent, ExecTxResult } from '../app/index.js';
+import { NodeError } from './errors.js';
+
+export interface BlockHeader {
+  chainId: string;
+  height: bigint;
+  timeNanos: bigint;
+  /** Consensus address (20 bytes) of the proposer. */
+  proposerAddress: Uint8Array;
+  /** Hash of block height-1 (empty at height 1). */
+  lastBlockHash: Uint8Array;
+  /** App hash after executing this block (CometBFT would put it in the header of height+1). */
+  appHash: Uint8Array;
+  /** sha256 over the encoded tx results of this block. */
+  resultsHash: Uint8Array;
+  /** sha256 over the concatenated tx hashes (not CometBFT's merkle root: see docs/node.md). */
+  dataHash: Uint8Array;
+  /** sha256 of each tx, in block order. */
+  txHashes: Uint8Array[];
+}
+
+export interface StoredBlock {
+  header: BlockHeader;
+  hash: Uint8Array;
+  txs: Uint8Array[];
+  results: ExecTxResult[];
+  finalizeEvents: AbciEvent[];
+  /** ed25519 signature of the single validator over commitSignBytes(chainId, height, hash). */
+  commitSignature: Uint8Array;
+  commitTimeNanos: bigint;
+  /** Encoded size, for block metas. */
+  sizeBytes: number;
+}
+
+const hex = bytesToHex;
+const unhex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'));
+
+function encodeHeader(h: BlockHeader): string {
+  return JSON.stringify({
+    chain_id: h.chainId,
+    height: h.height.toString(),
+    time: h.timeNanos.toString(),
+    proposer: hex(h.proposerAddress),
+    last_block_hash: hex(h.lastBlockHash),
+    app_hash: hex(h.appHash),
+    results_hash: hex(h.resultsHash),
+    data_hash: hex(h.dataHash),
+    tx_hashes: h.txHashes.map(hex),
+  });
+}
+
+function encodeResult(r: ExecTxResult): unknown {
+  return {
+    code: r.code,
+    data: hex(r.data),
+    log: r.log,
+    gas_wanted: r.gasWanted.toString(),
+    gas_used: r.gasUsed.toString(),
+    events: r.events.map((e) => ({
+      type: e.type,
+      attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: a.index })),
+    })),
+    codespace: r.codespace,
+  };
+}
+
+/** The block hash: sha256 over the encoded header. */
+export function blockHash(header: BlockHeader): Uint8Array {
+  return sha256(utf8Encode(encodeHeader(header)));
+}
+
+/** sha256 over the encoded results (the header's resultsHash). */
+export function resultsHash(results: ExecTxResult[]): Uint8Array {
+  return sha256(utf8Encode(JSON.stringify(results.map(encodeResult))));
+}
+
+/** sha256 over the concatenated tx hashes. */
+export function dataHash(txHashes: Uint8Array[]): Uint8Array {
+  return sha256(concatBytes(...txHashes));
+}
+
+/** What the validator signs to commit a block: a domain label, chain id, height and block hash. */
+export function commitSignBytes(chainId: string, height: bigint, hash: Uint8Array): Uint8Array {
+  const heightBytes = new Uint8Array(8);
+  new DataView(heightBytes.buffer).setBigUint64(0, height);
+  return concatBytes(
+    utf8Encode('shroud/commit/v1\0'),
+    utf8Encode(chainId),
+    new Uint8Array([0]),
+    heightBytes,
+    hash,
+  );
+}
+
+export function encodeBlock(block: Omit<StoredBlock, 'sizeBytes'>): Uint8Array {
+  return utf8Encode(
+    JSON.stringify({
+      header: JSON.parse(encodeHeader(block.header)) as unknown,
+      hash: hex(block.hash),
+      txs: block.txs.map(hex),
+      results: block.results.map(encodeResult),
+      finalize_events: block.finalizeEvents,
+      commit_signature: hex(block.commitSignature),
+      commit_time: block.commitTimeNanos.toString(),
+    }),
+  );
+}
+
+type Json = Record<string, unknown>;
+
+function decodeResult(r: Json): ExecTxResult {
+  return {
+    code: r['code'] as number,
+    data: unhex(r['data'] as string),
+    log: r['log'] as string,
+    gasWanted: BigInt(r['gas_wanted'] as string),
+    gasUsed: BigInt(r['gas_used'] as string),
+    events: r['events'] as AbciEvent[],
+    codespace: r['codespace'] as string,
+  };
+}
+
+/** @throws {NodeError} BLOCK_STORE_CORRUPT. */
+export function decodeBlock(bytes: Uint8Array): StoredBlock {
+  try {
+    const json = JSON.parse(Buffer.from(bytes).toString('utf8')) as Json;
+    const h = json['header'] as Json;
+    return {
+      header: {
+        chainId: h['chain_id'] as string,
+        height: BigInt(h['height'] as string),
+        timeNanos: BigInt(h['time'] as string),
+        proposerAddress: unhex(h['proposer'] as string),
+        lastBlockHash: unhex(h['last_block_hash'] as string),
+        appHash: unhex(h['app_hash'] as string),
+        resultsHash: unhex(h['results_hash'] as string),
+        dataHash: unhex(h['data_hash'] as string),
+        txHashes: (h['tx_hashes'] as string[]).map(unhex),
+      },
+      hash: unhex(json['hash'] as string),
+      txs: (json['txs'] as string[]).map(unhex),
+      results: (json['results'] as Json[]).map(decodeResult),
+      finalizeEvents: json['finalize_events'] as AbciEvent[],
+      commitSignature: unhex(json['commit_signature'] as string),
+      commitTimeNanos: BigInt(json['commit_time'] as string),
+      sizeBytes: bytes.length,
+    };
+  } catch {
+    throw new NodeError('BLOCK_STORE_CORRUPT', 'a block record does not decode: the block store is damaged');
+  }
+}
+
+const blockKey = (height: bigint) => `b/${height.toString().padStart(20, '0')}`;
+const txKey = (hash: Uint8Array) => `t/${hex(hash)}`;
+
+/** Where a tx sits: its block height and index in the block. */
+export interface TxLocation {
+  height: bigint;
+  index: number;
+}
+
+/** Committed blocks by height and tx locations by hash, in LMDB. */
+export class BlockStore {
+  private constructor(private readonly db: RootDatabase<Buffer, string>) {}
+
+  /** Opens (or creates) the block store at `dir`. */
+  static open(dir: string): BlockStore {
+    return new BlockStore(open<Buffer, string>({ path: dir, encoding: 'binary', compression: false }));
+  }
+
+  /** Height of the last stored block (0 when empty). */
+  height(): bigint {
+    const value = this.db.get('latest');
+    return value === undefined ? 0n : BigInt(value.toString('utf8'));
+  }
+
+  /** Saves a block and indexes its txs; durable when it returns. */
+  async save(block: Omit<StoredBlock, 'sizeBytes'>): Promise<void> {
+    const bytes = encodeBlock(block);
+    await this.db.transaction(() => {
+      void this.db.put(blockKey(block.header.height), Buffer.from(bytes));
+      block.header.txHashes.forEach((hash, index) => {
+        void this.db.put(txKey(hash), Buffer.from(`${block.header.height}:${index}`));
+      });
+      void this.db.put('latest', Buffer.from(block.header.height.toString()));
+    });
+  }
+
+  /** Drops blocks above `height` (records the app never committed, after a crash). */
+  async truncateAbove(height: bigint): Promise<void> {
+    const top = this.height();
+    if (top <= height) return;
+    await this.db.transaction(() => {
+      for (let h = height + 1n; h <= top; h += 1n) {
+        const bytes = this.db.get(blockKey(h));
+        if (bytes !== undefined) {
+          for (const hash of decodeBlock(bytes).header.txHashes) void this.db.remove(txKey(hash));
+        }
+        void this.db.remove(blockKey(h));
+      }
+      void this.db.put('latest', Buffer.from(height.toString()));
+    });
+  }
+
+  /** The block at `height`, or undefined. */
+  load(height: bigint): StoredBlock | undefined {
+    const bytes = this.db.get(blockKey(height));
+    return bytes === undefined ? undefined : decodeBlock(bytes);
+  }
+
+  /** Where the tx with this hash was committed, or undefined. */
+  findTx(hash: Uint8Array): TxLocation | undefined {
+    const value = this.db.get(txKey(hash));
+    if (value === undefined) return undefined;
+    const [height, index] = value.toString('utf8').split(':');
+    return { height: BigInt(height ?? '0'), index: Number(index) };
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
