@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { randomBytes } from '../../src/crypto/index.js';
+import type { FrameSealer } from '../../src/p2p/frame.js';
 import { HANDSHAKE_MAGIC } from '../../src/p2p/handshake.js';
 import type { ConnectionFailure, P2pError, P2pNode } from '../../src/p2p/index.js';
 import { CONSENSUS, RawClient, delay, msgPacket, startNode, waitFor } from './helpers.js';
@@ -100,7 +101,7 @@ describe('p2p against hostile clients', () => {
 
   it('bounds concurrent handshakes: extra sockets are closed at once, later ones accepted', async () => {
     const { node, failed } = await target({ maxPendingHandshakes: 3 });
-    const raws = [];
+    const raws: RawClient[] = [];
     for (let i = 0; i < 5; i++) raws.push(await client(node.listenPort));
     await waitFor(
       'two refused at once',
@@ -118,7 +119,7 @@ describe('p2p against hostile clients', () => {
 
   it('drops an authenticated peer for an unknown channel, a bad packet or a skipped counter', async () => {
     const { node, gone } = await target();
-    const cases: [string, (sealer: import('../../src/p2p/frame.js').FrameSealer) => Uint8Array[]][] = [
+    const cases: [string, (sealer: FrameSealer) => Uint8Array[]][] = [
       ['UNKNOWN_CHANNEL', (s) => [s.seal(msgPacket(0x77, new Uint8Array(4)))]],
       ['BAD_PACKET', (s) => [s.seal(new Uint8Array([0x42, 0, 0]))]],
       [

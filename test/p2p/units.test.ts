@@ -54,7 +54,7 @@ describe('p2p handshake', () => {
   it('refuses a wrong magic, a reflected key and a low-order key', () => {
     const own = generateX25519KeyPair();
     const hello = encodeHello(own.publicKey);
-    hello[0] ^= 1;
+    hello[0]! ^= 1;
     assert.equal(
       codeOf(() => decodeHello(hello)),
       'HANDSHAKE_FAILED',
