@@ -13,6 +13,7 @@ export {
   type MempoolDeps,
   type MempoolTx,
   type NewTxEvent,
+  type Rational,
   type ReapLimits,
   type UpdateResult,
 } from './mempool.js';

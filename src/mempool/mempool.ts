@@ -7,7 +7,7 @@
 //   used after n, so chains are only ever cut at their ends: commits remove a prefix, failed
 //   rechecks and evictions remove a suffix. That keeps `sequence - chain[0].sequence` the index.
 // - Priority is the fee per unit of gas (an exact rational, compared by cross-multiplication:
-//   no floats, DESIGN.md §7), ties broken by arrival number. Reaping merges the chains by their
+//   no floats, DESIGN.md §7), or an integer priority the app computed; ties broken by arrival. Reaping merges the chains by their
 //   head's priority (a high-fee tx behind a low-fee head waits for that head), like the
 //   priority-nonce mempool of the Cosmos SDK.
 // - When full, a better tx evicts the worst chain *tails* (never a middle: that would strand
@@ -48,8 +48,10 @@ export interface MempoolConfig {
 export type CheckMode = 'new' | 'recheck';
 
 /**
- * What the app's `checkTx` tells the mempool. `fee` is the total fee offered in the fee
- * denomination; fee per gas is `fee / gasWanted` (exact rational).
+ * What the app's `checkTx` tells the mempool. Priority comes in one of two forms, and an app
+ * uses one form for every tx (the two are not on one scale):
+ * - `fee`: the total fee offered in the fee denomination; priority is `fee / gasWanted`, exact;
+ * - `priority`: an integer the app computed (e.g. fee per gas scaled by 10^6), higher first.
  */
 export type CheckResult =
   | {
@@ -58,7 +60,8 @@ export type CheckResult =
       readonly sender: string;
       readonly sequence: bigint;
       readonly gasWanted: bigint;
-      readonly fee: bigint;
+      readonly fee?: bigint;
+      readonly priority?: bigint;
     }
   | { readonly ok: false; readonly code: number; readonly log: string };
 
@@ -158,7 +161,8 @@ export interface MempoolTx {
   readonly sender: string;
   readonly sequence: bigint;
   readonly gasWanted: bigint;
-  readonly fee: bigint;
+  /** `fee / gasWanted` or `priority / 1`: higher reaps first, lower is evicted first. */
+  readonly priority: Rational;
   /** Arrival number: strictly increasing over the mempool's life; breaks priority ties. */
   readonly arrival: number;
 }
@@ -171,23 +175,29 @@ interface Entry extends MempoolTx {
 const DEFAULT_MAX_PEERS_PER_TX = 64;
 const DEFAULT_MAX_PENDING_ADDS = 10_000;
 
-/** Fee per gas of `a` strictly greater than of `b` (exact: a.fee/a.gas > b.fee/b.gas). */
+/** An exact non-negative rational (denominator > 0). */
+export interface Rational {
+  readonly numerator: bigint;
+  readonly denominator: bigint;
+}
+
+/** Priority of `a` strictly above `b` (exact cross-multiplication). */
 function richer(a: MempoolTx, b: MempoolTx): boolean {
-  return a.fee * b.gasWanted > b.fee * a.gasWanted;
+  return a.priority.numerator * b.priority.denominator > b.priority.numerator * a.priority.denominator;
 }
 
 /** The reap order: higher fee per gas first, then earlier arrival. A strict total order. */
 export function reapsBefore(a: MempoolTx, b: MempoolTx): boolean {
-  const left = a.fee * b.gasWanted;
-  const right = b.fee * a.gasWanted;
+  const left = a.priority.numerator * b.priority.denominator;
+  const right = b.priority.numerator * a.priority.denominator;
   if (left !== right) return left > right;
   return a.arrival < b.arrival;
 }
 
 /** The eviction order: lower fee per gas first, then later arrival (newest of equals goes). */
 function evictsBefore(a: MempoolTx, b: MempoolTx): boolean {
-  const left = a.fee * b.gasWanted;
-  const right = b.fee * a.gasWanted;
+  const left = a.priority.numerator * b.priority.denominator;
+  const right = b.priority.numerator * a.priority.denominator;
   if (left !== right) return left < right;
   return a.arrival > b.arrival;
 }
@@ -500,7 +510,10 @@ export class Mempool {
       sender: result.sender,
       sequence: result.sequence,
       gasWanted: result.gasWanted,
-      fee: result.fee,
+      priority:
+        result.fee !== undefined
+          ? { numerator: result.fee, denominator: result.gasWanted }
+          : { numerator: result.priority ?? 0n, denominator: 1n },
       arrival: this.nextArrival,
       inPool: false,
       peers: new Set(),
@@ -692,8 +705,8 @@ export class Mempool {
 
   private view(entry: Entry | undefined): MempoolTx | undefined {
     if (entry === undefined) return undefined;
-    const { bytes, hash, sender, sequence, gasWanted, fee, arrival } = entry;
-    return { bytes, hash, sender, sequence, gasWanted, fee, arrival };
+    const { bytes, hash, sender, sequence, gasWanted, priority, arrival } = entry;
+    return { bytes, hash, sender, sequence, gasWanted, priority, arrival };
   }
 }
 
@@ -703,7 +716,12 @@ function validateCheckResult(result: Extract<CheckResult, { ok: true }>): void {
   if (typeof result.sequence !== 'bigint' || result.sequence < 0n) problems.push('sequence not a bigint ≥ 0');
   if (typeof result.gasWanted !== 'bigint' || result.gasWanted <= 0n)
     problems.push('gasWanted not a bigint > 0');
-  if (typeof result.fee !== 'bigint' || result.fee < 0n) problems.push('fee not a bigint ≥ 0');
+  const { fee, priority } = result;
+  if ((fee === undefined) === (priority === undefined)) problems.push('not exactly one of fee and priority');
+  if (fee !== undefined && (typeof fee !== 'bigint' || fee < 0n)) problems.push('fee not a bigint ≥ 0');
+  if (priority !== undefined && (typeof priority !== 'bigint' || priority < 0n)) {
+    problems.push('priority not a bigint ≥ 0');
+  }
   if (problems.length > 0) {
     throw new MempoolError('INVALID_CHECK_RESULT', `the app's checkTx returned ${problems.join(', ')}`);
   }

@@ -7,8 +7,8 @@ import type { CheckMode, CheckResult, MempoolTx } from '../../src/mempool/index.
  * (so a bug in one does not hide in the other): fee/gas descending, then arrival ascending.
  */
 export function expectedBefore(a: MempoolTx, b: MempoolTx): boolean {
-  const left = a.fee * b.gasWanted;
-  const right = b.fee * a.gasWanted;
+  const left = a.priority.numerator * b.priority.denominator;
+  const right = b.priority.numerator * a.priority.denominator;
   return left > right || (left === right && a.arrival < b.arrival);
 }
 
@@ -200,5 +200,5 @@ export function reapOrderViolation(
 
 function describe(item: MempoolTx | undefined): string {
   if (item === undefined) return '?';
-  return `${item.sender}#${item.sequence} fee ${item.fee}/${item.gasWanted} gas, arrival ${item.arrival}`;
+  return `${item.sender}#${item.sequence} priority ${item.priority.numerator}/${item.priority.denominator}, arrival ${item.arrival}`;
 }

@@ -55,8 +55,8 @@ describe('mempool ordering', () => {
   it('the reap-order checker itself catches a wrong order', () => {
     const base = { bytes: new Uint8Array(1), hash: '', gasWanted: 1n };
     const good = [
-      { ...base, sender: 'a', sequence: 0n, fee: 5n, arrival: 0 },
-      { ...base, sender: 'b', sequence: 0n, fee: 3n, arrival: 1 },
+      { ...base, sender: 'a', sequence: 0n, priority: { numerator: 5n, denominator: 1n }, arrival: 0 },
+      { ...base, sender: 'b', sequence: 0n, priority: { numerator: 3n, denominator: 1n }, arrival: 1 },
     ];
     assert.equal(
       reapOrderViolation(good, () => 0n),
@@ -64,9 +64,37 @@ describe('mempool ordering', () => {
     );
     assert.match(reapOrderViolation([...good].reverse(), () => 0n) ?? '', /better available/);
     assert.match(
-      reapOrderViolation([{ ...base, sender: 'a', sequence: 1n, fee: 1n, arrival: 0 }], () => 0n) ?? '',
+      reapOrderViolation(
+        [{ ...base, sender: 'a', sequence: 1n, priority: { numerator: 1n, denominator: 1n }, arrival: 0 }],
+        () => 0n,
+      ) ?? '',
       /expected 0/,
     );
+  });
+
+  it('orders by an app-computed integer priority when the app gives one', async () => {
+    const pool = new Mempool(roomy, {
+      checkTx: (bytes) => {
+        const parsed = parse(bytes);
+        assert.ok(parsed, 'test tx parses');
+        // priority = fee (not divided by gas): a big-gas tx with a big fee wins.
+        return {
+          ok: true,
+          sender: parsed.sender,
+          sequence: parsed.sequence,
+          gasWanted: parsed.gasWanted,
+          priority: parsed.fee,
+        };
+      },
+    });
+    await addOk(pool, tx({ sender: 'a', sequence: 0, gas: 1, fee: 5 }));
+    await addOk(pool, tx({ sender: 'b', sequence: 0, gas: 100, fee: 6 }));
+    await addOk(pool, tx({ sender: 'c', sequence: 0, gas: 1, fee: 5 }));
+    assert.deepEqual(pool.reap().map(label), ['b0', 'a0', 'c0']);
+    assert.deepEqual(pool.get(txHashHex(tx({ sender: 'b', sequence: 0, gas: 100, fee: 6 })))?.priority, {
+      numerator: 6n,
+      denominator: 1n,
+    });
   });
 
   it('is deterministic: the same adds give the same reap', async () => {
@@ -420,6 +448,9 @@ describe('mempool bad input', () => {
       { ok: true, sender: '', sequence: 0n, gasWanted: 1n, fee: 1n },
       { ok: true, sender: 'a', sequence: -1n, gasWanted: 1n, fee: 1n },
       { ok: true, sender: 'a', sequence: 0n, gasWanted: 1n, fee: -1n },
+      { ok: true, sender: 'a', sequence: 0n, gasWanted: 1n, priority: -1n },
+      { ok: true, sender: 'a', sequence: 0n, gasWanted: 1n },
+      { ok: true, sender: 'a', sequence: 0n, gasWanted: 1n, fee: 1n, priority: 1n },
     ];
     for (const result of results) {
       const pool = new Mempool(roomy, { checkTx: () => result });

@@ -145,7 +145,7 @@ function assertReallyFull(pool: Mempool, bytes: Uint8Array, step: string): void 
     const chain = pool.txsOf(sender);
     for (let i = chain.length - 1; i >= 0; i--) {
       const item = chain[i] as MempoolTx;
-      if (!(item.fee * parsed.gasWanted < parsed.fee * item.gasWanted)) break;
+      if (!(item.priority.numerator * parsed.gasWanted < parsed.fee * item.priority.denominator)) break;
       freeCount++;
       freeBytes += item.bytes.length;
     }
@@ -198,7 +198,8 @@ async function runScenario(ops: Op[]): Promise<void> {
             `${step}: evicted ${hash} was pending and is gone`,
           );
           assert.ok(
-            victim.fee * added.gasWanted < added.fee * victim.gasWanted,
+            victim.priority.numerator * added.priority.denominator <
+              added.priority.numerator * victim.priority.denominator,
             `${step}: evicted a tx not strictly worse than the newcomer`,
           );
         }
