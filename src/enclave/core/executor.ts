@@ -375,7 +375,7 @@ export class Executor {
   private storageFor(contract: string, contractBytes: Uint8Array, contractKey: Uint8Array): EncryptedStorage {
     const expected = this.lastReads.get(contract);
     let prefetched: Map<string, Uint8Array | null> | null = null;
-    if (expected !== undefined && expected.length > 1 && this.ocalls.readStateBatch !== undefined) {
+    if (expected !== undefined && this.ocalls.readStateBatch !== undefined) {
       const blobs = this.ocalls.readStateBatch(contract, expected);
       prefetched = new Map(expected.map((slot, i) => [latin1(slot), blobs[i] ?? null]));
     }
