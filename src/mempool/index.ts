@@ -17,3 +17,4 @@ export {
   type ReapLimits,
   type UpdateResult,
 } from './mempool.js';
+export { checkResultFromResponse, mempoolAppFromAbci, type CheckTxResponseLike } from './abci.js';
