@@ -306,7 +306,10 @@ export class ShroudApp implements AbciApplication {
    * sender's consecutive txs in one block pass). Never throws for bad input: the code says why.
    */
   checkTx(request: RequestCheckTx): ResponseCheckTx {
-    const checked = this.check(request.tx, this.store, this.store.info().height + 1n, true);
+    // Before block 1 the genesis state is only in the pending batch: check against it (as the
+    // Cosmos SDK's InitChain sets its check-state), later against committed state.
+    const reader: StateReader = this.genesisBatch ?? this.store;
+    const checked = this.check(request.tx, reader, this.store.info().height + 1n, true);
     if (!checked.ok) return this.checkResponse(checked.code, checked.log, checked.gasWanted);
     const value = checked.value;
     const pending = this.checkStates.get(value.signer);
@@ -323,7 +326,7 @@ export class ShroudApp implements AbciApplication {
     addCoins(spent, value.fee);
     addCoins(spent, value.outflow);
     for (const [denom, amount] of spent) {
-      const balance = decodeAmount(this.store.get(KEYS.balance(value.signer, denom)));
+      const balance = decodeAmount(reader.get(KEYS.balance(value.signer, denom)));
       if (balance < amount) {
         return this.checkResponse(
           TxCode.INSUFFICIENT_FUNDS,

@@ -27,7 +27,7 @@ import {
   txHash,
   type TxBodyInit,
 } from '../../src/codec/index.js';
-import { Enclave } from '../../src/enclave/index.js';
+import { Enclave, type GenesisPolicy } from '../../src/enclave/index.js';
 import { Store } from '../../src/store/index.js';
 import {
   ShroudApp,
@@ -85,7 +85,7 @@ export function makeUser(tag: string, accountNumber: bigint): User {
 export function genesisJson(
   keys: { ioPublicKey: Uint8Array; seedExchangePublicKey: Uint8Array },
   users: User[],
-  overrides: { params?: Record<string, unknown> } = {},
+  overrides: { params?: Record<string, unknown>; attestation?: Record<string, unknown> } = {},
 ): string {
   const operator = makeUser('operator', BigInt(users.length));
   return JSON.stringify({
@@ -104,7 +104,11 @@ export function genesisJson(
       io_public_key: bytesToHex(keys.ioPublicKey),
       seed_exchange_public_key: bytesToHex(keys.seedExchangePublicKey),
     },
-    attestation: { trusted_authorities: [], allowed_measurements: [], max_quote_age_seconds: '3600' },
+    attestation: overrides.attestation ?? {
+      trusted_authorities: [],
+      allowed_measurements: [],
+      max_quote_age_seconds: '3600',
+    },
     params: {
       block_gas_limit: '100000000000',
       max_block_bytes: '22020096',
@@ -136,6 +140,8 @@ export async function openNode(args: {
   genesisText?: string;
   makeGenesis?: (keys: { ioPublicKey: Uint8Array; seedExchangePublicKey: Uint8Array }) => string;
   sealedSeed?: Uint8Array;
+  /** The enclave's attestation policy when bootstrapping (genesis does not exist yet). */
+  bootstrapPolicy?: GenesisPolicy;
 }): Promise<Node & { genesisText: string }> {
   const store = Store.open(join(args.home, 'data'), { durable: false });
   // The enclave needs the app's services, the app needs the genesis: services are bound lazily.
@@ -151,7 +157,12 @@ export async function openNode(args: {
     home: args.home,
     genesisPolicy: policySource
       ? enclavePolicy(policySource)
-      : { trustedAuthorities: [], allowedMeasurements: [], maxAgeSeconds: 3600n, maxClockSkewSeconds: 60n },
+      : (args.bootstrapPolicy ?? {
+          trustedAuthorities: [],
+          allowedMeasurements: [],
+          maxAgeSeconds: 3600n,
+          maxClockSkewSeconds: 60n,
+        }),
     services,
   });
   let genesisText = args.genesisText;
