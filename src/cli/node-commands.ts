@@ -1,0 +1,209 @@
+// `shroud init`, `shroud start`, `shroud devnet` and `shroud status` (issue #7). The devnet is
+// a SINGLE validator driven by the app's solo driver for now; the multi-validator network of
+// our consensus engine comes with a later issue.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { initHome, loadConfig, loadTestAccounts, startSoloNode, type SoloNode } from '../node/index.js';
+import { startRpcServer } from '../rpc/index.js';
+import { ShroudError } from '../errors.js';
+
+const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
+
+function fail(message: string, code: number = EXIT.FAILED): never {
+  console.error(`error: ${message}`);
+  process.exit(code);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ShroudError) return `${error.message} [${error.code}]`;
+  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE')
+    return 'the RPC port is in use: pass --rpc-port with a free port';
+  return error instanceof Error ? error.message : String(error);
+}
+
+function positiveInt(text: string, name: string, max: number): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > max)
+    fail(`${name} must be an integer 1-${max}`, EXIT.USAGE);
+  return Number(text);
+}
+
+async function run(
+  home: string,
+  blockTimeMs: number | undefined,
+  rpcPort: number | undefined,
+): Promise<SoloNode> {
+  const config = loadConfig(home);
+  return startSoloNode(home, {
+    ...(blockTimeMs === undefined ? {} : { blockTimeMs }),
+    ...(rpcPort === undefined ? {} : { rpcPort }),
+    serve: (node) => startRpcServer(node, { ...config.rpc, port: rpcPort ?? config.rpc.port }),
+  });
+}
+
+/** Stops the node on SIGINT/SIGTERM and exits 0 once it is closed. */
+function stopOnSignals(node: SoloNode, after?: () => void): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the node…`);
+    node
+      .stop()
+      .then(() => {
+        after?.();
+        console.log('stopped cleanly');
+        process.exit(EXIT.OK);
+      })
+      .catch((error: unknown) => fail(`shutdown failed: ${describe(error)}`));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export function registerNodeCommands(program: Command): void {
+  program
+    .command('init')
+    .description('create a node home: enclave seed (sealed), validator key, genesis, config')
+    .requiredOption('--home <dir>', 'node home directory')
+    .option('--chain-id <id>', 'chain id', 'shroud-devnet')
+    .option('--accounts <n>', 'funded test accounts', '4')
+    .option('--rpc-port <port>', 'RPC port', '26657')
+    .action(async (opts: { home: string; chainId: string; accounts: string; rpcPort: string }) => {
+      try {
+        const result = await initHome(resolve(opts.home), {
+          chainId: opts.chainId,
+          accounts: positiveInt(opts.accounts, '--accounts', 100),
+          rpcPort: positiveInt(opts.rpcPort, '--rpc-port', 65535),
+        });
+        console.log(
+          `initialized ${result.home} (chain ${result.chainId}, ${result.accounts.length} test accounts)`,
+        );
+        console.log(`test account mnemonics are in ${join(result.home, 'accounts.json')} (0600)`);
+      } catch (error) {
+        fail(describe(error));
+      }
+    });
+
+  program
+    .command('start')
+    .description('run a single-validator node from a home made by `shroud init`')
+    .requiredOption('--home <dir>', 'node home directory')
+    .option('--block-time <ms>', 'block interval in milliseconds')
+    .option('--rpc-port <port>', 'RPC port (default: from config.json)')
+    .action(async (opts: { home: string; blockTime?: string; rpcPort?: string }) => {
+      try {
+        const node = await run(
+          resolve(opts.home),
+          opts.blockTime === undefined ? undefined : positiveInt(opts.blockTime, '--block-time', 600_000),
+          opts.rpcPort === undefined ? undefined : positiveInt(opts.rpcPort, '--rpc-port', 65535),
+        );
+        stopOnSignals(node);
+        console.log(`node running: RPC ${node.rpcUrl}, log ${join(node.home, 'node.log')}`);
+      } catch (error) {
+        fail(describe(error));
+      }
+    });
+
+  program
+    .command('devnet')
+    .description('start a local chain (what `npm start` runs): one validator for now')
+    .option('--home <dir>', 'devnet directory', './.shroud/devnet')
+    .option('--reset', 'delete the devnet directory and start fresh')
+    .option('--block-time <ms>', 'block interval in milliseconds', '1000')
+    .option('--rpc-port <port>', 'RPC port', '26657')
+    .action(async (opts: { home: string; reset?: boolean; blockTime: string; rpcPort: string }) => {
+      const started = Date.now();
+      const blockTimeMs = positiveInt(opts.blockTime, '--block-time', 600_000);
+      const rpcPort = positiveInt(opts.rpcPort, '--rpc-port', 65535);
+      const root = resolve(opts.home);
+      const home = join(root, 'node0');
+      const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${text}`);
+      console.log('Shroud devnet — a SINGLE validator driven by the solo block producer.');
+      console.log('(The multi-validator network of our consensus engine comes in a later issue.)');
+      try {
+        if (opts.reset === true && existsSync(root)) {
+          step(`--reset: deleting ${root}`);
+          rmSync(root, { recursive: true, force: true });
+        }
+        mkdirSync(root, { recursive: true, mode: 0o700 });
+        if (!existsSync(join(home, 'genesis.json'))) {
+          step('creating the chain: bootstrap enclave, master seed, attestation authority, test accounts…');
+          await initHome(home, { chainId: 'shroud-devnet', moniker: 'node0', blockTimeMs, rpcPort });
+        } else {
+          step(`reusing ${home} (pass --reset to start fresh)`);
+        }
+        step('starting the node: enclave, state store, block store, RPC…');
+        const node = await run(home, blockTimeMs, rpcPort);
+        const devnetFile = join(root, 'devnet.json');
+        const accounts = loadTestAccounts(home);
+        writeFileSync(
+          devnetFile,
+          JSON.stringify(
+            {
+              chain_id: node.genesis.chainId,
+              mode: 'solo (single validator; multi-validator consensus comes in a later issue)',
+              nodes: [{ name: 'node0', home, pid: process.pid, rpc_url: node.rpcUrl, p2p_port: null }],
+              accounts,
+            },
+            null,
+            2,
+          ),
+          { mode: 0o600 },
+        );
+        stopOnSignals(node, () => rmSync(devnetFile, { force: true }));
+        step('waiting for the first block…');
+        const first = await node.waitForHeight(node.blocks.height() + 1n, 30_000);
+        console.log('');
+        console.log(`  chain id      ${node.genesis.chainId}`);
+        console.log(
+          `  RPC           ${node.rpcUrl}   (CometBFT 0.38 JSON-RPC; WebSocket ${node.rpcUrl.replace('http', 'ws')}/websocket)`,
+        );
+        console.log(`  REST          ${node.rpcUrl}/shroud/v1/...`);
+        console.log(`  node home     ${home}`);
+        console.log(`  log           ${join(home, 'node.log')}`);
+        console.log(`  devnet.json   ${devnetFile}   (chain id, node, test accounts with mnemonics)`);
+        for (const account of accounts) console.log(`  ${account.name.padEnd(13)} ${account.address}`);
+        console.log('');
+        step(`ready — block ${first.header.height} committed. Ctrl-C to stop.`);
+      } catch (error) {
+        fail(describe(error));
+      }
+    });
+
+  program
+    .command('status')
+    .description("show a node's chain id, height and latest block")
+    .option('--node <url>', 'RPC URL', 'http://127.0.0.1:26657')
+    .option('--output <format>', 'json or text', 'text')
+    .action(async (opts: { node: string; output: string }) => {
+      if (opts.output !== 'json' && opts.output !== 'text') fail('--output must be json or text', EXIT.USAGE);
+      let body: {
+        result?: {
+          node_info: { network: string; moniker: string };
+          sync_info: Record<string, string | boolean>;
+        };
+      };
+      try {
+        const response = await fetch(`${opts.node.replace(/\/$/, '')}/status`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        body = (await response.json()) as typeof body;
+      } catch {
+        fail(`cannot reach a node at ${opts.node}: is it running? (start one with \`npm start\`)`);
+      }
+      const result = body.result;
+      if (result === undefined) fail(`${opts.node} did not answer a CometBFT status`);
+      if (opts.output === 'json') {
+        console.log(JSON.stringify(result, null, 2));
+        return;
+      }
+      const sync = result.sync_info;
+      console.log(`chain id       ${result.node_info.network}`);
+      console.log(`moniker        ${result.node_info.moniker}`);
+      console.log(`height         ${String(sync['latest_block_height'])}`);
+      console.log(`block hash     ${String(sync['latest_block_hash'])}`);
+      console.log(`block time     ${String(sync['latest_block_time'])}`);
+      console.log(`catching up    ${String(sync['catching_up'])}`);
+    });
+}
