@@ -49,6 +49,8 @@ export interface ConnectionSetup {
   connected: boolean;
   direction: Direction;
   identity: LocalIdentity;
+  /** host:port for logs (an outbound socket does not know it before connecting). */
+  remoteAddress?: string;
   /** Outbound to a configured peer: anyone else is an impostor (PEER_ID_MISMATCH). */
   expectedPeerId?: string;
   channels: readonly ChannelConfig[];
@@ -119,7 +121,8 @@ export class Connection {
     this.setup = setup;
     this.socket = setup.socket;
     this.direction = setup.direction;
-    this.remoteAddress = `${setup.socket.remoteAddress ?? '?'}:${setup.socket.remotePort ?? '?'}`;
+    this.remoteAddress =
+      setup.remoteAddress ?? `${setup.socket.remoteAddress ?? '?'}:${setup.socket.remotePort ?? '?'}`;
     this.state = setup.connected ? 'hello' : 'connecting';
     this.handshakeTimer = setTimeout(() => {
       this.close(
@@ -349,7 +352,17 @@ export class Connection {
     if (this.pongTimer !== undefined) return; // still waiting: the pong timer decides
     this.scheduler!.requestPing();
     this.scheduleFlush();
+    this.armPongTimer();
+  }
+
+  private armPongTimer(): void {
     this.pongTimer = setTimeout(() => {
+      // While we are paused (our handlers are behind) the pong may be sitting unread in the
+      // socket: that is our slowness, not the peer's, so wait another period.
+      if (this.paused) {
+        this.armPongTimer();
+        return;
+      }
       this.close(new P2pError('PONG_TIMEOUT', `no pong within ${this.setup.limits.pongTimeoutMs} ms`));
     }, this.setup.limits.pongTimeoutMs);
   }

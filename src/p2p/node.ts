@@ -262,9 +262,11 @@ export class P2pNode {
     direction: Direction,
     connected: boolean,
     expectedPeerId?: string,
+    remoteAddress?: string,
   ): Connection {
     const connection = new Connection({
       socket,
+      remoteAddress,
       connected,
       direction,
       identity: this.identity,
@@ -309,7 +311,7 @@ export class P2pNode {
     if (!this.running || peer.dialing !== undefined || this.active.has(peer.address.id)) return;
     const { host, port, id } = peer.address;
     const socket = connect({ host, port, noDelay: true });
-    peer.dialing = this.newConnection(socket, 'outbound', false, id);
+    peer.dialing = this.newConnection(socket, 'outbound', false, id, `${host}:${port}`);
   }
 
   private scheduleReconnect(peerId: string): void {

@@ -83,6 +83,7 @@ describe('p2p over TCP', () => {
       b.peers().map((p) => [p.id, p.direction]),
       [[a.id, 'inbound']],
     );
+    assert.equal(a.peers()[0]!.remoteAddress, `127.0.0.1:${b.listenPort}`, 'outbound address');
     const atA = record(a);
     const atB = record(b);
     const sizes = [0, 1, 200, 70_000, 300_000]; // empty, tiny, multi-frame (> 64 KiB frames)
