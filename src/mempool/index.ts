@@ -14,6 +14,8 @@ export {
   type MempoolTx,
   type NewTxEvent,
   type Rational,
+  type RemovalReason,
+  type RemovedTxEvent,
   type ReapLimits,
   type UpdateResult,
 } from './mempool.js';

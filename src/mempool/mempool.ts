@@ -88,6 +88,25 @@ export interface NewTxEvent {
 export interface MempoolDeps extends MempoolApp {
   /** Called synchronously after a tx is added; must not throw (a throw reaches `add`'s caller). */
   readonly onNewTx?: (event: NewTxEvent) => void;
+  /**
+   * Called for each tx that leaves the pool other than by a refused add, after the operation
+   * that removed it finished (so the pool is consistent when it runs); must not throw. Lets the
+   * RPC answer a client waiting on a tx that was evicted or became invalid.
+   */
+  readonly onRemovedTx?: (event: RemovedTxEvent) => void;
+}
+
+/**
+ * Why a pending tx left the pool: `COMMITTED` (in a block), `EVICTED` (for a better tx),
+ * `INVALID` (its recheck failed, a predecessor's did, or a later sequence of its sender
+ * committed), `FLUSHED` (`clear`).
+ */
+export type RemovalReason = 'COMMITTED' | 'EVICTED' | 'INVALID' | 'FLUSHED';
+
+/** A tx that left the pool. */
+export interface RemovedTxEvent {
+  readonly hash: string;
+  readonly reason: RemovalReason;
 }
 
 /**
@@ -234,6 +253,7 @@ export class Mempool {
   private lastHeight = 0;
   private pendingAdds = 0;
   private queue: Promise<void> = Promise.resolve();
+  private removedEvents: RemovedTxEvent[] = []; // delivered when the current operation ends
 
   /** @throws {MempoolError} INVALID_CONFIG when a limit is missing or inconsistent. */
   constructor(
@@ -420,7 +440,11 @@ export class Mempool {
   /** Drops every pending tx (not the committed cache). For operators (`unsafe_flush_mempool`). */
   async clear(): Promise<void> {
     await this.exclusive(() => {
-      for (const entry of this.byHash.values()) entry.inPool = false;
+      for (const entry of this.byHash.values()) {
+        if (this.deps.onRemovedTx !== undefined)
+          this.removedEvents.push({ hash: entry.hash, reason: 'FLUSHED' });
+        entry.inPool = false;
+      }
       this.byHash.clear();
       this.bySender.clear();
       this.evictionHeap.clear();
@@ -433,12 +457,19 @@ export class Mempool {
 
   /** Runs `fn` after every earlier mutation finished (FIFO), never two at once. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
+    const run = this.queue.then(fn).finally(() => this.deliverRemoved());
     this.queue = run.then(
       () => undefined,
       () => undefined,
     );
     return run;
+  }
+
+  private deliverRemoved(): void {
+    const listener = this.deps.onRemovedTx;
+    const events = this.removedEvents;
+    this.removedEvents = [];
+    if (listener !== undefined) for (const event of events) listener(event);
   }
 
   private refuse(hash: string, reason: Exclude<AddRejectReason, 'CHECK_FAILED'>, message: string): AddResult {
@@ -622,18 +653,19 @@ export class Mempool {
     return index;
   }
 
-  private forget(entry: Entry): void {
+  private forget(entry: Entry, reason: RemovalReason): void {
+    if (this.deps.onRemovedTx !== undefined) this.removedEvents.push({ hash: entry.hash, reason });
     entry.inPool = false;
     this.byHash.delete(entry.hash);
     this.totalBytes -= entry.bytes.length;
   }
 
-  /** Removes the last tx of its sender's chain. */
+  /** Removes the last tx of its sender's chain (an eviction). */
   private removeTail(entry: Entry): void {
     const chain = this.bySender.get(entry.sender) as Entry[];
     assert(chain[chain.length - 1] === entry, 'evicting a tx that is not its chain tail');
     chain.pop();
-    this.forget(entry);
+    this.forget(entry, 'EVICTED');
     const newTail = chain[chain.length - 1];
     if (newTail === undefined) this.bySender.delete(entry.sender);
     else this.evictionHeap.push(newTail);
@@ -644,19 +676,19 @@ export class Mempool {
     const chain = this.bySender.get(entry.sender) as Entry[];
     const index = this.indexIn(chain, entry);
     const removed = chain.splice(index);
-    for (const gone of removed) this.forget(gone);
+    for (const gone of removed) this.forget(gone, 'INVALID');
     const newTail = chain[chain.length - 1];
     if (newTail === undefined) this.bySender.delete(entry.sender);
     else this.evictionHeap.push(newTail);
     return removed.length;
   }
 
-  /** Removes `entry` and every earlier tx of its sender. Returns how many were removed. */
+  /** Removes committed `entry` and every earlier tx of its sender. Returns how many were removed. */
   private removePrefix(entry: Entry): number {
     const chain = this.bySender.get(entry.sender) as Entry[];
     const index = this.indexIn(chain, entry);
     const removed = chain.splice(0, index + 1);
-    for (const gone of removed) this.forget(gone);
+    for (const gone of removed) this.forget(gone, gone === entry ? 'COMMITTED' : 'INVALID');
     if (chain.length === 0) this.bySender.delete(entry.sender);
     return removed.length;
   }

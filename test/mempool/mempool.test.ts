@@ -404,6 +404,43 @@ describe('mempool update and recheck', () => {
   });
 });
 
+describe('mempool removal events', () => {
+  it('reports each tx that leaves, with why, after the operation', async () => {
+    const events: string[] = [];
+    const app = new LedgerApp(100n);
+    const pool: Mempool = new Mempool(
+      { ...roomy, maxTxs: 3 },
+      {
+        checkTx: app.checkTx,
+        onRemovedTx: ({ hash, reason }) => {
+          // The pool is consistent when the listener runs: the tx is already gone.
+          assert.equal(pool.has(hash), false, `${reason} ${hash} still pending in the listener`);
+          events.push(`${reason}:${hash.slice(0, 4)}`);
+        },
+      },
+    );
+    const a0 = await addOk(pool, tx({ sender: 'a', sequence: 0, gas: 1, fee: 1 }));
+    const a1 = await addOk(pool, tx({ sender: 'a', sequence: 1, gas: 1, fee: 1 }));
+    const b0 = await addOk(pool, tx({ sender: 'b', sequence: 0, gas: 1, fee: 1 }));
+    const c0 = await addOk(pool, tx({ sender: 'c', sequence: 0, gas: 1, fee: 5 })); // evicts b0 (newest of equals)
+    assert.deepEqual(events, [`EVICTED:${b0.slice(0, 4)}`]);
+    const block = [
+      tx({ sender: 'a', sequence: 0, gas: 1, fee: 1, tag: 'elsewhere' }),
+      tx({ sender: 'c', sequence: 0, gas: 1, fee: 5 }),
+    ];
+    app.commit(block);
+    await pool.update(1, block);
+    assert.deepEqual(events.slice(1), [
+      `COMMITTED:${c0.slice(0, 4)}`,
+      `INVALID:${a0.slice(0, 4)}`,
+      `INVALID:${a1.slice(0, 4)}`,
+    ]);
+    const d0 = await addOk(pool, tx({ sender: 'd', sequence: 0, gas: 1, fee: 1 }));
+    await pool.clear();
+    assert.deepEqual(events.slice(4), [`FLUSHED:${d0.slice(0, 4)}`]);
+  });
+});
+
 describe('mempool bad input', () => {
   it('refuses invalid configs', () => {
     const bad: Partial<MempoolConfig>[] = [
