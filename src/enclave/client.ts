@@ -50,7 +50,8 @@ export interface EnclaveStartOptions {
 
 const workerEntry = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
-function serveOcall(services: EnclaveServices, tag: number, payload: Uint8Array): Uint8Array {
+/** Serves one OCALL from the host's services (exported for bench/enclave.ts, not from index.ts). */
+export function serveOcall(services: EnclaveServices, tag: number, payload: Uint8Array): Uint8Array {
   switch (tag) {
     case OCALL.readState: {
       const { contract, diskKey } = decodeReadState(payload);

@@ -86,6 +86,21 @@ export interface Ocalls {
   readStateBatch?(contract: string, diskKeys: readonly Uint8Array[]): (Uint8Array | null)[];
 }
 
+/**
+ * How contract state and call inputs/outputs are protected. `aes-gcm` is the protocol (DESIGN.md
+ * §3). `null` exists only to measure what encryption costs (bench/enclave.ts): the same path
+ * with every cipher step replaced by the identity (envelope = nonce ‖ user key ‖ plaintext,
+ * values and outputs in plaintext, disk key = SHA-256 of the plaintext key since the store
+ * wants 32-byte keys). Signature checks, callback HMACs and everything else stay. It is set
+ * only by constructing an Executor in-process; the enclave worker (worker.ts) never sets it.
+ */
+export type ExecutorCipher = 'aes-gcm' | 'null';
+
+export interface ExecutorOptions {
+  /** Default 'aes-gcm'. */
+  cipher?: ExecutorCipher;
+}
+
 /** Most slots one read-ahead asks for (a transfer reads 6). */
 const READ_AHEAD_MAX_SLOTS = 32;
 /** Contracts whose last read set is remembered (cleared when full). */
@@ -215,6 +230,7 @@ class EncryptedStorage implements Storage {
     private readonly memo: StateValueMemo,
     private readonly prefetched: Map<string, Uint8Array | null> | null = null,
     private readonly diskKeys: BoundedCache<Uint8Array> | null = null,
+    private readonly nullCipher = false,
   ) {}
 
   slotOf(key: Uint8Array): Uint8Array {
@@ -224,10 +240,8 @@ class EncryptedStorage implements Storage {
       // Disk key = HMAC(contract key, label || plaintext key): a pure function of the contract
       // (its key does not depend on the code hash) and the plaintext key, memoized across calls
       // inside the enclave (6 HMACs per token transfer, ~9 % of the core's profile).
-      slot =
-        this.diskKeys === null
-          ? diskKey(this.contractKey, key)
-          : this.diskKeys.get(`${this.contract}\u0000${id}`, () => diskKey(this.contractKey, key));
+      const derive = () => (this.nullCipher ? sha256(key) : diskKey(this.contractKey, key));
+      slot = this.diskKeys === null ? derive() : this.diskKeys.get(`${this.contract}\u0000${id}`, derive);
       this.slots.set(id, slot);
     }
     return slot;
@@ -250,7 +264,9 @@ class EncryptedStorage implements Storage {
     const id = this.memoId(slot);
     const known = this.memo.lookup(id, blob);
     if (known !== undefined) return known;
-    const value = decryptStateValue(this.contractKey, this.contractBytes, slot, blob);
+    const value = this.nullCipher
+      ? blob.slice()
+      : decryptStateValue(this.contractKey, this.contractBytes, slot, blob);
     this.memo.remember(id, blob, value);
     return value;
   }
@@ -263,7 +279,9 @@ class EncryptedStorage implements Storage {
       this.memo.forget(id);
       return { diskKey: slot, blob: null };
     }
-    const blob = encryptStateValue(this.contractKey, this.contractBytes, slot, value, salt);
+    const blob = this.nullCipher
+      ? value.slice()
+      : encryptStateValue(this.contractKey, this.contractBytes, slot, value, salt);
     this.memo.remember(id, blob, value);
     return { diskKey: slot, blob };
   }
@@ -355,12 +373,15 @@ export class Executor {
   private readonly lastReads = new Map<string, Uint8Array[]>();
   /** (contract, plaintext key) → disk key; the plaintext keys never leave the enclave. */
   private readonly diskKeys = new BoundedCache<Uint8Array>(65_536);
+  private readonly nullCipher: boolean;
 
   constructor(
     private readonly vault: KeyVault,
     readonly ocalls: Ocalls,
     private readonly addressPrefix: string,
+    options: ExecutorOptions = {},
   ) {
+    this.nullCipher = options.cipher === 'null';
     this.vm = new ContractVm({ addressPrefix });
   }
 
@@ -457,6 +478,10 @@ export class Executor {
       }
       const nonce = envelope.subarray(0, 32);
       const userPublicKey = envelope.slice(32, 64);
+      if (this.nullCipher) {
+        const zero = new Uint8Array(32);
+        return { plaintext: envelope.slice(64), txKey: zero, userPublicKey, shared: zero };
+      }
       const shared = this.sharedSecrets.get(bytesToHex(userPublicKey), () =>
         x25519SharedSecret(this.vault.secrets.ioKeyPair.privateKey, userPublicKey),
       );
@@ -727,7 +752,7 @@ export class Executor {
     }
     const gasUsed = outcome.gasUsed + querier.gasUsed;
     const seal = (label: string, plaintext: Uint8Array) =>
-      encryptTxOutput(input.txKey, txHash, label, plaintext);
+      this.nullCipher ? plaintext : encryptTxOutput(input.txKey, txHash, label, plaintext);
     if (!outcome.ok) {
       return {
         ok: false,
