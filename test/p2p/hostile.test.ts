@@ -40,12 +40,12 @@ async function client(port: number): Promise<RawClient> {
 
 describe('p2p against hostile clients', () => {
   it('drops a client that sends garbage at once', async () => {
-    const { node, failed } = await target();
+    const { node, failed } = await target({ handshakeTimeoutMs: 5000 });
     const raw = await client(node.listenPort);
     const sentAt = Date.now();
     raw.socket.write(randomBytes(1000));
-    await raw.waitClosed(1000);
-    assert.ok(raw.closedAt - sentAt < HANDSHAKE_TIMEOUT_MS, `closed after ${raw.closedAt - sentAt} ms`);
+    await raw.waitClosed(2000);
+    assert.ok(raw.closedAt - sentAt < 1000, `closed after ${raw.closedAt - sentAt} ms, not at the timeout`);
     await waitFor('failure reported', () => failed.length === 1);
     assert.equal(failed[0]!.reason.code, 'HANDSHAKE_FAILED');
     assert.equal(failed[0]!.direction, 'inbound');
@@ -75,7 +75,7 @@ describe('p2p against hostile clients', () => {
     ] as const) {
       const elapsed = raw.closedAt - openedAt;
       assert.ok(
-        elapsed >= HANDSHAKE_TIMEOUT_MS - 20 && elapsed < HANDSHAKE_TIMEOUT_MS + 700,
+        elapsed >= HANDSHAKE_TIMEOUT_MS - 20 && elapsed < HANDSHAKE_TIMEOUT_MS + 1500,
         `${name}: ${elapsed} ms`,
       );
     }

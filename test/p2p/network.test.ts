@@ -285,7 +285,7 @@ describe('p2p over TCP', () => {
       const gap = failedAt[k + 1]! - failedAt[k]!;
       const expected = 80 * 2 ** k;
       assert.ok(
-        gap >= expected - 2 && gap < expected + 400,
+        gap >= expected - 2 && gap < expected + 1500,
         `gap after failure ${k}: ${gap} ms, expected ≈ ${expected}`,
       );
     }
@@ -355,23 +355,24 @@ describe('p2p over TCP', () => {
   });
 
   it('closes a connection whose peer stops answering pings (dead path)', async () => {
-    const b = await start({ key: 'b', limits: { pingIntervalMs: 50, pongTimeoutMs: 150 } });
+    const b = await start({ key: 'b', limits: { pingIntervalMs: 100, pongTimeoutMs: 500 } });
     const proxy = await TamperingProxy.start(b.listenPort);
     proxies.push(proxy);
     const a = await start({
       key: 'a',
       persistentPeers: [{ id: b.id, host: '127.0.0.1', port: proxy.port }],
-      limits: { pingIntervalMs: 50, pongTimeoutMs: 150, reconnectBaseMs: 5000, reconnectMaxMs: 5000 },
+      limits: { pingIntervalMs: 100, pongTimeoutMs: 500, reconnectBaseMs: 5000, reconnectMaxMs: 5000 },
     });
     await waitFor('connected', () => a.isConnected(b.id));
-    await delay(300); // pings are answered while the path works
+    await delay(800); // pings are answered while the path works (8 intervals > the timeout)
     assert.ok(a.isConnected(b.id), 'still connected after several ping intervals');
     const aGone = disconnects(a);
     proxy.mode = 'blackhole';
     const cutAt = Date.now();
-    await waitFor('pong timeout', () => aGone.length === 1, 2000);
+    await waitFor('pong timeout', () => aGone.length === 1, 3000);
     assert.equal(aGone[0]!.reason.code, 'PONG_TIMEOUT');
     const elapsed = Date.now() - cutAt;
-    assert.ok(elapsed >= 140 && elapsed < 1000, `closed ${elapsed} ms after the path died`);
+    // Between pongTimeout and pingInterval + pongTimeout (+ scheduling slack on a loaded host).
+    assert.ok(elapsed >= 490 && elapsed < 2000, `closed ${elapsed} ms after the path died`);
   });
 });
