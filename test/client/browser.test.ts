@@ -175,8 +175,8 @@ describe('browser bundle of src/client', () => {
       envelope: sum.value.msg,
       associatedData: envelopeAssociatedData({
         kind: 'execute',
-        sender: address!,
-        target: address!,
+        sender: address,
+        target: address,
         funds: [],
       }),
     });
