@@ -140,10 +140,12 @@ export async function openNode(args: {
   genesisText?: string;
   makeGenesis?: (keys: { ioPublicKey: Uint8Array; seedExchangePublicKey: Uint8Array }) => string;
   sealedSeed?: Uint8Array;
+  /** fsync each commit (default false: tests). */
+  durable?: boolean;
   /** The enclave's attestation policy when bootstrapping (genesis does not exist yet). */
   bootstrapPolicy?: GenesisPolicy;
 }): Promise<Node & { genesisText: string }> {
-  const store = Store.open(join(args.home, 'data'), { durable: false });
+  const store = Store.open(join(args.home, 'data'), { durable: args.durable ?? false });
   // The enclave needs the app's services, the app needs the genesis: services are bound lazily.
   let app: ShroudApp | null = null;
   const services = {
@@ -307,6 +309,8 @@ export function encryptMsg(
     codeHash: string;
     msg: unknown;
     funds?: { denom: string; amount: string }[];
+    /** Fixed nonce (deterministic txs for crash tests); default random. */
+    nonce?: Uint8Array;
   },
 ): Encrypted {
   const encrypted = encryptTxInput({
@@ -319,6 +323,7 @@ export function encryptMsg(
       target: args.target,
       funds: args.funds ?? [],
     }),
+    ...(args.nonce === undefined ? {} : { nonce: args.nonce }),
   });
   return { envelope: encrypted.envelope, txKey: encrypted.txKey };
 }
@@ -356,8 +361,16 @@ export function executeMsg(
   codeHash: string,
   msg: unknown,
   funds: { denom: string; amount: string }[] = [],
+  nonce?: Uint8Array,
 ): { message: MessageInit; txKey: Uint8Array } {
-  const e = encryptMsg(user, ioKey, { kind: 'execute', target: contract, codeHash, msg, funds });
+  const e = encryptMsg(user, ioKey, {
+    kind: 'execute',
+    target: contract,
+    codeHash,
+    msg,
+    funds,
+    ...(nonce === undefined ? {} : { nonce }),
+  });
   return {
     message: {
       sum: {
