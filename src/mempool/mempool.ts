@@ -173,7 +173,7 @@ export interface UpdateResult {
   readonly removedInvalid: number;
 }
 
-/** A pending tx as the mempool holds it (read-only view). */
+/** A pending tx as the mempool holds it (read-only view; `bytes` is shared: do not modify it). */
 export interface MempoolTx {
   readonly bytes: Uint8Array;
   readonly hash: string;
@@ -536,7 +536,8 @@ export class Mempool {
       }
     }
     const entry: Entry = {
-      bytes: txBytes,
+      // A private copy: the caller's array may be a view into a reused network buffer.
+      bytes: new Uint8Array(txBytes),
       hash,
       sender: result.sender,
       sequence: result.sequence,
@@ -558,7 +559,7 @@ export class Mempool {
     this.insert(entry);
     this.compactEvictionHeap();
     if (fromPeer !== undefined) this.rememberPeer(entry, fromPeer);
-    this.deps.onNewTx?.({ bytes: txBytes, hash, fromPeer });
+    this.deps.onNewTx?.({ bytes: entry.bytes, hash, fromPeer });
     return { ok: true, hash, evicted: victims.map((victim) => victim.hash) };
   }
 

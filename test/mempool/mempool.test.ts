@@ -232,6 +232,8 @@ describe('mempool admission', () => {
     assert.equal(pool.size, 1);
     assert.equal(events.length, 1, 'gossip announces a tx once');
     assert.deepEqual(events[0], { bytes, hash, fromPeer: 'peer1' });
+    bytes[0] = 0; // the caller reusing its buffer does not change the pending tx
+    assert.equal(txHashHex(pool.txs()[0]?.bytes ?? new Uint8Array()), hash, 'the pool kept its own copy');
     assert.ok(pool.peerHas(hash, 'peer1') && pool.peerHas(hash, 'peer2'));
     assert.equal(pool.peerHas(hash, 'peer3'), false);
     pool.markPeerHas(hash.toLowerCase(), 'peer3');
