@@ -190,7 +190,11 @@ export class ShroudClient {
   /** A balance in the smallest unit (0 for unknown accounts). @throws {ClientError}; {@link RpcError}. */
   async getBalance(address: string, denom: string): Promise<bigint> {
     checkAddress('address', address);
-    const path = `/balance/${address}/${encodeURIComponent(denom)}`;
+    if (typeof denom !== 'string' || !/^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/.test(denom)) {
+      throw new ClientError('INVALID_ARGUMENT', 'denom is not a valid denomination');
+    }
+    // The denom is the rest of the path (it may contain '/', as IBC denoms do).
+    const path = `/balance/${address}/${denom}`;
     const value = await this.#query(path);
     if (value === null) return 0n;
     return uintField(path, parseJsonObject(path, value), 'amount');

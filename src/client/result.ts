@@ -204,6 +204,9 @@ export function decryptTxResult(
   txHash: Uint8Array | string,
   result: TxResultInfo,
 ): DecryptedTxResult {
+  if (typeof txHash === 'string' && !/^[0-9a-fA-F]{64}$/.test(txHash)) {
+    throw new ClientError('INVALID_ARGUMENT', 'txHash must be 32 bytes or 64 hex characters');
+  }
   const hash = typeof txHash === 'string' ? hexToBytes(txHash.toLowerCase()) : txHash;
   const hashHex = typeof txHash === 'string' ? txHash.toUpperCase() : toHexUpper(txHash);
   if (hash.length !== 32) throw new ClientError('INVALID_ARGUMENT', 'txHash must be 32 bytes');

@@ -3,7 +3,7 @@
 // is used (STYLE.md, cosmjs): a type annotation is not a proof. Numbers that CometBFT encodes
 // as strings (int64) stay strings on the wire and become bigint here.
 import { hexToBytes } from '../crypto/index.js';
-import { RpcError } from './errors.js';
+import { ClientError, RpcError } from './errors.js';
 import { bytesToHex, fromBase64OrNull, toBase64 } from './encoding.js';
 import type { AbciEvent, TxResultInfo } from './result.js';
 
@@ -285,10 +285,13 @@ export class RpcClient {
 
   /**
    * `tx` by hash (hex). Returns null when the node answers "tx (…) not found".
+   * @throws {ClientError} INVALID_ARGUMENT for a hash that is not 64 hex characters.
    * @throws {RpcError} as {@link call} for anything else.
    */
   async tx(hashHex: string): Promise<TxResponse | null> {
-    if (!HASH_HEX.test(hashHex)) throw new RpcError('RPC_ERROR', 'tx: hash must be 64 hex characters');
+    if (typeof hashHex !== 'string' || !HASH_HEX.test(hashHex)) {
+      throw new ClientError('INVALID_ARGUMENT', 'tx: hash must be 64 hex characters');
+    }
     let result: JsonObject;
     try {
       // JSON-RPC params of type []byte are base64 (CometBFT's JSON encoding); URI GET uses 0x-hex.

@@ -59,6 +59,7 @@ class FakeApp {
   indexTxs = true;
   rewrite: ((result: TxResultInfo) => TxResultInfo) | undefined;
   gasLimitOverride: bigint | undefined;
+  lastFee: { gasLimit: bigint; amount: string[] } | undefined;
 
   constructor(
     readonly enclave: Enclave,
@@ -164,6 +165,10 @@ class FakeApp {
     const account = this.accounts.get(addressFromPublicKey(authInfo.signer!.publicKey));
     const reject = (code: number, log: string) => ({ code, data: '', log, codespace: 'sdk', hash });
     if (account === undefined) return reject(9, 'unknown account');
+    this.lastFee = {
+      gasLimit: authInfo.fee!.gasLimit,
+      amount: authInfo.fee!.amount.map((c) => `${c.amount}${c.denom}`),
+    };
     if (authInfo.signer!.sequence !== account.sequence) return reject(32, 'account sequence mismatch');
     const spent = body.messages.reduce(
       (sum, m) => (m.sum.case === 'send' ? sum + BigInt(m.sum.value.amount[0]?.amount ?? '0') : sum),
@@ -385,6 +390,19 @@ describe('ShroudClient against a fake node backed by the real enclave', () => {
     assert.equal(await client.getBalance(bob.address, 'ushd'), before + 7n, 'credited');
     assert.equal(sent.events[0]?.type, 'transfer');
     assert.equal(await client.getAccount(Wallet.generate().address), null, 'unknown account');
+    await assert.rejects(
+      client.getBalance(bob.address, '../x'),
+      (e: unknown) => e instanceof ClientError && e.code === 'INVALID_ARGUMENT',
+    );
+    // Fee from the gas price, rounded up: 1001 gas × 0.25 = 250.25 → 251.
+    const priced = await ShroudClient.connect(node.url, alice, {
+      gasPrice: { denom: 'ushd', amount: '0.25' },
+      pollIntervalMs: 20,
+    });
+    await priced.send(bob.address, [], { gasLimit: 1001n });
+    assert.deepEqual(app.lastFee, { gasLimit: 1001n, amount: ['251ushd'] });
+    await priced.send(bob.address, [], { gasLimit: 1000n, fee: [{ denom: 'ushd', amount: 9n }] });
+    assert.deepEqual(app.lastFee, { gasLimit: 1000n, amount: ['9ushd'] }, 'an explicit fee wins');
     assert.equal((await client.getAccount(alice.address))?.accountNumber, 0n);
 
     const done = await client.execute({ contract: counter, msg: { increment: {} } });
