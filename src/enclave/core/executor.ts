@@ -407,6 +407,8 @@ export class Executor {
       contractKey,
       this.stateMemo,
       prefetched,
+      this.diskKeys,
+      this.nullCipher,
     );
   }
 
