@@ -85,6 +85,8 @@ const MAX_CALL_DEPTH = 100;
 const QUERY_GAS_LIMIT = 10_000_000n;
 /** Signature-cache entries (checkTx verified → finalizeBlock skips a second verify). */
 const VERIFIED_CACHE_MAX = 200_000;
+/** Decoded-tx cache entries. */
+const DECODED_CACHE_MAX = 50_000;
 
 /** Module accounts (no private key exists: the addresses are hashes of a name). */
 export const MODULE_ADDRESSES = {
@@ -200,6 +202,7 @@ export class ShroudApp implements AbciApplication {
   private genesisBatch: BlockBatch | null = null;
   private checkStates = new Map<string, CheckState>();
   private readonly verified = new Set<string>();
+  private readonly decoded = new Map<string, DecodedTx>();
   /** What the enclave's OCALLs read from while an ECALL runs (batch during blocks, store for queries). */
   private reader: StateReader;
   /** The gas meter OCALL reads are charged to (null outside a metered tx). */
@@ -368,7 +371,8 @@ export class ShroudApp implements AbciApplication {
         gasWanted: 0n,
       };
     }
-    const decodedResult = tryDecodeTx(txBytes, { maxTxBytes: params.maxTxBytes });
+    const hash = txHash(txBytes);
+    const decodedResult = this.decode(txBytes, hash);
     if (!decodedResult.ok) {
       return {
         ok: false,
@@ -425,7 +429,6 @@ export class ShroudApp implements AbciApplication {
     if (account.publicKey.length > 0 && bytesToHex(account.publicKey) !== bytesToHex(signerInfo.publicKey)) {
       return fail(TxCode.INVALID_PUBKEY, 'the signer key is not the key of this account');
     }
-    const hash = txHash(txBytes);
     const cacheKey = `${bytesToHex(hash)}/${account.number}`;
     if (!useCache || !this.verified.has(cacheKey)) {
       const signature = decoded.tx.signatures[0];
@@ -493,6 +496,24 @@ export class ShroudApp implements AbciApplication {
     return { ok: true, value: { decoded, hash, signer, account, fee: feeCoins, gasLimit, outflow } };
   }
 
+  /**
+   * Strict decode, memoized by tx hash: a tx is decoded once in checkTx and found again in
+   * prepare/process/finalize (each strict decode costs ~0.1-0.2 ms, bench/RESULTS.md "enclave").
+   * Only successes are kept; the cache is bounded and entries leave when their block executes.
+   */
+  private decode(txBytes: Uint8Array, hash: Uint8Array): ReturnType<typeof tryDecodeTx> {
+    const key = bytesToHex(hash);
+    const cached = this.decoded.get(key);
+    if (cached !== undefined) return { ok: true, value: cached };
+    // Decoded from a copy: the decoded fields are views into the bytes, which the caller may reuse.
+    const result = tryDecodeTx(Uint8Array.from(txBytes), { maxTxBytes: this.genesis.params.maxTxBytes });
+    if (result.ok) {
+      if (this.decoded.size >= DECODED_CACHE_MAX) this.decoded.clear();
+      this.decoded.set(key, result.value);
+    }
+    return result;
+  }
+
   // --- ABCI: proposals ------------------------------------------------------------------
 
   /** Keeps txs in order while they fit the block's gas and byte limits; drops undecodable ones. */
@@ -528,7 +549,7 @@ export class ShroudApp implements AbciApplication {
   }
 
   private gasWanted(tx: Uint8Array): bigint | null {
-    const decoded = tryDecodeTx(tx, { maxTxBytes: this.genesis.params.maxTxBytes });
+    const decoded = this.decode(tx, txHash(tx));
     if (!decoded.ok) return null;
     return decoded.value.authInfo.fee?.gasLimit ?? null;
   }
@@ -651,6 +672,7 @@ export class ShroudApp implements AbciApplication {
 
   private async deliverTx(block: BlockState, tx: Uint8Array): Promise<ExecTxResult> {
     const checked = this.check(tx, block.batch, block.height, true);
+    if (checked.ok) this.decoded.delete(bytesToHex(checked.value.hash));
     if (!checked.ok)
       return this.txResult(checked.code, checked.log, checked.gasWanted, 0n, [], new Uint8Array(0));
     const value = checked.value;
