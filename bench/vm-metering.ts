@@ -1,10 +1,16 @@
 // Metering overhead: the same compute-heavy modules run unmetered, metered with inline
 // global charging (the default) and metered with a call to an injected charge function.
-// Usage: npx tsx bench/vm-metering.ts      (a few seconds; results go to bench/RESULTS.md)
-import { cpus } from 'node:os';
+// Then the same for real contracts (token.transfer, counter.increment through ContractVm),
+// comparing metering variants (before/after each idea) in one process, interleaved.
+// Usage: npx tsx bench/vm-metering.ts      (~30 s; results go to bench/RESULTS.md)
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import wabtInit from 'wabt';
 
 import { GAS_GLOBAL, type InstrumentOptions, instrumentContract } from '../src/vm/instrument.js';
+import { ContractVm, validateContractCode } from '../src/vm/index.js';
+import type { ContractEnv, EntryPoint, MessageInfo, ValidatedCode } from '../src/vm/index.js';
+import { toBech32 } from '../src/crypto/index.js';
 
 const wabt = await wabtInit();
 const wat = (text: string): Uint8Array =>
@@ -43,6 +49,12 @@ const MODULE = wat(`(module (memory 1)
       (then (local.get 0))
       (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1))) (call $fib (i32.sub (local.get 0) (i32.const 2))))))))`);
 
+/** CPU time of this process in µs: on a shared machine wall time mostly measures the others. */
+const cpuMicros = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
 type Fn = (arg: number) => unknown;
 
 function load(bytes: Uint8Array): { fn: (name: string) => Fn; refuel: () => void } {
@@ -56,11 +68,20 @@ function load(bytes: Uint8Array): { fn: (name: string) => Fn; refuel: () => void
   };
 }
 
-const variants: { name: string; bytes: Uint8Array }[] = [
-  { name: 'unmetered', bytes: MODULE },
-  { name: 'inline', bytes: instrumentContract(MODULE, { chargeMode: 'inline' } satisfies InstrumentOptions) },
-  { name: 'call', bytes: instrumentContract(MODULE, { chargeMode: 'call' }) },
+// Metering variants: 'before' is the per-sequence charging with the stack meter in every
+// function (the scheme up to 2026-11-27 01:00); 'after' the defaults.
+const METERINGS: { name: string; options: InstrumentOptions | null }[] = [
+  { name: 'unmetered', options: null },
+  { name: 'before', options: { chargePoints: 'sequence', stackMeter: 'all' } },
+  { name: 'arm 0, all', options: { smallArmInstructions: 0, stackMeter: 'all' } },
+  { name: 'arm 0', options: { smallArmInstructions: 0 } },
+  { name: 'arm 4', options: { smallArmInstructions: 4 } },
+  { name: 'arm 8', options: { smallArmInstructions: 8 } },
 ];
+const variants: { name: string; bytes: Uint8Array }[] = METERINGS.map(({ name, options }) => ({
+  name,
+  bytes: options === null ? MODULE : instrumentContract(MODULE, options),
+}));
 const workloads: { name: string; arg: number }[] = [
   { name: 'mix', arg: 20_000 },
   { name: 'branchy', arg: 5_000_000 },
@@ -69,12 +90,17 @@ const workloads: { name: string; arg: number }[] = [
 
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}`);
 console.log(
-  `module ${MODULE.length} bytes; inline-metered ${variants[1]?.bytes.length} bytes; call-metered ${variants[2]?.bytes.length} bytes`,
+  `${new Date().toISOString()}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
 );
-console.log('workload  unmetered ms  inline ms (ratio)  call ms (ratio)   [best of 15 interleaved runs]');
+console.log(`module bytes: ${variants.map((v) => `${v.name} ${v.bytes.length}`).join(', ')}`);
+console.log(
+  `workload  ${variants.map((v) => v.name.padStart(17)).join(' ')}   [ms (ratio to unmetered), best of 15 interleaved runs, CPU time]`,
+);
 // The machine is shared, so variants run interleaved (A B C A B C …) and each keeps its fastest
 // run: contention only ever adds time, so the minimum is the fairest figure.
-const ROUNDS = 15;
+const ROUNDS = Number(process.env.ROUNDS ?? 15);
 for (const workload of workloads) {
   const outputs = new Set<string>();
   const runners = variants.map((variant) => {
@@ -89,9 +115,9 @@ for (const workload of workloads) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const runner of runners) {
       runner.refuel();
-      const t0 = process.hrtime.bigint();
+      const t0 = cpuMicros();
       const out = runner.f(workload.arg);
-      runner.best = Math.min(runner.best, Number(process.hrtime.bigint() - t0) / 1e6);
+      runner.best = Math.min(runner.best, (cpuMicros() - t0) / 1e3);
       outputs.add(String(out));
     }
   }
@@ -100,7 +126,113 @@ for (const workload of workloads) {
   const base = results.get('unmetered') ?? NaN;
   const ratio = (name: string): string =>
     `${(results.get(name) ?? NaN).toFixed(1)} (${((results.get(name) ?? NaN) / base).toFixed(2)}×)`;
-  console.log(
-    `${workload.name.padEnd(9)} ${base.toFixed(1).padStart(12)}  ${ratio('inline').padStart(17)}  ${ratio('call').padStart(15)}`,
+  console.log(`${workload.name.padEnd(9)} ${variants.map((v) => ratio(v.name).padStart(17)).join(' ')}`);
+}
+
+// ---- real contracts through ContractVm: the module is instrumented here with each variant's
+// options and run by a VM with its own instrumentation off, so only the metering differs.
+const encoder = new TextEncoder();
+const address = (n: number): string => toBech32('shroud', new Uint8Array(20).fill(n));
+const ALICE = address(1);
+const BOB = address(2);
+const info = (sender: string): MessageInfo => ({ sender, funds: [] });
+const loadContract = (name: string): ValidatedCode =>
+  validateContractCode(
+    new Uint8Array(readFileSync(new URL(`../contracts/build/${name}.wasm`, import.meta.url))),
   );
+
+/** A contract (pre-instrumented with `options`) plus in-memory storage; returns a caller. */
+function harness(base: ValidatedCode, options: InstrumentOptions | null) {
+  const code = options === null ? base : { ...base, wasm: instrumentContract(base.wasm, options) };
+  const vm = new ContractVm({ instrument: false });
+  const store = new Map<string, Uint8Array>();
+  const storage = { get: (key: Uint8Array) => store.get(Buffer.from(key).toString('latin1')) };
+  const querier = { query: () => encoder.encode('{"Err":{"unknown":{}}}') };
+  const env: ContractEnv = {
+    block: {
+      height: 100,
+      time: 1_700_000_000_000_000_000n,
+      chainId: 'bench',
+      random: new Uint8Array(32).fill(9),
+    },
+    contract: { address: address(99), codeHash: base.codeHash },
+    transaction: { index: 0, hash: 'AB'.repeat(32) },
+  };
+  return (entry: EntryPoint, msg: unknown, sender: string) => {
+    const outcome = vm.call({
+      code,
+      entry,
+      env,
+      info: info(sender),
+      msg: encoder.encode(JSON.stringify(msg)),
+      storage,
+      querier,
+      gasLimit: 10_000_000_000n,
+    });
+    if (!outcome.ok) throw new Error(`${entry} failed: ${outcome.error}`);
+    for (const w of outcome.writes) {
+      const k = Buffer.from(w.key).toString('latin1');
+      if (w.value === null) store.delete(k);
+      else store.set(k, w.value);
+    }
+    return outcome.gasUsed;
+  };
+}
+
+const contracts = [
+  {
+    name: 'token.transfer',
+    code: loadContract('token'),
+    setup: (call: ReturnType<typeof harness>) =>
+      call(
+        'instantiate',
+        {
+          name: 'Bench Token',
+          symbol: 'BNCH',
+          decimals: 6,
+          initial_balances: [
+            { address: ALICE, amount: '1000000000000' },
+            { address: BOB, amount: '1000000000000' },
+          ],
+          prng_seed: Buffer.from('seed').toString('base64'),
+        },
+        ALICE,
+      ),
+    // Alternate directions so balances stay bounded.
+    run: (call: ReturnType<typeof harness>, i: number) =>
+      i % 2 === 0
+        ? call('execute', { transfer: { recipient: BOB, amount: '1' } }, ALICE)
+        : call('execute', { transfer: { recipient: ALICE, amount: '1' } }, BOB),
+  },
+  {
+    name: 'counter.increment',
+    code: loadContract('counter'),
+    setup: (call: ReturnType<typeof harness>) => call('instantiate', { count: 0 }, ALICE),
+    run: (call: ReturnType<typeof harness>) => call('execute', { increment: {} }, ALICE),
+  },
+];
+const BATCH = 200;
+console.log(
+  `contract  ${METERINGS.map((v) => v.name.padStart(17)).join(' ')}   [µs per call (ratio), best of ${ROUNDS} interleaved batches of ${BATCH}, CPU time]`,
+);
+for (const contract of contracts) {
+  const runners = METERINGS.map(({ name, options }) => {
+    const call = harness(contract.code, options);
+    contract.setup(call);
+    const gas = contract.run(call, 0);
+    for (let i = 1; i < 300; i++) contract.run(call, i); // warm-up: TurboFan
+    return { name, call, gas, best: Infinity, i: 300 };
+  });
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of runners) {
+      const t0 = cpuMicros();
+      for (let k = 0; k < BATCH; k++) contract.run(r.call, r.i++);
+      r.best = Math.min(r.best, (cpuMicros() - t0) / BATCH);
+    }
+  }
+  const base = runners[0]?.best ?? NaN;
+  console.log(
+    `${contract.name.padEnd(9)} ${runners.map((r) => `${r.best.toFixed(1)} (${(r.best / base).toFixed(2)}×)`.padStart(17)).join(' ')}`,
+  );
+  console.log(`  gas per call: ${runners.map((r) => `${r.name} ${r.gas}`).join(', ')}`);
 }

@@ -9,6 +9,8 @@ import {
   type InstrumentOptions,
   STACK_EXHAUSTED_GLOBAL,
   STACK_FRAME_BASE,
+  SMALL_ARM_INSTRUCTIONS,
+  STACK_HEADROOM,
   instrumentContract,
   meteringReport,
 } from './instrument.js';
@@ -63,13 +65,13 @@ function plain(wasm: Uint8Array): (name: string, ...args: unknown[]) => unknown 
 const isUnreachableTrap = (error: unknown): boolean =>
   error instanceof WebAssembly.RuntimeError && /unreachable/.test(error.message);
 
-// sum(n) = n + (n-1) + ... + 1. Sequences (CONTRACT_ABI §6, 2 gas per instruction; `end` and
-// `else` are structure, not instructions, as in Secret's injector):
-//   body  = block, local.get                                     = 2 instr →  4 gas
-//   block = loop                                                 = 1 instr →  2 gas
+// sum(n) = n + (n-1) + ... + 1. Charges (CONTRACT_ABI §6 counting, 2 gas per instruction; `end`
+// and `else` are structure, not instructions, as in Secret's injector; a block body is charged
+// with the sequence around it):
+//   body  = block, local.get + the block body (loop)             = 3 instr →  6 gas
 //   loop  = local.get, i32.eqz, br_if, local.get, local.get, i32.add,
 //           local.set, local.get, i32.const, i32.sub, local.set, br = 12 instr → 24 gas
-// The loop body runs n + 1 times, so sum(n) costs 4 + 2 + 24 (n + 1) = 30 + 24 n.
+// The loop body runs n + 1 times, so sum(n) costs 6 + 24 (n + 1) = 30 + 24 n.
 const SUM = wat(`(module (memory 1)
   (func (export "sum") (param $n i32) (result i32) (local $acc i32)
     (block $done
@@ -99,7 +101,7 @@ describe('instrumentContract: gas', () => {
     for (let run = 0; run < 2; run++) {
       const short = metered(SUM, 269n);
       assert.throws(() => short.call('sum', 10), isUnreachableTrap, `run ${run}: traps`);
-      // 4 + 2 + 24 × 10 = 246 charged; 23 left is less than the 11th loop charge of 24.
+      // 6 + 24 × 10 = 246 charged; 23 left is less than the 11th loop charge of 24.
       assert.equal(short.exhausted(), 24n, `run ${run}: failed charge`);
       assert.equal(short.gas(), 23n, `run ${run}: remaining is left untouched by the failed charge`);
     }
@@ -122,24 +124,160 @@ describe('instrumentContract: gas', () => {
     assert.equal(m.gas(), 0n);
   });
 
-  it('charges both arms of if/else and nothing for the arm not taken', () => {
+  it('charges a small if/else up front: its costlier arm, whichever arm runs', () => {
+    assert.ok(SMALL_ARM_INSTRUCTIONS >= 3, 'a 3-instruction arm is small');
     const wasm = wat(`(module (func (export "pick") (param i32) (result i32)
       (if (result i32) (local.get 0) (then (i32.const 1) (i32.const 2) (i32.add)) (else (i32.const 7)))))`);
-    // body = local.get, if = 4; then arm = const, const, add = 6; else arm = const = 2.
-    const a = metered(wasm, 100n);
-    assert.equal(a.call('pick', 1), 3);
-    assert.equal(100n - a.gas(), 10n);
-    const b = metered(wasm, 100n);
-    assert.equal(b.call('pick', 0), 7);
-    assert.equal(100n - b.gas(), 6n);
+    // body = local.get, if = 2 instr + the costlier arm (const, const, add = 3) = 10 gas.
+    for (const [arg, result] of [
+      [1, 3],
+      [0, 7],
+    ] as const) {
+      const m = metered(wasm, 100n);
+      assert.equal(m.call('pick', arg), result, `pick(${arg})`);
+      assert.equal(100n - m.gas(), 10n, `pick(${arg}): gas`);
+    }
+  });
+
+  it('charges a large if/else exactly: the cheaper arm up front, the rest in the costlier arm', () => {
+    const wasm = wat(`(module (func (export "pick") (param i32) (result i32)
+      (if (result i32) (local.get 0) (then (i32.const 1) (i32.const 2) (i32.add)) (else (i32.const 7)))))`);
+    // With no arm counted small: body = local.get, if + the else arm (1) = 6 gas; the then arm
+    // charges its other 2 instructions = 4 gas. Exactly the per-sequence figures (10 and 6).
+    for (const chargePoints of ['merged', 'sequence'] as const) {
+      const options = { smallArmInstructions: 0, chargePoints };
+      const a = metered(wasm, 100n, options);
+      assert.equal(a.call('pick', 1), 3);
+      assert.equal(100n - a.gas(), 10n, `${chargePoints}: then arm`);
+      const b = metered(wasm, 100n, options);
+      assert.equal(b.call('pick', 0), 7);
+      assert.equal(100n - b.gas(), 6n, `${chargePoints}: else arm`);
+    }
+  });
+
+  it('charges a block body with the enclosing sequence, also when a br leaves before it', () => {
+    const wasm = wat(`(module (func (export "f") (param i32) (result i32)
+      (block $out (br_if $out (local.get 0)) (block (nop) (nop) (nop)))
+      (i32.const 5)))`);
+    // body = block, i32.const + outer block (local.get, br_if, block) + inner (nop × 3)
+    // = 8 instr = 16 gas. Per sequence, the inner block's 6 gas is charged only if reached.
+    for (const arg of [0, 1]) {
+      const m = metered(wasm, 100n);
+      assert.equal(m.call('f', arg), 5);
+      assert.equal(100n - m.gas(), 16n, `f(${arg}): same gas whether the br is taken`);
+      const exact = metered(wasm, 100n, { chargePoints: 'sequence' });
+      exact.call('f', arg);
+      assert.equal(100n - exact.gas(), arg === 1 ? 10n : 16n, `f(${arg}): per-sequence gas`);
+    }
+    const short = metered(wasm, 15n);
+    assert.throws(() => short.call('f', 1), isUnreachableTrap, 'the whole body is charged first');
+    assert.equal(short.exhausted(), 16n);
+    assert.equal(short.gas(), 15n);
+  });
+
+  it('charges an if without else its then arm only when taken, unless the arm is small', () => {
+    const big = Array<string>(SMALL_ARM_INSTRUCTIONS + 1)
+      .fill('(nop)')
+      .join(' ');
+    const wasm = (arm: string) =>
+      wat(`(module (func (export "f") (param i32) (if (local.get 0) (then ${arm}))))`);
+    // body = local.get, if = 4 gas; a (SMALL_ARM_INSTRUCTIONS + 1)-nop arm charges itself.
+    for (const [arg, gas] of [
+      [0, 4n],
+      [1, 4n + 2n * BigInt(SMALL_ARM_INSTRUCTIONS + 1)],
+    ] as const) {
+      const m = metered(wasm(big), 100n);
+      m.call('f', arg);
+      assert.equal(100n - m.gas(), gas, `big arm, f(${arg})`);
+    }
+    // A SMALL_ARM_INSTRUCTIONS-nop arm is small: charged up front, taken or not.
+    for (const arg of [0, 1]) {
+      const m = metered(wasm(Array<string>(SMALL_ARM_INSTRUCTIONS).fill('(nop)').join(' ')), 100n);
+      m.call('f', arg);
+      assert.equal(100n - m.gas(), 4n + 2n * BigInt(SMALL_ARM_INSTRUCTIONS), `small arm, f(${arg})`);
+    }
   });
 
   it('reports the body charge and stack cost per function', () => {
     const [report] = meteringReport(SUM);
     assert.ok(report);
-    assert.equal(report.entryGas, 4);
+    // block, local.get + the block body (loop) = 3 instr; the loop body charges itself.
+    assert.equal(report.entryGas, 6);
     // 1 param + 1 local + max operand height 2.
     assert.equal(report.stackCost, STACK_FRAME_BASE + 1 + 1 + 2);
+    assert.equal(report.stackMetered, false, 'a leaf runs without the stack meter');
+  });
+});
+
+describe('instrumentContract: stack meter only where recursion is possible', () => {
+  const stackMetered = (text: string): Record<number, boolean> =>
+    Object.fromEntries(meteringReport(wat(text)).map((f) => [f.functionIndex, f.stackMetered]));
+
+  it('meters functions on a call cycle (self, mutual) and skips the rest', () => {
+    const report = stackMetered(`(module
+      (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+      (func $caller (param i32) (result i32) (call $leaf (local.get 0)))
+      (func $self (param i32) (result i32) (call $self (call $caller (local.get 0))))
+      (func $a (param i32) (result i32) (call $b (local.get 0)))
+      (func $b (param i32) (result i32) (call $a (local.get 0))))`);
+    assert.deepEqual(report, { 0: false, 1: false, 2: true, 3: true, 4: true });
+  });
+
+  it('treats call_indirect as calling every function of its signature (or an import)', () => {
+    const report = stackMetered(`(module
+      (import "env" "h" (func $h))
+      (type $t (func (param i32) (result i32)))
+      (table 2 funcref)
+      (func $same (param i32) (result i32) (call_indirect (type $t) (local.get 0) (i32.const 0)))
+      (func $other (param i32 i32) (result i32) (call_indirect (type $t) (local.get 0) (i32.const 0)))
+      (func $plain (param i32) (result i32) (local.get 0)))`);
+    // $same may call itself through the table; $other (another signature) may not be called by
+    // either; $plain has $same's signature but calls nothing.
+    assert.deepEqual(report, { 1: true, 2: false, 3: false });
+  });
+
+  it('treats a host call as a possible re-entry through allocate only', () => {
+    const report = stackMetered(`(module
+      (import "env" "db_read" (func $db_read (param i32) (result i32)))
+      (memory 1)
+      (func $alloc_helper (param i32) (result i32) (call $db_read (local.get 0)))
+      (func (export "allocate") (param i32) (result i32) (call $alloc_helper (local.get 0)))
+      (func (export "execute") (param i32) (result i32) (call $db_read (local.get 0))))`);
+    // allocate → helper → host → allocate is a cycle; execute calls the host but the host
+    // never calls execute back.
+    assert.deepEqual(report, { 1: true, 2: true, 3: false });
+  });
+
+  it('keeps chains of unmetered frames within STACK_HEADROOM', () => {
+    // A chain of fat acyclic functions: f0 → f1 → … → f4, each 4 + 1000 locals + height 1.
+    const locals = Array<string>(1000).fill('i32').join(' ');
+    const fns = Array.from({ length: 5 }, (_, i) =>
+      i < 4 ? `(func $f${i} (local ${locals}) (call $f${i + 1}))` : `(func $f${i} (local ${locals}))`,
+    );
+    const report = meteringReport(wat(`(module ${fns.join(' ')})`));
+    // From the callee up: f4 (1004), f3 (+1004 = 2008) fit in 2048; f2 would not.
+    assert.deepEqual(
+      report.map((f) => f.stackMetered),
+      [true, true, true, false, false],
+    );
+    const unmeteredChain = report.filter((f) => !f.stackMetered).reduce((sum, f) => sum + f.stackCost, 0);
+    assert.ok(unmeteredChain <= STACK_HEADROOM, `unmetered chain ${unmeteredChain}`);
+  });
+
+  it('meters a leaf whose frame alone exceeds STACK_HEADROOM', () => {
+    const locals = Array<string>(STACK_HEADROOM).fill('i32').join(' ');
+    assert.deepEqual(stackMetered(`(module (func (local ${locals})))`), { 0: true });
+  });
+
+  it('meters every function with stackMeter "all"', () => {
+    const wasm = wat(`(module (global $g (export "g") (mut i32) (i32.const 0))
+      (func (export "f") (global.set $g (i32.const 1))))`);
+    // Same behaviour both ways; the metered form is larger (enter, wrapper block, exit).
+    const all = instrumentContract(wasm, { stackMeter: 'all' });
+    assert.ok(all.length > instrumentContract(wasm).length);
+    const m = metered(wasm, 100n, { stackMeter: 'all' });
+    m.call('f');
+    assert.equal(m.global('g'), 1);
   });
 });
 

@@ -35,6 +35,21 @@ export const STACK_EXHAUSTED_GLOBAL = 'stack_exhausted';
  */
 export const STACK_FRAME_BASE = 4;
 
+/**
+ * Stack headroom, in cost units, above `maxStackCost` for functions that run without the
+ * stack meter. A function skips the meter only if it is on no cycle of the call graph and
+ * every call chain starting at it adds at most this many unmetered units (see
+ * `unmeteredFunctions`); the injected helpers (memory.grow, bulk memory) add ≤ 11 more. So
+ * the deepest wasm stack is maxStackCost + STACK_HEADROOM + 11 units. See the ADR.
+ */
+export const STACK_HEADROOM = 2_048;
+
+/**
+ * The only export the host calls while an import runs (to return data in a Region). If the
+ * host ever re-enters through another export, add it here: the stack bound relies on it.
+ */
+const REENTRY_EXPORT = 'allocate';
+
 export interface InstrumentOptions {
   /** Call-stack budget in cost units (default MAX_STACK_COST). */
   maxStackCost?: number;
@@ -45,14 +60,30 @@ export interface InstrumentOptions {
    * 'call' (call an injected charge function). Same gas figures; see bench/vm-metering.ts.
    */
   chargeMode?: 'inline' | 'call';
+  /**
+   * Where gas is charged: 'merged' (default) charges only at function entry and at each loop
+   * body entry, folding `block` bodies and the costlier `if`/`else` arm into the enclosing
+   * charge (see `chargeCosts`); 'sequence' charges every sequence at its own entry, the exact
+   * CONTRACT_ABI §6 rule (kept for the bench and to test that 'merged' never charges less).
+   */
+  chargePoints?: 'merged' | 'sequence';
+  /**
+   * Which functions run the stack meter: 'cycles' (default) skips functions on no call-graph
+   * cycle within STACK_HEADROOM (`unmeteredFunctions`); 'all' meters every function (bench).
+   */
+  stackMeter?: 'cycles' | 'all';
+  /** 'merged' only: SMALL_ARM_INSTRUCTIONS by default (an option for the bench and tests). */
+  smallArmInstructions?: number;
 }
 
 /** Per-function metering facts (for tests and `shroud contract check`). */
 export interface FunctionMetering {
   functionIndex: number;
   stackCost: number;
-  /** Gas charged at entry of the function body sequence. */
+  /** Gas charged at entry of the function body (default 'merged' charge points). */
   entryGas: number;
+  /** False for a function that runs without the stack meter (STACK_HEADROOM). */
+  stackMetered: boolean;
 }
 
 /**
@@ -76,22 +107,167 @@ export function instrumentContract(
   }
   // Accepts an already parsed module so upload validation does not parse twice.
   const module = wasm instanceof Uint8Array ? parseModule(wasm) : wasm;
-  return new Instrumenter(module, maxStackCost, maxPages, options.chargeMode ?? 'inline').run();
+  return new Instrumenter(module, maxStackCost, maxPages, {
+    chargeMode: options.chargeMode ?? 'inline',
+    chargePoints: options.chargePoints ?? 'merged',
+    smallArm: options.smallArmInstructions ?? SMALL_ARM_INSTRUCTIONS,
+    stackMeter: options.stackMeter ?? 'cycles',
+  }).run();
 }
 
 /** Stack cost and entry gas of every defined function, as the instrumentation computes them. */
 export function meteringReport(wasm: Uint8Array): FunctionMetering[] {
   const module = parseModule(wasm);
+  const facts = functionFacts(module);
+  const unmetered = unmeteredFunctions(module, facts);
+  return module.bodies.map((body, i) => {
+    const functionIndex = i + module.importedFunctionCount;
+    const instructions = decodeBody(body.code, { functionIndex, codeOffset: body.codeOffset });
+    return {
+      functionIndex,
+      stackCost: facts[i]?.cost ?? 0,
+      entryGas: chargeCosts(instructions).get(-1) ?? 0,
+      stackMetered: unmetered[i] !== true,
+    };
+  });
+}
+
+/** What the stack analysis needs of one defined function. */
+export interface FunctionFacts {
+  /** Stack cost of its frame. */
+  cost: number;
+  /** Function indices it calls directly. */
+  calls: number[];
+  /** Type indices of its call_indirect instructions. */
+  indirectTypes: number[];
+}
+
+function functionFacts(module: WasmModule): FunctionFacts[] {
   return module.bodies.map((body, i) => {
     const functionIndex = i + module.importedFunctionCount;
     const instructions = decodeBody(body.code, { functionIndex, codeOffset: body.codeOffset });
     const type = module.types[module.functionTypeIndices[functionIndex] ?? -1];
-    return {
-      functionIndex,
-      stackCost: stackCost(module, type, body.localCount, instructions),
-      entryGas: sequenceCosts(instructions).get(-1) ?? 0,
-    };
+    const calls: number[] = [];
+    const indirectTypes: number[] = [];
+    for (const ins of instructions) {
+      if (ins.op === Op.call) calls.push(ins.imm);
+      else if (ins.op === Op.call_indirect) indirectTypes.push(ins.imm);
+    }
+    return { cost: stackCost(module, type, body.localCount, instructions), calls, indirectTypes };
   });
+}
+
+/**
+ * Which defined functions (by body index) may run without the stack meter. The call graph has
+ * a node per defined function plus virtual nodes: "host" (a call to any import may re-enter
+ * the instance through `allocate`, the only export the host calls during an import) and one per function signature (a call_indirect may reach any defined function of
+ * its signature, the only thing the engine checks, or an imported one). Virtual nodes keep the
+ * edge count linear in the code size. A function is skipped iff its strongly connected
+ * component is itself alone without a self-call (so it is on no cycle and appears at most once
+ * in any chain of active frames) and U(f) = cost(f) + max U over its callees ≤ STACK_HEADROOM,
+ * where U of a metered node is the max U over its callees. U(f) bounds the unmetered units on
+ * any chain of frames from f, so a stack holds ≤ maxStackCost metered + STACK_HEADROOM
+ * unmetered units. Tarjan's algorithm yields components callees first: one pass decides all.
+ */
+export function unmeteredFunctions(module: WasmModule, facts: readonly FunctionFacts[]): boolean[] {
+  const n = facts.length;
+  const first = module.importedFunctionCount;
+  const sigKey = (t: FuncType | undefined): string =>
+    t ? `${t.params.join(',')}>${t.results.join(',')}` : '?';
+  const HOST = n;
+  const sigNode = new Map<string, number>();
+  const nodeOfSig = (key: string): number => {
+    let node = sigNode.get(key);
+    if (node === undefined) {
+      node = n + 1 + sigNode.size;
+      sigNode.set(key, node);
+    }
+    return node;
+  };
+  const edges: number[][] = facts.map((f) => {
+    const out: number[] = [];
+    for (const callee of f.calls) out.push(callee < first ? HOST : callee - first);
+    for (const t of f.indirectTypes) out.push(nodeOfSig(sigKey(module.types[t])), HOST);
+    return out;
+  });
+  // The host re-enters the instance only through `allocate` (CONTRACT_ABI §1.1: host functions
+  // that return data allocate a Region in the contract; src/vm/host/imports.ts).
+  edges.push(
+    module.exports
+      .filter((e) => e.kind === 'func' && e.name === REENTRY_EXPORT && e.index >= first)
+      .map((e) => e.index - first),
+  );
+  for (let v = 0; v < sigNode.size; v++) edges.push([]);
+  facts.forEach((_f, i) => {
+    const node = sigNode.get(sigKey(module.types[module.functionTypeIndices[i + first] ?? -1]));
+    if (node !== undefined) edges[node]?.push(i);
+  });
+
+  const total = edges.length;
+  const index = new Int32Array(total).fill(-1);
+  const low = new Int32Array(total);
+  const component = new Int32Array(total).fill(-1);
+  const onStack = new Uint8Array(total);
+  const height: number[] = []; // U, by component id
+  const unmetered = new Array<boolean>(n).fill(false);
+  const stack: number[] = [];
+  let counter = 0;
+  // Iterative Tarjan: a hostile module may chain 50 000 functions.
+  for (let root = 0; root < total; root++) {
+    if (index[root] !== -1) continue;
+    const work: { v: number; e: number }[] = [{ v: root, e: 0 }];
+    index[root] = low[root] = counter++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (work.length > 0) {
+      const top = work[work.length - 1] as { v: number; e: number };
+      const out = edges[top.v] as number[];
+      if (top.e < out.length) {
+        const w = out[top.e++] as number;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack.push(w);
+          onStack[w] = 1;
+          work.push({ v: w, e: 0 });
+        } else if (onStack[w] === 1) {
+          low[top.v] = Math.min(low[top.v] as number, index[w] as number);
+        }
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low[parent.v] = Math.min(low[parent.v] as number, low[top.v] as number);
+      if (low[top.v] !== index[top.v]) continue;
+      const id = height.length;
+      const members: number[] = [];
+      let w: number;
+      do {
+        w = stack.pop() as number;
+        onStack[w] = 0;
+        component[w] = id;
+        members.push(w);
+      } while (w !== top.v);
+      // Callees in other components are finished (Tarjan emits callees first).
+      let below = 0;
+      let selfCall = false;
+      for (const m of members) {
+        for (const t of edges[m] as number[]) {
+          if (component[t] === id) selfCall = true;
+          else below = Math.max(below, height[component[t] as number] as number);
+        }
+      }
+      const only = members[0] as number;
+      const alone = members.length === 1 && !selfCall && only < n;
+      const cost = alone ? (facts[only]?.cost ?? Infinity) : Infinity;
+      if (cost + below <= STACK_HEADROOM) {
+        unmetered[only] = true;
+        height.push(cost + below);
+      } else {
+        height.push(below);
+      }
+    }
+  }
+  return unmetered;
 }
 
 function stackCost(
@@ -127,6 +303,81 @@ export function sequenceCosts(instructions: readonly Instruction[]): Map<number,
   return costs;
 }
 
+/**
+ * An `if` whose costlier arm has at most this many instructions is charged up front in the
+ * enclosing sequence (no charge inside its arms). Bounds the over-charge of an arm not taken
+ * to 2 × this gas per `if` executed; see `chargeCosts`.
+ */
+export const SMALL_ARM_INSTRUCTIONS = 4;
+
+/**
+ * Gas charged at each charge point under the default 'merged' rule, keyed like
+ * `sequenceCosts` (-1 = function entry, else the index of a `loop`, `if` or `else`).
+ * Instructions are counted as in `sequenceCosts` (a nested block/loop/if counts once,
+ * `else`/`end` are structure), but fewer places charge:
+ * - a `block` body is always entered when the `block` is reached, so its cost is added to the
+ *   enclosing charge;
+ * - an `if` whose costlier arm has ≤ SMALL_ARM_INSTRUCTIONS instructions adds that arm's cost
+ *   to the enclosing charge, and its arms charge nothing;
+ * - otherwise the cheaper arm's cost (0 without `else`) is added to the enclosing charge and
+ *   each arm charges only the rest at its entry, so an `if`/`else` charges exactly the arm
+ *   taken and arms of equal cost charge nothing;
+ * - function entry and loop bodies (run on every iteration) keep their own charge.
+ * For any run this charges at least the ABI's per-sequence rule (CONTRACT_ABI §6): only an
+ * early `br`/`return` out of a sequence, or a small arm not taken, make it an over-estimate,
+ * and the same one on every run.
+ */
+export function chargeCosts(
+  instructions: readonly Instruction[],
+  smallArm = SMALL_ARM_INSTRUCTIONS,
+): Map<number, number> {
+  const costs = new Map<number, number>();
+  // count: instructions (and merged nested costs) of the sequence being read; then: for an
+  // `if` whose `else` was reached, the then-arm's total and the `else` index.
+  interface Open {
+    key: number;
+    op: number;
+    count: number;
+    then?: number;
+    elseKey?: number;
+  }
+  const open: Open[] = [{ key: -1, op: -1, count: 0 }];
+  const gas = (count: number): number => count * GAS_COSTS.perInstruction;
+  instructions.forEach((ins, i) => {
+    const current = open[open.length - 1];
+    if (current === undefined) return;
+    if (ins.op === Op.else) {
+      current.then = current.count;
+      current.elseKey = i;
+      current.count = 0;
+      return;
+    }
+    if (ins.op === Op.end) {
+      open.pop();
+      const parent = open[open.length - 1];
+      if (current.op === Op.loop || parent === undefined) {
+        costs.set(current.key, gas(current.count));
+      } else if (current.op !== Op.if) {
+        parent.count += current.count;
+      } else {
+        const thenArm = current.then ?? current.count;
+        const elseArm = current.then === undefined ? 0 : current.count;
+        const high = Math.max(thenArm, elseArm);
+        const low = high <= smallArm ? high : Math.min(thenArm, elseArm);
+        parent.count += low;
+        if (thenArm > low) costs.set(current.key, gas(thenArm - low));
+        if (current.elseKey !== undefined && elseArm > low) costs.set(current.elseKey, gas(elseArm - low));
+      }
+      return;
+    }
+    current.count++;
+    if (ins.op === Op.block || ins.op === Op.loop || ins.op === Op.if) {
+      open.push({ key: i, op: ins.op, count: 0 });
+    }
+  });
+  return costs;
+}
+
 type HelperKind = 'charge' | 'grow' | 'copy' | 'fill' | `init${number}`;
 
 class Instrumenter {
@@ -143,7 +394,12 @@ class Instrumenter {
     private readonly module: WasmModule,
     private readonly maxStackCost: number,
     private readonly maxPages: number,
-    private readonly chargeMode: 'inline' | 'call',
+    private readonly mode: {
+      chargeMode: 'inline' | 'call';
+      chargePoints: 'merged' | 'sequence';
+      stackMeter: 'cycles' | 'all';
+      smallArm: number;
+    },
   ) {
     this.types = module.types.map((t) => ({ params: [...t.params], results: [...t.results] }));
     this.firstHelper = module.functionTypeIndices.length;
@@ -171,7 +427,11 @@ class Instrumenter {
   }
 
   run(): Uint8Array {
-    const bodies = this.module.bodies.map((body, i) => this.instrumentBody(i));
+    const facts = functionFacts(this.module);
+    const unmetered = this.mode.stackMeter === 'all' ? [] : unmeteredFunctions(this.module, facts);
+    const bodies = this.module.bodies.map((_body, i) =>
+      this.instrumentBody(i, facts[i]?.cost ?? 0, unmetered[i] !== true),
+    );
     const helperBodies = this.helperOrder.map((kind) => this.helperBody(kind));
     // Helper types may add entries to the type section, so they are settled before it is written.
     this.helperTypeIndices = this.helperOrder.map((kind) => this.helperType(kind));
@@ -238,7 +498,7 @@ class Instrumenter {
     return index;
   }
 
-  private instrumentBody(i: number): Uint8Array {
+  private instrumentBody(i: number, cost: number, stackMetered: boolean): Uint8Array {
     const module = this.module;
     const body = module.bodies[i];
     if (body === undefined) throw new VmError('INSTRUMENT_ERROR', `missing body ${i}`);
@@ -246,23 +506,27 @@ class Instrumenter {
     const instructions = decodeBody(body.code, { functionIndex, codeOffset: body.codeOffset });
     const type = module.types[module.functionTypeIndices[functionIndex] ?? -1];
     if (type === undefined) throw new VmError('INSTRUMENT_ERROR', `function ${functionIndex} has no type`);
-    const cost = stackCost(module, type, body.localCount, instructions);
-    const gas = sequenceCosts(instructions);
+    const gas =
+      this.mode.chargePoints === 'merged'
+        ? chargeCosts(instructions, this.mode.smallArm)
+        : sequenceCosts(instructions);
     const w = new WasmWriter(body.code.length * 2 + 64);
     w.u32(body.locals.length);
     for (const group of body.locals) w.u32(group.count).u8(group.valType);
     this.emitCharge(w, gas.get(-1) ?? 0);
-    this.emitStackEnter(w, cost);
-    // The body runs inside a block of the function's result type: a `br` to the function's
-    // own label now lands on this block's end, so the stack exit below runs on that path too.
-    w.u8(Op.block);
-    this.emitBlockType(w, type.results);
+    if (stackMetered) {
+      this.emitStackEnter(w, cost);
+      // The body runs inside a block of the function's result type: a `br` to the function's
+      // own label now lands on this block's end, so the stack exit below runs on that path too.
+      w.u8(Op.block);
+      this.emitBlockType(w, type.results);
+    }
     const last = instructions.length - 1;
     instructions.forEach((ins, k) => {
       if (k === last) return; // the final `end` is re-emitted after the stack exit
       switch (ins.op) {
         case Op.return:
-          this.emitStackExit(w, cost);
+          if (stackMetered) this.emitStackExit(w, cost);
           w.bytes(body.code.subarray(ins.start, ins.end));
           return;
         case Op.memory_grow:
@@ -279,13 +543,16 @@ class Instrumenter {
           return;
         default:
           w.bytes(body.code.subarray(ins.start, ins.end));
+          // Charge points are keyed by their opening instruction; a merged block has none.
           if (ins.op === Op.block || ins.op === Op.loop || ins.op === Op.if || ins.op === Op.else) {
             this.emitCharge(w, gas.get(k) ?? 0);
           }
       }
     });
-    w.u8(Op.end);
-    this.emitStackExit(w, cost);
+    if (stackMetered) {
+      w.u8(Op.end);
+      this.emitStackExit(w, cost);
+    }
     w.u8(Op.end);
     return w.finish();
   }
@@ -299,7 +566,7 @@ class Instrumenter {
   /** Charges a constant: trap with gas_limit_exhausted = cost if remaining < cost. */
   private emitCharge(w: WasmWriter, cost: number): void {
     if (cost === 0) return;
-    if (this.chargeMode === 'call') {
+    if (this.mode.chargeMode === 'call') {
       w.u8(Op.i64_const).i64(BigInt(cost)).u8(Op.call).u32(this.helper('charge'));
       return;
     }

@@ -1,11 +1,18 @@
 // Property: for random structured programs (nested block/loop/if, br/br_if/br_table to any
 // enclosing label, early returns, calls, multi-value), the metered module returns exactly what
-// the original returns, and charges the same gas every time it runs.
+// the original returns, and charges the same gas every time it runs; the default (merged)
+// charge points never charge less than the exact per-sequence rule (CONTRACT_ABI §6), and a
+// gas limit one unit below what a call used makes it trap out of gas.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
-import { GAS_GLOBAL, instrumentContract } from '../../src/vm/instrument.js';
+import {
+  GAS_EXHAUSTED_GLOBAL,
+  GAS_GLOBAL,
+  type InstrumentOptions,
+  instrumentContract,
+} from '../../src/vm/instrument.js';
 import { wat } from './wat.js';
 
 /** Small deterministic PRNG (mulberry32), so a failing seed reproduces the program. */
@@ -126,7 +133,41 @@ describe('instrumentContract on random structured programs', () => {
           gasUsed.push(10n ** 12n - (gas.value as bigint));
         }
         assert.equal(gasUsed[0], gasUsed[1], `seed ${seed}: gas differs between runs`);
-        assert.ok((gasUsed[0] ?? 0n) > 0n, `seed ${seed}: gas charged`);
+        const used = gasUsed[0] ?? 0n;
+        assert.ok(used > 0n, `seed ${seed}: gas charged`);
+
+        const run = (options: InstrumentOptions, limit: bigint) => {
+          const exports = new WebAssembly.Instance(
+            new WebAssembly.Module(instrumentContract(wasm, options) as Uint8Array<ArrayBuffer>),
+            {},
+          ).exports;
+          const gas = exports[GAS_GLOBAL] as WebAssembly.Global;
+          gas.value = limit;
+          const result = (exports.f as (a: number, b: number) => number)(a, b);
+          return { result, used: limit - (gas.value as bigint) };
+        };
+        const exact = run({ chargePoints: 'sequence', stackMeter: 'all' }, 10n ** 12n);
+        assert.equal(exact.result, expected, `seed ${seed}: per-sequence result`);
+        assert.ok(used >= exact.used, `seed ${seed}: merged ${used} < per-sequence ${exact.used}`);
+        const exactIfs = run({ smallArmInstructions: 0 }, 10n ** 12n);
+        assert.equal(exactIfs.result, expected, `seed ${seed}: exact-if result`);
+        assert.ok(exactIfs.used >= exact.used && exactIfs.used <= used, `seed ${seed}: exact-if gas between`);
+
+        assert.equal(run({}, used).used, used, `seed ${seed}: exactly enough gas`);
+        const exports = new WebAssembly.Instance(
+          new WebAssembly.Module(metered as Uint8Array<ArrayBuffer>),
+          {},
+        ).exports;
+        (exports[GAS_GLOBAL] as WebAssembly.Global).value = used - 1n;
+        assert.throws(
+          () => (exports.f as (a: number, b: number) => number)(a, b),
+          (e: unknown) => e instanceof WebAssembly.RuntimeError && /unreachable/.test(e.message),
+          `seed ${seed}: one unit short traps`,
+        );
+        assert.ok(
+          ((exports[GAS_EXHAUSTED_GLOBAL] as WebAssembly.Global).value as bigint) > 0n,
+          `seed ${seed}: gas_limit_exhausted set`,
+        );
       }),
       { numRuns: 300 },
     );
