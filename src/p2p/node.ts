@@ -370,7 +370,7 @@ export class P2pNode {
       persistent.timer = undefined;
     }
     const info = this.peerInfo(connection);
-    for (const listener of this.connectedListeners) listener(info);
+    for (const listener of this.connectedListeners) this.notify('onPeerConnected', () => listener(info));
   }
 
   /**
@@ -401,6 +401,15 @@ export class P2pNode {
     process.emitWarning(`p2p: handler of channel ${channelId} threw: ${String(error)}`, 'P2pHandlerWarning');
   }
 
+  /** Runs a listener; its exception must not break the connection or the socket's events. */
+  private notify(event: string, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      process.emitWarning(`p2p: ${event} listener threw: ${String(error)}`, 'P2pHandlerWarning');
+    }
+  }
+
   private onClosed(connection: Connection, reason: P2pError, expectedPeerId: string | undefined): void {
     this.connections.delete(connection);
     this.leavePending(connection);
@@ -409,7 +418,9 @@ export class P2pNode {
     if (persistent?.dialing === connection) persistent.dialing = undefined;
     if (connection.peerId !== undefined && this.active.get(connection.peerId) === connection) {
       this.active.delete(connection.peerId);
-      for (const listener of this.disconnectedListeners) listener(connection.peerId, reason);
+      for (const listener of this.disconnectedListeners) {
+        this.notify('onPeerDisconnected', () => listener(connection.peerId!, reason));
+      }
     } else {
       this.emitFailure({
         direction: connection.direction,
@@ -422,6 +433,6 @@ export class P2pNode {
   }
 
   private emitFailure(failure: ConnectionFailure): void {
-    for (const listener of this.failureListeners) listener(failure);
+    for (const listener of this.failureListeners) this.notify('onConnectionFailed', () => listener(failure));
   }
 }

@@ -137,6 +137,42 @@ describe('p2p over TCP', () => {
     assert.equal(a.broadcast(MEMPOOL, pattern(10, 1)), 2, 'broadcast reaches both peers');
   });
 
+  it('keeps the connection when a handler or a listener throws', async () => {
+    const b = await start({ key: 'b' });
+    b.onPeerConnected(() => {
+      throw new Error('listener bug');
+    });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const a = await start({
+        key: 'a',
+        persistentPeers: [{ id: b.id, host: '127.0.0.1', port: b.listenPort }],
+      });
+      await waitFor('connected despite the listener', () => a.isConnected(b.id) && b.isConnected(a.id));
+      const seen: number[] = [];
+      b.on(CONSENSUS, (_, bytes) => {
+        seen.push(bytes[0]!);
+        if (bytes[0] === 1) throw new Error('sync handler bug');
+      });
+      b.on(MEMPOOL, () => Promise.reject(new Error('async handler bug')));
+      assert.ok(a.send(b.id, CONSENSUS, new Uint8Array([1])));
+      assert.ok(a.send(b.id, MEMPOOL, new Uint8Array([9])));
+      assert.ok(a.send(b.id, CONSENSUS, new Uint8Array([2])));
+      await waitFor('both consensus messages handled', () => seen.length === 2);
+      await waitFor('three warnings', () => warnings.length >= 3);
+      assert.deepEqual(seen, [1, 2]);
+      assert.ok(b.isConnected(a.id), 'still connected');
+      assert.ok(
+        warnings.some((w) => w.includes('onPeerConnected')),
+        'listener failure reported',
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('refuses an impostor: wrong key for the expected id', async () => {
     const impostor = await start({ key: 'mallory' });
     const a = await start({
