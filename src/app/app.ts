@@ -1195,6 +1195,8 @@ export class ShroudApp implements AbciApplication {
       txHash: txHashBytes,
     };
     const checkpoint = ctx.batch.checkpoint();
+    // Events of a failed submessage are dropped with its writes (CosmWasm semantics).
+    const eventMark = call.events.length;
     let result: RunContractResult | undefined;
     let target = message.contract;
     let failure: TxFailure | undefined;
@@ -1253,6 +1255,7 @@ export class ShroudApp implements AbciApplication {
     const reply = result?.reply;
     if (failure !== undefined) {
       ctx.batch.revert(checkpoint);
+      call.events.length = eventMark;
       // Without the callee's reply envelope (refused before it ran, or its own messages
       // failed after a success) the host cannot forge an error reply: the tx fails.
       if (

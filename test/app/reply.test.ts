@@ -1,0 +1,128 @@
+// Submessages with reply_on (CONTRACT_ABI §0, §3.5) through the app: a caller contract sends
+// the counter a wasm submessage with reply_on "always"; on success the counter's change stays
+// and the reply runs; on the counter's error the counter's writes revert, the caller's reply
+// entry receives the error, and the tx succeeds (the caller handled it). Fee charged each time.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { bytesToHex, sha256 } from '../../src/crypto/index.js';
+import { contractAddressOf, TxCode } from '../../src/app/index.js';
+import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
+import {
+  balanceOf,
+  contractWasm,
+  executeMsg,
+  genesisJson,
+  initChain,
+  instantiateMsg,
+  makeUser,
+  openNode,
+  queryData,
+  runBlock,
+  signTx,
+  storeCodeMsg,
+  tempDir,
+  type Node,
+} from './helpers.js';
+
+/** Caller: execute {"a":…} → counter increment, anything else → counter reset (refused: not the owner); reply_on always. */
+async function callerWasm(counter: string, counterHash: string): Promise<Uint8Array> {
+  const submessage = (inner: unknown) =>
+    JSON.stringify({
+      Ok: {
+        messages: [
+          {
+            id: 7,
+            msg: {
+              wasm: {
+                execute: {
+                  contract_addr: counter,
+                  code_hash: counterHash,
+                  msg: Buffer.from(JSON.stringify(inner)).toString('base64'),
+                  send: [],
+                },
+              },
+            },
+            gas_limit: null,
+            reply_on: 'always',
+          },
+        ],
+        attributes: [],
+        events: [],
+        data: null,
+      },
+    });
+  return wat2wasm(
+    contractWat({
+      execute: `(if (result i32) (i32.eq (i32.load8_u offset=2 (i32.load (local.get $msg))) (i32.const 97))
+        (then (call $blob1)) (else (call $blob2)))`,
+      reply: '(call $save (i32.const 82) (local.get $msg)) (call $ok)',
+      blobs: [submessage({ increment: {} }), submessage({ reset: { count: 0 } })],
+    }),
+  );
+}
+
+describe('app: submessage replies', () => {
+  const alice = makeUser('r-alice', 0n);
+  let node: Node;
+  let io: Uint8Array;
+  const counterHash = bytesToHex(sha256(contractWasm('counter')));
+  const counter = contractAddressOf(1n, 'counter');
+  const caller = contractAddressOf(2n, 'caller');
+  let callerHash: string;
+
+  async function count(): Promise<number> {
+    const q = queryData(alice, io, counter, counterHash, { get_count: {} });
+    const r = await node.app.query({ path: '/compute/query', data: q.data, height: 0n, prove: false });
+    assert.equal(r.code, 0, r.log);
+    return (JSON.parse(q.open(r.value)) as { count: number }).count;
+  }
+
+  before(async () => {
+    node = await openNode({ home: tempDir('reply'), makeGenesis: (keys) => genesisJson(keys, [alice]) });
+    io = node.genesis.network.ioPublicKey;
+    await initChain(node);
+    const callerCode = await callerWasm(counter, counterHash);
+    callerHash = bytesToHex(sha256(callerCode));
+    const r1 = await runBlock(node, [
+      signTx(alice, [storeCodeMsg(alice, contractWasm('counter'))], { gasLimit: 5_000_000n }),
+      signTx(alice, [storeCodeMsg(alice, callerCode)], { gasLimit: 5_000_000n }),
+    ]);
+    assert.deepEqual(
+      r1.txResults.map((r) => r.code),
+      [0, 0],
+      r1.txResults.map((r) => r.log).join(' | '),
+    );
+    const r2 = await runBlock(node, [
+      signTx(alice, [instantiateMsg(alice, io, 1n, counterHash, 'counter', { count: 1 }).message]),
+      signTx(alice, [instantiateMsg(alice, io, 2n, callerHash, 'caller', {}).message]),
+    ]);
+    assert.deepEqual(
+      r2.txResults.map((r) => r.code),
+      [0, 0],
+      r2.txResults.map((r) => r.log).join(' | '),
+    );
+  });
+  after(() => node.close());
+
+  it('success: the callee change stays and the caller gets the reply', async () => {
+    const before = await balanceOf(node, alice.address);
+    const call = executeMsg(alice, io, caller, callerHash, { a: 1 });
+    const r = await runBlock(node, [signTx(alice, [call.message])]);
+    assert.equal(r.txResults[0]?.code, TxCode.OK, r.txResults[0]?.log);
+    assert.equal(await count(), 2, 'incremented through the submessage');
+    const wasmEvents = r.txResults[0]?.events.filter((e) => e.type === 'wasm') ?? [];
+    const contracts = wasmEvents.map((e) => e.attributes.find((a) => a.key === 'contract_address')?.value);
+    assert.deepEqual(contracts, [caller, counter, caller], 'caller, callee, then the reply');
+    assert.equal(await balanceOf(node, alice.address), before - 200_000n);
+  });
+
+  it("error: the callee's writes revert, the caller's reply handles it, the tx succeeds", async () => {
+    const call = executeMsg(alice, io, caller, callerHash, { b: 1 });
+    const r = await runBlock(node, [signTx(alice, [call.message])]);
+    assert.equal(r.txResults[0]?.code, TxCode.OK, r.txResults[0]?.log);
+    assert.equal(await count(), 2, 'the refused reset changed nothing');
+    const wasmEvents = r.txResults[0]?.events.filter((e) => e.type === 'wasm') ?? [];
+    const contracts = wasmEvents.map((e) => e.attributes.find((a) => a.key === 'contract_address')?.value);
+    assert.deepEqual(contracts, [caller, caller], 'caller, then its reply (the failed callee left no event)');
+  });
+});
