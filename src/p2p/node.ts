@@ -4,6 +4,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { ed25519KeyPairFromSeed } from '../crypto/index.js';
 import {
   validateOptions,
+  validatePeerAddress,
   type ChannelConfig,
   type P2pDeps,
   type P2pLimits,
@@ -191,6 +192,30 @@ export class P2pNode {
     let accepted = 0;
     for (const connection of this.active.values()) if (connection.send(channelId, bytes)) accepted++;
     return accepted;
+  }
+
+  /**
+   * Adds a peer to keep connected (as if listed in persistentPeers) and dials it now. Adding
+   * a known id updates its address for the next dial.
+   * @throws {P2pError} INVALID_CONFIG for a malformed address; NOT_RUNNING after stop().
+   */
+  addPersistentPeer(address: PeerAddress): void {
+    validatePeerAddress(address);
+    if (!this.running) throw new P2pError('NOT_RUNNING', 'the node is stopped');
+    if (address.id === this.id) return;
+    const known = this.persistent.get(address.id);
+    if (known !== undefined) {
+      known.address = { ...address };
+      return;
+    }
+    const peer: PersistentPeer = {
+      address: { ...address },
+      attempt: 0,
+      timer: undefined,
+      dialing: undefined,
+    };
+    this.persistent.set(address.id, peer);
+    this.dial(peer);
   }
 
   /** The connected peers. */

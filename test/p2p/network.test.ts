@@ -340,25 +340,21 @@ describe('p2p over TCP', () => {
 
   it('keeps one connection when two peers dial each other at once (lower id’s dial wins)', async () => {
     for (let round = 0; round < 3; round++) {
-      const [x, y] = [await start({ key: `x${round}` }), await start({ key: `y${round}` })];
-      // Restart both with each other as persistent peers, on the same ports, at the same time.
-      const ports = [x.listenPort, y.listenPort];
-      await Promise.all([x.stop(), y.stop()]);
-      started = started.filter((n) => n !== x && n !== y);
-      const [x2, y2] = await Promise.all([
-        start({
-          key: `x${round}`,
-          listenAddress: { host: '127.0.0.1', port: ports[0]! },
-          persistentPeers: [{ id: y.id, host: '127.0.0.1', port: ports[1]! }],
-        }),
-        start({
-          key: `y${round}`,
-          listenAddress: { host: '127.0.0.1', port: ports[1]! },
-          persistentPeers: [{ id: x.id, host: '127.0.0.1', port: ports[0]! }],
-        }),
-      ]);
+      const [x2, y2] = [await start({ key: `x${round}` }), await start({ key: `y${round}` })];
+      const duplicates: ConnectionFailure[] = [];
+      for (const node of [x2, y2]) node.onConnectionFailed((f) => duplicates.push(f));
+      assert.throws(
+        () => x2.addPersistentPeer({ id: 'not-an-id', host: '127.0.0.1', port: 1 }),
+        (e: unknown) => e instanceof P2pError && e.code === 'INVALID_CONFIG',
+      );
+      // Both listen; both dial in the same tick, so both TCP connections are made.
+      x2.addPersistentPeer({ id: y2.id, host: '127.0.0.1', port: y2.listenPort });
+      y2.addPersistentPeer({ id: x2.id, host: '127.0.0.1', port: x2.listenPort });
       await waitFor('connected', () => x2.isConnected(y2.id) && y2.isConnected(x2.id));
-      await delay(150); // let any duplicate settle
+      await waitFor('the losing connection closed', () =>
+        duplicates.some((f) => f.reason.code === 'DUPLICATE_CONNECTION'),
+      );
+      await delay(100); // let both ends settle
       assert.equal(x2.peers().length, 1, `round ${round}: x has one connection`);
       assert.equal(y2.peers().length, 1, `round ${round}: y has one connection`);
       const lower = x2.id < y2.id ? x2 : y2;
