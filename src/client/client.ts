@@ -69,8 +69,14 @@ function parseJsonObject(path: string, value: Uint8Array): Obj {
   return parsed as Obj;
 }
 
+/** `account_number` or `accountNumber`: src/app answers in camelCase, CometBFT style is snake_case. */
+function lookup(obj: Obj, name: string): unknown {
+  if (name in obj) return obj[name];
+  return obj[name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())];
+}
+
 function field(path: string, obj: Obj, name: string): string {
-  const value = obj[name];
+  const value = lookup(obj, name);
   if (typeof value !== 'string') malformed(path, `"${name}" is not a string`);
   return value;
 }
@@ -86,6 +92,15 @@ function keyBytes(path: string, text: string): Uint8Array {
   if (/^[0-9a-fA-F]{64}$/.test(text)) return hexToBytes(text.toLowerCase());
   const decoded = fromBase64OrNull(text);
   if (decoded === null || decoded.length !== 32) malformed(path, 'a key is neither 32-byte hex nor base64');
+  return decoded;
+}
+
+function publicKeyBytes(path: string, text: string): Uint8Array {
+  // A 33-byte compressed key: 66 hex characters (src/app) or base64.
+  if (/^[0-9a-fA-F]{66}$/.test(text)) return hexToBytes(text.toLowerCase());
+  const decoded = fromBase64OrNull(text);
+  if (decoded === null || decoded.length !== 33)
+    malformed(path, 'public_key is neither 33-byte hex nor base64');
   return decoded;
 }
 
@@ -175,7 +190,7 @@ export class ShroudClient {
     const value = await this.#query(path);
     if (value === null) return null;
     const obj = parseJsonObject(path, value);
-    const publicKey = obj.public_key;
+    const publicKey = lookup(obj, 'public_key');
     return {
       address: field(path, obj, 'address'),
       accountNumber: uintField(path, obj, 'account_number'),
@@ -183,7 +198,7 @@ export class ShroudClient {
       publicKey:
         publicKey === null || publicKey === undefined || publicKey === ''
           ? null
-          : (fromBase64OrNull(field(path, obj, 'public_key')) ?? malformed(path, 'public_key is not base64')),
+          : publicKeyBytes(path, field(path, obj, 'public_key')),
     };
   }
 
@@ -336,7 +351,10 @@ export class ShroudClient {
     for (;;) {
       const found = await this.rpc.tx(built.hashHex);
       if (found !== null) {
-        return { ...decryptTxResult(built.txKeys, built.hash, found.txResult), height: found.height };
+        return {
+          ...decryptTxResult(built.txKeys, built.hash, found.txResult, built.targets),
+          height: found.height,
+        };
       }
       if (Date.now() >= deadline) {
         throw new ClientError(
@@ -358,7 +376,11 @@ export class ShroudClient {
     const found = await this.rpc.tx(hashHex);
     if (found === null) return null;
     const keys = txKeys ?? (await this.txKeysOf(found.tx));
-    return { ...decryptTxResult(keys, found.hash, found.txResult), height: found.height };
+    const targets = decodeTx(found.tx).body.messages.map((message) => {
+      const sum = message.sum;
+      return sum.case === 'executeContract' || sum.case === 'migrateContract' ? sum.value.contract : null;
+    });
+    return { ...decryptTxResult(keys, found.hash, found.txResult, targets), height: found.height };
   }
 
   /**
@@ -483,11 +505,13 @@ export class ShroudClient {
     const codeHash = options.codeHash ?? (await this.#contractCodeHash(contract));
     const query = encryptQuery(wallet, await this.networkPublicKey(), contract, codeHash, msg);
     const response = await this.rpc.abciQuery('/compute/query', query.requestData);
-    if (response.code === RESULT_CODES.compute.contractError && response.codespace === 'compute') {
+    if (response.code === RESULT_CODES.compute.contractFailed && response.codespace === 'compute') {
+      // The contract's Err, sealed under `query/error`: in the value (src/app) or the log.
       const match = /encrypted: ([A-Za-z0-9+/=]+)/.exec(response.log);
-      const sealed = match ? fromBase64OrNull(match[1]!) : null;
-      if (sealed === null)
-        throw new ClientError('RESULT_MALFORMED', 'a query error log without "encrypted: <base64>"');
+      const sealed = match ? fromBase64OrNull(match[1]!) : response.value;
+      if (sealed === null || sealed.length === 0) {
+        throw new ClientError('QUERY_FAILED', `query failed: ${response.log.slice(0, 300)}`);
+      }
       const info = { resultCode: response.code, codespace: response.codespace, log: response.log };
       throw new ContractError(info, decryptQueryResult(query, sealed, 'query/error'), 0);
     }

@@ -4,7 +4,6 @@
 import { envelopeAssociatedData } from '../codec/index.js';
 import { decryptTxOutput, sha256, utf8Decode, utf8Encode, encryptTxInput } from '../crypto/index.js';
 import { ClientError } from './errors.js';
-import { toBase64 } from './encoding.js';
 import { contractPlaintext } from './tx.js';
 import type { Wallet } from './wallet.js';
 
@@ -15,7 +14,7 @@ export interface EncryptedQuery {
   txKey: Uint8Array;
   /** sha256(envelope): stands in for the tx hash in the answer's IV. */
   queryHash: Uint8Array;
-  /** The `abci_query` data of path `/compute/query`: UTF-8 JSON {"contract_address","query": base64 envelope}. */
+  /** The `abci_query` data of path `/compute/query` (src/app): u16be len(contract) ‖ contract ‖ envelope. */
   requestData: Uint8Array;
 }
 
@@ -39,7 +38,13 @@ export function encryptQuery(
     plaintext: contractPlaintext(codeHash, msg),
     associatedData: envelopeAssociatedData({ kind: 'query', sender: '', target: contract, funds: [] }),
   });
-  const requestData = utf8Encode(JSON.stringify({ contract_address: contract, query: toBase64(envelope) }));
+  const address = utf8Encode(contract);
+  if (address.length > 0xffff) throw new ClientError('INVALID_ARGUMENT', 'contract address too long');
+  const requestData = new Uint8Array(2 + address.length + envelope.length);
+  requestData[0] = address.length >> 8;
+  requestData[1] = address.length & 0xff;
+  requestData.set(address, 2);
+  requestData.set(envelope, 2 + address.length);
   return { contract, envelope, txKey, queryHash: sha256(envelope), requestData };
 }
 

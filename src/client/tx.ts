@@ -78,6 +78,8 @@ export interface BuiltTx {
   txKey: Uint8Array | null;
   /** Per message: the envelope sent (contract messages) or null. */
   envelopes: (Uint8Array | null)[];
+  /** Per message: the contract it calls (execute, migrate) or null; see decryptTxResult. */
+  targets: (string | null)[];
 }
 
 const CODE_HASH = /^[0-9a-f]{64}$/;
@@ -285,6 +287,7 @@ export function buildTx(options: TxOptions, messages: ClientMessage[]): BuiltTx 
     txKeys,
     txKey: txKeys.find((key) => key !== null) ?? null,
     envelopes: encoded.map((e) => e.sealed?.envelope ?? null),
+    targets: messages.map((m) => (m.type === 'execute' || m.type === 'migrate' ? m.contract : null)),
   };
 }
 

@@ -123,7 +123,7 @@ export function txResultOf(
   }
   if (result.error.kind === 'contract') {
     return {
-      code: RESULT_CODES.compute.contractError,
+      code: RESULT_CODES.compute.contractFailed,
       codespace: 'compute',
       log: `failed to execute message; message index: 0: encrypted: ${b64(result.error.sealed)}: execute contract failed`,
       data: new Uint8Array(0),
@@ -140,6 +140,63 @@ export function txResultOf(
     data: new Uint8Array(0),
     gasWanted: 2_000_000n,
     gasUsed: result.gasUsed / 1000n,
+    events: [],
+  };
+}
+
+/**
+ * The layout src/app emits today (app.ts `contractEvents`, `callFailure`): no msg_index, each
+ * encrypted attribute under the bare key `encrypted` (its label is its position), the first
+ * message's sealed data in `tx_result.data`, a contract Err sealed in `data` with code 104.
+ */
+export function appEventsOf(result: RunContractResult, contract: string): AbciEvent[] {
+  if (!result.ok) return [];
+  const convert = (a: OutputAttribute): AbciEventAttribute =>
+    a.encrypted
+      ? { key: 'encrypted', value: b64(a.sealed), index: false }
+      : { key: a.key, value: a.value, index: true };
+  const head = { key: 'contract_address', value: contract, index: true };
+  return [
+    { type: 'wasm', attributes: [head, ...result.attributes.map(convert)] },
+    ...result.events.map((event) => ({
+      type: `wasm-${event.type}`,
+      attributes: [head, ...event.attributes.map(convert)],
+    })),
+  ];
+}
+
+export function appTxResultOf(
+  result: RunContractResult,
+  contract: string,
+  extra: AbciEvent[] = [],
+): TxResultInfo {
+  const base = { log: '', gasWanted: 2_000_000n, gasUsed: result.gasUsed / 1000n };
+  if (result.ok) {
+    return {
+      ...base,
+      code: 0,
+      codespace: '',
+      data: result.data ?? new Uint8Array(0),
+      events: [...appEventsOf(result, contract), ...extra],
+    };
+  }
+  if (result.error.kind === 'contract') {
+    return {
+      ...base,
+      code: RESULT_CODES.compute.contractFailed,
+      codespace: 'compute',
+      log: 'the contract returned an error (encrypted in data)',
+      data: result.error.sealed,
+      events: [],
+    };
+  }
+  const outOfGas = result.error.code === 'OUT_OF_GAS';
+  return {
+    ...base,
+    code: outOfGas ? RESULT_CODES.sdk.outOfGas : 105,
+    codespace: outOfGas ? 'sdk' : 'compute',
+    log: outOfGas ? 'out of gas in the contract' : `the VM stopped the contract: ${result.error.code}`,
+    data: new Uint8Array(0),
     events: [],
   };
 }

@@ -23,7 +23,7 @@ import {
   type BuiltTx,
   type TxResultInfo,
 } from '../../src/client/index.js';
-import { eventsOf, requestFromTx, txResultOf } from './app-layout.js';
+import { appTxResultOf, eventsOf, requestFromTx, txResultOf } from './app-layout.js';
 // The enclave tests' in-memory host (OCALL services): reused, not part of the client.
 import { MemoryHost, openPolicy } from '../enclave/helpers.js';
 
@@ -316,12 +316,123 @@ describe('client ↔ real enclave', () => {
       decryptFailed,
       'swapped msg_index',
     );
+    // Without msg_index (src/app today) each sealed attribute is tried against the tx's keys:
+    // AES-GCM authenticates, so only its own message's key opens it.
     const unrouted = structuredClone(txResult);
-    unrouted.events[0]!.attributes.splice(0, 1);
-    assert.throws(
-      () => decryptTxResult(built.txKeys, built.hash, unrouted),
-      (e: unknown) => e instanceof ClientError && e.code === 'RESULT_MALFORMED',
-      'no msg_index in a multi-message tx',
+    for (const event of unrouted.events)
+      event.attributes = event.attributes.filter((a) => a.key !== 'msg_index');
+    assert.deepEqual(
+      decryptTxResult(built.txKeys, built.hash, unrouted).events.map(
+        (e) => e.attributes.find((a) => a.key === 'owner')?.value,
+      ),
+      [alice.address, alice.address],
     );
+  });
+
+  it('the layout src/app emits: bare `encrypted` keys by position, data and errors in tx_result.data', async () => {
+    const token = contractAddress('client-token');
+    const tokenHash = host.addCode(wasm('token'));
+    host.addContract(token, tokenHash);
+    await enclave.blockRandom({ height: 5n, previousAppHash: new Uint8Array(32) });
+    const init = buildInstantiateTx({
+      ...options(alice, 0n),
+      codeId: 2n,
+      codeHash: tokenHash,
+      label: 'client-token',
+      msg: {
+        name: 'Shroud Token',
+        symbol: 'SHT',
+        decimals: 6,
+        initial_balances: [{ address: alice.address, amount: '1000' }],
+        prng_seed: Buffer.from('seed').toString('base64'),
+      },
+    });
+    const initResult = await run(init, token, tokenHash, 0n, 5n);
+    assert.ok(initResult.ok, 'token instantiates');
+    const instantiated = [
+      {
+        type: 'instantiate',
+        attributes: [
+          { key: 'contract_address', value: token },
+          { key: 'code_id', value: '2' },
+        ],
+      },
+    ];
+    assert.doesNotThrow(() =>
+      decryptTxResult(init.txKeys, init.hash, appTxResultOf(initResult, token, instantiated)),
+    );
+
+    const transfer = buildExecuteTx({
+      ...options(alice, 0n),
+      contract: token,
+      codeHash: tokenHash,
+      msg: { transfer: { recipient: bob.address, amount: '5' } },
+    });
+    const result = await run(transfer, token, tokenHash, 0n, 5n);
+    assert.ok(result.ok && result.data !== null, 'transfer returns data');
+    const appResult = appTxResultOf(result, token);
+    const opened = decryptTxResult(transfer.txKeys, transfer.hash, appResult, transfer.targets);
+    assert.match(Buffer.from(opened.data[0]!).toString(), /success/, 'data from tx_result.data');
+    const altered = { ...appResult, data: tamper(appResult.data, 4) };
+    assert.throws(
+      () => decryptTxResult(transfer.txKeys, transfer.hash, altered, transfer.targets),
+      decryptFailed,
+    );
+
+    // Counter: the encrypted `owner` attribute is attr/1 by position; an Err sealed in data.
+    const other = contractAddress('client-counter-app');
+    host.addContract(other, counterHash);
+    const counterInit = buildInstantiateTx({
+      ...options(alice, 0n),
+      codeId: 1n,
+      codeHash: counterHash,
+      label: 'app-layout',
+      msg: { count: 1 },
+    });
+    const counterResult = await run(counterInit, other, counterHash, 0n);
+    const counterInstantiated = [
+      {
+        type: 'instantiate',
+        attributes: [
+          { key: 'contract_address', value: other },
+          { key: 'code_id', value: '1' },
+        ],
+      },
+    ];
+    const good = appTxResultOf(counterResult, other, counterInstantiated);
+    const owner = decryptTxResult(counterInit.txKeys, counterInit.hash, good)
+      .events.flatMap((e) => e.attributes)
+      .find((a) => a.key === 'owner');
+    assert.deepEqual(owner, { key: 'owner', value: alice.address, encrypted: true });
+    // Moved one position (as if a plaintext attribute were dropped): refused, not misread.
+    const shifted = structuredClone(good);
+    shifted.events[0]!.attributes.splice(1, 1);
+    assert.throws(
+      () => decryptTxResult(counterInit.txKeys, counterInit.hash, shifted),
+      decryptFailed,
+      'shifted',
+    );
+    // The same event under a contract this tx did not call is a nested call's: left closed.
+    const nested = structuredClone(good);
+    nested.events = nested.events.filter((e) => e.type === 'wasm');
+    nested.events[0]!.attributes[0]!.value = contractAddress('someone-else');
+    nested.events[0]!.attributes.splice(1, 1);
+    const closed = decryptTxResult(counterInit.txKeys, counterInit.hash, nested);
+    assert.equal(closed.events[0]!.sealed.length, 1, 'kept sealed, not an error');
+
+    const reset = buildExecuteTx({
+      ...options(bob, 1n),
+      contract: other,
+      codeHash: counterHash,
+      msg: { reset: { count: 0 } },
+    });
+    const failed = await run(reset, other, counterHash, 1n);
+    assert.throws(
+      () => decryptTxResult(reset.txKeys, reset.hash, appTxResultOf(failed, other), reset.targets),
+      (e: unknown) =>
+        e instanceof ContractError && e.contractMessage === 'Unauthorized' && e.resultCode === 104,
+    );
+    const badError = { ...appTxResultOf(failed, other), data: tamper(appTxResultOf(failed, other).data, 2) };
+    assert.throws(() => decryptTxResult(reset.txKeys, reset.hash, badError), decryptFailed, 'altered error');
   });
 });
