@@ -10,6 +10,7 @@ import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
 import {
   balanceOf,
   contractWasm,
+  encryptMsg,
   executeMsg,
   genesisJson,
   initChain,
@@ -17,6 +18,7 @@ import {
   makeUser,
   openNode,
   queryData,
+  queryJson,
   runBlock,
   signTx,
   storeCodeMsg,
@@ -103,6 +105,36 @@ describe('app: submessage replies', () => {
     );
   });
   after(() => node.close());
+
+  it('migrate: only the admin, and the contract then runs the new code', async () => {
+    const r1 = await runBlock(node, [
+      signTx(alice, [
+        instantiateMsg(alice, io, 1n, counterHash, 'counter2', { count: 5 }, alice.address).message,
+      ]),
+    ]);
+    assert.equal(r1.txResults[0]?.code, TxCode.OK, r1.txResults[0]?.log);
+    const migrate = (contract: string) => {
+      const e = encryptMsg(alice, io, { kind: 'migrate', target: contract, codeHash: callerHash, msg: {} });
+      return signTx(alice, [
+        {
+          sum: {
+            case: 'migrateContract',
+            value: { sender: alice.address, contract, codeId: 2n, msg: e.envelope },
+          },
+        },
+      ]);
+    };
+    const refused = await runBlock(node, [migrate(counter)]);
+    assert.equal(refused.txResults[0]?.code, TxCode.NOT_ADMIN, 'counter has no admin');
+    const counter2 = contractAddressOf(1n, 'counter2');
+    const done = await runBlock(node, [migrate(counter2)]);
+    assert.equal(done.txResults[0]?.code, TxCode.OK, done.txResults[0]?.log);
+    const info = await queryJson<{ codeId: string; codeHash: string }>(node, `/contract/${counter2}`);
+    assert.equal(info.value.codeId, '2');
+    assert.equal(info.value.codeHash, callerHash);
+    const before = await queryJson<{ codeId: string }>(node, `/contract/${counter}`);
+    assert.equal(before.value.codeId, '1', 'the refused migration changed nothing');
+  });
 
   it('success: the callee change stays and the caller gets the reply', async () => {
     const before = await balanceOf(node, alice.address);
