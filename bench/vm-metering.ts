@@ -68,15 +68,16 @@ function load(bytes: Uint8Array): { fn: (name: string) => Fn; refuel: () => void
   };
 }
 
-// Metering variants: 'before' is the per-sequence charging with the stack meter in every
-// function (the scheme up to 2026-11-27 01:00); 'after' the defaults.
+// Metering variants: 'before' is per-sequence charging with the stack meter in every function
+// (the scheme up to 2026-11-27 01:00); 'charges only' / 'stack only' apply one of the two
+// changes; 'after' is the default; 'after, call' charges through an injected function.
 const METERINGS: { name: string; options: InstrumentOptions | null }[] = [
   { name: 'unmetered', options: null },
   { name: 'before', options: { chargePoints: 'sequence', stackMeter: 'all' } },
-  { name: 'arm 0, all', options: { smallArmInstructions: 0, stackMeter: 'all' } },
-  { name: 'arm 0', options: { smallArmInstructions: 0 } },
-  { name: 'arm 4', options: { smallArmInstructions: 4 } },
-  { name: 'arm 8', options: { smallArmInstructions: 8 } },
+  { name: 'charges only', options: { stackMeter: 'all' } },
+  { name: 'stack only', options: { chargePoints: 'sequence' } },
+  { name: 'after', options: {} },
+  { name: 'after, call', options: { chargeMode: 'call' } },
 ];
 const variants: { name: string; bytes: Uint8Array }[] = METERINGS.map(({ name, options }) => ({
   name,
