@@ -77,7 +77,8 @@ export class P2pNode {
   private readonly connectedListeners: ((peer: PeerInfo) => void)[] = [];
   private readonly disconnectedListeners: ((peerId: string, reason: P2pError) => void)[] = [];
   private readonly failureListeners: ((failure: ConnectionFailure) => void)[] = [];
-  private pendingInbound = 0;
+  /** Inbound connections still in their handshake (bounded by maxPendingHandshakes). */
+  private readonly pendingHandshake = new Set<Connection>();
   private running = true;
 
   private constructor(options: P2pOptions, limits: P2pLimits, deps: P2pDeps, server: Server) {
@@ -310,7 +311,7 @@ export class P2pNode {
   }
 
   private accept(socket: Socket): void {
-    if (!this.running || this.pendingInbound >= this.limits.maxPendingHandshakes) {
+    if (!this.running || this.pendingHandshake.size >= this.limits.maxPendingHandshakes) {
       const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
       socket.destroy();
       this.emitFailure({
@@ -324,13 +325,9 @@ export class P2pNode {
       });
       return;
     }
-    this.pendingInbound++;
     const connection = this.newConnection(socket, 'inbound', true);
-    this.pendingHandshake.add(connection);
+    if (!connection.isClosed) this.pendingHandshake.add(connection);
   }
-
-  /** Inbound connections counted in pendingInbound (until authenticated or closed). */
-  private readonly pendingHandshake = new Set<Connection>();
 
   private dial(peer: PersistentPeer): void {
     if (!this.running || peer.dialing !== undefined || this.active.has(peer.address.id)) return;
@@ -352,7 +349,7 @@ export class P2pNode {
   }
 
   private leavePending(connection: Connection): void {
-    if (this.pendingHandshake.delete(connection)) this.pendingInbound--;
+    this.pendingHandshake.delete(connection);
   }
 
   private inboundPeerCount(): number {
