@@ -21,7 +21,7 @@ import {
   type AbciEvent,
   type TxResultInfo,
 } from '../../src/client/index.js';
-import { requestFromTx, txResultOf } from './app-layout.js';
+import { appTxResultOf, requestFromTx } from './app-layout.js';
 import { RpcFault, queryResult, startFakeNode, statusResult, type FakeNode } from './fake-node.js';
 import { MemoryHost, openPolicy } from '../enclave/helpers.js';
 
@@ -71,7 +71,7 @@ class FakeApp {
       case 'status':
         return statusResult(CHAIN_ID);
       case 'abci_query':
-        return this.query(String(params.path), Buffer.from(String(params.data), 'hex'));
+        return this.query(String(params.path), new Uint8Array(Buffer.from(String(params.data), 'hex')));
       case 'broadcast_tx_sync':
         return this.broadcast(new Uint8Array(Buffer.from(String(params.tx), 'base64')));
       case 'tx': {
@@ -102,57 +102,63 @@ class FakeApp {
     }
   }
 
+  /** abci_query as src/app answers it: camelCase JSON, bytes as hex, code 38 "… not found". */
   async query(path: string, data: Uint8Array): Promise<unknown> {
     const [, kind, a, b] = path.split('/');
     const notFound = () => queryResult(null, 38, `${kind} not found`);
     switch (kind) {
       case 'network':
-        return queryResult({ io_public_key: b64(this.keys.ioPublicKey) });
+        return queryResult({
+          ioPublicKey: bytesToHex(this.keys.ioPublicKey),
+          seedExchangePublicKey: bytesToHex(this.keys.seedExchangePublicKey),
+        });
       case 'account': {
         const account = this.accounts.get(a!);
         if (account === undefined) return notFound();
         return queryResult({
           address: a,
-          account_number: account.number.toString(),
+          accountNumber: account.number.toString(),
           sequence: account.sequence.toString(),
-          public_key: null,
+          publicKey: '',
         });
       }
       case 'balance':
         return queryResult({ denom: b, amount: (this.accounts.get(a!)?.balance ?? 0n).toString() });
       case 'code': {
         const hash = this.codes[Number(a) - 1];
-        return hash === undefined ? notFound() : queryResult({ code_id: a, code_hash: hash });
+        return hash === undefined
+          ? notFound()
+          : queryResult({ codeId: a, codeHash: hash, creator: alice.address });
       }
       case 'contract': {
         const info = this.contracts.get(a!);
         if (info === undefined) return notFound();
         return queryResult({
           address: a,
-          code_id: info.codeId.toString(),
-          code_hash: info.codeHash,
+          codeId: info.codeId.toString(),
+          codeHash: info.codeHash,
           label: info.label,
           admin: '',
+          creator: alice.address,
         });
       }
       case 'compute': {
-        const request = JSON.parse(Buffer.from(data).toString()) as {
-          contract_address: string;
-          query: string;
-        };
-        const info = this.contracts.get(request.contract_address);
+        // data = u16be len(contract) ‖ contract ‖ envelope; an Err's sealed bytes come in the value.
+        const length = data[0]! * 256 + data[1]!;
+        const contract = Buffer.from(data.subarray(2, 2 + length)).toString();
+        const info = this.contracts.get(contract);
         if (info === undefined) return notFound();
         const answer = await this.enclave.query({
-          contract: request.contract_address,
+          contract,
           codeHash: info.codeHash,
-          envelope: new Uint8Array(Buffer.from(request.query, 'base64')),
+          envelope: data.slice(2 + length),
           block,
           gasLimit: 50_000_000_000n,
         });
         if (answer.ok) return queryResult(answer.sealed);
         if (answer.error.kind === 'contract')
-          return queryResult(null, 3, `encrypted: ${b64(answer.error.sealed)}`);
-        return queryResult(null, 7, answer.error.code);
+          return queryResult(answer.error.sealed, 104, 'contract error (encrypted)');
+        return queryResult(null, 105, answer.error.code);
       }
       default:
         return queryResult(null, 6, 'unknown path');
@@ -226,7 +232,7 @@ class FakeApp {
         const result = await this.run(txBytes, codeHash, contract, accountNumber);
         if (result.ok)
           this.contracts.set(contract, { codeId: sum.value.codeId, codeHash, label: sum.value.label });
-        return txResultOf(result, contract, [
+        return appTxResultOf(result, contract, [
           {
             type: 'instantiate',
             attributes: [
@@ -239,7 +245,7 @@ class FakeApp {
       }
       case 'executeContract': {
         const info = this.contracts.get(sum.value.contract)!;
-        return txResultOf(
+        return appTxResultOf(
           await this.run(txBytes, info.codeHash, sum.value.contract, accountNumber),
           sum.value.contract,
         );
@@ -422,7 +428,7 @@ describe('ShroudClient against a fake node backed by the real enclave', () => {
     app.rewrite = (result) => {
       for (const event of result.events) {
         for (const attribute of event.attributes) {
-          if (attribute.key.startsWith('encrypted:')) {
+          if (attribute.key === 'encrypted') {
             const bytes = Buffer.from(attribute.value, 'base64');
             bytes[0]! ^= 1;
             attribute.value = bytes.toString('base64');

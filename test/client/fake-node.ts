@@ -125,7 +125,7 @@ export function queryResult(value: unknown, code = 0, log = '') {
       value: bytes.length === 0 ? null : Buffer.from(bytes).toString('base64'),
       proofOps: null,
       height: '5',
-      codespace: code === 0 ? '' : 'compute',
+      codespace: code === 0 ? '' : code >= 100 ? 'compute' : 'sdk', // src/app codespaceOf
     },
   };
 }
