@@ -264,6 +264,26 @@ describe('instrumentContract: stack meter only where recursion is possible', () 
     assert.ok(unmeteredChain <= STACK_HEADROOM, `unmetered chain ${unmeteredChain}`);
   });
 
+  it('handles a 5 000-function call chain (iterative analysis) and fills the headroom exactly', () => {
+    const n = 5000;
+    const fns = Array.from({ length: n }, (_, i) =>
+      i < n - 1
+        ? `(func $f${i} (param i32) (result i32) (call $f${i + 1} (local.get 0)))`
+        : `(func $f${i} (param i32) (result i32) (local.get 0))`,
+    );
+    // g reaches every f through the table and itself (same signature): g is on a cycle, the
+    // chain is not. Each f costs 4 + 1 param + height 1 = 6: the last floor(2048 / 6) are free.
+    const report = meteringReport(
+      wat(`(module (table 1 funcref) (type $t (func (param i32) (result i32))) ${fns.join(' ')}
+        (func (export "g") (param i32) (result i32) (call_indirect (type $t) (local.get 0) (i32.const 0))))`),
+    );
+    const free = report.filter((f) => !f.stackMetered).map((f) => f.functionIndex);
+    const expected = Math.floor(STACK_HEADROOM / 6);
+    assert.equal(free.length, expected);
+    assert.equal(free[0], n - expected, 'the callee end of the chain');
+    assert.equal(report[n]?.stackMetered, true, 'g');
+  });
+
   it('meters a leaf whose frame alone exceeds STACK_HEADROOM', () => {
     const locals = Array<string>(STACK_HEADROOM).fill('i32').join(' ');
     assert.deepEqual(stackMetered(`(module (func (local ${locals})))`), { 0: true });
