@@ -1,8 +1,9 @@
 // Gas and stack-depth metering injected into the contract's bytecode (CONTRACT_ABI §6,
-// DESIGN.md §5, docs/adr/003-gas-metering.md). The rewritten module charges every
-// instruction sequence before it runs, traps deterministically when gas or the call-stack
-// budget runs out, caps memory at `maxPages` and charges memory.grow and bulk memory ops by
-// their operand. Injected functions and globals are appended at the end of their index
+// DESIGN.md §5, docs/adr/003-gas-metering.md). The rewritten module pays for every
+// instruction before it runs (at function entry, loop bodies and large if arms: `chargeCosts`),
+// meters the call-stack depth of functions that can recurse (`unmeteredFunctions`), traps
+// deterministically when gas or the stack budget runs out, caps memory at `maxPages` and
+// charges memory.grow and bulk memory ops by their operand. Injected functions and globals are appended at the end of their index
 // spaces, so no existing index (calls, exports, elements, names) moves.
 
 import { VmError } from './errors.js';
