@@ -30,6 +30,7 @@ export {
   type TxOptions,
 } from './tx.js';
 export {
+  BARE_ENCRYPTED_KEY,
   CALL_DEPTH_ATTRIBUTE,
   ENCRYPTED_ATTRIBUTE_PREFIX,
   MESSAGE_INDEX_ATTRIBUTE,

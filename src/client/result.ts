@@ -15,6 +15,8 @@ import { fromBase64OrNull } from './encoding.js';
 
 /** An event attribute whose key starts with this carries base64(sealed) under the label that follows. */
 export const ENCRYPTED_ATTRIBUTE_PREFIX = 'encrypted:';
+/** The key src/app gives a sealed attribute (label implied by position, see docs/sdk.md). */
+export const BARE_ENCRYPTED_KEY = 'encrypted';
 /** Attribute naming the index of the tx message an event belongs to (as Cosmos SDK 0.50). */
 export const MESSAGE_INDEX_ATTRIBUTE = 'msg_index';
 /** Attribute marking events of contract-to-contract calls (depth ≥ 1); their keys are not the user's tx key. */
@@ -149,10 +151,10 @@ function decryptEvent(event: AbciEvent, context: EventContext): DecryptedEvent {
   for (const attribute of event.attributes) {
     const own = !APP_ATTRIBUTES.has(attribute.key);
     const index = own ? position++ : -1;
-    if (
-      attribute.key !== ENCRYPTED_ATTRIBUTE_PREFIX.slice(0, -1) &&
-      !attribute.key.startsWith(ENCRYPTED_ATTRIBUTE_PREFIX)
-    ) {
+    // src/app writes a sealed attribute as key `encrypted` with index false; a contract's own
+    // plaintext attribute named `encrypted` is indexed, so it is not mistaken for one.
+    const bareSealed = attribute.key === BARE_ENCRYPTED_KEY && attribute.index !== true;
+    if (!bareSealed && !attribute.key.startsWith(ENCRYPTED_ATTRIBUTE_PREFIX)) {
       out.attributes.push({ key: attribute.key, value: attribute.value, encrypted: false });
       continue;
     }

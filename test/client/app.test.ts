@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { bytesToHex } from '../../src/crypto/index.js';
 import { decodeIndexedTx } from '../../src/app/index.js';
 import { txHashHex } from '../../src/codec/index.js';
-import { ContractError, OutOfGasError, ShroudClient, Wallet } from '../../src/client/index.js';
+import {
+  ContractError,
+  InsufficientFundsError,
+  OutOfGasError,
+  ShroudClient,
+  Wallet,
+} from '../../src/client/index.js';
 import { RpcFault, startFakeNode, statusResult, type FakeNode } from './fake-node.js';
 import {
   CHAIN_ID,
@@ -166,6 +172,11 @@ describe('ShroudClient against the real app (test JSON-RPC adaptor)', () => {
     );
     assert.deepEqual(await client.query(init.contractAddress, { get_count: {} }), { count: 4 }, 'reverted');
 
+    await assert.rejects(
+      client.send(bob.address, [{ denom: DENOM, amount: 10n ** 15n }]),
+      InsufficientFundsError,
+      'more than the balance',
+    );
     const before = await client.getBalance(bob.address, DENOM);
     await client.send(bob.address, [{ denom: DENOM, amount: 1234n }]);
     assert.equal(await client.getBalance(bob.address, DENOM), before + 1234n);

@@ -404,6 +404,13 @@ describe('client ↔ real enclave', () => {
       .events.flatMap((e) => e.attributes)
       .find((a) => a.key === 'owner');
     assert.deepEqual(owner, { key: 'owner', value: alice.address, encrypted: true });
+    // A contract's own plaintext attribute called `encrypted` (indexed) stays plaintext.
+    const named = structuredClone(good);
+    named.events[0]!.attributes.push({ key: 'encrypted', value: 'not sealed', index: true });
+    const namedOpened = decryptTxResult(counterInit.txKeys, counterInit.hash, named).events[0]!.attributes.at(
+      -1,
+    );
+    assert.deepEqual(namedOpened, { key: 'encrypted', value: 'not sealed', encrypted: false });
     // Moved one position (as if a plaintext attribute were dropped): refused, not misread.
     const shifted = structuredClone(good);
     shifted.events[0]!.attributes.splice(1, 1);
