@@ -19,7 +19,6 @@ import {
   type Enclave,
   type EnclaveServices,
   type OutputAttribute,
-  type OutputEvent,
   type OutputMessage,
   type PublicCoin,
   type RunContractRequest,
@@ -155,6 +154,8 @@ interface CallContext {
   ctx: TxContext;
   txHash: Uint8Array;
   events: AbciEvent[];
+  /** 0 for the tx's own contract calls, +1 per level of contract messages (event `call_depth`). */
+  depth: number;
 }
 
 export interface ShroudAppOptions {
@@ -722,10 +723,31 @@ export class ShroudApp implements AbciApplication {
       const gas = this.genesis.params.gas;
       meter.consume(gas.txSizeCostPerByte * BigInt(tx.length), 'tx size');
       meter.consume(gas.sigVerifyCost, 'signature verification');
-      const call: CallContext = { ctx, txHash: value.hash, events };
+      const call: CallContext = { ctx, txHash: value.hash, events, depth: 0 };
       for (const [i, message] of value.decoded.body.messages.entries()) {
-        const output = await this.runMessage(block, call, value, i, message.sum);
-        if (i === 0 && output !== undefined) data = output;
+        const first = events.length;
+        try {
+          const output = await this.runMessage(block, call, value, i, message.sum);
+          if (i === 0 && output !== undefined) data = output;
+        } catch (error) {
+          // A contract's own Err names its message (docs/sdk.md: "message index: <i>: encrypted: ...").
+          if (
+            error instanceof TxFailure &&
+            error.code === TxCode.CONTRACT_FAILED &&
+            error.data.length > 0 &&
+            !error.nested
+          ) {
+            throw new TxFailure(
+              error.code,
+              `failed to execute message; message index: ${i}: encrypted: ${Buffer.from(error.data).toString('base64')}: ${error.log}`,
+              error.data,
+            );
+          }
+          throw error;
+        } finally {
+          // Every event of a message names it (Cosmos SDK 0.50 msg_index).
+          for (const event of events.slice(first)) event.attributes.unshift(attr('msg_index', String(i)));
+        }
       }
       block.batch.release(checkpoint);
       return this.txResult(TxCode.OK, '', value.gasLimit, meter.used, events, data);
@@ -1098,7 +1120,7 @@ export class ShroudApp implements AbciApplication {
         if (write.blob === null) ctx.delete(key);
         else ctx.set(key, write.blob);
       }
-      call.events.push(...contractEvents(spec.contract, result.attributes, result.events));
+      call.events.push(...contractEvents(spec.contract, result, call.depth));
     }
     return result;
   }
@@ -1126,8 +1148,13 @@ export class ShroudApp implements AbciApplication {
     if (depth > MAX_CALL_DEPTH)
       throw new TxFailure(TxCode.CONTRACT_FAILED, `contract call depth over ${MAX_CALL_DEPTH}`);
     const block = this.block as BlockState;
-    for (const message of result.messages)
-      await this.dispatchOne(block, call, caller, message, result.txHash, depth);
+    call.depth++;
+    try {
+      for (const message of result.messages)
+        await this.dispatchOne(block, call, caller, message, result.txHash, depth);
+    } finally {
+      call.depth--;
+    }
   }
 
   private async dispatchOne(
@@ -1263,7 +1290,15 @@ export class ShroudApp implements AbciApplication {
         (message.replyOn !== 'error' && message.replyOn !== 'always') ||
         (result?.ok ?? false)
       ) {
-        throw failure;
+        if (failure.nested) throw failure;
+        // The sealed error of a callee is under the callee's key, not the user's tx key: it
+        // stays in `data` but is not labelled as the message's own error.
+        throw new TxFailure(
+          failure.code,
+          `a submessage to ${target} failed: ${failure.log}`,
+          failure.data,
+          true,
+        );
       }
     } else {
       ctx.batch.release(checkpoint);
@@ -1278,7 +1313,15 @@ export class ShroudApp implements AbciApplication {
       envelope: reply.envelope,
       auth: { kind: 'callback', callbackSignature: reply.callbackSignature, txHash: txHashBytes },
     });
-    if (!replyResult.ok) throw callFailure(replyResult);
+    if (!replyResult.ok) {
+      const error = callFailure(replyResult);
+      throw new TxFailure(
+        error.code,
+        `the reply to ${reply.contract} failed: ${error.log}`,
+        error.data,
+        true,
+      );
+    }
     await this.dispatch(call, reply.contract, replyResult, depth + 1);
   }
 
@@ -1508,9 +1551,10 @@ export class ShroudApp implements AbciApplication {
           const record = decodeAccount(bytes);
           return answer({
             address: a,
-            accountNumber: record.number,
+            account_number: record.number,
             sequence: record.sequence,
-            publicKey: record.publicKey,
+            public_key:
+              record.publicKey.length === 0 ? null : Buffer.from(record.publicKey).toString('base64'),
           });
         }
         case 'balance':
@@ -1520,23 +1564,30 @@ export class ShroudApp implements AbciApplication {
           const bytes = this.store.get(KEYS.code(BigInt(a)));
           if (bytes === undefined) return missing('code');
           const record = decodeCode(bytes);
-          return answer({ codeId: a, codeHash: record.codeHash, creator: record.creator });
+          return answer({ code_id: a, code_hash: record.codeHash, creator: record.creator });
         }
         case 'contract': {
           const bytes = this.store.get(KEYS.contract(a ?? ''));
           if (bytes === undefined) return missing('contract');
           const record = decodeContract(bytes);
-          return answer({ address: a, ...record });
+          return answer({
+            address: a,
+            code_id: record.codeId,
+            code_hash: record.codeHash,
+            label: record.label,
+            admin: record.admin,
+            creator: record.creator,
+          });
         }
         case 'network':
           return answer({
-            ioPublicKey: this.genesis.network.ioPublicKey,
-            seedExchangePublicKey: this.genesis.network.seedExchangePublicKey,
+            io_public_key: this.genesis.network.ioPublicKey,
+            seed_exchange_public_key: this.genesis.network.seedExchangePublicKey,
           });
         case 'registration': {
           if (a === undefined || !/^([0-9a-f]{2})+$/.test(a)) return missing('registration');
           const bytes = this.store.get(KEYS.registration(hexToBytes(a)));
-          return bytes === undefined ? missing('registration') : answer({ encryptedSeed: bytes });
+          return bytes === undefined ? missing('registration') : answer({ encrypted_seed: bytes });
         }
         case 'tx': {
           if (a === undefined || !/^[0-9a-fA-F]{64}$/.test(a)) return missing('tx');
@@ -1567,10 +1618,13 @@ export class ShroudApp implements AbciApplication {
       height,
       codespace: codespaceOf(code),
     });
-    if (data.length < 2) return bad('query data: u16be length ‖ contract address ‖ envelope');
-    const length = (data[0] ?? 0) * 256 + (data[1] ?? 0);
-    const contract = utf8Decode(data.subarray(2, 2 + length));
-    const envelope = data.slice(2 + length);
+    const parsed = parseComputeQuery(data);
+    if (parsed === null) {
+      return bad(
+        'query data: JSON {"contract_address","query": base64 envelope} or u16be length ‖ address ‖ envelope',
+      );
+    }
+    const { contract, envelope } = parsed;
     const bytes = this.store.get(KEYS.contract(contract));
     if (bytes === undefined) return bad(`no contract at ${contract}`, TxCode.NOT_FOUND);
     const record = decodeContract(bytes);
@@ -1590,7 +1644,11 @@ export class ShroudApp implements AbciApplication {
       );
       if (result.ok) return { ...bad(''), code: 0, codespace: '', value: result.sealed };
       if (result.error.kind === 'contract')
-        return { ...bad('contract error (encrypted)', TxCode.CONTRACT_FAILED), value: result.error.sealed };
+        // The sealed error in the value and, as docs/sdk.md reads it, in the log.
+        return {
+          ...bad(`encrypted: ${Buffer.from(result.error.sealed).toString('base64')}`, TxCode.CONTRACT_FAILED),
+          value: result.error.sealed,
+        };
       return bad(`query failed in the VM: ${result.error.code}`, TxCode.VM_FAILED);
     } catch (error) {
       if (error instanceof EnclaveCallError)
@@ -1603,6 +1661,31 @@ export class ShroudApp implements AbciApplication {
   private get lastBlockTime(): bigint {
     const bytes = this.store.getMeta('app/lastBlockTime');
     return bytes === undefined ? this.genesis.genesisTimeNanos : decodeU64(bytes, 0n);
+  }
+}
+
+/**
+ * `/compute/query` data: JSON `{"contract_address","query": base64 envelope}` (docs/sdk.md) or
+ * binary u16 BE length ‖ contract address ‖ envelope. Null if neither.
+ */
+function parseComputeQuery(data: Uint8Array): { contract: string; envelope: Uint8Array } | null {
+  if (data[0] === 0x7b) {
+    try {
+      const json = JSON.parse(utf8Decode(data)) as { contract_address?: unknown; query?: unknown };
+      if (typeof json.contract_address !== 'string' || typeof json.query !== 'string') return null;
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(json.query)) return null;
+      return { contract: json.contract_address, envelope: new Uint8Array(Buffer.from(json.query, 'base64')) };
+    } catch {
+      return null;
+    }
+  }
+  if (data.length < 2) return null;
+  const length = (data[0] ?? 0) * 256 + (data[1] ?? 0);
+  if (data.length < 2 + length) return null;
+  try {
+    return { contract: utf8Decode(data.subarray(2, 2 + length)), envelope: data.slice(2 + length) };
+  } catch {
+    return null; // the address is not UTF-8
   }
 }
 
@@ -1626,17 +1709,38 @@ function callFailure(result: RunContractResult): TxFailure {
   return new TxFailure(TxCode.VM_FAILED, `the VM stopped the contract: ${result.error.code}`);
 }
 
-function contractEvents(contract: string, attributes: OutputAttribute[], events: OutputEvent[]): AbciEvent[] {
-  const out: AbciEvent[] = [];
-  const convert = (attribute: OutputAttribute) =>
+/**
+ * Events of a successful contract call in the layout the client reads (docs/sdk.md "Result
+ * layout"): `wasm` with `contract_address`, `call_depth` for nested calls, `encrypted:data`,
+ * then the contract's attributes in order — encrypted ones keyed `encrypted:<enclave label>`
+ * with the base64 ciphertext; custom events as `wasm-<type>` keyed `encrypted:event/<e>/attr/<i>`.
+ * (`msg_index` is added to every event of a message by deliverTx.)
+ */
+function contractEvents(
+  contract: string,
+  result: Extract<RunContractResult, { ok: true }>,
+  depth: number,
+): AbciEvent[] {
+  const head = [
+    attr('contract_address', contract),
+    ...(depth > 0 ? [attr('call_depth', String(depth))] : []),
+  ];
+  const convert = (attribute: OutputAttribute, label: string) =>
     attribute.encrypted
-      ? attr('encrypted', Buffer.from(attribute.sealed).toString('base64'), false)
+      ? attr(`encrypted:${label}`, Buffer.from(attribute.sealed).toString('base64'), false)
       : attr(attribute.key, attribute.value);
-  out.push({ type: 'wasm', attributes: [attr('contract_address', contract), ...attributes.map(convert)] });
-  for (const event of events) {
+  const data =
+    result.data === null ? [] : [attr('encrypted:data', Buffer.from(result.data).toString('base64'), false)];
+  const out: AbciEvent[] = [
+    {
+      type: 'wasm',
+      attributes: [...head, ...data, ...result.attributes.map((a, i) => convert(a, `attr/${i}`))],
+    },
+  ];
+  for (const [e, event] of result.events.entries()) {
     out.push({
       type: `wasm-${event.type}`,
-      attributes: [attr('contract_address', contract), ...event.attributes.map(convert)],
+      attributes: [...head, ...event.attributes.map((a, i) => convert(a, `event/${e}/attr/${i}`))],
     });
   }
   return out;
@@ -1652,8 +1756,8 @@ export function encodeIndexedTx(indexed: IndexedTx): Uint8Array {
       codespace: indexed.result.codespace,
       log: indexed.result.log,
       data: Buffer.from(indexed.result.data).toString('base64'),
-      gasWanted: indexed.result.gasWanted.toString(),
-      gasUsed: indexed.result.gasUsed.toString(),
+      gas_wanted: indexed.result.gasWanted.toString(),
+      gas_used: indexed.result.gasUsed.toString(),
       events: indexed.result.events,
     }),
   );
@@ -1668,8 +1772,8 @@ export function decodeIndexedTx(bytes: Uint8Array): IndexedTx {
     codespace: string;
     log: string;
     data: string;
-    gasWanted: string;
-    gasUsed: string;
+    gas_wanted: string;
+    gas_used: string;
     events: AbciEvent[];
   };
   return {
@@ -1680,8 +1784,8 @@ export function decodeIndexedTx(bytes: Uint8Array): IndexedTx {
       codespace: json.codespace,
       log: json.log,
       data: new Uint8Array(Buffer.from(json.data, 'base64')),
-      gasWanted: BigInt(json.gasWanted),
-      gasUsed: BigInt(json.gasUsed),
+      gasWanted: BigInt(json.gas_wanted),
+      gasUsed: BigInt(json.gas_used),
       events: json.events,
     },
   };

@@ -12,6 +12,8 @@ export class TxFailure extends Error {
     readonly log: string,
     /** Encrypted output for the user (a contract's sealed Err), returned as the result data. */
     readonly data: Uint8Array = new Uint8Array(0),
+    /** The failure came from a contract-to-contract call (its outputs are not under the user's key). */
+    readonly nested = false,
   ) {
     super(log);
   }

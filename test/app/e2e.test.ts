@@ -64,8 +64,8 @@ describe('app end to end: token contract, restart, replay', () => {
     const storeTx = signTx(alice, [storeCodeMsg(alice, wasm)], { gasLimit: 5_000_000n });
     const r1 = await block([storeTx]);
     assert.equal(r1.txResults[0]?.code, TxCode.OK, r1.txResults[0]?.log);
-    const code = await queryJson<{ codeHash: string }>(node, '/code/1');
-    assert.equal(code.value.codeHash, codeHash, 'code 1 has the token hash');
+    const code = await queryJson<{ code_hash: string }>(node, '/code/1');
+    assert.equal(code.value.code_hash, codeHash, 'code 1 has the token hash');
 
     const init = instantiateMsg(
       alice,
@@ -105,9 +105,19 @@ describe('app end to end: token contract, restart, replay', () => {
     assert.ok(wasmEvent, 'a wasm event');
     assert.ok(
       wasmEvent.attributes.every(
-        (a) => a.key === 'contract_address' || a.key === 'encrypted' || !/250|bob/.test(a.value),
+        (a) =>
+          ['contract_address', 'msg_index'].includes(a.key) ||
+          a.key.startsWith('encrypted:') ||
+          !/250|bob/.test(a.value),
       ),
       'contract attributes stay encrypted',
+    );
+    assert.deepEqual(wasmEvent.attributes[0], { key: 'msg_index', value: '0', index: true });
+    const dataAttribute = wasmEvent.attributes.find((a) => a.key === 'encrypted:data');
+    assert.ok(dataAttribute, 'the sealed data is in the wasm event too (docs/sdk.md layout)');
+    assert.equal(
+      decryptData(transferKey, transferTx, new Uint8Array(Buffer.from(dataAttribute.value, 'base64'))),
+      data,
     );
 
     const query = queryData(bob, io, token, codeHash, { balance: { address: bob.address, key: 'bob-key' } });

@@ -8,6 +8,7 @@ import { contractAddressOf, TxCode, type ExecTxResult } from '../../src/app/inde
 import {
   balanceOf,
   contractWasm,
+  decryptData,
   executeMsg,
   genesisJson,
   initChain,
@@ -219,6 +220,23 @@ describe('app failure paths', () => {
     assert.ok(bad.data.length > 0, 'the callee error comes back encrypted');
     assert.equal(await tokenBalance(alice, 'ak'), '985', 'the token debit was reverted with the callee');
     assert.equal(await balanceOf(node, alice.address), aliceBefore - 200_000n);
+  });
+
+  it("a contract's own error: code 104, sealed for the user in the log and data, fee charged", async () => {
+    const call = executeMsg(alice, io, token, tokenHash, {
+      transfer: { recipient: bob.address, amount: '999999' },
+    });
+    const tx = signTx(alice, [call.message]);
+    const result = await one(tx);
+    pay(alice, 200_000n);
+    assert.equal(result.code, TxCode.CONTRACT_FAILED, result.log);
+    assert.equal(result.codespace, 'compute');
+    const match = /message index: 0: encrypted: ([A-Za-z0-9+/=]+)/.exec(result.log);
+    assert.ok(match, result.log);
+    const sealed = new Uint8Array(Buffer.from(match[1] as string, 'base64'));
+    assert.deepEqual(sealed, result.data, 'the same ciphertext in log and data');
+    assert.match(decryptData(call.txKey, tx, sealed, 'error'), /insufficient funds/);
+    assert.doesNotMatch(result.log, /insufficient/, 'the reason is not in clear');
   });
 
   it('a timed-out tx is rejected', () => {

@@ -130,18 +130,18 @@ describe('registration and staking', () => {
         bobBefore - 200_000n,
         'the refused registration paid its fee',
       );
-      const stored = await queryJson<{ encryptedSeed: string }>(
+      const stored = await queryJson<{ encrypted_seed: string }>(
         node,
         `/registration/${bytesToHex(registration.registrationPublicKey)}`,
       );
       assert.equal(stored.code, 0, stored.log);
       const accepted = await enclaveB.acceptSeed({
-        encryptedSeed: Uint8Array.from(Buffer.from(stored.value.encryptedSeed, 'hex')),
+        encryptedSeed: Uint8Array.from(Buffer.from(stored.value.encrypted_seed, 'hex')),
         seedExchangePublicKey: node.genesis.network.seedExchangePublicKey,
       });
       assert.deepEqual(accepted.ioPublicKey, node.genesis.network.ioPublicKey, 'B holds the network keys');
-      const keys = await queryJson<{ ioPublicKey: string }>(node, '/network/keys');
-      assert.equal(keys.value.ioPublicKey, bytesToHex(accepted.ioPublicKey));
+      const keys = await queryJson<{ io_public_key: string }>(node, '/network/keys');
+      assert.equal(keys.value.io_public_key, bytesToHex(accepted.ioPublicKey));
       await enclaveB.stop();
       // B, restarted from its own sealed seed, replays the chain.
       const storeB = Store.open(join(homeB, 'data'), { durable: false });

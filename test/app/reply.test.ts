@@ -129,11 +129,11 @@ describe('app: submessage replies', () => {
     const counter2 = contractAddressOf(1n, 'counter2');
     const done = await runBlock(node, [migrate(counter2)]);
     assert.equal(done.txResults[0]?.code, TxCode.OK, done.txResults[0]?.log);
-    const info = await queryJson<{ codeId: string; codeHash: string }>(node, `/contract/${counter2}`);
-    assert.equal(info.value.codeId, '2');
-    assert.equal(info.value.codeHash, callerHash);
-    const before = await queryJson<{ codeId: string }>(node, `/contract/${counter}`);
-    assert.equal(before.value.codeId, '1', 'the refused migration changed nothing');
+    const info = await queryJson<{ code_id: string; code_hash: string }>(node, `/contract/${counter2}`);
+    assert.equal(info.value.code_id, '2');
+    assert.equal(info.value.code_hash, callerHash);
+    const before = await queryJson<{ code_id: string }>(node, `/contract/${counter}`);
+    assert.equal(before.value.code_id, '1', 'the refused migration changed nothing');
   });
 
   it('success: the callee change stays and the caller gets the reply', async () => {
