@@ -22,6 +22,8 @@ import {
   type RegisterNodeRequest,
   type RegisterNodeResult,
   type RegistrationKey,
+  type RunContractAheadRequest,
+  type RunContractAheadResult,
   type RunContractRequest,
   type RunContractResult,
   type SealedNetworkKeys,
@@ -78,7 +80,16 @@ export function serveOcall(services: EnclaveServices, tag: number, payload: Uint
  * `BoundaryError` `ENCLAVE_CRASHED`.
  */
 export class Enclave {
-  private constructor(private readonly worker: EnclaveWorker) {}
+  /**
+   * Per contract, the disk keys the enclave asked to get with that contract's next call (public:
+   * slots its last call read). Read from the services right before the ECALL crosses.
+   */
+  private readonly readAhead = new Map<string, Uint8Array[]>();
+
+  private constructor(
+    private readonly worker: EnclaveWorker,
+    private readonly services: EnclaveServices,
+  ) {}
 
   /**
    * Starts the enclave worker. The enclave holds no seed yet: call `bootstrap` (genesis),
@@ -100,7 +111,7 @@ export class Enclave {
       ...(options.channelCapacityBytes ? { channelCapacityBytes: options.channelCapacityBytes } : {}),
       ...(options.spin === undefined ? {} : { spin: options.spin }),
     });
-    return new Enclave(worker);
+    return new Enclave(worker, options.services);
   }
 
   private async call<T>(tag: number, request: unknown): Promise<T> {
@@ -133,8 +144,24 @@ export class Enclave {
   }
 
   /** Runs a contract call (user or callback) and returns only public or encrypted results. */
-  runContract(request: RunContractRequest): Promise<RunContractResult> {
-    return this.call(ECALL.runContract, request);
+  async runContract(request: RunContractRequest): Promise<RunContractResult> {
+    // The read-ahead travels with the call (ECALL runContractAhead, ADR 006 "As built"): the
+    // blobs are read when the call's turn comes, so they are the store the enclave would see
+    // through readState.
+    const payload = () => {
+      const diskKeys = this.readAhead.get(request.contract) ?? [];
+      const blobs = diskKeys.map((diskKey) => this.services.readState(request.contract, diskKey));
+      return encodeMessage({ request, ahead: { diskKeys, blobs } } satisfies RunContractAheadRequest);
+    };
+    const { result, next } = decodeMessage<RunContractAheadResult>(
+      await this.worker.ecall(ECALL.runContractAhead, payload),
+    );
+    if (next.length === 0) this.readAhead.delete(request.contract);
+    else {
+      if (!this.readAhead.has(request.contract) && this.readAhead.size >= 4096) this.readAhead.clear();
+      this.readAhead.set(request.contract, next);
+    }
+    return result;
   }
 
   /** Runs an encrypted query; the answer is encrypted for the querier. */

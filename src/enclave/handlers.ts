@@ -25,6 +25,8 @@ import {
   type EnclaveInit,
   type QueryRequest,
   type RegisterNodeRequest,
+  type RunContractAheadRequest,
+  type RunContractAheadResult,
   type RunContractRequest,
 } from './protocol.js';
 
@@ -74,6 +76,13 @@ export function buildHandlers(
     [ECALL.registerNode, handler((request: RegisterNodeRequest) => vault.registerNode(request))],
     [ECALL.acceptSeed, handler((request: AcceptSeedRequest) => vault.acceptSeed(request))],
     [ECALL.runContract, handler((request: RunContractRequest) => executor.runContract(request))],
+    [
+      ECALL.runContractAhead,
+      handler(({ request, ahead }: RunContractAheadRequest): RunContractAheadResult => {
+        const result = executor.runContract(request, ahead);
+        return { result, next: executor.readAheadFor(request.contract) };
+      }),
+    ],
     [ECALL.query, handler((request: QueryRequest) => executor.query(request))],
     [
       ECALL.blockRandom,

@@ -121,12 +121,16 @@ export class EnclaveWorker {
 
   /**
    * Sends one ECALL and returns the enclave's answer. Calls are serialized: the enclave runs
-   * one at a time.
+   * one at a time. `payload` may be a function, called when the ECALL's turn comes.
    * @throws EnclaveCallError when the enclave answered with an error.
    * @throws BoundaryError ENCLAVE_CRASHED / ENCLAVE_STOPPED / FRAME_TOO_LARGE.
    */
-  ecall(tag: number, payload: Uint8Array): Promise<Uint8Array> {
-    const result = this.queue.then(() => this.runEcall(tag, payload));
+  ecall(tag: number, payload: Uint8Array | (() => Uint8Array)): Promise<Uint8Array> {
+    // A function payload is built when the call's turn comes, right before it crosses (the
+    // read-ahead reads the host's store then, as an OCALL would).
+    const result = this.queue.then(() =>
+      this.runEcall(tag, typeof payload === 'function' ? payload() : payload),
+    );
     this.queue = result.catch(() => undefined);
     return result;
   }

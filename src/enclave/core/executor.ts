@@ -101,6 +101,12 @@ export interface ExecutorOptions {
   cipher?: ExecutorCipher;
 }
 
+/** Blobs the host sent with the ECALL for the slots of `readAheadFor` (same order). */
+export interface ReadAhead {
+  diskKeys: Uint8Array[];
+  blobs: (Uint8Array | null)[];
+}
+
 /** Most slots one read-ahead asks for (a transfer reads 6). */
 const READ_AHEAD_MAX_SLOTS = 32;
 /** Contracts whose last read set is remembered (cleared when full). */
@@ -393,10 +399,23 @@ export class Executor {
    * became 1, ADR 006 "As built"). The host already saw those slots read by that call; here it
    * sees them asked for again, whether or not this call reads them.
    */
-  private storageFor(contract: string, contractBytes: Uint8Array, contractKey: Uint8Array): EncryptedStorage {
+  private storageFor(
+    contract: string,
+    contractBytes: Uint8Array,
+    contractKey: Uint8Array,
+    ahead?: ReadAhead,
+  ): EncryptedStorage {
     const expected = this.lastReads.get(contract);
     let prefetched: Map<string, Uint8Array | null> | null = null;
-    if (expected !== undefined && this.ocalls.readStateBatch !== undefined) {
+    if (ahead !== undefined && ahead.diskKeys.length > 0) {
+      // Blobs the host read from its store right before this ECALL, for the slots it was told
+      // (readAheadFor). Trusted exactly as much as readState answers: each opens only in its
+      // own slot; a slot missing here falls back to readState.
+      if (ahead.diskKeys.length !== ahead.blobs.length || ahead.diskKeys.length > READ_AHEAD_MAX_SLOTS) {
+        throw new EnclaveError('BAD_REQUEST', 'malformed read-ahead');
+      }
+      prefetched = new Map(ahead.diskKeys.map((slot, i) => [latin1(slot), ahead.blobs[i] ?? null]));
+    } else if (expected !== undefined && this.ocalls.readStateBatch !== undefined) {
       const blobs = this.ocalls.readStateBatch(contract, expected);
       prefetched = new Map(expected.map((slot, i) => [latin1(slot), blobs[i] ?? null]));
     }
@@ -410,6 +429,14 @@ export class Executor {
       this.diskKeys,
       this.nullCipher,
     );
+  }
+
+  /**
+   * The disk keys this contract's last call read (public: the host saw them read), which the
+   * host may read and send with the next runContract of this contract (ECALL runContractAhead).
+   */
+  readAheadFor(contract: string): Uint8Array[] {
+    return this.lastReads.get(contract) ?? [];
   }
 
   /** Remembers which slots a call read, for the next call's read-ahead. */
@@ -645,7 +672,7 @@ export class Executor {
    * (callback signature checked here). Refusals throw EnclaveError with their own code and
    * return no writes; contract `Err`s come back encrypted, VM failures as a public code.
    */
-  runContract(request: RunContractRequest): RunContractResult {
+  runContract(request: RunContractRequest, ahead?: ReadAhead): RunContractResult {
     const secrets = this.vault.secrets;
     if (!['instantiate', 'execute', 'migrate', 'reply'].includes(request.entry)) {
       throw new EnclaveError('BAD_REQUEST', `unknown entry "${String(request.entry)}"`);
@@ -726,7 +753,7 @@ export class Executor {
       { block: request.block },
       min(NESTED_QUERY_GAS_LIMIT, request.gasLimit),
     );
-    const storage = this.storageFor(request.contract, contractBytes, contractKey);
+    const storage = this.storageFor(request.contract, contractBytes, contractKey, ahead);
     let outcome: CallOutcome;
     try {
       outcome = this.vm.call({

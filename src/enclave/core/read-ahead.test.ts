@@ -1,5 +1,6 @@
 // The read-ahead of contract state (executor.ts, ADR 006 "As built"): a call's expected slots
-// come in one readStateBatch OCALL from the host's store as it is at that ECALL. These tests pin
+// come with the runContract ECALL (client.ts) or, for queries, in one readStateBatch OCALL,
+// from the host's store as it is at that ECALL. These tests pin
 // what makes that safe without any confirm/revert protocol: writes the host did not keep (a
 // reverted transaction, a discarded block) are never seen by the next call, a host that lies
 // about its store only changes its own node's results (never leaks plaintext), and a malformed
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { sha256, utf8Encode } from '../../crypto/index.js';
 import { Enclave, EnclaveCallError, type Crossing, type RunContractResult } from '../index.js';
 import { OCALL } from '../protocol.js';
+import { FrameState } from '../boundary/channel.js';
 import { sealSeed } from '../secrets/sealing.js';
 import {
   contractAddress,
@@ -73,9 +75,13 @@ async function validator(host: MemoryHost, frames: Crossing[] = []) {
   return { enclave, counter, increment, count };
 }
 
-const batches = (frames: Crossing[]) =>
-  frames.filter((frame) => frame.direction === 'enclave-to-host' && frame.tag === OCALL.readStateBatch)
-    .length;
+const ocalls = (frames: Crossing[], tag: number) =>
+  frames.filter(
+    (frame) =>
+      frame.direction === 'enclave-to-host' && frame.state === FrameState.OcallRequest && frame.tag === tag,
+  ).length;
+const batches = (frames: Crossing[]) => ocalls(frames, OCALL.readStateBatch);
+const singleReads = (frames: Crossing[]) => ocalls(frames, OCALL.readState);
 
 function snapshot(host: MemoryHost): Map<string, Map<string, Uint8Array>> {
   return new Map([...host.state].map(([contract, slots]) => [contract, new Map(slots)]));
@@ -103,12 +109,14 @@ describe('state read-ahead', () => {
     const node = await validator(host, frames);
     try {
       host.apply(node.counter, await node.increment()); // kept: CANARY + 1
+      const readsBefore = singleReads(frames);
       await node.increment(); // reverted by the host: its writes are never applied
       await node.increment(); // reverted too
+      assert.equal(singleReads(frames), readsBefore, 'the increments read through the read-ahead only');
       assert.equal(await node.count(), CANARY + 1, 'reverted increments are not seen');
       host.apply(node.counter, await node.increment());
       assert.equal(await node.count(), CANARY + 2);
-      assert.ok(batches(frames) >= 3, `the read-ahead crossed (${batches(frames)} batches)`);
+      assert.ok(batches(frames) >= 2, `the queries used the batch OCALL (${batches(frames)})`);
     } finally {
       await node.enclave.stop();
     }
@@ -188,13 +196,19 @@ describe('state read-ahead', () => {
         altered[altered.length - 1]! ^= 1;
         slots.set(key, altered);
       }
-      const batchesBefore = batches(frames);
+      const readsBefore = singleReads(frames);
       await assert.rejects(liar.increment(), (error: unknown) => {
         assert.ok(error instanceof EnclaveCallError, 'a typed refusal');
         assert.equal(error.enclaveCode, 'STATE_VALUE_TAMPERED');
         return true;
       });
-      assert.equal(batches(frames), batchesBefore + 1, 'the altered blob came through the read-ahead');
+      assert.equal(singleReads(frames), readsBefore, 'the altered blob came through the read-ahead');
+      const query = async () => liar.count();
+      await assert.rejects(query(), (error: unknown) => {
+        assert.ok(error instanceof EnclaveCallError, 'a typed refusal through the batch OCALL too');
+        assert.equal(error.enclaveCode, 'STATE_VALUE_TAMPERED');
+        return true;
+      });
     } finally {
       await honest.enclave.stop();
       await liar.enclave.stop();
