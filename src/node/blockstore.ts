@@ -20,7 +20,7 @@ export interface BlockHeader {
   appHash: Uint8Array;
   /** sha256 over the encoded tx results of this block. */
   resultsHash: Uint8Array;
-  /** sha256 over the concatenated tx hashes (not CometBFT's merkle root: see docs/node.md). */
+  /** sha256 over the concatenated tx hashes (not CometBFT's merkle root: see src/node/README.md). */
   dataHash: Uint8Array;
   /** sha256 of each tx, in block order. */
   txHashes: Uint8Array[];

@@ -114,7 +114,7 @@ function checkTxJson(check: ResponseCheckTx) {
 }
 
 function partSetHash(block: StoredBlock): Uint8Array {
-  return sha256(block.hash); // one part; not CometBFT's part-set merkle root (docs/node.md)
+  return sha256(block.hash); // one part; not CometBFT's part-set merkle root (src/node/README.md)
 }
 
 export function blockIdJson(block: StoredBlock | undefined) {
@@ -143,7 +143,7 @@ export function headerJson(node: SoloNode, block: StoredBlock) {
     validators_hash: vhash,
     next_validators_hash: vhash,
     consensus_hash: HEX(sha256(utf8Encode(`${h.chainId}/consensus-params/v1`))),
-    // The state after this block (CometBFT puts it in the next header): docs/node.md.
+    // The state after this block (CometBFT puts it in the next header): src/node/README.md.
     app_hash: HEX(h.appHash),
     last_results_hash: previous === undefined ? '' : HEX(previous.header.resultsHash),
     evidence_hash: '',
@@ -239,7 +239,7 @@ function nodeId(node: SoloNode): string {
 
 // --- methods ---------------------------------------------------------------------------
 
-async function broadcast(node: SoloNode, params: Params) {
+function broadcast(node: SoloNode, params: Params) {
   const tx = txParam(params);
   if (tx.length > node.genesis.params.maxTxBytes)
     throw invalidParams(`tx is ${tx.length} bytes, more than the limit ${node.genesis.params.maxTxBytes}`);
@@ -441,13 +441,13 @@ export const METHODS: Record<string, Method> = {
     },
   }),
 
-  broadcast_tx_async: async (node, params) => {
-    const { check, hash } = await broadcast(node, params);
+  broadcast_tx_async: (node, params) => {
+    const { check, hash } = broadcast(node, params);
     return { code: check.code, data: null, log: check.log, codespace: check.codespace, hash: HEX(hash) };
   },
 
-  broadcast_tx_sync: async (node, params) => {
-    const { check, hash } = await broadcast(node, params);
+  broadcast_tx_sync: (node, params) => {
+    const { check, hash } = broadcast(node, params);
     return {
       code: check.code,
       data: check.data.length > 0 ? B64(check.data) : null,
@@ -458,7 +458,7 @@ export const METHODS: Record<string, Method> = {
   },
 
   broadcast_tx_commit: async (node, params) => {
-    const { check, hash } = await broadcast(node, params);
+    const { check, hash } = broadcast(node, params);
     if (check.code !== 0) {
       return { check_tx: checkTxJson(check), tx_result: null, hash: HEX(hash), height: '0' };
     }

@@ -255,14 +255,12 @@ export async function startRpcServer(node: SoloNode, options: RpcServerOptions):
     const response = await node.app.query({ path, data: new Uint8Array(0), height: 0n, prove: false });
     if (response.code !== 0)
       return restError(reply, response.code === 38 ? 404 : 400, 'NOT_FOUND', response.log);
-    return reply
-      .header('content-type', 'application/json')
-      .send(
-        JSON.stringify({
-          height: response.height.toString(),
-          result: JSON.parse(Buffer.from(response.value).toString('utf8')) as unknown,
-        }),
-      );
+    return reply.header('content-type', 'application/json').send(
+      JSON.stringify({
+        height: response.height.toString(),
+        result: JSON.parse(Buffer.from(response.value).toString('utf8')) as unknown,
+      }),
+    );
   };
   app.get('/shroud/v1/account/:addr', async (request, reply) => {
     const { addr } = request.params as { addr: string };
@@ -326,7 +324,9 @@ export async function startRpcServer(node: SoloNode, options: RpcServerOptions):
       void (async () => {
         let parsed: unknown;
         try {
-          parsed = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : String(data));
+          parsed = JSON.parse(
+            (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString('utf8'),
+          );
         } catch {
           return reply(
             errorResponse(null, new RpcServerError('PARSE_ERROR', 'the message is not valid JSON')),

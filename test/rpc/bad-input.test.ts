@@ -63,7 +63,7 @@ describe('RPC bad input', () => {
   });
 
   it('answers bad params with -32602', async () => {
-    const cases: [string, Record<string, unknown>][] = [
+    const cases: [string, unknown][] = [
       ['block', { height: 'abc' }],
       ['block', { height: '99999999' }],
       ['block', { height: -1 }],
