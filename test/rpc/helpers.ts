@@ -20,11 +20,12 @@ export async function startTestNode(
   users: User[],
   rpc: Partial<RpcServerOptions> = {},
   blockTimeMs = 150,
+  testAccounts = 0,
 ): Promise<TestNode> {
   const home = mkdtempSync(join(tmpdir(), 'shroud-rpc-'));
   await initHome(home, {
     chainId,
-    accounts: 0,
+    accounts: testAccounts,
     extraAccounts: users.map((u) => ({ address: u.address, amount: 10_000_000_000n })),
   });
   const node = await startSoloNode(home, {
