@@ -162,7 +162,8 @@ export async function startSoloNode(home: string, options: StartSoloNodeOptions 
         log.error({ err: error }, 'shutdown step failed');
       }
     }
-    log.flush();
+    // The destination is asynchronous: wait for the last lines to reach node.log.
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
   };
   try {
     const store = Store.open(join(home, HOME_FILES.state));

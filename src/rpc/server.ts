@@ -314,13 +314,25 @@ export async function startRpcServer(node: SoloNode, options: RpcServerOptions):
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws));
+    wss.handleUpgrade(request, socket, head, (ws) =>
+      wss.emit('connection', ws, request.socket.remoteAddress ?? ''),
+    );
   });
-  wss.on('connection', (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket, ip: string) => {
     const subscriptions: Subscription[] = [];
     clients.set(ws, subscriptions);
     const reply = (response: JsonRpcResponse) => ws.send(JSON.stringify(response));
     ws.on('message', (data) => {
+      // WebSocket frames count against the same per-IP budget as HTTP requests.
+      if (!limiter.allow(ip, Date.now())) {
+        reply(
+          errorResponse(
+            null,
+            new RpcServerError('INVALID_REQUEST', 'too many requests from this address: slow down'),
+          ),
+        );
+        return;
+      }
       void (async () => {
         let parsed: unknown;
         try {

@@ -176,5 +176,20 @@ describe('RPC bad input', () => {
       await response.arrayBuffer();
     }
     assert.ok(limited > 0, 'the limiter answers 429');
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/websocket`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const reply = new Promise<Record<string, unknown>>((resolve) =>
+      ws.once('message', (data: Buffer) =>
+        resolve(JSON.parse(data.toString('utf8')) as Record<string, unknown>),
+      ),
+    );
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'health' }));
+    const answer = await reply;
+    ws.close();
+    assert.equal(rpcError(answer).code, -32600, 'WebSocket frames share the per-IP budget');
+    assert.match(rpcError(answer).data, /too many requests/);
   });
 });
