@@ -85,8 +85,12 @@ export class SharedChannel {
     return Atomics.load(this.words, STATE) as FrameState;
   }
 
-  /** Writes a frame and wakes the other side. */
-  send(state: FrameState, tag: number, payload: Uint8Array): void {
+  /**
+   * Writes a frame and wakes the other side if it sleeps. `wake = false` only stores it: for a
+   * state the other side need not act on (the host's Idle after taking an answer: the enclave
+   * then waits for the next request, whose send wakes it).
+   */
+  send(state: FrameState, tag: number, payload: Uint8Array, wake = true): void {
     if (payload.byteLength > this.bytes.byteLength) {
       throw new BoundaryError(
         'FRAME_TOO_LARGE',
@@ -97,7 +101,7 @@ export class SharedChannel {
     Atomics.store(this.words, TAG, tag);
     Atomics.store(this.words, LENGTH, payload.byteLength);
     Atomics.store(this.words, STATE, state);
-    if (Atomics.load(this.words, SLEEPERS) !== 0) Atomics.notify(this.words, STATE);
+    if (wake && Atomics.load(this.words, SLEEPERS) !== 0) Atomics.notify(this.words, STATE);
   }
 
   /** The current frame if the state is no longer `whileState`, else null (never blocks). */

@@ -158,10 +158,10 @@ export class EnclaveWorker {
           waitingWhile = this.serveOcall(frame);
           break;
         case FrameState.EcallResponse:
-          this.channel.send(FrameState.Idle, 0, EMPTY);
+          this.channel.send(FrameState.Idle, 0, EMPTY, false); // no wake-up: see SharedChannel.send
           return frame.payload;
         case FrameState.EcallError: {
-          this.channel.send(FrameState.Idle, 0, EMPTY);
+          this.channel.send(FrameState.Idle, 0, EMPTY, false); // no wake-up: see SharedChannel.send
           const fault = decodeBoundaryError(frame.payload);
           throw new EnclaveCallError(fault.code, fault.message);
         }
