@@ -4,6 +4,8 @@
 // plaintext of a private token transfer.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Comet38Client } from '@cosmjs/tendermint-rpc';
 import { bytesToHex, ed25519Verify, sha256 } from '../../src/crypto/index.js';
 import { contractAddressOf } from '../../src/app/index.js';
@@ -211,5 +213,8 @@ describe('Comet38Client against a solo node', () => {
       }
     }
     assert.ok(rawTx.includes(Buffer.from(tx).toString('base64')), 'the tx is served (as ciphertext)');
+    const log = readFileSync(join(t.home, 'node.log'), 'utf8');
+    assert.ok(log.includes('committed block'), 'the node logs');
+    assert.ok(!log.includes(secretMemo), 'node.log holds no plaintext of the message');
   });
 });
