@@ -149,8 +149,16 @@ export class Enclave {
     // blobs are read when the call's turn comes, so they are the store the enclave would see
     // through readState.
     const payload = () => {
-      const diskKeys = this.readAhead.get(request.contract) ?? [];
-      const blobs = diskKeys.map((diskKey) => this.services.readState(request.contract, diskKey));
+      let diskKeys = this.readAhead.get(request.contract) ?? [];
+      let blobs: (Uint8Array | null)[];
+      try {
+        blobs = diskKeys.map((diskKey) => this.services.readState(request.contract, diskKey));
+      } catch {
+        // A failing store: send no read-ahead, so the failure surfaces through the enclave's own
+        // readState OCALL as the typed OCALL_FAILED it has always been.
+        diskKeys = [];
+        blobs = [];
+      }
       return encodeMessage({ request, ahead: { diskKeys, blobs } } satisfies RunContractAheadRequest);
     };
     const { result, next } = decodeMessage<RunContractAheadResult>(

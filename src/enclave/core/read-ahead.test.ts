@@ -214,4 +214,22 @@ describe('state read-ahead', () => {
       await liar.enclave.stop();
     }
   });
+
+  it('a failing store still fails the call as a typed OCALL_FAILED', async () => {
+    const host = new MemoryHost();
+    const node = await validator(host);
+    try {
+      host.apply(node.counter, await node.increment()); // the read-ahead is now known
+      host.readState = () => {
+        throw new Error('the store is closed');
+      };
+      await assert.rejects(node.increment(), (error: unknown) => {
+        assert.ok(error instanceof EnclaveCallError, `a typed refusal, got ${String(error)}`);
+        assert.equal(error.enclaveCode, 'OCALL_FAILED');
+        return true;
+      });
+    } finally {
+      await node.enclave.stop();
+    }
+  });
 });
