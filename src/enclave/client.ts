@@ -36,7 +36,8 @@ export interface EnclaveStartOptions {
   genesisPolicy: GenesisPolicy;
   /** The host's OCALL implementations (synchronous). */
   services: EnclaveServices;
-  resourceLimits?: ResourceLimits;
+  /** Heap limits of the enclave thread; its stack size is always ENCLAVE_STACK_SIZE_MB. */
+  resourceLimits?: Omit<ResourceLimits, 'stackSizeMb'>;
   /** Sees every frame that crosses the boundary (audits, canary tests). */
   tap?: (crossing: Crossing) => void;
   addressPrefix?: string;
@@ -49,6 +50,15 @@ export interface EnclaveStartOptions {
    */
   spin?: boolean;
 }
+
+/**
+ * The enclave thread's stack, fixed in code so it is the same on every node. Contract-to-contract
+ * queries nest wasm instances on one stack (at most MAX_QUERY_DEPTH = 10 below the outer call),
+ * and each instance's own meter bounds it to ≈ 222 KB (docs/adr/003-gas-metering.md: 16,384
+ * metered + 2,048 unmetered units at ≤ 12 bytes per unit). 11 × 222 KB ≈ 2.4 MB < 8 MB, so the
+ * deterministic stack trap always fires before V8's own, machine-dependent limit.
+ */
+export const ENCLAVE_STACK_SIZE_MB = 8;
 
 const workerEntry = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
@@ -106,7 +116,7 @@ export class Enclave {
       entry: workerEntry,
       init,
       ocall: (tag, payload) => serveOcall(options.services, tag, payload),
-      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      resourceLimits: { ...options.resourceLimits, stackSizeMb: ENCLAVE_STACK_SIZE_MB },
       ...(options.tap ? { tap: options.tap } : {}),
       ...(options.channelCapacityBytes ? { channelCapacityBytes: options.channelCapacityBytes } : {}),
       ...(options.spin === undefined ? {} : { spin: options.spin }),
