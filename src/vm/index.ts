@@ -5,7 +5,7 @@
 export { VmError } from './errors.js';
 export type { VmErrorCode, VmRuntimeCode, VmValidationCode } from './errors.js';
 export { WASM_LIMITS, GAS_COSTS } from './limits.js';
-export { validateContractCode } from './validate.js';
+export { ALLOWED_IMPORTS, validateContractCode } from './validate.js';
 export type { InterfaceVersion, ValidatedCode } from './validate.js';
 export { ContractVm } from './runtime/vm.js';
 export type { CompiledContract, ContractVmOptions } from './runtime/vm.js';

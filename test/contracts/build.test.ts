@@ -8,28 +8,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import initWabt from 'wabt';
-import { validateContractCode } from '../../src/vm/index.js';
+import { ALLOWED_IMPORTS, validateContractCode } from '../../src/vm/index.js';
 
 const CONTRACTS = ['counter', 'token', 'auction', 'receiver', 'selftest'] as const;
-const V1_IMPORTS = new Set([
-  'db_read',
-  'db_write',
-  'db_remove',
-  'addr_validate',
-  'addr_canonicalize',
-  'addr_humanize',
-  'secp256k1_verify',
-  'secp256k1_recover_pubkey',
-  'secp256k1_sign',
-  'ed25519_verify',
-  'ed25519_batch_verify',
-  'ed25519_sign',
-  'dcap_quote_verify',
-  'debug',
-  'query_chain',
-  'gas_evaporate',
-  'check_gas',
-]);
+// The chain's own allow-list (CONTRACT_ABI §2), so build and upload can never disagree.
+const V1_IMPORTS = ALLOWED_IMPORTS.v1;
 
 function loadContract(name: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(readFileSync(new URL(`../../contracts/build/${name}.wasm`, import.meta.url)));
