@@ -389,7 +389,9 @@ describe('p2p over TCP', () => {
   });
 
   it('closes a connection whose peer stops answering pings (dead path)', async () => {
-    const b = await start({ key: 'b', limits: { pingIntervalMs: 100, pongTimeoutMs: 500 } });
+    // B waits much longer for pongs than A: otherwise B's own timeout can close the socket first
+    // and A would see CONNECTION_LOST instead of detecting the dead path itself (a race seen in CI).
+    const b = await start({ key: 'b', limits: { pingIntervalMs: 100, pongTimeoutMs: 10_000 } });
     const proxy = await TamperingProxy.start(b.listenPort);
     proxies.push(proxy);
     const a = await start({
