@@ -36,6 +36,7 @@ import {
   VmError,
   type Attribute,
   type CallOutcome,
+  type CallRequest,
   type Coin,
   type ContractEnv,
   type CosmosMsg,
@@ -44,6 +45,7 @@ import {
   type Storage,
   type SubMsg,
   type ValidatedCode,
+  type VmErrorCode,
 } from '../../vm/index.js';
 import type { ShroudError } from '../../errors.js';
 import { BoundaryError } from '../boundary/channel.js';
@@ -754,9 +756,8 @@ export class Executor {
       min(NESTED_QUERY_GAS_LIMIT, request.gasLimit),
     );
     const storage = this.storageFor(request.contract, contractBytes, contractKey, ahead);
-    let outcome: CallOutcome;
-    try {
-      outcome = this.vm.call({
+    const run = this.runVm(
+      {
         code,
         entry: request.entry,
         env,
@@ -765,21 +766,19 @@ export class Executor {
         storage,
         querier,
         gasLimit: request.gasLimit,
-      });
-      this.learnReads(request.contract, storage);
-    } catch (error) {
-      const fault = hostFault(error);
-      if (fault !== null) throw fault;
-      if (!(error instanceof VmError)) throw error;
+      },
+      request.contract,
+    );
+    if (!run.ok) {
       return {
         ok: false,
-        gasUsed: (error.gasUsed ?? request.gasLimit) + querier.gasUsed,
+        gasUsed: run.gasUsed,
         txHash,
-        error: { kind: 'vm', code: error.code },
-        ...replyTo({ error: `the call failed: ${error.code}` }),
+        error: { kind: 'vm', code: run.code },
+        ...replyTo({ error: `the call failed: ${run.code}` }),
       };
     }
-    const gasUsed = outcome.gasUsed + querier.gasUsed;
+    const { outcome, gasUsed } = run;
     const seal = (label: string, plaintext: Uint8Array) =>
       this.nullCipher ? plaintext : encryptTxOutput(input.txKey, txHash, label, plaintext);
     if (!outcome.ok) {
@@ -1019,30 +1018,20 @@ export class Executor {
       { block: request.block },
       min(NESTED_QUERY_GAS_LIMIT, request.gasLimit),
     );
-    let outcome: CallOutcome;
-    const storage = this.storageFor(request.contract, contractBytes, contractKey);
-    try {
-      outcome = this.vm.call({
+    const run = this.runVm(
+      {
         code,
         entry: 'query',
         env: this.queryEnv(request.block, request.contract, request.codeHash),
         msg,
-        storage,
+        storage: this.storageFor(request.contract, contractBytes, contractKey),
         querier,
         gasLimit: request.gasLimit,
-      });
-      this.learnReads(request.contract, storage);
-    } catch (error) {
-      const fault = hostFault(error);
-      if (fault !== null) throw fault;
-      if (!(error instanceof VmError)) throw error;
-      return {
-        ok: false,
-        gasUsed: (error.gasUsed ?? request.gasLimit) + querier.gasUsed,
-        error: { kind: 'vm', code: error.code },
-      };
-    }
-    const gasUsed = outcome.gasUsed + querier.gasUsed;
+      },
+      request.contract,
+    );
+    if (!run.ok) return { ok: false, gasUsed: run.gasUsed, error: { kind: 'vm', code: run.code } };
+    const { outcome, gasUsed } = run;
     if (!outcome.ok) {
       return {
         ok: false,
@@ -1105,30 +1094,52 @@ export class Executor {
     const msg = Buffer.from(msgBase64, 'base64');
     const code = this.loadCode(codeHash);
     const querier = new EnclaveQuerier(this, context, gasLimit);
-    const storage = this.storageFor(address, contractBytes, this.contractKey(address, contractBytes));
-    try {
-      const outcome = this.vm.call({
+    const run = this.runVm(
+      {
         code,
         entry: 'query',
         env: this.queryEnv(context.block, address, codeHash),
         msg: new Uint8Array(msg),
-        storage,
+        storage: this.storageFor(address, contractBytes, this.contractKey(address, contractBytes)),
         querier,
         gasLimit,
         queryDepth: depth,
-      });
-      this.learnReads(address, storage);
-      const gasUsed = outcome.gasUsed + querier.gasUsed;
-      if (!outcome.ok) return { result: contractResult(false, outcome.error), gasUsed };
-      const answer = Buffer.from(outcome.queryResult ?? new Uint8Array(0)).toString('base64');
-      return { result: contractResult(true, answer), gasUsed };
+      },
+      address,
+    );
+    if (!run.ok) {
+      return {
+        result: contractResult(false, `the queried contract failed: ${run.code}`),
+        gasUsed: run.gasUsed,
+      };
+    }
+    const { outcome, gasUsed } = run;
+    if (!outcome.ok) return { result: contractResult(false, outcome.error), gasUsed };
+    const answer = Buffer.from(outcome.queryResult ?? new Uint8Array(0)).toString('base64');
+    return { result: contractResult(true, answer), gasUsed };
+  }
+
+  /**
+   * Runs one VM call and remembers its reads for the read-ahead. Gas includes the nested
+   * queries' gas. A VM failure (out of gas, trap) comes back as a value with the gas it used;
+   * a host fault (an OCALL that failed) throws.
+   */
+  private runVm(
+    call: CallRequest & { storage: EncryptedStorage; querier: EnclaveQuerier },
+    contract: string,
+  ): { ok: true; outcome: CallOutcome; gasUsed: bigint } | { ok: false; code: VmErrorCode; gasUsed: bigint } {
+    try {
+      const outcome = this.vm.call(call);
+      this.learnReads(contract, call.storage);
+      return { ok: true, outcome, gasUsed: outcome.gasUsed + call.querier.gasUsed };
     } catch (error) {
       const fault = hostFault(error);
       if (fault !== null) throw fault;
       if (!(error instanceof VmError)) throw error;
       return {
-        result: contractResult(false, `the queried contract failed: ${error.code}`),
-        gasUsed: (error.gasUsed ?? gasLimit) + querier.gasUsed,
+        ok: false,
+        code: error.code,
+        gasUsed: (error.gasUsed ?? call.gasLimit) + call.querier.gasUsed,
       };
     }
   }
