@@ -1,8 +1,12 @@
 // Entry point of the `shroud` command line.
 import { Command } from 'commander';
 
+import { registerAbciCommands } from './abci-commands.js';
 import { registerContractCommands } from './contract-check.js';
+import { registerKeysCommands } from './keys-commands.js';
 import { registerNodeCommands } from './node-commands.js';
+import { registerQueryCommands } from './query-commands.js';
+import { registerTxCommands } from './tx-commands.js';
 
 const program = new Command()
   .name('shroud')
@@ -11,5 +15,9 @@ const program = new Command()
 
 registerNodeCommands(program);
 registerContractCommands(program);
+registerKeysCommands(program);
+registerTxCommands(program);
+registerQueryCommands(program);
+registerAbciCommands(program);
 
 await program.parseAsync(process.argv);
