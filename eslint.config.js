@@ -10,6 +10,7 @@ const LAYERS = [
   'enclave',
   'store',
   'app',
+  'abci',
   'consensus',
   'mempool',
   'p2p',
@@ -37,7 +38,15 @@ const determinismBans = [
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'src/codec/gen/**', 'contracts/**', 'coverage/**', '.shroud/**'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'src/codec/gen/**',
+      'contracts/**',
+      'coverage/**',
+      '.shroud/**',
+      '.cache/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
