@@ -20,12 +20,15 @@ export const HOME_FILES = {
   config: 'config.json',
   sealedSeed: 'sealed-seed',
   validatorKey: 'validator_key.json',
+  nodeKey: 'node_key.json',
   authoritySeed: 'attestation_authority.seed',
   accounts: 'accounts.json',
   log: 'node.log',
   lock: 'node.lock',
   state: 'data',
   blocks: 'blocks',
+  /** The consensus write-ahead log (FileWal) and the double-sign guard's last signed state. */
+  wal: 'wal',
 } as const;
 
 export interface TestAccount {
@@ -34,9 +37,34 @@ export interface TestAccount {
   mnemonic: string;
 }
 
+/** config.json `p2p`: where this node listens and whom it keeps connected to (ADR 008). */
+export interface P2pConfig {
+  host: string;
+  port: number;
+  /** `"<nodeIdHex>@host:port"` entries (CometBFT's persistent_peers format); our own is skipped. */
+  persistentPeers: string[];
+}
+
+/** The block-making engine: the app's solo driver, or our Tendermint core over p2p. */
+export type ConsensusEngine = 'solo' | 'tendermint';
+
+/**
+ * config.json `consensus`. Timeouts are the round-0 values; each later round adds half of the
+ * base value (DESIGN.md §6: timeouts grow with the round). `timeoutCommitMs` is the wait after a
+ * commit before the next height starts (the target block time, CometBFT's timeout_commit).
+ */
+export interface ConsensusConfig {
+  engine: ConsensusEngine;
+  timeoutProposeMs: number;
+  timeoutPrevoteMs: number;
+  timeoutPrecommitMs: number;
+  timeoutCommitMs: number;
+}
+
 export interface NodeConfig {
   moniker: string;
   chainId: string;
+  /** Solo engine only: the block interval (the tendermint engine uses consensus.timeoutCommitMs). */
   blockTimeMs: number;
   rpc: {
     host: string;
@@ -45,6 +73,55 @@ export interface NodeConfig {
     rateLimitPerMinute: number;
     maxSubscriptionsPerClient: number;
   };
+  /** Absent in session-1 homes: loadConfig fills {@link DEFAULT_P2P_CONFIG}. */
+  p2p: P2pConfig;
+  /** Absent in session-1 homes: loadConfig fills {@link DEFAULT_CONSENSUS_CONFIG} (solo). */
+  consensus: ConsensusConfig;
+}
+
+export const DEFAULT_P2P_PORT = 26656;
+
+export const DEFAULT_P2P_CONFIG: Readonly<P2pConfig> = Object.freeze({
+  host: '127.0.0.1',
+  port: DEFAULT_P2P_PORT,
+  persistentPeers: [],
+});
+
+export const DEFAULT_CONSENSUS_CONFIG: Readonly<ConsensusConfig> = Object.freeze({
+  engine: 'solo',
+  timeoutProposeMs: 3000,
+  timeoutPrevoteMs: 1000,
+  timeoutPrecommitMs: 1000,
+  timeoutCommitMs: 1000,
+});
+
+/** A persistent peer parsed from `"<nodeIdHex>@host:port"`. */
+export interface PersistentPeerAddress {
+  id: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * Parses one `persistentPeers` entry.
+ * @example parsePersistentPeer('0123…abcd@127.0.0.1:26656') // { id, host: '127.0.0.1', port: 26656 }
+ * @throws {NodeError} HOME_INVALID if the entry is not `<40 hex>@host:port`.
+ */
+export function parsePersistentPeer(entry: string): PersistentPeerAddress {
+  const match = /^([0-9a-f]{40})@(.+):(\d{1,5})$/.exec(entry);
+  const port = match === null ? 0 : Number(match[3]);
+  if (match === null || port < 1 || port > 65_535) {
+    throw new NodeError(
+      'HOME_INVALID',
+      `persistent peer ${JSON.stringify(entry)} is not "<node id: 40 lowercase hex>@host:port"`,
+    );
+  }
+  return { id: match[1]!, host: match[2]!, port };
+}
+
+/** Formats a persistent peer entry (the inverse of {@link parsePersistentPeer}). */
+export function formatPersistentPeer(peer: PersistentPeerAddress): string {
+  return `${peer.id}@${peer.host}:${peer.port}`;
 }
 
 export interface InitHomeOptions {
@@ -59,6 +136,9 @@ export interface InitHomeOptions {
   moniker?: string;
   blockTimeMs?: number;
   rpcPort?: number;
+  /** config.json `p2p.port` (default 26656) and `consensus` overrides (default: solo engine). */
+  p2pPort?: number;
+  consensus?: Partial<ConsensusConfig>;
   /** RFC 3339 genesis time, default now. */
   genesisTime?: string;
 }
@@ -94,19 +174,90 @@ export function loadValidatorKey(home: string): { seed: Uint8Array; publicKey: U
   }
 }
 
-/** config.json of the home. @throws {NodeError} HOME_INVALID. */
+/**
+ * Writes the p2p identity `node_key.json` (`{ "seed": "<hex32>" }`, 0600).
+ * @throws {NodeError} HOME_INVALID if the seed is not 32 bytes.
+ */
+export function writeNodeKey(home: string, seed: Uint8Array): void {
+  if (seed.length !== 32) throw new NodeError('HOME_INVALID', 'a node key seed is 32 bytes');
+  writeSecret(join(home, HOME_FILES.nodeKey), JSON.stringify({ seed: bytesToHex(seed) }));
+}
+
+/**
+ * The p2p identity (ed25519) from `node_key.json`; its node id is nodeIdFromPublicKey(publicKey).
+ * @throws {NodeError} HOME_INVALID if the file is missing or malformed.
+ */
+export function loadNodeKey(home: string): { seed: Uint8Array; publicKey: Uint8Array } {
+  const path = join(home, HOME_FILES.nodeKey);
+  try {
+    const json = JSON.parse(readFileSync(path, 'utf8')) as { seed?: unknown };
+    if (typeof json.seed !== 'string' || !/^[0-9a-f]{64}$/.test(json.seed)) throw new Error('bad seed');
+    const pair = ed25519KeyPairFromSeed(hexToBytes(json.seed));
+    return { seed: pair.seed, publicKey: pair.publicKey };
+  } catch {
+    throw new NodeError('HOME_INVALID', `${path} is missing or malformed: it must hold {"seed": "<64 hex>"}`);
+  }
+}
+
+function isPositiveInteger(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+/** Checks the shape of config.json `p2p`/`consensus` (STYLE.md §4); returns what is wrong. */
+function configProblem(json: Partial<NodeConfig>): string | null {
+  if (typeof json.chainId !== 'string' || typeof json.rpc?.port !== 'number') return 'chainId or rpc.port';
+  const p2p = json.p2p;
+  if (p2p !== undefined) {
+    if (typeof p2p.host !== 'string' || !isPositiveInteger(p2p.port, 65_535)) return 'p2p.host or p2p.port';
+    if (!Array.isArray(p2p.persistentPeers) || !p2p.persistentPeers.every((e) => typeof e === 'string')) {
+      return 'p2p.persistentPeers (an array of "<id>@host:port")';
+    }
+  }
+  const consensus = json.consensus;
+  if (consensus !== undefined) {
+    if (consensus.engine !== 'solo' && consensus.engine !== 'tendermint') {
+      return 'consensus.engine ("solo" or "tendermint")';
+    }
+    for (const key of [
+      'timeoutProposeMs',
+      'timeoutPrevoteMs',
+      'timeoutPrecommitMs',
+      'timeoutCommitMs',
+    ] as const) {
+      if (consensus[key] !== undefined && !isPositiveInteger(consensus[key], 3_600_000)) {
+        return `consensus.${key} (milliseconds, 0..3600000)`;
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * config.json of the home, with `p2p` and `consensus` completed from their defaults (a home
+ * written before they existed runs the solo engine).
+ * @throws {NodeError} HOME_INVALID if the file is missing, not JSON, or a field is malformed
+ *   (including a persistent peer that is not `<id>@host:port`).
+ */
 export function loadConfig(home: string): NodeConfig {
   const path = join(home, HOME_FILES.config);
+  let json: Partial<NodeConfig>;
   try {
-    const json = JSON.parse(readFileSync(path, 'utf8')) as NodeConfig;
-    if (typeof json.chainId !== 'string' || typeof json.rpc?.port !== 'number') throw new Error('bad');
-    return json;
+    json = JSON.parse(readFileSync(path, 'utf8')) as Partial<NodeConfig>;
   } catch {
     throw new NodeError(
       'HOME_INVALID',
       `${path} is missing or malformed: run \`shroud init\` for a new home`,
     );
   }
+  const problem = configProblem(json);
+  if (problem !== null) throw new NodeError('HOME_INVALID', `${path}: invalid ${problem}`);
+  const config = {
+    ...json,
+    p2p: { ...DEFAULT_P2P_CONFIG, ...json.p2p },
+    consensus: { ...DEFAULT_CONSENSUS_CONFIG, ...json.consensus },
+  } as NodeConfig;
+  for (const entry of config.p2p.persistentPeers) parsePersistentPeer(entry);
+  return config;
 }
 
 /** The test accounts written by initHome (name, address, mnemonic). */
@@ -139,6 +290,7 @@ export async function initHome(home: string, options: InitHomeOptions = {}): Pro
 
   const validator = ed25519KeyPairFromSeed(randomBytes(32));
   writeSecret(join(home, HOME_FILES.validatorKey), JSON.stringify({ seed: bytesToHex(validator.seed) }));
+  writeNodeKey(home, randomBytes(32));
   const authoritySeed = randomBytes(32);
   writeSecret(join(home, HOME_FILES.authoritySeed), bytesToHex(authoritySeed));
   const authority = ed25519KeyPairFromSeed(authoritySeed);
@@ -231,6 +383,8 @@ export async function initHome(home: string, options: InitHomeOptions = {}): Pro
       rateLimitPerMinute: 6000,
       maxSubscriptionsPerClient: 10,
     },
+    p2p: { ...DEFAULT_P2P_CONFIG, port: options.p2pPort ?? DEFAULT_P2P_PORT, persistentPeers: [] },
+    consensus: { ...DEFAULT_CONSENSUS_CONFIG, ...options.consensus },
   };
   writeFileSync(join(home, HOME_FILES.config), JSON.stringify(config, null, 2));
   return { home, chainId, accounts, validatorAddress: operator.address };
