@@ -41,3 +41,19 @@ export {
   type SoloNode,
   type StartSoloNodeOptions,
 } from './node.js';
+export {
+  NETWORK_FILES,
+  acceptRegisteredSeed,
+  addNode,
+  defaultTimeouts,
+  initNetwork,
+  loadNetwork,
+  loadOrCreateNodeKey,
+  nodePorts,
+  type AddNodeOptions,
+  type AddedNode,
+  type ConsensusTimeouts,
+  type InitNetworkOptions,
+  type NetworkDescription,
+  type NetworkNode,
+} from './network.js';
