@@ -48,7 +48,7 @@ export {
   defaultTimeouts,
   initNetwork,
   loadNetwork,
-  loadOrCreateNodeKey,
+  nodeIdentity,
   nodePorts,
   type AddNodeOptions,
   type AddedNode,

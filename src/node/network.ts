@@ -25,18 +25,23 @@ import { enclavePolicy, parseGenesis, POWER_REDUCTION, type Genesis } from '../a
 import { nodeIdFromPublicKey } from '../p2p/index.js';
 import { NodeError } from './errors.js';
 import {
+  DEFAULT_CONSENSUS_CONFIG,
   HOME_FILES,
+  formatPersistentPeer,
   initHome,
   loadConfig,
+  loadNodeKey,
   loadTestAccounts,
   loadValidatorKey,
+  writeNodeKey,
+  type ConsensusConfig,
+  type ConsensusEngine,
+  type NodeConfig,
   type TestAccount,
 } from './home.js';
 
 /** Files this module adds to a home (beside HOME_FILES). */
 export const NETWORK_FILES = {
-  /** ed25519 p2p identity: `{ "seed": "<hex32>" }` (0600). */
-  nodeKey: 'node_key.json',
   /** A joining node's registration private key, sealed by its enclave (0600). */
   sealedRegistrationKey: 'sealed-registration-key',
   /** A joining node's attestation quote (hex of the 201-byte quote), public. */
@@ -45,13 +50,8 @@ export const NETWORK_FILES = {
   network: 'network.json',
 } as const;
 
-/** Consensus timeouts written to each home's config.json (Tendermint, DESIGN.md §6). */
-export interface ConsensusTimeouts {
-  timeoutProposeMs: number;
-  timeoutPrevoteMs: number;
-  timeoutPrecommitMs: number;
-  timeoutCommitMs: number;
-}
+/** The consensus timeouts of config.json (Tendermint, DESIGN.md §6). */
+export type ConsensusTimeouts = Omit<ConsensusConfig, 'engine'>;
 
 export interface InitNetworkOptions {
   /** Number of validators (homes node0…node{N-1}), 1-50. */
@@ -68,7 +68,7 @@ export interface InitNetworkOptions {
   /** Self bond of each validator in the bond denom, default 10^7 (voting power 10). */
   selfBond?: bigint;
   /** 'tendermint' unless set; a single validator may run the 'solo' driver instead. */
-  engine?: 'solo' | 'tendermint';
+  engine?: ConsensusEngine;
   /** Overrides of the consensus timeouts. */
   timeouts?: Partial<ConsensusTimeouts>;
   /** RFC 3339 genesis time, default now. */
@@ -117,34 +117,16 @@ export interface AddedNode extends NetworkNode {
   quote: Uint8Array;
 }
 
-/** The timeouts a network uses for a target block time (Tendermint defaults scaled down). */
+/** The timeouts a network uses for a target block time (home.ts defaults, commit = block time). */
 export function defaultTimeouts(blockTimeMs: number): ConsensusTimeouts {
-  return {
-    timeoutProposeMs: 3000,
-    timeoutPrevoteMs: 1000,
-    timeoutPrecommitMs: 1000,
-    timeoutCommitMs: blockTimeMs,
-  };
+  const { engine: _engine, ...timeouts } = DEFAULT_CONSENSUS_CONFIG;
+  return { ...timeouts, timeoutCommitMs: blockTimeMs };
 }
 
-/** The home's p2p identity key; created (0600) when missing. @throws {NodeError} HOME_INVALID. */
-export function loadOrCreateNodeKey(home: string): {
-  seed: Uint8Array;
-  publicKey: Uint8Array;
-  nodeId: string;
-} {
-  const path = join(home, NETWORK_FILES.nodeKey);
-  if (!existsSync(path)) {
-    writeSecret(path, JSON.stringify({ seed: bytesToHex(randomBytes(32)) }));
-  }
-  try {
-    const json = JSON.parse(readFileSync(path, 'utf8')) as { seed?: unknown };
-    if (typeof json.seed !== 'string' || !/^[0-9a-f]{64}$/.test(json.seed)) throw new Error('bad seed');
-    const pair = ed25519KeyPairFromSeed(hexToBytes(json.seed));
-    return { seed: pair.seed, publicKey: pair.publicKey, nodeId: nodeIdFromPublicKey(pair.publicKey) };
-  } catch {
-    throw new NodeError('HOME_INVALID', `${path} is malformed: delete it to get a new node identity`);
-  }
+/** The home's p2p identity (node_key.json) and its node id. @throws {NodeError} HOME_INVALID. */
+export function nodeIdentity(home: string): { publicKey: Uint8Array; nodeId: string } {
+  const { publicKey } = loadNodeKey(home);
+  return { publicKey, nodeId: nodeIdFromPublicKey(publicKey) };
 }
 
 function writeSecret(path: string, data: string | Uint8Array): void {
@@ -177,28 +159,21 @@ export function nodePorts(portBase: number, index: number): { rpcPort: number; p
   return ports;
 }
 
-/** Writes config.json: the node's own config plus p2p and consensus sections. */
+/** Rewrites config.json (keeping its other sections): moniker, ports, peers, consensus. */
 function writeNetworkConfig(
   home: string,
-  node: { moniker: string; rpcPort: number; p2pPort: number },
-  network: {
-    chainId: string;
-    host: string;
-    blockTimeMs: number;
-    engine: 'solo' | 'tendermint';
-    timeouts: ConsensusTimeouts;
-  },
-  peers: string[],
+  base: NodeConfig,
+  node: { moniker: string; host: string; rpcPort: number; p2pPort: number; persistentPeers: string[] },
+  consensus: ConsensusConfig,
 ): void {
-  const base = loadConfig(home);
-  const config = {
+  const config: NodeConfig = {
     ...base,
     moniker: node.moniker,
-    chainId: network.chainId,
-    blockTimeMs: network.blockTimeMs,
-    rpc: { ...base.rpc, host: network.host, port: node.rpcPort },
-    p2p: { host: network.host, port: node.p2pPort, persistentPeers: peers },
-    consensus: { engine: network.engine, ...network.timeouts },
+    // The solo engine's interval; the tendermint engine waits consensus.timeoutCommitMs.
+    blockTimeMs: consensus.timeoutCommitMs,
+    rpc: { ...base.rpc, host: node.host, port: node.rpcPort },
+    p2p: { host: node.host, port: node.p2pPort, persistentPeers: node.persistentPeers },
+    consensus,
   };
   writeFileSync(join(home, HOME_FILES.config), JSON.stringify(config, null, 2));
 }
@@ -311,6 +286,7 @@ export async function initNetwork(root: string, options: InitNetworkOptions): Pr
   const nodes: NetworkNode[] = [];
   for (const [i, home] of homes.entries()) {
     mkdirSync(home, { recursive: true, mode: 0o700 });
+    if (i > 0) writeNodeKey(home, randomBytes(32)); // initHome made node0's
     const consensusKey = i === 0 ? loadValidatorKey(home).publicKey : createValidatorKey(home);
     const operator = i === 0 ? operatorOf(home) : createOperator(home);
     if (i > 0)
@@ -326,7 +302,7 @@ export async function initNetwork(root: string, options: InitNetworkOptions): Pr
       home,
       validator: true,
       ...ports[i]!,
-      nodeId: loadOrCreateNodeKey(home).nodeId,
+      nodeId: nodeIdentity(home).nodeId,
       consensusPublicKey: bytesToHex(consensusKey),
       operatorAddress: operator.address,
     });
@@ -337,19 +313,22 @@ export async function initNetwork(root: string, options: InitNetworkOptions): Pr
 
   await joinValidators(homes, genesis);
 
-  const engine = options.engine ?? 'tendermint';
-  const timeouts = { ...defaultTimeouts(blockTimeMs), ...options.timeouts };
-  const network = { chainId: first.chainId, host, blockTimeMs, engine, timeouts };
-  for (const [i, node] of nodes.entries()) {
+  const consensus: ConsensusConfig = {
+    engine: options.engine ?? 'tendermint',
+    ...defaultTimeouts(blockTimeMs),
+    ...options.timeouts,
+  };
+  const baseConfig = loadConfig(homes[0]!);
+  for (const node of nodes) {
     writeFileSync(join(node.home, HOME_FILES.genesis), genesisText);
-    if (i > 0)
-      writeFileSync(join(node.home, HOME_FILES.config), readFileSync(join(homes[0]!, HOME_FILES.config)));
-    const peers = nodes.filter((_, j) => j !== i).map((p) => `${p.nodeId}@${host}:${p.p2pPort}`);
+    const persistentPeers = nodes
+      .filter((peer) => peer !== node)
+      .map((peer) => formatPersistentPeer({ id: peer.nodeId, host, port: peer.p2pPort }));
     writeNetworkConfig(
       node.home,
-      { moniker: node.name, rpcPort: node.rpcPort, p2pPort: node.p2pPort },
-      network,
-      peers,
+      baseConfig,
+      { moniker: node.name, host, rpcPort: node.rpcPort, p2pPort: node.p2pPort, persistentPeers },
+      consensus,
     );
   }
   const description: NetworkDescription = {
@@ -377,7 +356,7 @@ async function joinValidators(homes: string[], genesis: Genesis): Promise<void> 
       try {
         const registration = await joiner.newRegistrationKey();
         const now = nowSeconds();
-        const quote = quoteFor(authoritySeed, registration, loadOrCreateNodeKey(home).publicKey, now);
+        const quote = quoteFor(authoritySeed, registration, nodeIdentity(home).publicKey, now);
         const { encryptedSeed } = await bootstrap.registerNode({ quote, blockTimeSeconds: now });
         const accepted = await joiner.acceptSeed({
           encryptedSeed,
@@ -468,30 +447,25 @@ export async function addNode(root: string, options: AddNodeOptions = {}): Promi
 
   mkdirSync(home, { recursive: true, mode: 0o700 });
   writeFileSync(join(home, HOME_FILES.genesis), genesisText);
-  writeFileSync(join(home, HOME_FILES.config), readFileSync(join(source.home, HOME_FILES.config)));
+  writeNodeKey(home, randomBytes(32));
   const consensusKey = createValidatorKey(home);
   const operator = createOperator(home);
-  const nodeKey = loadOrCreateNodeKey(home);
-  const sourceConfig = loadConfig(source.home) as ReturnType<typeof loadConfig> & {
-    consensus?: Partial<ConsensusTimeouts> & { engine?: 'solo' | 'tendermint' };
-  };
-  const timeouts = { ...defaultTimeouts(sourceConfig.blockTimeMs), ...sourceConfig.consensus };
+  const nodeKey = nodeIdentity(home);
+  const sourceConfig = loadConfig(source.home);
   writeNetworkConfig(
     home,
-    { moniker: name, rpcPort, p2pPort },
+    sourceConfig,
     {
-      chainId: network.chainId,
+      moniker: name,
       host: network.host,
-      blockTimeMs: sourceConfig.blockTimeMs,
-      engine: 'tendermint',
-      timeouts: {
-        timeoutProposeMs: timeouts.timeoutProposeMs,
-        timeoutPrevoteMs: timeouts.timeoutPrevoteMs,
-        timeoutPrecommitMs: timeouts.timeoutPrecommitMs,
-        timeoutCommitMs: timeouts.timeoutCommitMs,
-      },
+      rpcPort,
+      p2pPort,
+      persistentPeers: network.nodes.map((peer) =>
+        formatPersistentPeer({ id: peer.nodeId, host: network.host, port: peer.p2pPort }),
+      ),
     },
-    network.nodes.map((p) => `${p.nodeId}@${network.host}:${p.p2pPort}`),
+    // A joining node always runs consensus (it follows the validators, then may join them).
+    { ...sourceConfig.consensus, engine: 'tendermint' },
   );
 
   const enclave = await Enclave.start({ home, genesisPolicy: enclavePolicy(genesis), services: NO_CHAIN });
