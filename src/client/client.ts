@@ -3,7 +3,7 @@
 // JSON-RPC (rpc.ts) and reads app state through `abci_query` paths; the value layouts of those
 // paths are in docs/sdk.md ("Query layout") and are checked at runtime here.
 import { decodeTx } from '../codec/index.js';
-import { fromBech32, hexToBytes, utf8Decode } from '../crypto/index.js';
+import { bytesToHex, fromBech32, hexToBytes, utf8Decode } from '../crypto/index.js';
 import { ClientError, ContractError, TxRejectedError } from './errors.js';
 import { fromBase64OrNull } from './encoding.js';
 import { decryptQueryResult, encryptQuery } from './query.js';
@@ -44,6 +44,21 @@ export interface ContractInfo {
   codeHash: string;
   label: string;
   admin: string;
+}
+
+/** A stored code: its id, code hash (sha256 of the wasm) and uploader. */
+export interface CodeInfo {
+  codeId: bigint;
+  codeHash: string;
+  creator: string;
+}
+
+/** Fee and staking parameters of the chain, from its genesis (`genesis` RPC). */
+export interface ChainParams {
+  feeDenom: string;
+  bondDenom: string;
+  /** The minimum fee per unit of gas in the fee denom (decimal text), or null if the chain sets none. */
+  minGasPrice: { denom: string; amount: string } | null;
 }
 
 /** A decrypted, included transaction. */
@@ -231,6 +246,58 @@ export class ShroudClient {
       label: field(path, obj, 'label'),
       admin: typeof obj.admin === 'string' ? obj.admin : '',
     };
+  }
+
+  /** A stored code, or null if the id is unknown. @throws {ClientError}; {@link RpcError}. */
+  async getCode(codeId: bigint): Promise<CodeInfo | null> {
+    if (typeof codeId !== 'bigint' || codeId < 0n)
+      throw new ClientError('INVALID_ARGUMENT', 'codeId must be a bigint ≥ 0');
+    const path = `/code/${codeId.toString()}`;
+    const value = await this.#query(path);
+    if (value === null) return null;
+    const obj = parseJsonObject(path, value);
+    const codeHash = field(path, obj, 'code_hash').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(codeHash)) malformed(path, 'code_hash is not 64 hex characters');
+    return { codeId: uintField(path, obj, 'code_id'), codeHash, creator: field(path, obj, 'creator') };
+  }
+
+  /**
+   * The encrypted seed the chain stored for a registration key (`tx register`), or null while
+   * the node is not registered. Only the enclave holding that registration key can open it.
+   * @throws {ClientError} INVALID_ARGUMENT for a key that is not 32 bytes; {@link RpcError}.
+   */
+  async getRegistration(registrationPublicKey: Uint8Array): Promise<Uint8Array | null> {
+    if (!(registrationPublicKey instanceof Uint8Array) || registrationPublicKey.length !== 32)
+      throw new ClientError('INVALID_ARGUMENT', 'registrationPublicKey must be 32 bytes');
+    const path = `/registration/${bytesToHex(registrationPublicKey)}`;
+    const value = await this.#query(path);
+    if (value === null) return null;
+    const seed = field(path, parseJsonObject(path, value), 'encrypted_seed');
+    if (!/^([0-9a-fA-F]{2})+$/.test(seed)) malformed(path, 'encrypted_seed is not hex');
+    return hexToBytes(seed.toLowerCase());
+  }
+
+  /**
+   * Fee denom, bond denom and minimum gas price from the chain's genesis (the `genesis` RPC).
+   * @throws {ClientError} RESULT_MALFORMED if the genesis has no Shroud params; {@link RpcError}.
+   */
+  async chainParams(): Promise<ChainParams> {
+    const { appState } = await this.rpc.genesis();
+    const params = appState?.params;
+    if (typeof params !== 'object' || params === null || Array.isArray(params))
+      throw new ClientError('RESULT_MALFORMED', 'genesis: app_state.params is not an object');
+    const { fee_denom: feeDenom, bond_denom: bondDenom, min_gas_prices: prices } = params as Obj;
+    if (typeof feeDenom !== 'string' || typeof bondDenom !== 'string')
+      throw new ClientError('RESULT_MALFORMED', 'genesis: params.fee_denom / bond_denom are not strings');
+    let minGasPrice: ChainParams['minGasPrice'] = null;
+    if (Array.isArray(prices)) {
+      for (const entry of prices as unknown[]) {
+        const { denom, amount } = (typeof entry === 'object' && entry !== null ? entry : {}) as Obj;
+        if (denom === feeDenom && typeof amount === 'string' && /^[0-9]+(\.[0-9]{1,18})?$/.test(amount))
+          minGasPrice = { denom: feeDenom, amount };
+      }
+    }
+    return { feeDenom, bondDenom, minGasPrice };
   }
 
   /** The code hash of a stored code id. @throws {ClientError} QUERY_FAILED if unknown; {@link RpcError}. */
@@ -492,6 +559,36 @@ export class ShroudClient {
   /** Sends coins (public). @throws as {@link signAndBroadcast}. */
   async send(to: string, amount: CoinInput[], options: CallOptions = {}): Promise<TxOutcome> {
     return this.signAndBroadcast([{ type: 'send', to, amount }], options);
+  }
+
+  /** Bonds coins to a validator (public). @throws as {@link signAndBroadcast}. */
+  async delegate(validator: string, amount: CoinInput, options: CallOptions = {}): Promise<TxOutcome> {
+    return this.signAndBroadcast([{ type: 'delegate', validator, amount }], options);
+  }
+
+  /** Starts unbonding coins from a validator (public). @throws as {@link signAndBroadcast}. */
+  async undelegate(validator: string, amount: CoinInput, options: CallOptions = {}): Promise<TxOutcome> {
+    return this.signAndBroadcast([{ type: 'undelegate', validator, amount }], options);
+  }
+
+  /**
+   * Makes the wallet's account a validator operator with a consensus (ed25519) key and a self bond.
+   * @throws as {@link signAndBroadcast}.
+   */
+  async createValidator(
+    args: { consensusPublicKey: Uint8Array; selfBond: CoinInput; moniker: string },
+    options: CallOptions = {},
+  ): Promise<TxOutcome> {
+    return this.signAndBroadcast([{ type: 'createValidator', ...args }], options);
+  }
+
+  /**
+   * Registers a node's enclave with its attestation quote; the chain then stores the network
+   * seed encrypted to the quote's registration key ({@link getRegistration}).
+   * @throws as {@link signAndBroadcast}.
+   */
+  async registerNode(quote: Uint8Array, options: CallOptions = {}): Promise<TxOutcome> {
+    return this.signAndBroadcast([{ type: 'registerNode', quote }], options);
   }
 
   /**

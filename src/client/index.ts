@@ -48,7 +48,9 @@ export { decryptQueryResult, encryptQuery, type EncryptedQuery } from './query.j
 export {
   RpcClient,
   type AbciQueryResponse,
+  type BlockResponse,
   type BroadcastSyncResult,
+  type GenesisResponse,
   type NodeStatus,
   type RpcClientOptions,
   type TxResponse,
@@ -57,6 +59,8 @@ export {
   ShroudClient,
   type Account,
   type CallOptions,
+  type ChainParams,
+  type CodeInfo,
   type ContractInfo,
   type ShroudClientOptions,
   type TxOutcome,

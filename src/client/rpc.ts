@@ -40,6 +40,26 @@ export interface BroadcastSyncResult {
   hash: string;
 }
 
+/** `block` → the fields the SDK reads; `raw` is the checked CometBFT 0.38 result as sent. */
+export interface BlockResponse {
+  /** Uppercase hex block hash (`block_id.hash`). */
+  hash: string;
+  height: bigint;
+  /** RFC 3339 block time, as the node wrote it. */
+  time: string;
+  chainId: string;
+  /** Uppercase hex proposer address. */
+  proposerAddress: string;
+  txs: Uint8Array[];
+  raw: { [key: string]: unknown };
+}
+
+/** `genesis` → chain id and the app state (Shroud's genesis document), unchecked beyond being an object. */
+export interface GenesisResponse {
+  chainId: string;
+  appState: { [key: string]: unknown } | null;
+}
+
 /** `tx` → the included transaction and its result. */
 export interface TxResponse {
   hash: string;
@@ -280,6 +300,49 @@ export class RpcClient {
       codespace: optionalString('broadcast_tx_sync', result.codespace, 'result.codespace'),
       log: optionalString('broadcast_tx_sync', result.log, 'result.log'),
       hash: hash.toUpperCase(),
+    };
+  }
+
+  /**
+   * `block` at a height, or the latest block when none is given.
+   * @throws {ClientError} INVALID_ARGUMENT for a height below 1.
+   * @throws {RpcError} as {@link call}; RPC_ERROR when the node does not have that height.
+   */
+  async block(height?: bigint): Promise<BlockResponse> {
+    if (height !== undefined && (typeof height !== 'bigint' || height < 1n)) {
+      throw new ClientError('INVALID_ARGUMENT', 'block: height must be a bigint of at least 1');
+    }
+    const result = await this.call('block', height === undefined ? {} : { height: height.toString() });
+    const blockId = object('block', result.block_id, 'result.block_id');
+    const block = object('block', result.block, 'result.block');
+    const header = object('block', block.header, 'result.block.header');
+    const data = object('block', block.data, 'result.block.data');
+    const txs = data.txs ?? [];
+    if (!Array.isArray(txs)) bad('block', 'result.block.data.txs is not an array');
+    return {
+      hash: string('block', blockId.hash, 'result.block_id.hash').toUpperCase(),
+      height: int64('block', header.height, 'result.block.header.height'),
+      time: string('block', header.time, 'result.block.header.time'),
+      chainId: string('block', header.chain_id, 'result.block.header.chain_id'),
+      proposerAddress: optionalString(
+        'block',
+        header.proposer_address,
+        'header.proposer_address',
+      ).toUpperCase(),
+      txs: txs.map((tx, i) => bytes('block', tx, `result.block.data.txs[${i}]`)),
+      raw: result,
+    };
+  }
+
+  /** `genesis`: chain id and app state. @throws {RpcError} as {@link call}. */
+  async genesis(): Promise<GenesisResponse> {
+    const result = await this.call('genesis', {});
+    const genesis = object('genesis', result.genesis, 'result.genesis');
+    const appState = genesis.app_state;
+    return {
+      chainId: string('genesis', genesis.chain_id, 'result.genesis.chain_id'),
+      appState:
+        typeof appState === 'object' && appState !== null && !Array.isArray(appState) ? appState : null,
     };
   }
 
