@@ -3,6 +3,7 @@
 // checkpoints can revert a failed transaction's writes while its fee stays.
 import { StoreError } from './errors.js';
 import { checkKey, checkMetaName, checkValue, slotOf, type Pending } from './limits.js';
+import type { TreeUpdate } from './tree.js';
 
 /** What a batch needs from its store (implemented by Store; internal, not exported). */
 export interface BatchHost {
@@ -17,7 +18,7 @@ export interface BatchHost {
 /** The result of hashing a batch: the app hash, the tree nodes and the data rows that change. */
 export interface PreparedCommit {
   readonly appHash: Uint8Array;
-  readonly nodes: ReadonlyMap<number, Uint8Array>;
+  readonly nodes: TreeUpdate;
   readonly dataWrites: readonly PreparedWrite[];
 }
 

@@ -12,7 +12,23 @@
 //
 // The one-byte tags keep the four kinds of preimage apart (an entry can never be read as an
 // inner node, RFC 6962 §2.1 uses the same idea with 0x00/0x01).
-import { sha256 } from '../crypto/index.js';
+import { createHash, hash as nodeOneShotHash } from 'node:crypto';
+
+/**
+ * SHA-256 straight from OpenSSL, returning Node's Buffer without the crypto layer's argument
+ * checks and copy: the store hashes ~10 small preimages per written key (bench/RESULTS.md
+ * "store"), all built here from checked bytes, so the per-call overhead is most of the cost.
+ * `crypto.hash` (Node ≥ 20.12) is the one-shot form; createHash where it is absent.
+ */
+const rawSha256: (data: Uint8Array) => Buffer =
+  typeof nodeOneShotHash === 'function'
+    ? (data) => nodeOneShotHash('sha256', data, 'buffer')
+    : (data) => createHash('sha256').update(data).digest();
+
+/** SHA-256 as a plain Uint8Array (public results compare equal to other layers' bytes). */
+function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(rawSha256(data));
+}
 
 /** Depth of the bucket tree: 2^16 leaves. */
 export const TREE_DEPTH = 16;
@@ -31,20 +47,24 @@ export const MAX_HEIGHT = (1n << 64n) - 1n;
 
 /** The bucket (0..65535) of `key`: the first two bytes of sha256(key), big-endian. */
 export function bucketOf(key: Uint8Array): number {
-  const digest = sha256(key);
-  return ((digest[0] ?? 0) << 8) | (digest[1] ?? 0);
+  const digest = rawSha256(key);
+  return ((digest[0] as number) << 8) | (digest[1] as number);
 }
 
 /** sha256(0x00 || u32be(len key) || key || u32be(len value) || value): one (key, value) entry. */
 export function entryHash(key: Uint8Array, value: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(1 + 4 + key.length + 4 + value.length);
-  const view = new DataView(buffer.buffer);
+  return new Uint8Array(entryHashRaw(key, value));
+}
+
+/** entryHash as a Buffer (no copy), for the store's own use. */
+export function entryHashRaw(key: Uint8Array, value: Uint8Array): Buffer {
+  const buffer = Buffer.allocUnsafe(1 + 4 + key.length + 4 + value.length);
   buffer[0] = TAG_ENTRY;
-  view.setUint32(1, key.length);
+  buffer.writeUInt32BE(key.length, 1);
   buffer.set(key, 5);
-  view.setUint32(5 + key.length, value.length);
+  buffer.writeUInt32BE(value.length, 5 + key.length);
   buffer.set(value, 9 + key.length);
-  return sha256(buffer);
+  return rawSha256(buffer);
 }
 
 /**
@@ -52,22 +72,44 @@ export function entryHash(key: Uint8Array, value: Uint8Array): Uint8Array {
  * in ascending byte order of their keys (the order fixes the hash; see compareBytes).
  */
 export function bucketHash(entryHashes: readonly Uint8Array[]): Uint8Array {
-  const buffer = new Uint8Array(1 + HASH_BYTES * entryHashes.length);
+  return new Uint8Array(bucketHashRaw(entryHashes));
+}
+
+/** bucketHash as a Buffer (no copy), for the store's own use. */
+export function bucketHashRaw(entryHashes: readonly Uint8Array[]): Buffer {
+  const buffer = Buffer.allocUnsafe(1 + HASH_BYTES * entryHashes.length);
   buffer[0] = TAG_BUCKET;
-  entryHashes.forEach((hash, index) => buffer.set(hash, 1 + index * HASH_BYTES));
-  return sha256(buffer);
+  for (let index = 0; index < entryHashes.length; index++) {
+    buffer.set(entryHashes[index] as Uint8Array, 1 + index * HASH_BYTES);
+  }
+  return rawSha256(buffer);
 }
 
 // One scratch preimage for inner nodes: sha256 is synchronous and reads it before returning,
 // and the tree hashes 65,535 of them at every open.
-const innerPreimage = new Uint8Array(1 + 2 * HASH_BYTES);
+const innerPreimage = Buffer.alloc(1 + 2 * HASH_BYTES);
 
 /** sha256(0x02 || left || right): an inner node of the bucket tree. */
 export function innerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return new Uint8Array(innerHashRaw(left, right));
+}
+
+/** innerHash as a Buffer (no copy), for the tree's own use. */
+export function innerHashRaw(left: Uint8Array, right: Uint8Array): Buffer {
   innerPreimage[0] = TAG_INNER;
   innerPreimage.set(left, 1);
   innerPreimage.set(right, 1 + HASH_BYTES);
-  return sha256(innerPreimage);
+  return rawSha256(innerPreimage);
+}
+
+/**
+ * innerHash of the two 32-byte children stored at `offset` in `nodes` (a left child and its
+ * right sibling are adjacent in the tree's heap layout), without a view per child.
+ */
+export function innerHashAt(nodes: Buffer, offset: number): Buffer {
+  innerPreimage[0] = TAG_INNER;
+  nodes.copy(innerPreimage, 1, offset, offset + 2 * HASH_BYTES);
+  return rawSha256(innerPreimage);
 }
 
 /** sha256(0x03 || u64be(height) || root): the app hash after block `height`. */

@@ -30,6 +30,8 @@ import {
   bucketOf,
   bytesEqual,
   entryHash,
+  entryHashRaw,
+  bucketHashRaw,
   rootOfBuckets,
   type StoreProof,
 } from './hash.js';
@@ -336,6 +338,22 @@ export class Store {
     return out;
   }
 
+  /** Committed (latin1 key -> entryHash) of one bucket into `into`: one LMDB range read. */
+  private readBucket(bucket: number, into: Map<string, Uint8Array>): void {
+    const start = Buffer.allocUnsafe(2);
+    start.writeUInt16BE(bucket);
+    const range: { start: Buffer; end?: Buffer } = { start };
+    if (bucket + 1 < BUCKET_COUNT) {
+      const end = Buffer.allocUnsafe(2);
+      end.writeUInt16BE(bucket + 1);
+      range.end = end;
+    }
+    for (const { key, value } of this.index.getRange(range)) {
+      // lmdb-js reuses its read buffers: keep copies.
+      into.set((key as Buffer).toString('latin1', 2), Buffer.from(value));
+    }
+  }
+
   /** Hashes a block: re-hash only the touched buckets, then their paths to the root. */
   private prepare(height: bigint, writes: readonly Pending[]): PreparedCommit {
     this.assertOpen();
@@ -354,25 +372,29 @@ export class Store {
       const entries = new Map<string, Uint8Array>();
       // An empty leaf means an empty bucket: skip the range read (most new keys in a young
       // chain, ~22% of buckets at 100k keys).
-      if (!this.tree.isEmptyBucket(bucket)) {
-        for (const [key, hash] of this.bucketEntries(bucket)) entries.set(slotOf('d', key), hash);
-      }
+      if (!this.tree.isEmptyBucket(bucket)) this.readBucket(bucket, entries);
       for (const write of bucketWrites) {
-        const slot = slotOf('d', write.key);
-        const hash = write.value === null ? null : entryHash(write.key, write.value);
+        const key = asBuffer(write.key);
+        const slot = key.toString('latin1');
+        const hash = write.value === null ? null : entryHashRaw(key, write.value);
         if (hash === null) entries.delete(slot);
         else entries.set(slot, hash);
-        const key = asBuffer(write.key);
-        const indexKey = Buffer.alloc(2 + key.length);
+        const indexKey = Buffer.allocUnsafe(2 + key.length);
         indexKey.writeUInt16BE(bucket);
         key.copy(indexKey, 2);
         dataWrites.push({ key, indexKey, value: write.value, entryHash: hash });
       }
-      const sorted = [...entries.keys()].sort();
-      leaves.set(bucket, bucketHash(sorted.map((slot) => entries.get(slot) as Uint8Array)));
+      const hashes: Uint8Array[] = [];
+      if (entries.size === 1) hashes.push(entries.values().next().value as Uint8Array);
+      else for (const slot of [...entries.keys()].sort()) hashes.push(entries.get(slot) as Uint8Array);
+      leaves.set(bucket, bucketHashRaw(hashes));
     }
-    const nodes = this.tree.update(leaves);
-    const root = nodes.get(1) ?? this.tree.root();
+    const nodes = this.tree.prepareUpdate(leaves);
+    const last = nodes.indexes.length - 1;
+    const root =
+      last >= 0 && nodes.indexes[last] === 1
+        ? nodes.hashes.subarray(last * HASH_BYTES, (last + 1) * HASH_BYTES)
+        : this.tree.root();
     return { appHash: appHashOf(height, root), nodes, dataWrites };
   }
 
@@ -396,10 +418,13 @@ export class Store {
             this.index.putSync(write.indexKey, write.entryHash);
           }
         }
-        for (const [index, hash] of prepared.nodes) {
+        const { indexes, hashes } = prepared.nodes;
+        for (let i = 0; i < indexes.length; i++) {
+          const index = indexes[i] as number;
           if (index < BUCKET_COUNT) continue; // inner nodes live in memory only
           const bucketKey = Buffer.alloc(2);
           bucketKey.writeUInt16BE(index - BUCKET_COUNT);
+          const hash = hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
           if (bytesEqual(hash, EMPTY_BUCKET)) this.buckets.removeSync(bucketKey);
           else this.buckets.putSync(bucketKey, hash);
         }
@@ -416,7 +441,7 @@ export class Store {
       );
     }
     // Visible only after the transaction is durable: the in-memory tree follows the disk.
-    for (const [index, hash] of prepared.nodes) this.tree.setNode(index, hash);
+    this.tree.applyUpdate(prepared.nodes);
     this.height = height;
     this.appHash = prepared.appHash.slice();
   }
