@@ -35,7 +35,7 @@ import {
   rootOfBuckets,
   type StoreProof,
 } from './hash.js';
-import { checkHeight, checkKey, checkMetaName, slotOf, type Pending } from './limits.js';
+import { checkHeight, checkKey, checkMetaName, type Pending } from './limits.js';
 import { BucketTree, leafIndex } from './tree.js';
 
 /** On-disk format version, checked at open. */
