@@ -1,12 +1,11 @@
-// `shroud init`, `shroud start`, `shroud devnet` and `shroud status` (issue #7). The devnet is
-// a SINGLE validator driven by the app's solo driver for now; the multi-validator network of
-// our consensus engine comes with a later issue.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// `shroud init`, `shroud start` and `shroud status` (issue #7); `shroud devnet` (N validator
+// processes) lives in devnet.ts.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { initHome, loadConfig, loadTestAccounts, startSoloNode, type SoloNode } from '../node/index.js';
+import { initHome, loadConfig, startSoloNode, type SoloNode } from '../node/index.js';
 import { startRpcServer } from '../rpc/index.js';
 import { ShroudError } from '../errors.js';
+import { registerDevnetCommand } from './devnet.js';
 
 const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
@@ -105,71 +104,7 @@ export function registerNodeCommands(program: Command): void {
       }
     });
 
-  program
-    .command('devnet')
-    .description('start a local chain (what `npm start` runs): one validator for now')
-    .option('--home <dir>', 'devnet directory', './.shroud/devnet')
-    .option('--reset', 'delete the devnet directory and start fresh')
-    .option('--block-time <ms>', 'block interval in milliseconds', '1000')
-    .option('--rpc-port <port>', 'RPC port', '26657')
-    .action(async (opts: { home: string; reset?: boolean; blockTime: string; rpcPort: string }) => {
-      const started = Date.now();
-      const blockTimeMs = positiveInt(opts.blockTime, '--block-time', 600_000);
-      const rpcPort = positiveInt(opts.rpcPort, '--rpc-port', 65535);
-      const root = resolve(opts.home);
-      const home = join(root, 'node0');
-      const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${text}`);
-      console.log('Shroud devnet — a SINGLE validator driven by the solo block producer.');
-      console.log('(The multi-validator network of our consensus engine comes in a later issue.)');
-      try {
-        if (opts.reset === true && existsSync(root)) {
-          step(`--reset: deleting ${root}`);
-          rmSync(root, { recursive: true, force: true });
-        }
-        mkdirSync(root, { recursive: true, mode: 0o700 });
-        if (!existsSync(join(home, 'genesis.json'))) {
-          step('creating the chain: bootstrap enclave, master seed, attestation authority, test accounts…');
-          await initHome(home, { chainId: 'shroud-devnet', moniker: 'node0', blockTimeMs, rpcPort });
-        } else {
-          step(`reusing ${home} (pass --reset to start fresh)`);
-        }
-        step('starting the node: enclave, state store, block store, RPC…');
-        const node = await run(home, blockTimeMs, rpcPort);
-        const devnetFile = join(root, 'devnet.json');
-        const accounts = loadTestAccounts(home);
-        writeFileSync(
-          devnetFile,
-          JSON.stringify(
-            {
-              chain_id: node.genesis.chainId,
-              mode: 'solo (single validator; multi-validator consensus comes in a later issue)',
-              nodes: [{ name: 'node0', home, pid: process.pid, rpc_url: node.rpcUrl, p2p_port: null }],
-              accounts,
-            },
-            null,
-            2,
-          ),
-          { mode: 0o600 },
-        );
-        stopOnSignals(node, () => rmSync(devnetFile, { force: true }));
-        step('waiting for the first block…');
-        const first = await node.waitForHeight(node.blocks.height() + 1n, 30_000);
-        console.log('');
-        console.log(`  chain id      ${node.genesis.chainId}`);
-        console.log(
-          `  RPC           ${node.rpcUrl}   (CometBFT 0.38 JSON-RPC; WebSocket ${node.rpcUrl.replace('http', 'ws')}/websocket)`,
-        );
-        console.log(`  REST          ${node.rpcUrl}/shroud/v1/...`);
-        console.log(`  node home     ${home}`);
-        console.log(`  log           ${join(home, 'node.log')}`);
-        console.log(`  devnet.json   ${devnetFile}   (chain id, node, test accounts with mnemonics)`);
-        for (const account of accounts) console.log(`  ${account.name.padEnd(13)} ${account.address}`);
-        console.log('');
-        step(`ready — block ${first.header.height} committed. Ctrl-C to stop.`);
-      } catch (error) {
-        fail(describe(error));
-      }
-    });
+  registerDevnetCommand(program);
 
   program
     .command('status')
