@@ -22,12 +22,11 @@ import {
   type RegisterNodeRequest,
   type RegisterNodeResult,
   type RegistrationKey,
-  type RunContractAheadRequest,
-  type RunContractAheadResult,
   type RunContractRequest,
   type RunContractResult,
   type SealedNetworkKeys,
 } from './protocol.js';
+import { decodeRunResult, encodeRunRequest } from './run-frames.js';
 
 export interface EnclaveStartOptions {
   /** The node's home directory (the enclave keeps its sealing key there). */
@@ -169,11 +168,9 @@ export class Enclave {
         diskKeys = [];
         blobs = [];
       }
-      return encodeMessage({ request, ahead: { diskKeys, blobs } } satisfies RunContractAheadRequest);
+      return encodeRunRequest({ request, ahead: { diskKeys, blobs } });
     };
-    const { result, next } = decodeMessage<RunContractAheadResult>(
-      await this.worker.ecall(ECALL.runContractAhead, payload),
-    );
+    const { result, next } = decodeRunResult(await this.worker.ecall(ECALL.runContractAhead, payload));
     if (next.length === 0) this.readAhead.delete(request.contract);
     else {
       if (!this.readAhead.has(request.contract) && this.readAhead.size >= 4096) this.readAhead.clear();

@@ -25,10 +25,9 @@ import {
   type EnclaveInit,
   type QueryRequest,
   type RegisterNodeRequest,
-  type RunContractAheadRequest,
-  type RunContractAheadResult,
   type RunContractRequest,
 } from './protocol.js';
+import { decodeRunRequest, encodeRunResult } from './run-frames.js';
 
 function readInit(init: unknown): EnclaveInit {
   const value = init as Partial<EnclaveInit> | null;
@@ -78,10 +77,12 @@ export function buildHandlers(
     [ECALL.runContract, handler((request: RunContractRequest) => executor.runContract(request))],
     [
       ECALL.runContractAhead,
-      handler(({ request, ahead }: RunContractAheadRequest): RunContractAheadResult => {
+      // Compact frames (run-frames.ts): the hot call, and a strictly checked decoder of host input.
+      (payload) => {
+        const { request, ahead } = decodeRunRequest(payload);
         const result = executor.runContract(request, ahead);
-        return { result, next: executor.readAheadFor(request.contract) };
-      }),
+        return encodeRunResult({ result, next: executor.readAheadFor(request.contract) });
+      },
     ],
     [ECALL.query, handler((request: QueryRequest) => executor.query(request))],
     [
