@@ -2,7 +2,7 @@
 // processes) lives in devnet.ts.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { initHome, loadConfig, startSoloNode, type SoloNode } from '../node/index.js';
+import { initHome, loadConfig, startConsensusNode, startSoloNode, type SoloNode } from '../node/index.js';
 import { startRpcServer } from '../rpc/index.js';
 import { ShroudError } from '../errors.js';
 import { registerDevnetCommand } from './devnet.js';
@@ -33,6 +33,16 @@ async function run(
   rpcPort: number | undefined,
 ): Promise<SoloNode> {
   const config = loadConfig(home);
+  if (config.consensus.engine === 'tendermint') {
+    // A node of a multi-validator network (config.json consensus.engine); the block time is
+    // consensus.timeoutCommitMs there, so --block-time does not apply.
+    if (blockTimeMs !== undefined)
+      fail('--block-time applies to the solo engine only: set consensus.timeoutCommitMs', EXIT.USAGE);
+    return startConsensusNode(home, {
+      ...(rpcPort === undefined ? {} : { rpcPort }),
+      serve: (node) => startRpcServer(node, { ...config.rpc, port: rpcPort ?? config.rpc.port }),
+    });
+  }
   return startSoloNode(home, {
     ...(blockTimeMs === undefined ? {} : { blockTimeMs }),
     ...(rpcPort === undefined ? {} : { rpcPort }),
@@ -86,7 +96,7 @@ export function registerNodeCommands(program: Command): void {
 
   program
     .command('start')
-    .description('run a single-validator node from a home made by `shroud init`')
+    .description('run the node of a home (solo validator, or Tendermint network node per config.json)')
     .requiredOption('--home <dir>', 'node home directory')
     .option('--block-time <ms>', 'block interval in milliseconds')
     .option('--rpc-port <port>', 'RPC port (default: from config.json)')

@@ -7,6 +7,17 @@ import { open, type RootDatabase } from 'lmdb';
 import { bytesToHex, concatBytes, sha256, utf8Encode } from '../crypto/index.js';
 import type { AbciEvent, ExecTxResult } from '../app/index.js';
 import { NodeError } from './errors.js';
+import { commitJson, decodeCommit, type Commit } from './block.js';
+
+/** What the Tendermint engine adds to a stored block (absent for solo blocks). */
+export interface ConsensusRecord {
+  /** The agreed block's bytes (block.ts); sha256 of them is the block hash. Block sync sends them. */
+  block: Uint8Array;
+  /** The +2/3 precommits that committed it (the next block carries them as its last commit). */
+  commit: Commit;
+  /** The app's validator updates from this block (applied at height + 2). */
+  validatorUpdates: { pubKey: Uint8Array; power: bigint }[];
+}
 
 export interface BlockHeader {
   chainId: string;
@@ -37,6 +48,8 @@ export interface StoredBlock {
   commitTimeNanos: bigint;
   /** Encoded size, for block metas. */
   sizeBytes: number;
+  /** Blocks of the Tendermint engine: the agreed bytes, the commit, the validator updates. */
+  consensus?: ConsensusRecord;
 }
 
 const hex = bytesToHex;
@@ -109,8 +122,34 @@ export function encodeBlock(block: Omit<StoredBlock, 'sizeBytes'>): Uint8Array {
       finalize_events: block.finalizeEvents,
       commit_signature: hex(block.commitSignature),
       commit_time: block.commitTimeNanos.toString(),
+      ...(block.consensus === undefined
+        ? {}
+        : {
+            consensus: {
+              block: Buffer.from(block.consensus.block).toString('base64'),
+              commit: commitJson(block.consensus.commit),
+              validator_updates: block.consensus.validatorUpdates.map((u) => ({
+                pub_key: hex(u.pubKey),
+                power: u.power.toString(),
+              })),
+            },
+          }),
     }),
   );
+}
+
+function decodeConsensusRecord(json: Json | undefined): ConsensusRecord | undefined {
+  if (json === undefined) return undefined;
+  const commit = decodeCommit(utf8Encode(JSON.stringify(json['commit'])));
+  if (commit === null) throw new Error('bad commit');
+  return {
+    block: Uint8Array.from(Buffer.from(json['block'] as string, 'base64')),
+    commit,
+    validatorUpdates: (json['validator_updates'] as Json[]).map((u) => ({
+      pubKey: unhex(u['pub_key'] as string),
+      power: BigInt(u['power'] as string),
+    })),
+  };
 }
 
 type Json = Record<string, unknown>;
@@ -151,6 +190,9 @@ export function decodeBlock(bytes: Uint8Array): StoredBlock {
       commitSignature: unhex(json['commit_signature'] as string),
       commitTimeNanos: BigInt(json['commit_time'] as string),
       sizeBytes: bytes.length,
+      ...(json['consensus'] === undefined
+        ? {}
+        : { consensus: decodeConsensusRecord(json['consensus'] as Json) }),
     };
   } catch {
     throw new NodeError('BLOCK_STORE_CORRUPT', 'a block record does not decode: the block store is damaged');

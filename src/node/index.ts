@@ -31,6 +31,7 @@ export {
   decodeBlock,
   encodeBlock,
   type BlockHeader,
+  type ConsensusRecord,
   type StoredBlock,
   type TxLocation,
 } from './blockstore.js';
@@ -38,9 +39,23 @@ export {
   PendingQueue,
   startSoloNode,
   type BlockListener,
+  type ChainNode,
+  type NodePeer,
+  type PendingView,
   type SoloNode,
   type StartSoloNodeOptions,
+  type ValidatorInfo,
 } from './node.js';
+export {
+  decodeConsensusBlock,
+  encodeConsensusBlock,
+  verifyCommit,
+  type Commit,
+  type ConsensusBlock,
+  type ConsensusBlockHeader,
+} from './block.js';
+export { CHANNELS } from './consensus-driver.js';
+export { startConsensusNode, type StartConsensusNodeOptions } from './consensus-node.js';
 export {
   NETWORK_FILES,
   acceptRegisteredSeed,

@@ -75,7 +75,33 @@ export interface StartSoloNodeOptions {
 
 export type BlockListener = (block: StoredBlock) => void;
 
-/** A running single-validator node. */
+/** What the RPC lists of pending txs (`unconfirmed_txs`). */
+export interface PendingView {
+  readonly size: number;
+  readonly totalBytes: number;
+  /** The first `limit` pending txs. */
+  list(limit: number): Uint8Array[];
+}
+
+/** One validator of a height's set, as the `validators` RPC shows it. */
+export interface ValidatorInfo {
+  address: Uint8Array;
+  publicKey: Uint8Array;
+  votingPower: bigint;
+  proposerPriority: bigint;
+}
+
+/** A connected p2p peer, as `net_info` shows it. */
+export interface NodePeer {
+  id: string;
+  remoteAddress: string;
+  direction: 'inbound' | 'outbound';
+}
+
+/**
+ * A running node, whichever engine makes its blocks (solo driver or Tendermint): the RPC and
+ * the CLI see only this. The optional members exist on a Tendermint node.
+ */
 export interface SoloNode {
   readonly home: string;
   readonly config: NodeConfig;
@@ -84,21 +110,29 @@ export interface SoloNode {
   readonly genesisDocument: unknown;
   readonly app: ShroudApp;
   readonly blocks: BlockStore;
-  readonly pending: PendingQueue;
+  readonly pending: PendingView;
   readonly validator: { publicKey: Uint8Array; address: Uint8Array; votingPower: bigint };
   readonly log: Logger;
   readonly startedAtMs: number;
   /** URL of the served RPC (empty if none). */
   readonly rpcUrl: string;
-  /** checkTx and queue. */
-  submit(tx: Uint8Array): ResponseCheckTx;
+  /** checkTx and queue (the Tendermint node answers once its mempool took or refused the tx). */
+  submit(tx: Uint8Array): ResponseCheckTx | Promise<ResponseCheckTx>;
   /** Calls `listener` after each committed block; returns the unsubscribe function. */
   onBlock(listener: BlockListener): () => void;
   /** Resolves when the block store reaches `height` (or rejects after timeoutMs). */
   waitForHeight(height: bigint, timeoutMs: number): Promise<StoredBlock>;
   /** Stops the driver, closes servers, block store, enclave, store, log; releases the lock. */
   stop(): Promise<void>;
+  /** The validator set that signs `height` (Tendermint engine), or undefined if unknown. */
+  validatorsAt?(height: bigint): ValidatorInfo[] | undefined;
+  /** Connected peers and this node's p2p identity (Tendermint engine). */
+  peers?(): NodePeer[];
+  readonly p2p?: { readonly nodeId: string; readonly listenAddress: string };
 }
+
+/** The Tendermint node's interface (the same as the solo node's, with the optional members set). */
+export type ChainNode = SoloNode;
 
 function acquireLock(home: string): string {
   const path = join(home, HOME_FILES.lock);
@@ -132,13 +166,74 @@ function acquireLock(home: string): string {
   throw new NodeError('HOME_LOCKED', `could not take the lock ${path}`);
 }
 
+/** Block announcements shared by the engines: listeners, and waiting for a height. */
+export interface BlockFeed {
+  onBlock: (listener: BlockListener) => () => void;
+  /** Calls every listener (a throwing listener is logged, the others still run). */
+  emit: (block: StoredBlock) => void;
+  waitForHeight: (height: bigint, timeoutMs: number) => Promise<StoredBlock>;
+}
+
+/** Creates the {@link BlockFeed} of a node over its block store. */
+export function createBlockFeed(blocks: BlockStore, log: Logger): BlockFeed {
+  const listeners = new Set<BlockListener>();
+  const onBlock = (listener: BlockListener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  return {
+    onBlock,
+    emit: (block) => {
+      for (const listener of listeners) {
+        try {
+          listener(block);
+        } catch (error) {
+          log.error({ err: error }, 'block listener failed');
+        }
+      }
+    },
+    waitForHeight: (height, timeoutMs) =>
+      new Promise<StoredBlock>((resolve, reject) => {
+        const now = blocks.load(height);
+        if (now !== undefined) return resolve(now);
+        const timeout = setTimeout(() => {
+          off();
+          reject(new NodeError('BLOCK_NOT_FOUND', `no block ${height} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const off = onBlock((block) => {
+          if (block.header.height >= height) {
+            clearTimeout(timeout);
+            off();
+            resolve(blocks.load(height) ?? block);
+          }
+        });
+      }),
+  };
+}
+
+/** What every engine needs from an opened home (see {@link openChainHome}). */
+export interface OpenedHome {
+  config: NodeConfig;
+  genesis: Genesis;
+  genesisText: string;
+  validatorKey: { seed: Uint8Array; publicKey: Uint8Array };
+  log: Logger;
+  store: Store;
+  app: ShroudApp;
+  blocks: BlockStore;
+  /** Registers a shutdown step; steps run in reverse order of registration. */
+  onStop: (step: () => Promise<void> | void) => void;
+  /** Runs the shutdown steps once and flushes the log. */
+  close: () => Promise<void>;
+}
+
 /**
- * Opens the home and runs a single validator: the solo driver makes a block every
- * `blockTimeMs`, each block is saved to the block store (before the app commits it, so the
- * store never lags the app) and announced to `onBlock` listeners.
+ * Opens a node home for an engine: config, genesis, validator key, lock file, log, state store,
+ * enclave (seed unsealed), app (initChain on a fresh store) and block store. On failure
+ * everything opened so far is closed again.
  * @throws {NodeError} HOME_INVALID, HOME_LOCKED; AppError GENESIS_INVALID.
  */
-export async function startSoloNode(home: string, options: StartSoloNodeOptions = {}): Promise<SoloNode> {
+export async function openChainHome(home: string, logLevel = 'info'): Promise<OpenedHome> {
   const config = loadConfig(home);
   const genesisPath = join(home, HOME_FILES.genesis);
   const sealedPath = join(home, HOME_FILES.sealedSeed);
@@ -150,20 +245,24 @@ export async function startSoloNode(home: string, options: StartSoloNodeOptions 
   const validatorKey = loadValidatorKey(home);
   const lockPath = acquireLock(home);
   const log = pino(
-    { level: options.logLevel ?? 'info', base: { node: config.moniker } },
+    { level: logLevel, base: { node: config.moniker } },
     pino.destination({ dest: join(home, HOME_FILES.log), sync: false, mkdir: true }),
   );
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(lockPath, { force: true })];
-  const runCleanups = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        log.error({ err: error }, 'shutdown step failed');
+  let closed: Promise<void> | null = null;
+  const close = () => {
+    closed ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          log.error({ err: error }, 'shutdown step failed');
+        }
       }
-    }
-    // The destination is asynchronous: wait for the last lines to reach node.log.
-    await new Promise<void>((resolve) => log.flush(() => resolve()));
+      // The destination is asynchronous: wait for the last lines to reach node.log.
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
+    })();
+    return closed;
   };
   try {
     const store = Store.open(join(home, HOME_FILES.state));
@@ -187,7 +286,6 @@ export async function startSoloNode(home: string, options: StartSoloNodeOptions 
     await enclave.start(new Uint8Array(readFileSync(sealedPath)));
     app = new ShroudApp({ store, genesis });
     app.attachEnclave(enclave);
-    const shroudApp = app;
     if (store.info().height === 0n) {
       await app.initChain({
         timeNanos: genesis.genesisTimeNanos,
@@ -202,14 +300,44 @@ export async function startSoloNode(home: string, options: StartSoloNodeOptions 
     cleanups.push(() => blocks.close());
     // A crash between saving a block and the app's commit leaves one uncommitted record: drop it.
     await blocks.truncateAbove(store.info().height);
+    return {
+      config,
+      genesis,
+      genesisText,
+      validatorKey,
+      log,
+      store,
+      app,
+      blocks,
+      onStop: (step) => cleanups.push(step),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
+/**
+ * Opens the home and runs a single validator: the solo driver makes a block every
+ * `blockTimeMs`, each block is saved to the block store (before the app commits it, so the
+ * store never lags the app) and announced to `onBlock` listeners.
+ * @throws {NodeError} HOME_INVALID, HOME_LOCKED; AppError GENESIS_INVALID.
+ */
+export async function startSoloNode(home: string, options: StartSoloNodeOptions = {}): Promise<SoloNode> {
+  const opened = await openChainHome(home, options.logLevel);
+  const { config, genesis, genesisText, validatorKey, log, store, blocks } = opened;
+  const shroudApp = opened.app;
+  const cleanups = { push: opened.onStop };
+  const runCleanups = opened.close;
+  try {
     const genesisValidator = genesis.validators[0];
     const validator = {
       publicKey: validatorKey.publicKey,
       address: consensusAddress(validatorKey.publicKey),
       votingPower: (genesisValidator?.selfBond ?? 0n) / 1_000_000n,
     };
-    const listeners = new Set<BlockListener>();
+    const feed = createBlockFeed(blocks, log);
     const pending = new PendingQueue();
 
     // The driver sees this wrapper: commit first saves the block record, then commits the app.
@@ -285,15 +413,7 @@ export async function startSoloNode(home: string, options: StartSoloNodeOptions 
         .then(({ height, txs }) => {
           const block = committed;
           log.info({ height: height.toString(), txs: txs.length }, 'committed block');
-          if (block !== null) {
-            for (const listener of listeners) {
-              try {
-                listener(block);
-              } catch (error) {
-                log.error({ err: error }, 'block listener failed');
-              }
-            }
-          }
+          if (block !== null) feed.emit(block);
         })
         .catch((error: unknown) => {
           log.error({ err: error }, 'block production failed; stopping the chain');
@@ -330,26 +450,8 @@ export async function startSoloNode(home: string, options: StartSoloNodeOptions 
         if (stopping) throw new NodeError('NODE_STOPPED', 'the node is shutting down');
         return driver.submit(tx);
       },
-      onBlock: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-      waitForHeight: (height, timeoutMs) =>
-        new Promise<StoredBlock>((resolve, reject) => {
-          const now = blocks.load(height);
-          if (now !== undefined) return resolve(now);
-          const timeout = setTimeout(() => {
-            off();
-            reject(new NodeError('BLOCK_NOT_FOUND', `no block ${height} within ${timeoutMs} ms`));
-          }, timeoutMs);
-          const off = node.onBlock((block) => {
-            if (block.header.height >= height) {
-              clearTimeout(timeout);
-              off();
-              resolve(blocks.load(height) ?? block);
-            }
-          });
-        }),
+      onBlock: feed.onBlock,
+      waitForHeight: feed.waitForHeight,
       stop: async () => {
         if (stopped) return stopped;
         log.info('stopping');

@@ -239,11 +239,16 @@ function nodeId(node: SoloNode): string {
 
 // --- methods ---------------------------------------------------------------------------
 
-function broadcast(node: SoloNode, params: Params) {
+function checkedTx(node: SoloNode, params: Params): Uint8Array {
   const tx = txParam(params);
   if (tx.length > node.genesis.params.maxTxBytes)
     throw invalidParams(`tx is ${tx.length} bytes, more than the limit ${node.genesis.params.maxTxBytes}`);
-  const check = node.submit(tx);
+  return tx;
+}
+
+async function broadcast(node: SoloNode, params: Params) {
+  const tx = checkedTx(node, params);
+  const check = await node.submit(tx);
   return { tx, check, hash: sha256(tx) };
 }
 
@@ -441,13 +446,13 @@ export const METHODS: Record<string, Method> = {
     },
   }),
 
-  broadcast_tx_async: (node, params) => {
-    const { check, hash } = broadcast(node, params);
+  broadcast_tx_async: async (node, params) => {
+    const { check, hash } = await broadcast(node, params);
     return { code: check.code, data: null, log: check.log, codespace: check.codespace, hash: HEX(hash) };
   },
 
-  broadcast_tx_sync: (node, params) => {
-    const { check, hash } = broadcast(node, params);
+  broadcast_tx_sync: async (node, params) => {
+    const { check, hash } = await broadcast(node, params);
     return {
       code: check.code,
       data: check.data.length > 0 ? B64(check.data) : null,
@@ -458,19 +463,20 @@ export const METHODS: Record<string, Method> = {
   },
 
   broadcast_tx_commit: async (node, params) => {
-    const { check, hash } = broadcast(node, params);
-    if (check.code !== 0) {
-      return { check_tx: checkTxJson(check), tx_result: null, hash: HEX(hash), height: '0' };
-    }
-    // Blocks are announced from a later tick than this synchronous submit: nothing slips past.
-    const block = await new Promise<StoredBlock>((resolve, reject) => {
-      const timer = setTimeout(() => {
+    const tx = checkedTx(node, params);
+    const hash = sha256(tx);
+    // Listen before submitting: a consensus node's submit is asynchronous, so the block holding
+    // the tx must not be able to pass between the check and the subscription.
+    let off: () => void = () => undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const committed = new Promise<StoredBlock>((resolve, reject) => {
+      timer = setTimeout(() => {
         off();
         reject(
           new RpcServerError('INTERNAL_ERROR', 'timed out waiting for the tx to be committed in a block'),
         );
       }, TX_COMMIT_TIMEOUT_MS);
-      const off = node.onBlock((candidate) => {
+      off = node.onBlock((candidate) => {
         if (candidate.header.txHashes.some((h) => HEX(h) === HEX(hash))) {
           clearTimeout(timer);
           off();
@@ -478,6 +484,20 @@ export const METHODS: Record<string, Method> = {
         }
       });
     });
+    let check: ResponseCheckTx;
+    try {
+      check = await node.submit(tx);
+    } catch (error) {
+      clearTimeout(timer);
+      off();
+      throw error;
+    }
+    if (check.code !== 0) {
+      clearTimeout(timer);
+      off();
+      return { check_tx: checkTxJson(check), tx_result: null, hash: HEX(hash), height: '0' };
+    }
+    const block = await committed;
     const index = block.header.txHashes.findIndex((h) => HEX(h) === HEX(hash));
     const result = block.results[index];
     return {

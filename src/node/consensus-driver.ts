@@ -1,0 +1,750 @@
+// The host of the consensus core (docs/adr/004-consensus-core.md "the host's contract"): feeds
+// it inputs (peer messages, timers, the app's answers), WAL-appends each input before applying
+// it, makes each PersistSignedState durable before the next effect, and executes the effects
+// against real parts: the p2p consensus channel, timers, the app (prepare/process/finalize/
+// commit), the block store, the mempool. It is the simulator's wiring (test/sim/simulator.ts)
+// with real I/O; the gossip rules (own messages, relay of current/locked/valid rounds, commits
+// pushed to lagging peers) are the ones the simulator proved sufficient for liveness.
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { bytesToHex, ed25519Verify, hexToBytes, sha256 } from '../crypto/index.js';
+import {
+  decodeWalEntry,
+  encodeWalEntry,
+  replayWal,
+  ValidatorSet,
+  voteSignBytes,
+  type ConsensusCore,
+  type ConsensusState,
+  type Effect,
+  type Input,
+  type SignedProposal,
+  type SignedStateRecord,
+  type SignedVote,
+  type SignStep,
+  type Value,
+  type Wal,
+} from '../consensus/index.js';
+import type { Mempool } from '../mempool/index.js';
+import type { P2pNode } from '../p2p/index.js';
+import type { Misbehavior, ShroudApp } from '../app/index.js';
+import type { Store } from '../store/index.js';
+import {
+  commitHash,
+  decodeConsensusBlock,
+  decodeEvidence,
+  encodeEvidence,
+  encodeConsensusBlock,
+  evidenceHash,
+  txsDataHash,
+  verifyCommit,
+  type Commit,
+  type ConsensusBlock,
+  type DuplicateVoteEvidence,
+} from './block.js';
+import { resultsHash, type BlockStore, type StoredBlock } from './blockstore.js';
+import type { BlockFeed } from './node.js';
+
+/** p2p channel ids (CometBFT's numbering: consensus 0x20, mempool 0x30, evidence 0x38, block sync 0x40). */
+export const CHANNELS = { consensus: 0x20, mempool: 0x30, evidence: 0x38, blockSync: 0x40 } as const;
+
+/** Block-sync message tags (first byte). */
+const SYNC_STATUS = 1;
+const SYNC_COMMIT = 2;
+/** Period of status announcements and of the re-gossip of the current height's messages. */
+const GOSSIP_INTERVAL_MS = 1000;
+/** A lagging peer is sent the same decided block at most this often. */
+const CATCHUP_RESEND_MS = 500;
+/** Messages of the next height kept until we get there (STYLE.md §6: bounded). */
+const FUTURE_MESSAGES_MAX = 1000;
+const EVIDENCE_POOL_MAX = 100;
+const EVIDENCE_PER_BLOCK_MAX = 10;
+/** Bytes of txs per proposal: the block's base64 encoding must stay under the core's 4 MiB value limit. */
+const PROPOSAL_TX_BYTES_MAX = 2 * 1024 * 1024;
+
+/** What the driver needs; everything with I/O is injected so tests can wire it differently. */
+export interface ConsensusDriverOptions {
+  chainId: string;
+  core: ConsensusCore;
+  wal: Wal;
+  /** The double-sign guard's record (written atomically and fsync'ed). */
+  signedStatePath: string;
+  genesisValidators: ValidatorSet;
+  /** Consensus address (20 bytes) of this node's validator key. */
+  validatorAddress: Uint8Array;
+  /** Wait after a commit before the next height (the target block time). */
+  timeoutCommitMs: number;
+  app: ShroudApp;
+  store: Store;
+  blocks: BlockStore;
+  mempool: Mempool;
+  p2p: P2pNode;
+  feed: BlockFeed;
+  log: Logger;
+  /** Wall clock in ns (block times only; injected for tests). */
+  clockNanos?: () => bigint;
+}
+
+type ConsensusMessage =
+  | { readonly kind: 'ProposalReceived'; readonly proposal: SignedProposal }
+  | { readonly kind: 'VoteReceived'; readonly vote: SignedVote };
+
+function messageHeight(m: ConsensusMessage): number {
+  return m.kind === 'ProposalReceived' ? m.proposal.height : m.vote.height;
+}
+
+function messageKey(m: ConsensusMessage): string {
+  return bytesToHex(m.kind === 'ProposalReceived' ? m.proposal.signature : m.vote.signature);
+}
+
+/** Loads the double-sign guard's record (null on a fresh home). @throws Error if unreadable. */
+export function loadSignedState(path: string): SignedStateRecord | null {
+  if (!existsSync(path)) return null;
+  const json = JSON.parse(readFileSync(path, 'utf8')) as {
+    height: number;
+    round: number;
+    step: SignStep;
+    sign_bytes: string;
+    signature: string;
+  };
+  return {
+    height: json.height,
+    round: json.round,
+    step: json.step,
+    signBytes: hexToBytes(json.sign_bytes),
+    signature: hexToBytes(json.signature),
+  };
+}
+
+/** Writes the record atomically and durably (tmp file, fsync, rename, fsync of the directory). */
+export function saveSignedState(path: string, record: SignedStateRecord): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(
+    tmp,
+    JSON.stringify({
+      height: record.height,
+      round: record.round,
+      step: record.step,
+      sign_bytes: bytesToHex(record.signBytes),
+      signature: bytesToHex(record.signature),
+    }),
+    { mode: 0o600 },
+  );
+  const fd = openSync(tmp, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/**
+ * Runs the consensus core for one node. `start()` replays the WAL and joins the network;
+ * `stop()` cancels timers and waits for a block being executed.
+ */
+export class ConsensusDriver {
+  private state: ConsensusState;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private gossipTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** The app is called by one task at a time (proposals, validation, execution). */
+  private appQueue: Promise<unknown> = Promise.resolve();
+  private executing: Promise<void> = Promise.resolve();
+  private readonly sets = new Map<number, ValidatorSet>();
+  private readonly nextSets = new Map<number, ValidatorSet>();
+  private readonly future: ConsensusMessage[] = [];
+  private seen = new Set<string>();
+  private seenHeight = 0;
+  /** Own signed messages of the current height (re-gossiped). */
+  private own: ConsensusMessage[] = [];
+  private readonly peerHeights = new Map<string, number>();
+  private readonly catchupSentAt = new Map<string, number>();
+  private readonly evidencePool = new Map<string, DuplicateVoteEvidence>();
+  private readonly clock: () => bigint;
+  /** Decided heights whose StartHeight(h + 1) is already scheduled. */
+  private readonly advancing = new Set<number>();
+  /** validatorSet(h) is cached for every h <= this. */
+  private setsKnownTo = 1;
+
+  constructor(private readonly o: ConsensusDriverOptions) {
+    this.state = o.core.initialState(null);
+    this.clock = o.clockNanos ?? (() => BigInt(Date.now()) * 1_000_000n);
+    this.sets.set(1, o.genesisValidators);
+    this.nextSets.set(1, o.genesisValidators.withIncrementedPriority(1));
+  }
+
+  /** The height the core works on (0 before start). */
+  get height(): number {
+    return this.state.height;
+  }
+
+  get round(): number {
+    return this.state.round;
+  }
+
+  /**
+   * Replays the WAL (resuming the height and round it recorded), catches the core up with the
+   * block store, registers the p2p handlers and starts gossiping.
+   * @throws {ConsensusError} WAL_CORRUPTED / WAL_IO.
+   */
+  start(): void {
+    const p2p = this.o.p2p;
+    p2p.on(CHANNELS.consensus, (peer, bytes) => this.onConsensusBytes(peer, bytes));
+    p2p.on(CHANNELS.blockSync, (peer, bytes) => this.onSyncBytes(peer, bytes));
+    p2p.on(CHANNELS.evidence, (peer, bytes) => this.onEvidenceBytes(peer, bytes));
+    p2p.onPeerConnected((peer) => this.sendStatus(peer.id));
+    p2p.onPeerDisconnected((peerId) => this.peerHeights.delete(peerId));
+
+    const record = loadSignedState(this.o.signedStatePath);
+    const entries = this.o.wal.replay();
+    const replayed = replayWal(this.o.core, record, entries);
+    this.state = replayed.state;
+    this.o.log.info(
+      { entries: entries.length, height: this.state.height, round: this.state.round, step: this.state.step },
+      'consensus WAL replayed',
+    );
+    this.execute(replayed.effects);
+    // The block store may be ahead of the WAL's height (a decided block whose StartHeight was
+    // not logged yet): resume after the last stored block, as CometBFT's handshake does.
+    const next = Number(this.o.blocks.height()) + 1;
+    if (this.state.height < next) this.startHeight(next);
+    this.gossipTimer = setInterval(() => this.gossip(), GOSSIP_INTERVAL_MS);
+  }
+
+  /** Stops timers and waits for a block being executed (the app and stores stay open). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.gossipTimer !== undefined) clearInterval(this.gossipTimer);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await this.executing;
+    await this.appQueue.catch(() => undefined);
+  }
+
+  /**
+   * The validator set of `height` (CometBFT's schedule: updates returned by block h apply at
+   * h + 2), or undefined above what the stored blocks determine.
+   */
+  validatorSet(height: number): ValidatorSet | undefined {
+    if (height < 1) return undefined;
+    for (let h = Math.max(2, this.setsKnownTo + 1); h <= height; h++) {
+      // next(h - 1) = advance(next(h - 2), updates of block h - 2); set(h) = next(h - 1).
+      if (!this.nextSets.has(h - 1)) {
+        const base = this.nextSets.get(h - 2);
+        const updates = this.updatesOf(h - 2);
+        if (base === undefined || updates === undefined) return undefined;
+        this.nextSets.set(h - 1, ValidatorSet.advance(base, updates));
+      }
+      this.sets.set(h, this.nextSets.get(h - 1)!);
+      this.setsKnownTo = h;
+    }
+    return this.sets.get(height);
+  }
+
+  private updatesOf(height: number): { publicKey: Uint8Array; votingPower: bigint }[] | undefined {
+    if (height === 0) return [];
+    const block = this.o.blocks.load(BigInt(height));
+    if (block === undefined) return undefined;
+    return (block.consensus?.validatorUpdates ?? []).map((u) => ({
+      publicKey: u.pubKey,
+      votingPower: u.power,
+    }));
+  }
+
+  // ---- the core ------------------------------------------------------------------------------
+
+  private input(input: Input): void {
+    if (this.stopped) return;
+    this.o.wal.append({ kind: 'input', input }); // write-ahead: durable before it is applied
+    const before = this.state;
+    const result = this.o.core.apply(this.state, input);
+    this.state = result.state;
+    if (before.round !== this.state.round || before.height !== this.state.height) {
+      this.o.log.debug({ height: this.state.height, round: this.state.round, on: input.kind }, 'new round');
+    }
+    this.execute(result.effects);
+  }
+
+  private startHeight(height: number): void {
+    if (this.stopped || this.state.height >= height) return;
+    const set = this.validatorSet(height);
+    if (set === undefined) {
+      this.o.log.error({ height }, 'no validator set for the next height: the block store is behind');
+      return;
+    }
+    this.input({ kind: 'StartHeight', height, validatorSet: set });
+    this.own = [];
+    this.broadcastStatus();
+    const buffered = this.future.splice(0);
+    for (const message of buffered) this.deliver(message);
+  }
+
+  private execute(effects: readonly Effect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'PersistSignedState':
+          // Durable before the broadcast that follows it in the same list (ADR 004 §4).
+          saveSignedState(this.o.signedStatePath, e.record);
+          this.o.wal.append({ kind: 'signed', message: e.message });
+          break;
+        case 'BroadcastProposal':
+          this.broadcastOwn({ kind: 'ProposalReceived', proposal: e.proposal });
+          break;
+        case 'BroadcastVote':
+          this.broadcastOwn({ kind: 'VoteReceived', vote: e.vote });
+          break;
+        case 'ScheduleTimeout':
+          this.after(e.durationMs, () =>
+            this.input({ kind: 'TimeoutElapsed', step: e.step, height: e.height, round: e.round }),
+          );
+          break;
+        case 'GetValue':
+          this.whenApp(
+            () => this.proposeValue(e.height),
+            (value) => {
+              if (value !== null) this.input({ kind: 'ValueReady', height: e.height, round: e.round, value });
+            },
+          );
+          break;
+        case 'ValidateValue':
+          this.whenApp(
+            () => this.validateValue(e.height, e.value),
+            (valid) => this.input({ kind: 'ValueValidated', height: e.height, valueId: e.value.id, valid }),
+          );
+          break;
+        case 'Decide':
+          this.decide(e);
+          break;
+        case 'Evidence':
+          if (e.evidence.kind === 'DuplicateVote') this.addEvidence(e.evidence, true);
+          else this.o.log.warn({ proposer: e.evidence.first.proposerAddress }, 'duplicate proposal seen');
+          break;
+        case 'Dropped':
+          this.o.log.debug({ reason: e.reason, detail: e.detail }, 'consensus message dropped');
+          break;
+      }
+    }
+  }
+
+  private after(ms: number, action: () => void): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      action();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /** Runs an app task in the app's queue, then hands its result to the core (unless stopped). */
+  private whenApp<T>(task: () => Promise<T>, then: (result: T) => void): void {
+    const run = this.appQueue.then(task);
+    this.appQueue = run.catch(() => undefined);
+    run.then(
+      (result) => {
+        if (!this.stopped) then(result);
+      },
+      (error: unknown) => this.o.log.error({ err: error }, 'consensus app task failed'),
+    );
+  }
+
+  // ---- values: propose, validate, decide -----------------------------------------------------
+
+  /** GetValue: a block from the mempool on top of our last committed block (L18). */
+  private async proposeValue(height: number): Promise<Value | null> {
+    if (height !== this.state.height) return null;
+    const previous = height > 1 ? this.o.blocks.load(BigInt(height - 1)) : undefined;
+    const set = this.validatorSet(height);
+    if ((height > 1 && previous?.consensus === undefined) || set === undefined) {
+      this.o.log.error({ height }, 'cannot propose: the previous block or the validator set is missing');
+      return null;
+    }
+    const params = this.o.app.genesis.params;
+    const maxBytes = Math.min(Number(params.maxBlockBytes), PROPOSAL_TX_BYTES_MAX);
+    const candidates = this.o.mempool.reap({ maxBytes, maxGas: params.blockGasLimit });
+    let time = this.clock();
+    if (previous !== undefined && time <= previous.header.timeNanos)
+      time = previous.header.timeNanos + 1_000_000n; // block times strictly increase
+    const proposerAddress = this.o.validatorAddress;
+    const { txs } = await this.o.app.prepareProposal({
+      maxTxBytes: BigInt(maxBytes),
+      txs: candidates,
+      height: BigInt(height),
+      timeNanos: time,
+      proposerAddress,
+    });
+    const evidence = [...this.evidencePool.values()]
+      .filter((ev) => ev.first.height < height)
+      .slice(0, EVIDENCE_PER_BLOCK_MAX);
+    const lastCommit = previous?.consensus?.commit ?? null;
+    const block: ConsensusBlock = {
+      header: {
+        chainId: this.o.chainId,
+        height: BigInt(height),
+        timeNanos: time,
+        proposerAddress,
+        lastBlockHash: previous?.hash ?? new Uint8Array(0),
+        appHash: this.o.store.info().appHash,
+        lastResultsHash: previous === undefined ? new Uint8Array(0) : resultsHash(previous.results),
+        validatorsHash: set.hash(),
+        dataHash: txsDataHash(txs.map((tx) => sha256(tx))),
+        lastCommitHash: commitHash(lastCommit),
+        evidenceHash: evidenceHash(evidence),
+      },
+      txs,
+      lastCommit,
+      evidence,
+    };
+    const bytes = encodeConsensusBlock(block);
+    return { id: sha256(bytes), bytes };
+  }
+
+  /**
+   * ValidateValue: the header must match OUR state (previous block id, app hash and results
+   * hash after the previous block — a validator whose own execution differs votes nil, DESIGN.md
+   * §6), the last commit must be +2/3 of the previous height's set, the evidence must verify,
+   * and the app's processProposal must accept the txs.
+   */
+  private async validateValue(height: number, value: Value): Promise<boolean> {
+    const problem = this.blockProblem(height, value);
+    if (problem !== null) {
+      this.o.log.warn({ height, problem }, 'proposed block refused');
+      return false;
+    }
+    const block = decodeConsensusBlock(value.bytes)!;
+    const answer = await this.o.app.processProposal({
+      txs: block.txs,
+      hash: value.id,
+      height: block.header.height,
+      timeNanos: block.header.timeNanos,
+      proposerAddress: block.header.proposerAddress,
+    });
+    if (answer.status !== 'accept') this.o.log.warn({ height }, 'proposed block refused by the app');
+    return answer.status === 'accept';
+  }
+
+  /** What is wrong with a proposed block at `height`, or null. */
+  private blockProblem(height: number, value: Value): string | null {
+    const block = decodeConsensusBlock(value.bytes);
+    if (block === null) return 'malformed block';
+    const h = block.header;
+    if (h.chainId !== this.o.chainId || h.height !== BigInt(height)) return 'wrong chain id or height';
+    if (this.o.blocks.height() !== BigInt(height - 1)) return 'our previous block is not committed yet';
+    const previous = height > 1 ? this.o.blocks.load(BigInt(height - 1)) : undefined;
+    const set = this.validatorSet(height);
+    if (set === undefined) return 'no validator set for this height';
+    if (!sameBytes(h.lastBlockHash, previous?.hash ?? new Uint8Array(0))) return 'last block id differs';
+    if (!sameBytes(h.appHash, this.o.store.info().appHash)) return 'app hash differs from ours';
+    const ourResults = previous === undefined ? new Uint8Array(0) : resultsHash(previous.results);
+    if (!sameBytes(h.lastResultsHash, ourResults)) return 'results hash differs from ours';
+    if (!sameBytes(h.validatorsHash, set.hash())) return 'validators hash differs';
+    if (set.getByAddress(bytesToHex(h.proposerAddress)) === undefined) return 'proposer is not a validator';
+    if (previous !== undefined && h.timeNanos <= previous.header.timeNanos) return 'time does not increase';
+    if (!sameBytes(h.dataHash, txsDataHash(block.txs.map((tx) => sha256(tx))))) return 'data hash mismatch';
+    if (!sameBytes(h.lastCommitHash, commitHash(block.lastCommit))) return 'last commit hash mismatch';
+    if (!sameBytes(h.evidenceHash, evidenceHash(block.evidence))) return 'evidence hash mismatch';
+    if (previous !== undefined) {
+      const previousSet = this.validatorSet(height - 1);
+      if (block.lastCommit === null || previousSet === undefined) return 'missing last commit';
+      const bad = verifyCommit(
+        this.o.chainId,
+        previousSet,
+        height - 1,
+        previous.hash,
+        block.lastCommit,
+        ed25519Verify,
+      );
+      if (bad !== null) return `last commit: ${bad}`;
+    } else if (block.lastCommit !== null) return 'a first block has no last commit';
+    for (const evidence of block.evidence) {
+      const bad = this.evidenceProblem(evidence);
+      if (bad !== null) return `evidence: ${bad}`;
+    }
+    return null;
+  }
+
+  /** Decide: execute the block, store it with its commit, commit the app, update the mempool. */
+  private decide(e: Extract<Effect, { kind: 'Decide' }>): void {
+    if (this.advancing.has(e.height)) return; // replay repeats Decide: execute once
+    this.advancing.add(e.height);
+    const run = this.appQueue.then(() => this.executeBlock(e));
+    this.appQueue = run.catch(() => undefined);
+    this.executing = run.then(
+      () => {
+        const catchingUp = [...this.peerHeights.values()].some((h) => h > e.height + 1);
+        this.after(catchingUp ? 0 : this.o.timeoutCommitMs, () => this.startHeight(e.height + 1));
+      },
+      (error: unknown) => {
+        // The app could not execute a decided block: a node fault (enclave, disk). Stop
+        // advancing rather than diverge; an operator must look (node.log).
+        this.o.log.fatal(
+          { err: error, height: e.height },
+          'executing a decided block failed; consensus halted',
+        );
+      },
+    );
+  }
+
+  private async executeBlock(e: Extract<Effect, { kind: 'Decide' }>): Promise<void> {
+    const height = BigInt(e.height);
+    if (this.o.blocks.height() >= height) return; // executed before a restart
+    const block = decodeConsensusBlock(e.value.bytes);
+    if (block === null) throw new Error(`decided block ${e.height} does not decode`);
+    const h = block.header;
+    const misbehavior: Misbehavior[] = block.evidence.map((ev) => ({
+      type: 'duplicate_vote',
+      validatorAddress: hexToBytes(ev.first.validatorAddress),
+      height: BigInt(ev.first.height),
+    }));
+    const response = await this.o.app.finalizeBlock({
+      txs: block.txs,
+      hash: e.value.id,
+      height,
+      timeNanos: h.timeNanos,
+      proposerAddress: h.proposerAddress,
+      misbehavior,
+    });
+    const commit: Commit = { height: e.height, round: e.round, votes: [...e.commit] };
+    const own = bytesToHex(this.o.validatorAddress);
+    const signature = (e.commit.find((v) => v.validatorAddress === own) ?? e.commit[0])?.signature;
+    const txHashes = block.txs.map((tx) => sha256(tx));
+    const record: Omit<StoredBlock, 'sizeBytes'> = {
+      header: {
+        chainId: h.chainId,
+        height,
+        timeNanos: h.timeNanos,
+        proposerAddress: h.proposerAddress,
+        lastBlockHash: h.lastBlockHash,
+        appHash: response.appHash,
+        resultsHash: resultsHash(response.txResults),
+        dataHash: h.dataHash,
+        txHashes,
+      },
+      hash: e.value.id,
+      txs: block.txs,
+      results: response.txResults,
+      finalizeEvents: response.events,
+      commitSignature: signature ?? new Uint8Array(64),
+      commitTimeNanos: h.timeNanos,
+      consensus: { block: e.value.bytes, commit, validatorUpdates: response.validatorUpdates },
+    };
+    // Saved before the app commits: a crash in between is repaired at start (the record is
+    // dropped and the WAL decides the height again).
+    await this.o.blocks.save(record);
+    await this.o.app.commit();
+    for (const ev of block.evidence) this.evidencePool.delete(evidenceKey(ev));
+    this.o.log.info(
+      { height: e.height, round: e.round, txs: block.txs.length, hash: bytesToHex(e.value.id).slice(0, 16) },
+      'committed block',
+    );
+    const stored = this.o.blocks.load(height);
+    if (stored !== undefined) this.o.feed.emit(stored);
+    await this.o.mempool.update(e.height, block.txs);
+  }
+
+  // ---- gossip ---------------------------------------------------------------------------------
+
+  private broadcastOwn(message: ConsensusMessage): void {
+    if (messageHeight(message) === this.state.height) this.own.push(message);
+    this.o.p2p.broadcast(CHANNELS.consensus, encodeMessage(message));
+  }
+
+  private onConsensusBytes(peer: string, bytes: Uint8Array): void {
+    const message = decodeMessage(bytes);
+    if (message === null) {
+      this.o.log.debug({ peer }, 'malformed consensus message');
+      return;
+    }
+    const height = messageHeight(message);
+    if (height < this.state.height) return this.sendCatchup(peer, height);
+    this.deliver(message);
+  }
+
+  private deliver(message: ConsensusMessage): void {
+    const height = messageHeight(message);
+    if (height === this.state.height + 1 || (height === this.state.height && this.state.step === 'idle')) {
+      if (this.future.length < FUTURE_MESSAGES_MAX) this.future.push(message);
+      return;
+    }
+    if (height !== this.state.height) return;
+    if (this.seenHeight !== height) {
+      this.seenHeight = height;
+      this.seen = new Set();
+    }
+    const key = messageKey(message);
+    if (this.seen.has(key)) return; // gossip repeats messages; the core would ignore them anyway
+    this.seen.add(key);
+    this.input(message);
+  }
+
+  private gossip(): void {
+    if (this.stopped) return;
+    this.broadcastStatus();
+    const st = this.state;
+    if (st.step === 'decided' || st.step === 'idle' || st.height === 0) return;
+    const relay: ConsensusMessage[] = [...this.own];
+    for (const round of new Set([st.round, st.lockedRound, st.validRound])) {
+      if (round < 0) continue;
+      for (const proposal of st.proposals.get(round) ?? [])
+        relay.push({ kind: 'ProposalReceived', proposal });
+      const votes = st.votes.get(round);
+      for (const vote of [...(votes?.prevote.all() ?? []), ...(votes?.precommit.all() ?? [])])
+        relay.push({ kind: 'VoteReceived', vote });
+    }
+    // Only to peers at our height: a peer behind is sent commits, one ahead ignores us.
+    const peers = this.o.p2p.peers().filter((p) => this.peerHeights.get(p.id) === st.height);
+    for (const message of relay) {
+      const bytes = encodeMessage(message);
+      for (const peer of peers) this.o.p2p.send(peer.id, CHANNELS.consensus, bytes);
+    }
+  }
+
+  private statusBytes(): Uint8Array {
+    const bytes = new Uint8Array(9);
+    bytes[0] = SYNC_STATUS;
+    new DataView(bytes.buffer).setBigUint64(1, BigInt(Math.max(this.state.height, 0)));
+    return bytes;
+  }
+
+  private broadcastStatus(): void {
+    this.o.p2p.broadcast(CHANNELS.blockSync, this.statusBytes());
+  }
+
+  private sendStatus(peer: string): void {
+    this.o.p2p.send(peer, CHANNELS.blockSync, this.statusBytes());
+    for (const tx of this.o.mempool.txs()) {
+      if (this.o.mempool.peerHas(tx.hash, peer)) continue;
+      if (!this.o.p2p.send(peer, CHANNELS.mempool, tx.bytes)) break;
+      this.o.mempool.markPeerHas(tx.hash, peer);
+    }
+  }
+
+  /** Block sync: status announcements, and decided blocks with their commits. */
+  private onSyncBytes(peer: string, bytes: Uint8Array): void {
+    if (bytes[0] === SYNC_STATUS && bytes.length === 9) {
+      const height = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(1));
+      if (!Number.isSafeInteger(height)) return;
+      this.peerHeights.set(peer, height);
+      if (height > 0 && height < this.state.height) this.sendCatchup(peer, height);
+      return;
+    }
+    if (bytes[0] !== SYNC_COMMIT) return;
+    let entry;
+    try {
+      entry = decodeWalEntry(bytes.subarray(1));
+    } catch {
+      return this.o.log.debug({ peer }, 'malformed block-sync message');
+    }
+    if (entry.kind !== 'input' || entry.input.kind !== 'CommitReceived') return;
+    const input = entry.input;
+    if (typeof input.height !== 'number' || input.height !== this.state.height) return;
+    this.input(input); // the core verifies the commit (+2/3, signatures) and asks us to validate
+  }
+
+  /** A peer is behind: send it our decided block of its height and the commit (block sync). */
+  private sendCatchup(peer: string, height: number): void {
+    const key = `${peer}/${height}`;
+    const now = Date.now();
+    if (now - (this.catchupSentAt.get(key) ?? 0) < CATCHUP_RESEND_MS) return;
+    const stored = this.o.blocks.load(BigInt(height));
+    const consensus = stored?.consensus;
+    if (stored === undefined || consensus === undefined) return;
+    this.catchupSentAt.set(key, now);
+    if (this.catchupSentAt.size > 10_000) this.catchupSentAt.clear();
+    const payload = encodeWalEntry({
+      kind: 'input',
+      input: {
+        kind: 'CommitReceived',
+        height,
+        round: consensus.commit.round,
+        value: { id: stored.hash, bytes: consensus.block },
+        commit: consensus.commit.votes,
+      },
+    });
+    const bytes = new Uint8Array(payload.length + 1);
+    bytes[0] = SYNC_COMMIT;
+    bytes.set(payload, 1);
+    this.o.p2p.send(peer, CHANNELS.blockSync, bytes);
+  }
+
+  // ---- evidence -------------------------------------------------------------------------------
+
+  /** What is wrong with evidence of a duplicate vote, or null (both votes verified). */
+  private evidenceProblem(ev: DuplicateVoteEvidence): string | null {
+    const { first, second } = ev;
+    if (
+      first.validatorAddress !== second.validatorAddress ||
+      first.type !== second.type ||
+      first.height !== second.height ||
+      first.round !== second.round
+    )
+      return 'the votes are not for one validator and (height, round, type)';
+    const sameValue =
+      first.valueId === null
+        ? second.valueId === null
+        : second.valueId !== null && sameBytes(first.valueId, second.valueId);
+    if (sameValue) return 'the votes do not conflict';
+    const validator = this.validatorSet(first.height)?.getByAddress(first.validatorAddress);
+    if (validator === undefined) return 'unknown validator';
+    for (const vote of [first, second]) {
+      if (!ed25519Verify(voteSignBytes(this.o.chainId, vote), vote.signature, validator.publicKey))
+        return 'bad signature';
+    }
+    return null;
+  }
+
+  private addEvidence(ev: DuplicateVoteEvidence, broadcast: boolean): void {
+    const key = evidenceKey(ev);
+    if (this.evidencePool.has(key) || this.evidencePool.size >= EVIDENCE_POOL_MAX) return;
+    this.evidencePool.set(key, ev);
+    this.o.log.warn(
+      { validator: ev.first.validatorAddress, height: ev.first.height },
+      'equivocation evidence',
+    );
+    if (broadcast) this.o.p2p.broadcast(CHANNELS.evidence, encodeEvidence(ev));
+  }
+
+  private onEvidenceBytes(peer: string, bytes: Uint8Array): void {
+    const ev = decodeEvidence(bytes);
+    if (ev === null || this.evidenceProblem(ev) !== null) {
+      this.o.log.debug({ peer }, 'invalid evidence from peer');
+      return;
+    }
+    this.addEvidence(ev, false);
+  }
+}
+
+function evidenceKey(ev: DuplicateVoteEvidence): string {
+  return `${ev.first.validatorAddress}/${ev.first.height}/${ev.first.round}/${ev.first.type}`;
+}
+
+/** Consensus messages travel as WAL entries (one codec for disk and wire; decode → validate → use). */
+function encodeMessage(message: ConsensusMessage): Uint8Array {
+  return encodeWalEntry({ kind: 'input', input: message });
+}
+
+function decodeMessage(bytes: Uint8Array): ConsensusMessage | null {
+  try {
+    const entry = decodeWalEntry(bytes);
+    if (entry.kind !== 'input') return null;
+    const input = entry.input;
+    // Shapes are checked by the core (checkProposalShape / checkVoteShape) before anything else.
+    if (input.kind === 'ProposalReceived' && typeof input.proposal === 'object' && input.proposal !== null)
+      return input;
+    if (input.kind === 'VoteReceived' && typeof input.vote === 'object' && input.vote !== null) return input;
+    return null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,258 @@
+// A validator (or full node) of a multi-validator network: the home opened as for the solo
+// node (node.ts openChainHome), plus the p2p node (ADR 008), the mempool with gossip, and the
+// consensus driver running our Tendermint core (consensus-driver.ts). The RPC sees the same
+// SoloNode interface as for a solo node, with validators and peers filled in.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { bytesToHex, hexToBytes } from '../crypto/index.js';
+import {
+  createConsensusCore,
+  createEd25519Signer,
+  FileWal,
+  ValidatorSet,
+  type TimeoutConfig,
+} from '../consensus/index.js';
+import { Mempool, mempoolAppFromAbci } from '../mempool/index.js';
+import { P2pNode, type ChannelConfig } from '../p2p/index.js';
+import { consensusAddress, POWER_REDUCTION, TxCode, type ResponseCheckTx } from '../app/index.js';
+import { CHANNELS, ConsensusDriver } from './consensus-driver.js';
+import { NodeError } from './errors.js';
+import { HOME_FILES, loadNodeKey, parsePersistentPeer, type ConsensusConfig } from './home.js';
+import { createBlockFeed, openChainHome, type ChainNode, type StartSoloNodeOptions } from './node.js';
+
+export interface StartConsensusNodeOptions extends Omit<StartSoloNodeOptions, 'blockTimeMs'> {
+  /** Overrides config.json p2p.port (0 picks a free port). */
+  p2pPort?: number;
+}
+
+const MIB = 1024 * 1024;
+
+/** The four channels; a proposal carries a whole block, so consensus messages go up to 5 MiB. */
+const NODE_CHANNELS: ChannelConfig[] = [
+  {
+    id: CHANNELS.consensus,
+    name: 'consensus',
+    maxMessageBytes: 5 * MIB,
+    sendQueueMessages: 2000,
+    sendQueueBytes: 32 * MIB,
+    priority: 10,
+  },
+  {
+    id: CHANNELS.blockSync,
+    name: 'blocksync',
+    maxMessageBytes: 5 * MIB,
+    sendQueueMessages: 200,
+    sendQueueBytes: 32 * MIB,
+    priority: 5,
+  },
+  {
+    id: CHANNELS.mempool,
+    name: 'mempool',
+    maxMessageBytes: 2 * MIB,
+    sendQueueMessages: 20_000,
+    sendQueueBytes: 64 * MIB,
+    priority: 5,
+  },
+  {
+    id: CHANNELS.evidence,
+    name: 'evidence',
+    maxMessageBytes: 64 * 1024,
+    sendQueueMessages: 100,
+    sendQueueBytes: MIB,
+    priority: 6,
+  },
+];
+
+/** Round-0 timeouts from config.json; each later round adds half the base (paper §4). */
+export function timeoutsFromConfig(consensus: ConsensusConfig): TimeoutConfig {
+  const half = (ms: number) => Math.max(1, Math.round(ms / 2));
+  return {
+    proposeMs: consensus.timeoutProposeMs,
+    proposeDeltaMs: half(consensus.timeoutProposeMs),
+    prevoteMs: consensus.timeoutPrevoteMs,
+    prevoteDeltaMs: half(consensus.timeoutPrevoteMs),
+    precommitMs: consensus.timeoutPrecommitMs,
+    precommitDeltaMs: half(consensus.timeoutPrecommitMs),
+  };
+}
+
+/**
+ * Opens the home and runs it as a node of a Tendermint network: listens for peers, dials the
+ * persistent peers, replays its consensus WAL and follows (or signs, if its validator key is
+ * in the set) the chain. Blocks are saved with their commits; the RPC works as for a solo node.
+ * @throws {NodeError} HOME_INVALID, HOME_LOCKED; P2pError LISTEN_FAILED; ConsensusError WAL_*.
+ */
+export async function startConsensusNode(
+  home: string,
+  options: StartConsensusNodeOptions = {},
+): Promise<ChainNode> {
+  const opened = await openChainHome(home, options.logLevel);
+  const { config, genesis, genesisText, validatorKey, log, store, blocks, app } = opened;
+  try {
+    const nodeKey = loadNodeKey(home);
+    const walDir = join(home, HOME_FILES.wal);
+    mkdirSync(walDir, { recursive: true, mode: 0o700 });
+    const wal = FileWal.open(join(walDir, 'wal'));
+    opened.onStop(() => wal.close());
+
+    const genesisSet = ValidatorSet.fromGenesis(
+      genesis.validators.map((v) => ({
+        publicKey: v.consensusPublicKey,
+        votingPower: v.selfBond / POWER_REDUCTION,
+      })),
+    );
+    const core = createConsensusCore({
+      chainId: genesis.chainId,
+      signer: createEd25519Signer(validatorKey.seed),
+      timeouts: timeoutsFromConfig(config.consensus),
+    });
+
+    // checkTx answers are kept per tx object so submit() can return the app's full response.
+    const answers = new WeakMap<Uint8Array, ResponseCheckTx>();
+    const abciCheck = {
+      checkTx: (request: { tx: Uint8Array; type: 'new' | 'recheck' }) => {
+        const response = app.checkTx(request);
+        answers.set(request.tx, response);
+        return response;
+      },
+    };
+    let p2p: P2pNode | null = null;
+    const mempool = new Mempool(
+      {
+        maxTxs: 20_000,
+        maxBytes: 128 * MIB,
+        maxTxBytes: Number(genesis.params.maxTxBytes),
+        cacheSize: 100_000,
+      },
+      {
+        ...mempoolAppFromAbci(abciCheck),
+        onNewTx: ({ bytes, hash, fromPeer }) => {
+          if (p2p === null) return;
+          for (const peer of p2p.peers()) {
+            if (peer.id === fromPeer || mempool.peerHas(hash, peer.id)) continue;
+            if (p2p.send(peer.id, CHANNELS.mempool, bytes)) mempool.markPeerHas(hash, peer.id);
+          }
+        },
+      },
+    );
+
+    const started = await P2pNode.start({
+      listenAddress: { host: config.p2p.host, port: options.p2pPort ?? config.p2p.port },
+      nodeKey: nodeKey.seed,
+      networkId: genesis.chainId,
+      persistentPeers: config.p2p.persistentPeers.map(parsePersistentPeer),
+      channels: NODE_CHANNELS,
+    });
+    p2p = started;
+    opened.onStop(() => started.stop());
+    started.on(CHANNELS.mempool, async (peer, bytes) => {
+      const result = await mempool.add(bytes, { fromPeer: peer });
+      if (!result.ok && result.hash !== '') mempool.markPeerHas(result.hash, peer);
+    });
+
+    const feed = createBlockFeed(blocks, log);
+    const validatorAddress = consensusAddress(validatorKey.publicKey);
+    const driver = new ConsensusDriver({
+      chainId: genesis.chainId,
+      core,
+      wal,
+      signedStatePath: join(walDir, 'signed_state.json'),
+      genesisValidators: genesisSet,
+      validatorAddress,
+      timeoutCommitMs: config.consensus.timeoutCommitMs,
+      app,
+      store,
+      blocks,
+      mempool,
+      p2p: started,
+      feed,
+      log,
+    });
+    driver.start();
+    let stopping = false;
+    opened.onStop(async () => {
+      stopping = true;
+      await driver.stop();
+    });
+
+    const submit = async (tx: Uint8Array): Promise<ResponseCheckTx> => {
+      if (stopping) throw new NodeError('NODE_STOPPED', 'the node is shutting down');
+      const result = await mempool.add(tx);
+      const answer = answers.get(tx);
+      if (result.ok || result.reason === 'CHECK_FAILED') {
+        if (answer !== undefined) return answer;
+      }
+      const log = result.ok ? '' : `${result.reason}: ${result.message}`;
+      return {
+        code: result.ok ? TxCode.OK : TxCode.UNKNOWN_REQUEST,
+        data: new Uint8Array(0),
+        log,
+        gasWanted: 0n,
+        gasUsed: 0n,
+        events: [],
+        codespace: result.ok ? '' : 'mempool',
+      };
+    };
+
+    const myPower = genesisSet.getByAddress(bytesToHex(validatorAddress))?.votingPower ?? 0n;
+    let rpcUrl = '';
+    const node: ChainNode = {
+      home,
+      config:
+        options.rpcPort === undefined ? config : { ...config, rpc: { ...config.rpc, port: options.rpcPort } },
+      genesis,
+      genesisDocument: JSON.parse(genesisText) as unknown,
+      app,
+      blocks,
+      pending: {
+        get size() {
+          return mempool.size;
+        },
+        get totalBytes() {
+          return mempool.bytes;
+        },
+        list: (limit) =>
+          mempool
+            .txs()
+            .slice(0, limit)
+            .map((tx) => tx.bytes),
+      },
+      validator: { publicKey: validatorKey.publicKey, address: validatorAddress, votingPower: myPower },
+      log,
+      startedAtMs: Date.now(),
+      get rpcUrl() {
+        return rpcUrl;
+      },
+      submit,
+      onBlock: feed.onBlock,
+      waitForHeight: feed.waitForHeight,
+      stop: async () => {
+        log.info('stopping');
+        await opened.close();
+      },
+      validatorsAt: (height) =>
+        driver.validatorSet(Number(height))?.validators.map((v) => ({
+          address: hexToBytes(v.address),
+          publicKey: v.publicKey,
+          votingPower: v.votingPower,
+          proposerPriority: v.proposerPriority,
+        })),
+      peers: () => started.peers(),
+      p2p: { nodeId: started.id, listenAddress: `${config.p2p.host}:${started.listenPort}` },
+    };
+    if (options.serve !== undefined) {
+      const server = await options.serve(node);
+      rpcUrl = server.url;
+      opened.onStop(() => server.close()); // servers close first (steps run in reverse)
+      log.info({ url: server.url }, 'serving RPC');
+    }
+    log.info(
+      { home, height: store.info().height.toString(), nodeId: started.id, p2pPort: started.listenPort },
+      'consensus node started',
+    );
+    return node;
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
