@@ -73,6 +73,8 @@ export interface InitNetworkOptions {
   timeouts?: Partial<ConsensusTimeouts>;
   /** RFC 3339 genesis time, default now. */
   genesisTime?: string;
+  /** Extra funded addresses (tests and benches fund their own keys). */
+  extraAccounts?: { address: string; amount: bigint }[];
 }
 
 /** One node of a network, as network.json and devnet.json describe it. */
@@ -274,6 +276,7 @@ export async function initNetwork(root: string, options: InitNetworkOptions): Pr
     ...(options.chainId === undefined ? {} : { chainId: options.chainId }),
     ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
     ...(options.genesisTime === undefined ? {} : { genesisTime: options.genesisTime }),
+    ...(options.extraAccounts === undefined ? {} : { extraAccounts: options.extraAccounts }),
     moniker: 'node0',
     blockTimeMs,
     rpcPort: ports[0]!.rpcPort,

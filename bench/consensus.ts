@@ -1,0 +1,401 @@
+// Consensus benchmark (issue #6 "Must show"): committed encrypted `token.transfer` throughput
+// and submit → commit latency (p50/p99) on 1 and on N validator processes (`shroud devnet`,
+// real processes on loopback, durable stores, real enclaves), at a target block time.
+//
+// Per network: deploy `token` with a balance for every sender, then
+//   1. saturation: keep `--inflight` broadcast_tx_sync requests open (round-robin over the
+//      nodes' RPC) for `--seconds`; throughput = bench txs in blocks committed in that window /
+//      the window, measured from the commit time of the blocks (NewBlock over WebSocket);
+//   2. latency: an open-loop load at `--latency-fraction` of the measured throughput for
+//      `--seconds`; each tx's latency = commit seen (NewBlock on node0) − submit.
+// Txs are built, encrypted and signed before each timed phase (that is the clients' work).
+//
+// Usage: npm run bench:consensus -- [--validators 1,4] [--block-time 1000] [--seconds 10]
+//        [--senders 300] [--inflight 64] [--window 3000] [--saturation-txs 10000]
+//        [--latency-fraction 0.5] [--single-engine tendermint|solo] [--keep]
+// Results: bench/RESULTS.md, "consensus". `--cpu-prof DIR`: every node process writes a V8 CPU
+// profile into DIR when it stops (NODE_OPTIONS=--cpu-prof, inherited by the devnet's children).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { ShroudClient, Wallet, buildExecuteTx, type BuiltTx } from '../src/client/index.js';
+import { bytesToHex, generateMnemonic, sha256 } from '../src/crypto/index.js';
+import { HOME_FILES, initNetwork, type NetworkDescription } from '../src/node/index.js';
+import { contractWasm } from '../test/app/helpers.js';
+import { BIN, exitOf, freePortBase, waitForOutput } from '../test/network/helpers.js';
+
+function arg(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
+}
+
+const VALIDATOR_COUNTS = arg('validators', '1,4').split(',').map(Number);
+const BLOCK_TIME_MS = Number(arg('block-time', '1000'));
+const SECONDS = Number(arg('seconds', '10'));
+const SENDERS = Number(arg('senders', '300'));
+const INFLIGHT = Number(arg('inflight', '64'));
+const LATENCY_FRACTION = Number(arg('latency-fraction', '0.5'));
+const KEEP = process.argv.includes('--keep');
+/** Most txs submitted and not yet committed (the mempool holds 10,000). */
+const WINDOW = Number(arg('window', '3000'));
+/** Engine of the 1-validator network: 'tendermint' (same path as N) or 'solo' (the app's driver). */
+const CPU_PROF_DIR = process.argv.includes('--cpu-prof') ? arg('cpu-prof', '') : '';
+const SINGLE_ENGINE = arg('single-engine', 'tendermint') === 'solo' ? 'solo' : 'tendermint';
+/**
+ * A sender's next tx goes out only once its previous one committed. Needed by the solo
+ * driver, whose pending queue is not re-checked after a commit (a sender's second pending tx is
+ * refused there); on by default with --single-engine solo, `--gate` turns it on elsewhere.
+ */
+const GATE = process.argv.includes('--gate') || SINGLE_ENGINE === 'solo';
+const GAS_LIMIT = 300_000n;
+const FEE = [{ denom: 'ushd', amount: '30000' }];
+
+interface Committed {
+  height: number;
+  atMs: number;
+  txs: number;
+}
+
+/** Watches NewBlock on one node: commit time of every tx hash seen, and each block. */
+class CommitWatcher {
+  readonly committedAt = new Map<string, number>();
+  readonly blocks: Committed[] = [];
+  /** Txs in every block seen so far. */
+  totalTxs = 0;
+  private constructor(private readonly socket: WebSocket) {}
+
+  static async open(rpcUrl: string): Promise<CommitWatcher> {
+    const socket = new WebSocket(`${rpcUrl.replace('http', 'ws')}/websocket`);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    const watcher = new CommitWatcher(socket);
+    socket.on('message', (raw: Buffer) => watcher.onMessage(raw));
+    socket.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'subscribe',
+        params: { query: "tm.event='NewBlock'" },
+      }),
+    );
+    return watcher;
+  }
+
+  private onMessage(raw: Buffer): void {
+    const atMs = performance.now();
+    const message = JSON.parse(raw.toString('utf8')) as {
+      result?: {
+        data?: { value?: { block?: { header: { height: string }; data: { txs: string[] | null } } } };
+      };
+    };
+    const block = message.result?.data?.value?.block;
+    if (block === undefined) return;
+    const txs = block.data.txs ?? [];
+    for (const tx of txs) {
+      this.committedAt.set(bytesToHex(sha256(Buffer.from(tx, 'base64'))), atMs);
+    }
+    this.blocks.push({ height: Number(block.header.height), atMs, txs: txs.length });
+    this.totalTxs += txs.length;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+interface Sender {
+  wallet: Wallet;
+  accountNumber: bigint;
+  sequence: bigint;
+}
+
+interface Network {
+  root: string;
+  description: NetworkDescription;
+  devnet: ChildProcess;
+  rpcUrls: string[];
+}
+
+async function startNetwork(validators: number, senders: Wallet[]): Promise<Network> {
+  const root = mkdtempSync(join(tmpdir(), `shroud-bench-consensus-${validators}-`));
+  const description = await initNetwork(root, {
+    validators,
+    blockTimeMs: BLOCK_TIME_MS,
+    portBase: await freePortBase(validators),
+    engine: validators === 1 ? SINGLE_ENGINE : 'tendermint',
+    extraAccounts: senders.map((w) => ({ address: w.address, amount: 10n ** 12n })),
+  });
+  // The bench is one client IP: lift the per-IP RPC rate limit (6,000/min by default).
+  for (const node of description.nodes) {
+    const path = join(node.home, HOME_FILES.config);
+    const config = JSON.parse(readFileSync(path, 'utf8')) as { rpc: { rateLimitPerMinute: number } };
+    config.rpc.rateLimitPerMinute = 10_000_000;
+    writeFileSync(path, JSON.stringify(config, null, 2));
+  }
+  const env =
+    CPU_PROF_DIR === ''
+      ? process.env
+      : { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(CPU_PROF_DIR, `v${validators}`)}` };
+  const devnet = spawn(process.execPath, [BIN, 'devnet', '--home', root], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  await waitForOutput(devnet, /ready — block \d+ committed/, 120_000);
+  const rpcUrls = description.nodes.map((n) => `http://${description.host}:${n.rpcPort}`);
+  return { root, description, devnet, rpcUrls };
+}
+
+async function stopNetwork(network: Network): Promise<void> {
+  network.devnet.kill('SIGINT');
+  await exitOf(network.devnet, 60_000).catch(() => network.devnet.kill('SIGKILL'));
+  if (!KEEP) rmSync(network.root, { recursive: true, force: true });
+}
+
+async function deployToken(
+  network: Network,
+  senders: Wallet[],
+): Promise<{ contract: string; codeHash: string }> {
+  const owner = network.description.accounts[0]!;
+  const options = { gasPrice: { denom: 'ushd', amount: '0.1' }, pollIntervalMs: 100 };
+  const client = await ShroudClient.connect(
+    network.rpcUrls[0]!,
+    Wallet.fromMnemonic(owner.mnemonic),
+    options,
+  );
+  const stored = await client.storeCode(contractWasm('token'), { gasLimit: 5_000_000n });
+  const { contractAddress } = await client.instantiate(
+    {
+      codeId: stored.codeId,
+      label: 'bench-token',
+      msg: {
+        name: 'Bench',
+        symbol: 'BNC',
+        decimals: 0,
+        initial_balances: senders.map((w) => ({ address: w.address, amount: '1000000000' })),
+        prng_seed: Buffer.from('bench').toString('base64'),
+      },
+    },
+    { gasLimit: 200_000_000n },
+  );
+  return { contract: contractAddress, codeHash: await client.getCodeHash(stored.codeId) };
+}
+
+/** Builds `count` transfers round-robin over the senders, advancing their sequences. */
+function buildTransfers(
+  count: number,
+  senders: Sender[],
+  token: { contract: string; codeHash: string },
+  chainId: string,
+  networkPublicKey: Uint8Array,
+): BuiltTx[] {
+  const out: BuiltTx[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const sender = senders[i % senders.length]!;
+    const recipient = senders[(i + 1) % senders.length]!;
+    out.push(
+      buildExecuteTx({
+        sender: sender.wallet,
+        chainId,
+        accountNumber: sender.accountNumber,
+        sequence: sender.sequence,
+        gasLimit: GAS_LIMIT,
+        fee: FEE,
+        networkPublicKey,
+        contract: token.contract,
+        codeHash: token.codeHash,
+        msg: { transfer: { recipient: recipient.wallet.address, amount: '1' } },
+      }),
+    );
+    sender.sequence += 1n;
+  }
+  return out;
+}
+
+async function broadcast(rpcUrl: string, tx: BuiltTx): Promise<void> {
+  const response = await fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'broadcast_tx_sync',
+      params: { tx: Buffer.from(tx.txBytes).toString('base64') },
+    }),
+  });
+  const body = (await response.json()) as {
+    result?: { code: number; log: string };
+    error?: { message: string };
+  };
+  if (body.error !== undefined) throw new Error(`broadcast: ${body.error.message}`);
+  if (body.result?.code !== 0) throw new Error(`checkTx refused a bench tx: ${body.result?.log}`);
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+interface PhaseResult {
+  submitted: number;
+  committed: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+  blocks: Committed[];
+}
+
+/** Submits `txs` with at most `inflight` requests open or at `ratePerSecond`; waits for commits. */
+async function runPhase(
+  network: Network,
+  watcher: CommitWatcher,
+  txs: BuiltTx[],
+  senders: number,
+  mode: { inflight: number } | { ratePerSecond: number },
+): Promise<PhaseResult> {
+  const submittedAt = new Map<string, number>();
+  const start = performance.now();
+  const endMs = start + SECONDS * 1000;
+  let next = 0;
+  let failures = 0;
+  const submitOne = async (tx: BuiltTx, k: number) => {
+    submittedAt.set(bytesToHex(tx.hash), performance.now());
+    try {
+      await broadcast(network.rpcUrls[k % network.rpcUrls.length]!, tx);
+    } catch (error) {
+      failures += 1;
+      if (failures <= 3) console.error(`  ${String(error)}`);
+    }
+  };
+  const baseTotal = watcher.totalTxs;
+  if ('inflight' in mode) {
+    await Promise.all(
+      Array.from({ length: mode.inflight }, async () => {
+        while (performance.now() < endMs && next < txs.length) {
+          // Keep the mempool below its bound: wait while too many are uncommitted.
+          const previous = GATE && next >= senders ? txs[next - senders] : undefined;
+          const gated = previous !== undefined && !watcher.committedAt.has(bytesToHex(previous.hash));
+          if (gated || next - (watcher.totalTxs - baseTotal) >= WINDOW) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            continue;
+          }
+          const k = next++;
+          await submitOne(txs[k]!, k);
+        }
+      }),
+    );
+  } else {
+    const pending: Promise<void>[] = [];
+    while (performance.now() < endMs && next < txs.length) {
+      const due = Math.floor(((performance.now() - start) / 1000) * mode.ratePerSecond);
+      while (next < due && next < txs.length) {
+        const k = next++;
+        pending.push(submitOne(txs[k]!, k));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await Promise.all(pending);
+  }
+  const submitted = next;
+  const stopMs = performance.now();
+  // Wait for what was accepted to commit (bounded).
+  const deadline = performance.now() + 30_000;
+  const hashes = [...submittedAt.keys()];
+  while (performance.now() < deadline && hashes.some((h) => !watcher.committedAt.has(h))) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const latencies = hashes
+    .filter((h) => watcher.committedAt.has(h))
+    .map((h) => watcher.committedAt.get(h)! - submittedAt.get(h)!)
+    .sort((a, b) => a - b);
+  // Throughput: bench txs in blocks committed between the first submit and the end of submitting.
+  const windowBlocks = watcher.blocks.filter((b) => b.atMs > start && b.atMs <= stopMs);
+  const windowTxs = windowBlocks.reduce((sum, b) => sum + b.txs, 0);
+  const lastAt = windowBlocks.at(-1)?.atMs ?? stopMs;
+  return {
+    submitted,
+    committed: latencies.length,
+    throughput: windowTxs / ((lastAt - start) / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    blocks: windowBlocks,
+  };
+}
+
+async function benchNetwork(validators: number): Promise<string[]> {
+  const mnemonic = generateMnemonic(24);
+  const wallets = Array.from({ length: SENDERS }, (_, index) => Wallet.fromMnemonic(mnemonic, { index }));
+  console.log(`\n== ${validators} validator(s): starting the network…`);
+  const network = await startNetwork(validators, wallets);
+  try {
+    const token = await deployToken(network, wallets);
+    const client = await ShroudClient.connect(network.rpcUrls[0]!);
+    const networkPublicKey = await client.networkPublicKey();
+    const senders: Sender[] = [];
+    for (const wallet of wallets) {
+      const account = await client.getAccount(wallet.address);
+      if (account === null) throw new Error(`sender ${wallet.address} missing from genesis`);
+      senders.push({ wallet, accountNumber: account.accountNumber, sequence: account.sequence });
+    }
+    const watcher = await CommitWatcher.open(network.rpcUrls[0]!);
+    try {
+      // Enough txs for the saturation window at 2,000 tx/s; built before timing.
+      let t0 = performance.now();
+      const saturationTxs = buildTransfers(
+        Math.max(SENDERS, Number(arg('saturation-txs', String(1000 * SECONDS)))),
+        senders,
+        token,
+        client.chainId,
+        networkPublicKey,
+      );
+      console.log(`  built ${saturationTxs.length} txs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const load0 = loadavg()[0] ?? 0;
+      const saturation = await runPhase(network, watcher, saturationTxs, senders.length, {
+        inflight: INFLIGHT,
+      });
+      console.log(
+        `  saturation: ${saturation.submitted} submitted, ${saturation.committed} committed, ${saturation.throughput.toFixed(0)} tx/s, p50 ${saturation.p50.toFixed(0)} ms, p99 ${saturation.p99.toFixed(0)} ms`,
+      );
+      // Unsubmitted txs hold sequences the chain never saw: rewind those senders.
+      for (const sender of senders) {
+        const account = await client.getAccount(sender.wallet.address);
+        sender.sequence = account?.sequence ?? sender.sequence;
+      }
+      const rate = Math.max(10, Math.floor(saturation.throughput * LATENCY_FRACTION));
+      t0 = performance.now();
+      const latencyTxs = buildTransfers(rate * SECONDS, senders, token, client.chainId, networkPublicKey);
+      console.log(`  built ${latencyTxs.length} txs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const latency = await runPhase(network, watcher, latencyTxs, senders.length, { ratePerSecond: rate });
+      const load1 = loadavg()[0] ?? 0;
+      console.log(
+        `  latency at ${rate} tx/s: ${latency.submitted} submitted, ${latency.committed} committed, ${latency.throughput.toFixed(0)} tx/s, p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms`,
+      );
+      const intervals = saturation.blocks.slice(1).map((b, i) => b.atMs - saturation.blocks[i]!.atMs);
+      const meanInterval = intervals.reduce((s, x) => s + x, 0) / Math.max(1, intervals.length);
+      const maxBlock = Math.max(0, ...saturation.blocks.map((b) => b.txs));
+      return [
+        `| ${validators} | saturation (${INFLIGHT} in flight) | ${saturation.submitted} | ${saturation.committed} | **${saturation.throughput.toFixed(0)}** | ${saturation.p50.toFixed(0)} | ${saturation.p99.toFixed(0)} | ${meanInterval.toFixed(0)} ms, ≤ ${maxBlock} txs | ${load0.toFixed(1)} |`,
+        `| ${validators} | open loop ${rate} tx/s | ${latency.submitted} | ${latency.committed} | ${latency.throughput.toFixed(0)} | **${latency.p50.toFixed(0)}** | **${latency.p99.toFixed(0)}** | | ${load1.toFixed(1)} |`,
+      ];
+    } finally {
+      watcher.close();
+    }
+  } finally {
+    await stopNetwork(network);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = new Date().toISOString();
+  const rows: string[] = [];
+  for (const validators of VALIDATOR_COUNTS) rows.push(...(await benchNetwork(validators)));
+  console.log(
+    `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; started ${started}; block time ${BLOCK_TIME_MS} ms, ${SENDERS} senders, ${SECONDS} s per phase`,
+  );
+  console.log('| validators | load | submitted | committed | tx/s | p50 ms | p99 ms | blocks | load avg |');
+  console.log('|--:|:--|--:|--:|--:|--:|--:|:--|--:|');
+  for (const row of rows) console.log(row);
+}
+
+await main();
