@@ -10,7 +10,13 @@ export interface BatchHost {
   readCommitted(key: Uint8Array): Uint8Array | undefined;
   readCommittedMeta(name: string): Uint8Array | undefined;
   committedEntries(start: Uint8Array | undefined, end: Uint8Array | undefined): Iterable<Entry>;
-  prepare(height: bigint, writes: readonly Pending[]): PreparedCommit;
+  prepare(height: bigint, writes: readonly Pending[], streamed: boolean): PreparedCommit;
+  /**
+   * Receives the data slots written since the last call, once no checkpoint is open (their
+   * values are then final unless a later write changes them): background hashing
+   * (incremental.ts). `value` undefined = the slot is no longer written by the batch.
+   */
+  stream?(height: bigint, writes: ReadonlyArray<{ slot: string; pending: Pending | undefined }>): void;
   persist(height: bigint, metaWrites: readonly Pending[], prepared: PreparedCommit): void;
   finish(batch: BlockBatch): void;
 }
@@ -70,11 +76,19 @@ export class BlockBatch {
   private readonly checkpoints: CheckpointState[] = [];
   private prepared: PreparedCommit | undefined;
   private finished = false;
+  /** Data slots written since the last stream (only when the host streams). */
+  private readonly dirty: Set<string> | null;
 
   /** @internal Use Store.beginBlock. */
-  constructor(host: BatchHost, height: bigint) {
+  constructor(host: BatchHost, height: bigint, streaming = false) {
     this.host = host;
     this.height = height;
+    this.dirty = streaming && host.stream !== undefined ? new Set() : null;
+  }
+
+  /** True when this batch streams its writes to the store's background hasher. */
+  get isStreaming(): boolean {
+    return this.dirty !== null;
   }
 
   /** True once committed or discarded. */
@@ -269,9 +283,11 @@ export class BlockBatch {
         `block ${this.height} has ${this.checkpoints.length} open checkpoint(s): release or revert them before hashing or committing`,
       );
     }
+    this.stream();
     this.prepared ??= this.host.prepare(
       this.height,
       [...this.writes.values()].filter((write) => write.kind === 'd'),
+      this.dirty !== null,
     );
     return this.prepared;
   }
@@ -280,6 +296,7 @@ export class BlockBatch {
     // The journal is only needed while a checkpoint is open; at depth 0 nothing can revert.
     if (this.checkpoints.length > 0) this.journal.push({ slot, previous: this.writes.get(slot) });
     this.writes.set(slot, pending);
+    if (pending.kind === 'd') this.dirty?.add(slot);
     this.prepared = undefined;
   }
 
@@ -297,7 +314,18 @@ export class BlockBatch {
   }
 
   private trimJournal(): void {
-    if (this.checkpoints.length === 0) this.journal.length = 0;
+    if (this.checkpoints.length === 0) {
+      this.journal.length = 0;
+      this.stream();
+    }
+  }
+
+  /** Hands the writes made since the last call to the host's background hasher. */
+  private stream(): void {
+    if (this.dirty === null || this.dirty.size === 0 || this.host.stream === undefined) return;
+    const writes = [...this.dirty].map((slot) => ({ slot, pending: this.writes.get(slot) }));
+    this.dirty.clear();
+    this.host.stream(this.height, writes);
   }
 
   private assertOpen(): void {

@@ -37,6 +37,8 @@ import {
 } from './hash.js';
 import { checkHeight, checkKey, checkMetaName, type Pending } from './limits.js';
 import { BucketTree, leafIndex } from './tree.js';
+import { BackgroundHasher } from './hasher.js';
+import { unpackEntries, type BlockHash } from './incremental.js';
 
 /** On-disk format version, checked at open. */
 export const STORE_FORMAT_VERSION = 1;
@@ -49,6 +51,13 @@ export interface StoreOptions {
    * benchmarks only.
    */
   readonly durable?: boolean;
+  /**
+   * Hash blocks on a worker thread while they execute (default false; docs/adr/005,
+   * "Background hashing"): the same app hash, computed on the other core as transactions
+   * finish, so BlockBatch.hash() has little left to do. Blocks begun before the worker is up
+   * (see backgroundHashingReady) or when it fails are hashed on the calling thread.
+   */
+  readonly backgroundHashing?: boolean;
 }
 
 /** The last committed block. */
@@ -91,6 +100,8 @@ export class Store {
   private closed = false;
   private readonly host: BatchHost;
   private readonly path: string;
+  private hasher: BackgroundHasher | null = null;
+  private backgroundHashes = 0;
 
   private constructor(root: RootDatabase<Uint8Array, Uint8Array>, path: string) {
     this.root = root;
@@ -109,10 +120,17 @@ export class Store {
       readCommitted: (key) => this.readData(key),
       readCommittedMeta: (name) => copy(this.meta.get(Buffer.from(name, 'utf8'))),
       committedEntries: (start, end) => this.scan(start, end),
-      prepare: (height, writes) => this.prepare(height, writes),
+      prepare: (height, writes, streamed) => this.prepare(height, writes, streamed),
       persist: (height, writes, prepared) => this.persist(height, writes, prepared),
+      stream: (_height, writes) => this.hasher?.stream(writes),
       finish: (batch) => {
         if (this.current === batch) this.current = undefined;
+        if (batch.isStreaming) {
+          if (this.height === batch.height) this.hasher?.commit(batch.height);
+          else this.hasher?.discard();
+        } else {
+          this.hasher?.invalidate();
+        }
       },
     };
   }
@@ -158,7 +176,21 @@ export class Store {
       throw error;
     }
     openPaths.add(path);
+    if (options.backgroundHashing === true) store.hasher = new BackgroundHasher(path);
     return store;
+  }
+
+  /**
+   * Resolves true once the background hasher runs (false without the option or if it failed
+   * to start); blocks begun after that are hashed in the background.
+   */
+  backgroundHashingReady(): Promise<boolean> {
+    return this.hasher?.ready ?? Promise.resolve(false);
+  }
+
+  /** Number of block hashes the background hasher produced (tests, benchmarks). */
+  get backgroundHashCount(): number {
+    return this.backgroundHashes;
   }
 
   /** Height and app hash of the last committed block (height 0 and GENESIS_APP_HASH when empty). */
@@ -210,7 +242,9 @@ export class Store {
       );
     }
     this.assertNextHeight(height);
-    this.current = new BlockBatch(this.host, height);
+    const streaming = this.hasher?.usable === true;
+    if (streaming) this.hasher?.begin(height, this.height, () => this.tree.copyNodes());
+    this.current = new BlockBatch(this.host, height, streaming);
     return this.current;
   }
 
@@ -253,6 +287,7 @@ export class Store {
     this.current?.discard();
     this.closed = true;
     openPaths.delete(this.path);
+    await this.hasher?.close();
     await this.root.close();
   }
 
@@ -355,9 +390,17 @@ export class Store {
   }
 
   /** Hashes a block: re-hash only the touched buckets, then their paths to the root. */
-  private prepare(height: bigint, writes: readonly Pending[]): PreparedCommit {
+  private prepare(height: bigint, writes: readonly Pending[], streamed: boolean): PreparedCommit {
     this.assertOpen();
     this.assertNextHeight(height);
+    if (streamed && this.hasher !== null) {
+      const prepared = fromBackground(this.hasher.finish(), writes);
+      if (prepared !== null) {
+        this.backgroundHashes++;
+        return prepared;
+      }
+      this.hasher.invalidate();
+    }
     const byBucket = new Map<number, Pending[]>();
     const dataWrites: PreparedWrite[] = [];
     for (const write of writes) {
@@ -458,6 +501,34 @@ export class Store {
   private assertOpen(): void {
     if (this.closed) throw new StoreError('CLOSED', 'the store is closed: open it again');
   }
+}
+
+/**
+ * A PreparedCommit from the background hasher's answer, or null when there is none or it
+ * does not cover exactly the batch's data writes (then the store hashes the block itself).
+ */
+function fromBackground(answer: BlockHash | null, writes: readonly Pending[]): PreparedCommit | null {
+  if (answer === null || answer.entryCount !== writes.length) return null;
+  const entries = unpackEntries(answer.entries);
+  const dataWrites: PreparedWrite[] = [];
+  for (const write of writes) {
+    const key = asBuffer(write.key);
+    const entry = entries.get(key.toString('latin1'));
+    const hash = entry?.entryHash;
+    if (entry === undefined || hash === undefined || (hash === null) !== (write.value === null)) return null;
+    const indexKey = Buffer.allocUnsafe(2 + key.length);
+    indexKey.writeUInt16BE(entry.bucket);
+    key.copy(indexKey, 2);
+    dataWrites.push({ key, indexKey, value: write.value, entryHash: hash });
+  }
+  return {
+    appHash: new Uint8Array(answer.appHash),
+    nodes: {
+      indexes: answer.indexes,
+      hashes: Buffer.from(answer.hashes.buffer, answer.hashes.byteOffset, answer.hashes.byteLength),
+    },
+    dataWrites,
+  };
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

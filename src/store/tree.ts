@@ -56,6 +56,11 @@ export class BucketTree {
     return new Uint8Array(this.nodes.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES));
   }
 
+  /** A copy of every node (2^17 × 32 bytes, heap order) in its own ArrayBuffer. */
+  copyNodes(): Uint8Array {
+    return new Uint8Array(this.nodes);
+  }
+
   /** A view of node `index` without copying; only for hashing it right away. */
   private view(index: number): Uint8Array {
     return this.nodes.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
