@@ -86,6 +86,13 @@ const QUERY_GAS_LIMIT = 10_000_000n;
 const VERIFIED_CACHE_MAX = 200_000;
 /** Decoded-tx cache entries. */
 const DECODED_CACHE_MAX = 50_000;
+/** Signer-address cache entries (one per distinct signer key). */
+const SIGNER_CACHE_MAX = 100_000;
+
+/** Byte equality (public keys: no secret, no constant time needed). */
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
 
 /** Module accounts (no private key exists: the addresses are hashes of a name). */
 export const MODULE_ADDRESSES = {
@@ -204,6 +211,8 @@ export class ShroudApp implements AbciApplication {
   private checkStates = new Map<string, CheckState>();
   private readonly verified = new Set<string>();
   private readonly decoded = new Map<string, DecodedTx>();
+  /** Signer key (latin1) → account address; see signerAddress. */
+  private readonly signers = new Map<string, string>();
   /** What the enclave's OCALLs read from while an ECALL runs (batch during blocks, store for queries). */
   private reader: StateReader;
   /** The gas meter OCALL reads are charged to (null outside a metered tx). */
@@ -402,12 +411,9 @@ export class ShroudApp implements AbciApplication {
         `tx timed out at height ${timeout}; the block height is ${height}`,
       );
     }
-    let signer: string;
-    try {
-      signer = addressFromPublicKey(signerInfo.publicKey);
-    } catch {
+    const signer = this.signerAddress(signerInfo.publicKey);
+    if (signer === null)
       return fail(TxCode.INVALID_PUBKEY, 'the signer public key is not a compressed secp256k1 point');
-    }
     // Fee: at least ceil(gas_limit × min price) of the fee denom, only known denoms.
     const feeCoins = toCoins(fee.amount);
     const price = params.minGasPrices.find((p) => p.denom === params.feeDenom);
@@ -427,7 +433,7 @@ export class ShroudApp implements AbciApplication {
     if (accountBytes === undefined)
       return fail(TxCode.UNKNOWN_ADDRESS, `account ${signer} does not exist: fund it first`);
     const account = decodeAccount(accountBytes);
-    if (account.publicKey.length > 0 && bytesToHex(account.publicKey) !== bytesToHex(signerInfo.publicKey)) {
+    if (account.publicKey.length > 0 && !bytesEqual(account.publicKey, signerInfo.publicKey)) {
       return fail(TxCode.INVALID_PUBKEY, 'the signer key is not the key of this account');
     }
     const cacheKey = `${bytesToHex(hash)}/${account.number}`;
@@ -495,6 +501,26 @@ export class ShroudApp implements AbciApplication {
         return fail(TxCode.UNAUTHORIZED, `message ${i}: sender ${sender} is not the signer ${signer}`);
     }
     return { ok: true, value: { decoded, hash, signer, account, fee: feeCoins, gasLimit, outflow } };
+  }
+
+  /**
+   * The account address of a signer key, or null if the key is not a valid compressed
+   * secp256k1 point. Memoized by key (bounded): the point check and bech32 cost ~30 µs, paid
+   * by checkTx and again by finalizeBlock for every tx of a sender (bench/RESULTS.md "app").
+   */
+  private signerAddress(publicKey: Uint8Array): string | null {
+    const key = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+    const cached = this.signers.get(key);
+    if (cached !== undefined) return cached;
+    let address: string;
+    try {
+      address = addressFromPublicKey(publicKey);
+    } catch {
+      return null;
+    }
+    if (this.signers.size >= SIGNER_CACHE_MAX) this.signers.clear();
+    this.signers.set(key, address);
+    return address;
   }
 
   /**
