@@ -417,6 +417,8 @@ export class ConsensusDriver {
    * and the app's processProposal must accept the txs.
    */
   private async validateValue(height: number, value: Value): Promise<boolean> {
+    // A validation replayed from the WAL for a height already executed: the answer no longer matters.
+    if (this.o.blocks.height() >= BigInt(height)) return false;
     const problem = this.blockProblem(height, value);
     if (problem !== null) {
       this.o.log.warn({ height, problem }, 'proposed block refused');

@@ -4,7 +4,7 @@
 // {"type":"tendermint/PubKeyEd25519","value":base64}. Subscriptions are in server.ts.
 import { bytesToHex, sha256, utf8Encode } from '../crypto/index.js';
 import type { AbciEvent, ExecTxResult, ResponseCheckTx } from '../app/index.js';
-import type { SoloNode, StoredBlock } from '../node/index.js';
+import { decodeConsensusBlock, type SoloNode, type StoredBlock } from '../node/index.js';
 import { RpcServerError, invalidParams } from './errors.js';
 import { matches, parseQuery } from './query.js';
 
@@ -128,9 +128,46 @@ function validatorsHash(node: SoloNode): Uint8Array {
   return sha256(Buffer.concat([node.validator.publicKey, power]));
 }
 
+/** The validators of `height`: the Tendermint node's set, or the solo node's one validator. */
+function validatorsAt(node: SoloNode, height: bigint) {
+  return (
+    node.validatorsAt?.(height) ?? [
+      {
+        address: node.validator.address,
+        publicKey: node.validator.publicKey,
+        votingPower: node.validator.votingPower,
+        proposerPriority: 0n,
+      },
+    ]
+  );
+}
+
 export function headerJson(node: SoloNode, block: StoredBlock) {
   const h = block.header;
   const previous = h.height > 1n ? node.blocks.load(h.height - 1n) : undefined;
+  const agreed = block.consensus === undefined ? null : decodeConsensusBlock(block.consensus.block);
+  if (agreed !== null) {
+    // A Tendermint block: its own header fields, with CometBFT's placement (app and results
+    // hash after the previous block).
+    const a = agreed.header;
+    const next = node.validatorsAt?.(h.height + 1n);
+    return {
+      version: { block: '11', app: '1' },
+      chain_id: a.chainId,
+      height: a.height.toString(),
+      time: rfc3339Nanos(a.timeNanos),
+      last_block_id: blockIdJson(previous),
+      last_commit_hash: HEX(a.lastCommitHash),
+      data_hash: HEX(a.dataHash),
+      validators_hash: HEX(a.validatorsHash),
+      next_validators_hash: next === undefined ? '' : HEX(setHash(next)),
+      consensus_hash: HEX(sha256(utf8Encode(`${a.chainId}/consensus-params/v1`))),
+      app_hash: HEX(a.appHash),
+      last_results_hash: HEX(a.lastResultsHash),
+      evidence_hash: HEX(a.evidenceHash),
+      proposer_address: HEX(a.proposerAddress),
+    };
+  }
   const vhash = HEX(validatorsHash(node));
   return {
     version: { block: '11', app: '1' },
@@ -151,7 +188,41 @@ export function headerJson(node: SoloNode, block: StoredBlock) {
   };
 }
 
+/** ValidatorSet.hash() layout (src/consensus): u32 count, then per validator key ‖ u64 power. */
+function setHash(validators: { publicKey: Uint8Array; votingPower: bigint }[]): Uint8Array {
+  const out = new Uint8Array(4 + validators.length * 40);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, validators.length);
+  validators.forEach((v, i) => {
+    out.set(v.publicKey, 4 + i * 40);
+    view.setBigUint64(4 + i * 40 + 32, v.votingPower);
+  });
+  return sha256(out);
+}
+
 export function commitJson(node: SoloNode, block: StoredBlock) {
+  const consensus = block.consensus;
+  if (consensus !== undefined) {
+    // One entry per validator of the height, in set order (CometBFT's CommitSig list):
+    // BlockIDFlagCommit (2) with the precommit, or BlockIDFlagAbsent (1).
+    const byAddress = new Map(consensus.commit.votes.map((v) => [v.validatorAddress, v]));
+    return {
+      height: block.header.height.toString(),
+      round: consensus.commit.round,
+      block_id: blockIdJson(block),
+      signatures: validatorsAt(node, block.header.height).map((v) => {
+        const vote = byAddress.get(bytesToHex(v.address));
+        return vote === undefined
+          ? { block_id_flag: 1, validator_address: '', timestamp: '0001-01-01T00:00:00Z', signature: null }
+          : {
+              block_id_flag: 2,
+              validator_address: HEX(v.address),
+              timestamp: rfc3339Nanos(block.commitTimeNanos),
+              signature: B64(vote.signature),
+            };
+      }),
+    };
+  }
   return {
     height: block.header.height.toString(),
     round: 0,
@@ -292,12 +363,19 @@ export const METHODS: Record<string, Method> = {
     };
   },
 
-  net_info: (node) => ({
-    listening: true,
-    listeners: [node.rpcUrl],
-    n_peers: '0',
-    peers: [],
-  }),
+  net_info: (node) => {
+    const peers = node.peers?.() ?? [];
+    return {
+      listening: true,
+      listeners: node.p2p === undefined ? [node.rpcUrl] : [`tcp://${node.p2p.listenAddress}`],
+      n_peers: String(peers.length),
+      peers: peers.map((peer) => ({
+        node_info: { id: peer.id, listen_addr: peer.remoteAddress, network: node.genesis.chainId },
+        is_outbound: peer.direction === 'outbound',
+        remote_ip: peer.remoteAddress.replace(/:\d+$/, ''),
+      })),
+    };
+  },
 
   abci_info: async (node) => {
     const info = await node.app.info({
@@ -407,18 +485,17 @@ export const METHODS: Record<string, Method> = {
 
   validators: (node, params) => {
     const height = optionalHeight(params) ?? node.blocks.height();
+    const validators = validatorsAt(node, height);
     return {
       block_height: height.toString(),
-      validators: [
-        {
-          address: HEX(node.validator.address),
-          pub_key: pubKeyJson(node.validator.publicKey),
-          voting_power: node.validator.votingPower.toString(),
-          proposer_priority: '0',
-        },
-      ],
-      count: '1',
-      total: '1',
+      validators: validators.map((v) => ({
+        address: HEX(v.address),
+        pub_key: pubKeyJson(v.publicKey),
+        voting_power: v.votingPower.toString(),
+        proposer_priority: v.proposerPriority.toString(),
+      })),
+      count: String(validators.length),
+      total: String(validators.length),
     };
   },
 
