@@ -108,6 +108,54 @@ describe('shroud devnet (real processes)', () => {
     }
   });
 
+  it('default: 4 validator processes agree on blocks, ready in < 60 s, all stop on SIGINT', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'shroud-devnet-4-'));
+    const base = await freePortBase(4);
+    const started = Date.now();
+    const child = devnet(root, ['--port-base', String(base)]);
+    try {
+      const output = await waitForOutput(child, /ready — block \d+ committed/, 60_000);
+      const elapsedMs = Date.now() - started;
+      console.log(`# 4-validator devnet ready with a committed block after ${elapsedMs} ms`);
+      assert.ok(elapsedMs < 60_000, `ready after ${elapsedMs} ms`);
+      assert.match(output, /tendermint \(4 validator processes/);
+      const file = readDevnet(root);
+      assert.equal(file.nodes.length, 4, 'four nodes');
+      assert.equal(new Set(file.nodes.map((n) => n.pid)).size, 4, 'four processes');
+      for (const [i, node] of file.nodes.entries()) {
+        assert.equal(node.rpc_url, `http://127.0.0.1:${base + 10 * i}`, `node${i} RPC`);
+        assert.equal(node.p2p_port, base + 10 * i + 1, `node${i} p2p`);
+        assert.ok(node.validator, `node${i} validator`);
+      }
+      // Every node reaches height 3 and they agree on its hash.
+      const hashes = await Promise.all(
+        file.nodes.map((node) =>
+          pollFor(
+            `${node.name} at height 3`,
+            async () => {
+              if (((await heightOf(node.rpc_url)) ?? 0) < 3) return undefined;
+              const body = (await (await fetch(`${node.rpc_url}/block?height=3`)).json()) as {
+                result: { block_id: { hash: string } };
+              };
+              return body.result.block_id.hash;
+            },
+            60_000,
+          ),
+        ),
+      );
+      assert.equal(new Set(hashes).size, 1, `one block at height 3: ${hashes.join(' ')}`);
+      child.kill('SIGINT');
+      assert.equal(await exitOf(child, 60_000), 0, 'clean exit');
+      for (const node of file.nodes) {
+        assert.equal(alive(node.pid), false, `${node.name} stopped`);
+        assert.equal(existsSync(join(node.home, 'node.lock')), false, `${node.name} lock released`);
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('a SIGKILLed devnet takes its node processes down (no orphans)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'shroud-devnet-orphans-'));
     const base = await freePortBase(1);
