@@ -8,9 +8,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { addNode } from '../../src/node/index.js';
 import {
   BIN,
   exitOf,
@@ -380,8 +381,29 @@ describe('the tutorial through the shroud CLI against a real devnet', () => {
     assert.match(help.stdout, /--gas <gas>/);
   });
 
-  it('staking: create-validator, delegate, undelegate', async () => {
-    const pubkey = Buffer.alloc(32, 7).toString('hex');
+  it('a joining node: tx register (quote → seed sealed in its home), then staking from its key', async () => {
+    // A home made by addNode (src/node/network.ts): keys and quote, no seed yet.
+    const joining = await addNode(join(root, 'devnet'), { name: 'joiner' });
+    const sealedSeed = join(joining.home, 'sealed-seed');
+    assert.equal(existsSync(sealedSeed), false, 'no seed before registering');
+    const registered = await json<TxJson & { registration_public_key: string }>([
+      'tx',
+      'register',
+      '--node-home',
+      joining.home,
+      '--from',
+      'alice',
+    ]);
+    assert.equal(registered.registration_public_key, joining.registrationPublicKey);
+    assert.ok(existsSync(sealedSeed), 'the seed the chain encrypted to the node is sealed in its home');
+    assert.equal(statSync(sealedSeed).mode & 0o777, 0o600);
+    await fails(
+      ['tx', 'register', '--node-home', joining.home, '--from', 'alice'],
+      2,
+      /already holds the network seed/,
+    );
+
+    // bob operates it: create-validator with the node's consensus key, alice delegates, undelegates.
     const created = await json<TxJson>([
       'tx',
       'staking',
@@ -389,9 +411,9 @@ describe('the tutorial through the shroud CLI against a real devnet', () => {
       '--amount',
       '1000000ushd',
       '--moniker',
-      'bob-node',
-      '--pubkey',
-      pubkey,
+      'joiner',
+      '--node-home',
+      joining.home,
       '--from',
       'bob',
     ]);
