@@ -2,6 +2,7 @@
 // typed async method per ECALL and serves the enclave's OCALLs from the host's services.
 import type { ResourceLimits } from 'node:worker_threads';
 import { EnclaveWorker, type Crossing } from './boundary/host-side.js';
+import { BoundaryError } from './boundary/channel.js';
 import {
   decodeMessage,
   decodeReadState,
@@ -26,7 +27,7 @@ import {
   type RunContractResult,
   type SealedNetworkKeys,
 } from './protocol.js';
-import { decodeRunResult, encodeRunRequest } from './run-frames.js';
+import { decodeBatchResult, decodeRunResult, encodeBatchRequest, encodeRunRequest } from './run-frames.js';
 
 export interface EnclaveStartOptions {
   /** The node's home directory (the enclave keeps its sealing key there). */
@@ -171,12 +172,61 @@ export class Enclave {
       return encodeRunRequest({ request, ahead: { diskKeys, blobs } });
     };
     const { result, next } = decodeRunResult(await this.worker.ecall(ECALL.runContractAhead, payload));
-    if (next.length === 0) this.readAhead.delete(request.contract);
-    else {
-      if (!this.readAhead.has(request.contract) && this.readAhead.size >= 4096) this.readAhead.clear();
-      this.readAhead.set(request.contract, next);
-    }
+    this.rememberReadAhead(request.contract, next);
     return result;
+  }
+
+  /**
+   * Runs consecutive contract calls in one ECALL (ADR 006 "As built", batches): the results are
+   * exactly those of `runContract` on each in turn with each successful result's writes applied
+   * to the store before the next call — provided the caller applies them so, and changes nothing
+   * else the enclave can read (code, registry, bank) between them. So batch only calls whose
+   * successful results you will apply unconditionally (e.g. each the last message of its
+   * transaction, with gas accounting that cannot fail afterwards).
+   *
+   * The enclave may run fewer than all: the results come back for `requests[0..k)`, k ≥ 1.
+   * It stops after a failed call or one with messages or a reply (the host acts on it first),
+   * and before a later call that needs code, the registry or a bank query, or that it refuses.
+   * Apply the k results, act on the last one, then call again with `requests.slice(k)`.
+   * @throws EnclaveCallError when the enclave refuses the first call (as runContract would).
+   */
+  async runContractBatch(requests: readonly RunContractRequest[]): Promise<RunContractResult[]> {
+    const payload = () => {
+      const contracts = [...new Set(requests.map((request) => request.contract))];
+      const ahead = contracts.flatMap((contract) => {
+        const diskKeys = this.readAhead.get(contract) ?? [];
+        if (diskKeys.length === 0) return [];
+        try {
+          return [
+            {
+              contract,
+              diskKeys,
+              blobs: diskKeys.map((diskKey) => this.services.readState(contract, diskKey)),
+            },
+          ];
+        } catch {
+          return []; // as in runContract: the failure surfaces through the enclave's readState
+        }
+      });
+      return encodeBatchRequest({ requests: [...requests], ahead });
+    };
+    const { results, next } = decodeBatchResult(await this.worker.ecall(ECALL.runContractBatch, payload));
+    if (results.length === 0 || results.length > requests.length) {
+      throw new BoundaryError(
+        'PROTOCOL_VIOLATION',
+        `the enclave answered a batch of ${requests.length} with ${results.length} results`,
+      );
+    }
+    for (const { contract, diskKeys } of next) this.rememberReadAhead(contract, diskKeys);
+    return results;
+  }
+
+  private rememberReadAhead(contract: string, next: Uint8Array[]): void {
+    if (next.length === 0) this.readAhead.delete(contract);
+    else {
+      if (!this.readAhead.has(contract) && this.readAhead.size >= 4096) this.readAhead.clear();
+      this.readAhead.set(contract, next);
+    }
   }
 
   /** Runs an encrypted query; the answer is encrypted for the querier. */

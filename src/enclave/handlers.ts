@@ -27,7 +27,7 @@ import {
   type RegisterNodeRequest,
   type RunContractRequest,
 } from './protocol.js';
-import { decodeRunRequest, encodeRunResult } from './run-frames.js';
+import { decodeBatchRequest, decodeRunRequest, encodeBatchResult, encodeRunResult } from './run-frames.js';
 
 function readInit(init: unknown): EnclaveInit {
   const value = init as Partial<EnclaveInit> | null;
@@ -82,6 +82,13 @@ export function buildHandlers(
         const { request, ahead } = decodeRunRequest(payload);
         const result = executor.runContract(request, ahead);
         return encodeRunResult({ result, next: executor.readAheadFor(request.contract) });
+      },
+    ],
+    [
+      ECALL.runContractBatch,
+      (payload) => {
+        const { requests, ahead } = decodeBatchRequest(payload);
+        return encodeBatchResult(executor.runBatch(requests, ahead));
       },
     ],
     [ECALL.query, handler((request: QueryRequest) => executor.query(request))],

@@ -3,9 +3,10 @@
 // Every field here is public: ciphertext, public keys, hashes, addresses, gas figures and
 // error codes (src/enclave/README.md says why for each one).
 //
-// ECALL payloads are v8.serialize'd (one per call, so its ~µs cost does not matter; it keeps
-// bigint and Uint8Array). OCALLs are served several times per contract call, so they use a
-// hand-made binary layout (below) instead.
+// ECALL payloads are v8.serialize'd (rare calls: its cost does not matter; it keeps bigint and
+// Uint8Array), except the hot runContractAhead and runContractBatch, which use the checked
+// compact frames of run-frames.ts. OCALLs are served several times per contract call, so they
+// use a hand-made binary layout (below).
 
 import { deserialize, serialize } from 'node:v8';
 import { EnclaveError } from './errors.js';
@@ -25,6 +26,12 @@ export const ECALL = {
    * the readStateBatch crossing (and the two thread wake-ups it costs when nobody spins).
    */
   runContractAhead: 9,
+  /**
+   * Consecutive contract calls in one crossing (Executor.runBatch; compact frames of
+   * run-frames.ts): each reads the earlier ones' writes; the enclave may stop early and the host
+   * sends the rest again.
+   */
+  runContractBatch: 10,
 } as const;
 
 export const OCALL = {

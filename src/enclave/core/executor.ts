@@ -47,7 +47,7 @@ import {
   type ValidatedCode,
   type VmErrorCode,
 } from '../../vm/index.js';
-import type { ShroudError } from '../../errors.js';
+import { ShroudError } from '../../errors.js';
 import { BoundaryError } from '../boundary/channel.js';
 import { EnclaveError } from '../errors.js';
 import { LABELS } from '../secrets/labels.js';
@@ -108,6 +108,20 @@ export interface ReadAhead {
   diskKeys: Uint8Array[];
   blobs: (Uint8Array | null)[];
 }
+
+/** The host's blobs for one contract's read-ahead slots, in a batch. */
+export interface BatchReadAhead extends ReadAhead {
+  contract: string;
+}
+
+/** What runBatch returns: results of the calls run, and each contract's next read-ahead. */
+export interface BatchOutcome {
+  results: RunContractResult[];
+  next: { contract: string; diskKeys: Uint8Array[] }[];
+}
+
+/** Most calls in one batch (a bound on the frame and on the work of one ECALL). */
+export const MAX_BATCH_CALLS = 4096;
 
 /** Most slots one read-ahead asks for (a transfer reads 6). */
 const READ_AHEAD_MAX_SLOTS = 32;
@@ -200,10 +214,19 @@ export function callbackSignature(
   );
 }
 
+/**
+ * Inside a batch (Executor.runBatch), a call after the first asked the host for something other
+ * than a state slot (code, the contract registry, a bank query, a batched read): the answer could
+ * depend on what the host does between calls, so the batch stops before this call and the host
+ * runs it as the first call of its next batch. Never crosses the boundary.
+ */
+class BatchYield extends ShroudError<'BATCH_YIELD'> {}
+
 /** An EnclaveError or BoundaryError anywhere in an error's cause chain (a host fault, not the contract's). */
 function hostFault(error: unknown): ShroudError | null {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (current instanceof BatchYield) return current;
     if (current instanceof EnclaveError) return current;
     if (current instanceof BoundaryError) {
       return new EnclaveError('OCALL_FAILED', `an OCALL failed: ${current.message}`);
@@ -239,6 +262,8 @@ class EncryptedStorage implements Storage {
     private readonly prefetched: Map<string, Uint8Array | null> | null = null,
     private readonly diskKeys: BoundedCache<Uint8Array> | null = null,
     private readonly nullCipher = false,
+    /** In a batch: this contract's blobs written by earlier calls of the batch (null = deleted). */
+    private readonly overlay: Map<string, Uint8Array | null> | null = null,
   ) {}
 
   slotOf(key: Uint8Array): Uint8Array {
@@ -266,7 +291,10 @@ class EncryptedStorage implements Storage {
       this.readIds.add(slotId);
       this.reads.push(slot);
     }
-    const ahead = this.prefetched?.get(slotId);
+    // Newest first: a write of an earlier call in this batch, then the host's blob read right
+    // before the ECALL, then the host's store now (both of those are the store before the batch).
+    const written = this.overlay?.get(slotId);
+    const ahead = written !== undefined ? written : this.prefetched?.get(slotId);
     const blob = ahead !== undefined ? ahead : this.ocalls.readState(this.contract, slot);
     if (blob === null) return undefined;
     const id = this.memoId(slot);
@@ -382,15 +410,38 @@ export class Executor {
   /** (contract, plaintext key) → disk key; the plaintext keys never leave the enclave. */
   private readonly diskKeys = new BoundedCache<Uint8Array>(65_536);
   private readonly nullCipher: boolean;
+  /** The host services; inside a batch, every one but readState yields after the first call. */
+  readonly ocalls: Ocalls;
+  /** During runBatch: per contract, the blobs written by the batch's earlier calls (by slot). */
+  private overlay: Map<string, Map<string, Uint8Array | null>> | null = null;
+  private yieldOnOcall = false;
 
   constructor(
     private readonly vault: KeyVault,
-    readonly ocalls: Ocalls,
+    ocalls: Ocalls,
     private readonly addressPrefix: string,
     options: ExecutorOptions = {},
   ) {
     this.nullCipher = options.cipher === 'null';
     this.vm = new ContractVm({ addressPrefix });
+    const guard = <T>(answer: () => T): T => {
+      if (this.yieldOnOcall) throw new BatchYield('BATCH_YIELD', 'this call needs the host between calls');
+      return answer();
+    };
+    this.ocalls = {
+      readState: (contract, diskKey) => ocalls.readState(contract, diskKey),
+      getCode: (codeHash) => guard(() => ocalls.getCode(codeHash)),
+      contractInfo: (address) => guard(() => ocalls.contractInfo(address)),
+      queryChain: (request) => guard(() => ocalls.queryChain(request)),
+      ...(ocalls.readStateBatch === undefined
+        ? {}
+        : {
+            readStateBatch: (contract: string, diskKeys: readonly Uint8Array[]) =>
+              guard(() =>
+                (ocalls.readStateBatch as NonNullable<Ocalls['readStateBatch']>)(contract, diskKeys),
+              ),
+          }),
+    };
   }
 
   // --- helpers -----------------------------------------------------------------------------
@@ -409,14 +460,16 @@ export class Executor {
   ): EncryptedStorage {
     const expected = this.lastReads.get(contract);
     let prefetched: Map<string, Uint8Array | null> | null = null;
-    if (ahead !== undefined && ahead.diskKeys.length > 0) {
+    if (ahead !== undefined) {
       // Blobs the host read from its store right before this ECALL, for the slots it was told
       // (readAheadFor). Trusted exactly as much as readState answers: each opens only in its
       // own slot; a slot missing here falls back to readState.
       if (ahead.diskKeys.length !== ahead.blobs.length || ahead.diskKeys.length > READ_AHEAD_MAX_SLOTS) {
         throw new EnclaveError('BAD_REQUEST', 'malformed read-ahead');
       }
-      prefetched = new Map(ahead.diskKeys.map((slot, i) => [latin1(slot), ahead.blobs[i] ?? null]));
+      if (ahead.diskKeys.length > 0) {
+        prefetched = new Map(ahead.diskKeys.map((slot, i) => [latin1(slot), ahead.blobs[i] ?? null]));
+      }
     } else if (expected !== undefined && this.ocalls.readStateBatch !== undefined) {
       const blobs = this.ocalls.readStateBatch(contract, expected);
       prefetched = new Map(expected.map((slot, i) => [latin1(slot), blobs[i] ?? null]));
@@ -430,6 +483,7 @@ export class Executor {
       prefetched,
       this.diskKeys,
       this.nullCipher,
+      this.overlay?.get(contract) ?? null,
     );
   }
 
@@ -665,6 +719,69 @@ export class Executor {
       throw new EnclaveError('BAD_REQUEST', 'instantiate needs codeId and label');
     }
     return instantiateTarget(request.codeId, request.label);
+  }
+
+  // --- batches -------------------------------------------------------------------------------
+
+  /**
+   * Runs consecutive contract calls in one ECALL, exactly as if the host had run them one by
+   * one and applied each successful result's writes to its store in between, and done nothing
+   * else in between (ADR 006 "As built", batches). Each call reads the writes of the batch's
+   * earlier calls (an overlay kept for this batch only), then the host's `ahead` blobs, then
+   * readState. The batch ends early, and the host runs the rest as a new batch:
+   * - after a call the host must act on before the next: a failed call, one with messages for
+   *   the host to dispatch or a reply to deliver (that result is included);
+   * - before a call (not the first) that asks the host for anything but a state slot (code, the
+   *   contract registry, a bank query): its answer could depend on the host's work between
+   *   calls. Its partial run is dropped (it wrote nothing; the caches it touched are pure);
+   * - before a call (not the first) that the enclave refuses: run first in the next batch, it
+   *   fails there as a single call would.
+   * So at least one call always runs, and a batch of one is exactly runContract.
+   * @returns the results of the calls run (1 to n, in order) and, per contract run, the disk
+   *   keys to send with its next call.
+   * @throws EnclaveError as runContract, for the first call only; BAD_REQUEST for a malformed batch.
+   */
+  runBatch(requests: readonly RunContractRequest[], ahead: readonly BatchReadAhead[]): BatchOutcome {
+    if (requests.length === 0 || requests.length > MAX_BATCH_CALLS) {
+      throw new EnclaveError('BAD_REQUEST', `a batch holds 1 to ${MAX_BATCH_CALLS} calls`);
+    }
+    const aheadOf = new Map<string, ReadAhead>();
+    for (const entry of ahead) {
+      if (aheadOf.has(entry.contract))
+        throw new EnclaveError('BAD_REQUEST', 'a contract twice in the read-ahead');
+      aheadOf.set(entry.contract, { diskKeys: entry.diskKeys, blobs: entry.blobs });
+    }
+    const results: RunContractResult[] = [];
+    const overlay = new Map<string, Map<string, Uint8Array | null>>();
+    this.overlay = overlay;
+    try {
+      for (const [index, request] of requests.entries()) {
+        this.yieldOnOcall = index > 0;
+        let result: RunContractResult;
+        try {
+          // Without host blobs for this contract, an empty read-ahead: reads go one by one
+          // through readState rather than a readStateBatch OCALL (which would yield).
+          result = this.runContract(request, aheadOf.get(request.contract) ?? { diskKeys: [], blobs: [] });
+        } catch (error) {
+          if (index > 0 && (error instanceof BatchYield || error instanceof EnclaveError)) break;
+          throw error;
+        }
+        results.push(result);
+        if (!result.ok || result.messages.length > 0 || result.reply !== undefined) break;
+        let slots = overlay.get(request.contract);
+        if (slots === undefined)
+          overlay.set(request.contract, (slots = new Map<string, Uint8Array | null>()));
+        for (const write of result.writes) slots.set(latin1(write.diskKey), write.blob);
+      }
+    } finally {
+      this.overlay = null;
+      this.yieldOnOcall = false;
+    }
+    const contracts = [...new Set(requests.slice(0, results.length).map((request) => request.contract))];
+    return {
+      results,
+      next: contracts.map((contract) => ({ contract, diskKeys: this.readAheadFor(contract) })),
+    };
   }
 
   // --- runContract -------------------------------------------------------------------------

@@ -1,0 +1,193 @@
+// Batches of contract calls in one ECALL (Enclave.runContractBatch, Executor.runBatch, ADR 006):
+// the results and the host's store are byte-identical to running the same calls one by one, and
+// the batch stops exactly where the host must act (a failed call), before a later call that
+// needs the host between calls (a bank query) and before a later call the enclave refuses.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  EnclaveCallError,
+  type RunContractRequest,
+  type RunContractResult,
+} from '../../src/enclave/index.js';
+import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
+import { contractAddress, contractWasm, knownSeedEnclave, makeUser, userCall } from './helpers.js';
+
+const alice = makeUser(91);
+const bob = makeUser(92);
+
+/** Two validators of one network (same seed), each with its own host, the token instantiated. */
+async function twoValidators() {
+  const a = await knownSeedEnclave('batch');
+  const b = await knownSeedEnclave('batch');
+  const token = contractAddress('batch-token');
+  const tokenHash = a.host.addCode(contractWasm('token'));
+  b.host.addCode(contractWasm('token'));
+  // execute: a bank query through query_chain (an OCALL other than readState), answer stored.
+  const querierWasm = await wat2wasm(
+    contractWat({
+      execute: '(call $save (i32.const 81) (call $query_chain (call $blob1))) (call $ok)',
+      blobs: [JSON.stringify({ bank: { balance: { address: alice.address, denom: 'ushd' } } })],
+    }),
+  );
+  const querier = contractAddress('batch-querier');
+  const querierHash = a.host.addCode(querierWasm);
+  b.host.addCode(querierWasm);
+  for (const v of [a, b]) {
+    await v.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
+    v.host.addContract(token, tokenHash);
+    v.host.addContract(querier, querierHash);
+  }
+  const init = userCall(alice, a.keys.ioPublicKey, {
+    entry: 'instantiate',
+    contract: token,
+    codeHash: tokenHash,
+    msg: {
+      name: 'Batch Token',
+      symbol: 'BTCH',
+      decimals: 6,
+      initial_balances: [
+        { address: alice.address, amount: '1000' },
+        { address: bob.address, amount: '1000' },
+      ],
+      prng_seed: Buffer.from('seed').toString('base64'),
+    },
+    label: 'batch',
+  }).request;
+  for (const v of [a, b]) v.host.apply(token, await v.enclave.runContract(init));
+  let callIndex = 1;
+  const transfer = (from: typeof alice, to: typeof alice, amount: string): RunContractRequest =>
+    userCall(from, a.keys.ioPublicKey, {
+      entry: 'execute',
+      contract: token,
+      codeHash: tokenHash,
+      msg: { transfer: { recipient: to.address, amount } },
+      callIndex: callIndex++,
+    }).request;
+  const bankQuery = (): RunContractRequest =>
+    userCall(alice, a.keys.ioPublicKey, {
+      entry: 'execute',
+      contract: querier,
+      codeHash: querierHash,
+      msg: {},
+      callIndex: callIndex++,
+    }).request;
+  const stop = async () => {
+    await a.enclave.stop();
+    await b.enclave.stop();
+  };
+  return { a, b, token, querier, transfer, bankQuery, stop };
+}
+
+/** Runs `requests` in batches on one validator as a host must: apply, then resend the rest. */
+async function runInBatches(
+  v: Awaited<ReturnType<typeof knownSeedEnclave>>,
+  requests: RunContractRequest[],
+  sizes: number[],
+): Promise<RunContractResult[]> {
+  const all: RunContractResult[] = [];
+  let rest = requests;
+  while (rest.length > 0) {
+    const results = await v.enclave.runContractBatch(rest);
+    sizes.push(results.length);
+    results.forEach((result, i) => v.host.apply((rest[i] as RunContractRequest).contract, result));
+    all.push(...results);
+    rest = rest.slice(results.length);
+  }
+  return all;
+}
+
+const stateOf = (v: Awaited<ReturnType<typeof knownSeedEnclave>>) =>
+  [...v.host.state].map(([contract, slots]) => [contract, [...slots].sort()]);
+
+describe('batches of contract calls', () => {
+  it('give byte-identical results and state to the same calls one by one, and stop where the host must act', async () => {
+    const { a, b, transfer, bankQuery, stop } = await twoValidators();
+    try {
+      a.host.balances.set(`${alice.address}/ushd`, 5n);
+      b.host.balances.set(`${alice.address}/ushd`, 5n);
+      const requests = [
+        transfer(alice, bob, '10'),
+        transfer(bob, alice, '3'),
+        transfer(alice, bob, '10'), // reads the two writes before it
+        transfer(bob, alice, '999999'), // the contract's Err: the batch ends after it
+        transfer(alice, bob, '1'),
+        bankQuery(), // needs queryChain: the batch ends before it
+        transfer(bob, alice, '2'),
+        transfer(alice, bob, '4'),
+      ];
+      const oneByOne: RunContractResult[] = [];
+      for (const request of requests) {
+        const result = await a.enclave.runContract(request);
+        a.host.apply(request.contract, result);
+        oneByOne.push(result);
+      }
+      const sizes: number[] = [];
+      const batched = await runInBatches(b, requests, sizes);
+      assert.deepEqual(batched, oneByOne, 'the same results, byte for byte');
+      assert.deepEqual(stateOf(b), stateOf(a), 'the same encrypted store');
+      assert.deepEqual(sizes, [4, 1, 3], 'ends after the failed transfer and before the bank query');
+      assert.equal(oneByOne[3]?.ok, false, 'the over-large transfer failed in the contract');
+      assert.ok(
+        b.host.log.some((line) => line.startsWith('queryChain')),
+        'the bank query ran as the first call of its batch',
+      );
+    } finally {
+      await stop();
+    }
+  });
+
+  it('stop before a refused call after the first; a refused first call rejects as runContract does', async () => {
+    const { b, transfer, stop } = await twoValidators();
+    try {
+      const forged = (request: RunContractRequest): RunContractRequest => {
+        if (request.auth.kind !== 'user') throw new Error('a user call');
+        const signature = request.auth.signature.slice();
+        signature[5] = (signature[5] as number) ^ 1;
+        return { ...request, auth: { ...request.auth, signature } };
+      };
+      const good = transfer(alice, bob, '1');
+      const bad = forged(transfer(bob, alice, '1'));
+      const results = await b.enclave.runContractBatch([good, bad, transfer(alice, bob, '1')]);
+      assert.equal(results.length, 1, 'the batch stops before the refused call');
+      assert.ok(results[0]?.ok, 'the call before it ran');
+      b.host.apply(good.contract, results[0]);
+      await assert.rejects(b.enclave.runContractBatch([bad]), (error: unknown) => {
+        assert.ok(error instanceof EnclaveCallError, String(error));
+        assert.equal(error.enclaveCode, 'SIGNATURE_INVALID');
+        return true;
+      });
+      await assert.rejects(b.enclave.runContractBatch([]), (error: unknown) => {
+        assert.ok(error instanceof EnclaveCallError, String(error));
+        assert.equal(error.enclaveCode, 'BAD_REQUEST', 'an empty batch');
+        return true;
+      });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a long batch of transfers runs in one ECALL and keeps the read-ahead for the next one', async () => {
+    const { a, b, transfer, stop } = await twoValidators();
+    try {
+      const requests = Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0 ? transfer(alice, bob, '1') : transfer(bob, alice, '1'),
+      );
+      const sizes: number[] = [];
+      const batched = await runInBatches(b, requests, sizes);
+      assert.deepEqual(sizes, [40], 'one ECALL');
+      assert.ok(
+        batched.every((result) => result.ok),
+        'every transfer succeeded',
+      );
+      for (const request of requests) a.host.apply(request.contract, await a.enclave.runContract(request));
+      assert.deepEqual(stateOf(b), stateOf(a), 'the same encrypted store as one by one');
+      const readsBefore = b.host.log.filter((line) => line.startsWith('readState')).length;
+      const next = await b.enclave.runContractBatch([transfer(alice, bob, '1')]);
+      assert.ok(next[0]?.ok, 'the next batch runs');
+      const readsAfter = b.host.log.filter((line) => line.startsWith('readState')).length;
+      assert.equal(readsAfter - readsBefore, 6, 'the six read-ahead slots read by the client, none by OCALL');
+    } finally {
+      await stop();
+    }
+  });
+});
