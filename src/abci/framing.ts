@@ -48,27 +48,43 @@ export class FrameDecoder {
     return this.buffered;
   }
 
+  /** Why the stream lost its framing (bad or oversize prefix); null while it is sound. */
+  get error(): AbciError | null {
+    return this.broken;
+  }
+
+  private broken: AbciError | null = null;
+
   /**
-   * Adds received bytes and returns the frames they complete (possibly none).
-   * @throws {AbciError} FRAME_MALFORMED (bad varint), FRAME_TOO_LARGE (over maxFrameBytes). The
-   *   decoder is unusable afterwards: the stream has lost its framing.
+   * Adds received bytes and returns the frames they complete (possibly none). On a bad prefix
+   * the frames before it are still returned and `error` is set (FRAME_MALFORMED,
+   * FRAME_TOO_LARGE); from then on nothing more is decoded: the stream has lost its framing.
    */
   push(chunk: Uint8Array): Uint8Array[] {
+    if (this.broken !== null) return [];
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
     }
     const frames: Uint8Array[] = [];
-    for (;;) {
-      if (this.expected === null) {
-        const prefix = this.readPrefix();
-        if (prefix === null) return frames;
-        this.skip(prefix.bytes);
-        this.expected = prefix.length;
+    try {
+      for (;;) {
+        if (this.expected === null) {
+          const prefix = this.readPrefix();
+          if (prefix === null) return frames;
+          this.skip(prefix.bytes);
+          this.expected = prefix.length;
+        }
+        if (this.buffered < this.expected) return frames;
+        frames.push(this.take(this.expected));
+        this.expected = null;
       }
-      if (this.buffered < this.expected) return frames;
-      frames.push(this.take(this.expected));
-      this.expected = null;
+    } catch (error) {
+      if (!(error instanceof AbciError)) throw error;
+      this.broken = error;
+      this.chunks = [];
+      this.buffered = 0;
+      return frames;
     }
   }
 

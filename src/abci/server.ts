@@ -82,6 +82,9 @@ export function parseListenAddress(address: string): ListenAddress {
   return { kind: 'tcp', host: match[1].replace(/^\[|\]$/g, ''), port };
 }
 
+/** Kinds whose answers wait in the socket's buffer until Flush (cheap, sent in bursts). */
+const BATCHED_KINDS: ReadonlySet<string> = new Set(['checkTx', 'echo', 'flush']);
+
 /** The request kinds of `tendermint.abci.Request` (oneof `value`), in field order. */
 const REQUEST_KINDS = [
   'echo',
@@ -310,15 +313,16 @@ export class AbciServer {
   /** Serves one request of `connection`. Never throws: failures become an exception response. */
   async handle(connection: AbciConnection, request: Request, kind: RequestKind): Promise<Handled> {
     const consensus = CONSENSUS_KINDS.has(kind);
+    if (consensus && this.consensusConnection !== null && this.consensusConnection !== connection) {
+      // Another client trying to drive blocks: refuse it, keep serving the engine we have.
+      const error = new AbciError(
+        'OUT_OF_ORDER',
+        `${kind} on a second consensus connection: one engine drives this app at a time`,
+      );
+      return { response: { exception: { error: `${error.code}: ${error.message}` } } };
+    }
     try {
-      if (consensus) {
-        if (this.consensusConnection === null) this.consensusConnection = connection;
-        else if (this.consensusConnection !== connection)
-          throw new AbciError(
-            'OUT_OF_ORDER',
-            `${kind} on a second consensus connection: one engine drives this app at a time`,
-          );
-      }
+      if (consensus) this.consensusConnection = connection;
       return { response: await this.dispatch(request, kind) };
     } catch (caught) {
       const error: ShroudError =
@@ -452,12 +456,13 @@ class AbciConnection {
     try {
       for (const frame of this.decoder.push(chunk)) this.queue.push(decodeRequest(frame));
     } catch (error) {
-      // The stream has lost its framing: what was queued before is still answered, then the
-      // exception, then the connection closes. Nothing after the bad frame is read.
       this.protocolError =
         error instanceof ShroudError ? error : new AbciError('DECODE_FAILED', String(error).slice(0, 300));
-      this.ended = true;
     }
+    // The stream has lost its framing: what was queued before is still answered, then the
+    // exception, then the connection closes. Nothing after the bad frame is read.
+    this.protocolError ??= this.decoder.error;
+    if (this.protocolError !== null) this.ended = true;
     if (!this.paused && this.queue.length >= MAX_QUEUED_REQUESTS) {
       this.paused = true;
       this.socket.pause();
@@ -477,6 +482,12 @@ class AbciConnection {
         if (this.paused && this.queue.length < RESUME_QUEUED_REQUESTS) {
           this.paused = false;
           this.socket.resume();
+        }
+        // Answers so far leave before a call that may take long (a block), so a response is
+        // never held behind another request; checkTx bursts stay batched until Flush.
+        if (!BATCHED_KINDS.has(next.kind)) {
+          this.socket.uncork();
+          this.socket.cork();
         }
         const handled = await this.server.handle(this, next.request, next.kind);
         if (this.socket.destroyed) return;
