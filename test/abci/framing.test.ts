@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AbciError, FrameDecoder, encodeFrame } from '../../src/abci/index.js';
+import { FrameDecoder, encodeFrame } from '../../src/abci/index.js';
 import { hasErrorCode } from '../../src/errors.js';
 
 function fill(length: number, seed: number): Uint8Array {
