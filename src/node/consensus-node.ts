@@ -237,6 +237,7 @@ export async function startConsensusNode(
           votingPower: v.votingPower,
           proposerPriority: v.proposerPriority,
         })),
+      validatorsHashAt: (height) => driver.validatorSet(Number(height))?.hash(),
       peers: () => started.peers(),
       p2p: { nodeId: started.id, listenAddress: `${config.p2p.host}:${started.listenPort}` },
     };

@@ -126,6 +126,8 @@ export interface SoloNode {
   stop(): Promise<void>;
   /** The validator set that signs `height` (Tendermint engine), or undefined if unknown. */
   validatorsAt?(height: bigint): ValidatorInfo[] | undefined;
+  /** The hash of that set (the header's validators_hash), or undefined if unknown. */
+  validatorsHashAt?(height: bigint): Uint8Array | undefined;
   /** Connected peers and this node's p2p identity (Tendermint engine). */
   peers?(): NodePeer[];
   readonly p2p?: { readonly nodeId: string; readonly listenAddress: string };

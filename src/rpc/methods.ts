@@ -3,7 +3,13 @@
 // strings, bytes base64, times RFC 3339 with nanoseconds, public keys as
 // {"type":"tendermint/PubKeyEd25519","value":base64}. Subscriptions are in server.ts.
 import { bytesToHex, sha256, utf8Encode } from '../crypto/index.js';
-import type { AbciEvent, ExecTxResult, ResponseCheckTx } from '../app/index.js';
+import {
+  consensusAddress,
+  POWER_REDUCTION,
+  type AbciEvent,
+  type ExecTxResult,
+  type ResponseCheckTx,
+} from '../app/index.js';
 import { decodeConsensusBlock, type SoloNode, type StoredBlock } from '../node/index.js';
 import { RpcServerError, invalidParams } from './errors.js';
 import { matches, parseQuery } from './query.js';
@@ -150,7 +156,7 @@ export function headerJson(node: SoloNode, block: StoredBlock) {
     // A Tendermint block: its own header fields, with CometBFT's placement (app and results
     // hash after the previous block).
     const a = agreed.header;
-    const next = node.validatorsAt?.(h.height + 1n);
+    const next = node.validatorsHashAt?.(h.height + 1n);
     return {
       version: { block: '11', app: '1' },
       chain_id: a.chainId,
@@ -160,7 +166,7 @@ export function headerJson(node: SoloNode, block: StoredBlock) {
       last_commit_hash: HEX(a.lastCommitHash),
       data_hash: HEX(a.dataHash),
       validators_hash: HEX(a.validatorsHash),
-      next_validators_hash: next === undefined ? '' : HEX(setHash(next)),
+      next_validators_hash: next === undefined ? '' : HEX(next),
       consensus_hash: HEX(sha256(utf8Encode(`${a.chainId}/consensus-params/v1`))),
       app_hash: HEX(a.appHash),
       last_results_hash: HEX(a.lastResultsHash),
@@ -186,18 +192,6 @@ export function headerJson(node: SoloNode, block: StoredBlock) {
     evidence_hash: '',
     proposer_address: HEX(h.proposerAddress),
   };
-}
-
-/** ValidatorSet.hash() layout (src/consensus): u32 count, then per validator key ‖ u64 power. */
-function setHash(validators: { publicKey: Uint8Array; votingPower: bigint }[]): Uint8Array {
-  const out = new Uint8Array(4 + validators.length * 40);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, validators.length);
-  validators.forEach((v, i) => {
-    out.set(v.publicKey, 4 + i * 40);
-    view.setBigUint64(4 + i * 40 + 32, v.votingPower);
-  });
-  return sha256(out);
 }
 
 export function commitJson(node: SoloNode, block: StoredBlock) {
@@ -510,14 +504,13 @@ export const METHODS: Record<string, Method> = {
         validator: { pub_key_types: ['ed25519'] },
         version: { app: '1' },
       },
-      validators: [
-        {
-          address: HEX(node.validator.address),
-          pub_key: pubKeyJson(node.validator.publicKey),
-          power: node.validator.votingPower.toString(),
-          name: node.config.moniker,
-        },
-      ],
+      // Every genesis validator (one on a solo devnet, N on a Tendermint network).
+      validators: node.genesis.validators.map((v) => ({
+        address: HEX(consensusAddress(v.consensusPublicKey)),
+        pub_key: pubKeyJson(v.consensusPublicKey),
+        power: (v.selfBond / POWER_REDUCTION).toString(),
+        name: v.moniker,
+      })),
       app_hash: '',
       app_state: node.genesisDocument,
     },
