@@ -3,7 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ClientMessage, CoinInput, ShroudClient, Wallet } from '../client/index.js';
+import {
+  gasFee,
+  type ClientMessage,
+  type CoinInput,
+  type ShroudClient,
+  type Wallet,
+} from '../client/index.js';
 import { hexToBytes } from '../crypto/index.js';
 import {
   connect,
@@ -80,11 +86,7 @@ export async function unlockKey(name: string, options: TxFlags): Promise<Wallet>
 async function feeFor(client: ShroudClient, gas: bigint, fees: string | undefined): Promise<CoinInput[]> {
   if (fees !== undefined) return parseCoins(fees, '--fees');
   const { minGasPrice } = await client.chainParams();
-  if (minGasPrice === null) return [];
-  const [whole, fraction = ''] = minGasPrice.amount.split('.');
-  const scale = 10n ** BigInt(fraction.length);
-  const amount = (BigInt(whole! + fraction) * gas + scale - 1n) / scale; // ceil, as checkTx
-  return [{ denom: minGasPrice.denom, amount }];
+  return minGasPrice === null ? [] : [gasFee(gas, minGasPrice)];
 }
 
 /**

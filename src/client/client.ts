@@ -128,6 +128,25 @@ function checkAddress(name: string, address: string): void {
   throw new ClientError('INVALID_ARGUMENT', `${name} must be a shroud1… address`);
 }
 
+/**
+ * The fee for a gas limit at a gas price: ceil(gasLimit × price), as the chain's checkTx
+ * computes its minimum (ADR 007).
+ * @example gasFee(200_000n, { denom: 'ushd', amount: '0.1' }) // { denom: 'ushd', amount: 20000n }
+ * @throws {ClientError} INVALID_ARGUMENT if the price is not a decimal like "0.25".
+ */
+export function gasFee(
+  gasLimit: bigint,
+  price: { denom: string; amount: string },
+): { denom: string; amount: bigint } {
+  const match = /^([0-9]+)(?:\.([0-9]{1,18}))?$/.exec(price.amount);
+  if (match === null)
+    throw new ClientError('INVALID_ARGUMENT', 'gasPrice.amount must be a decimal like "0.25"');
+  const decimals = match[2] ?? '';
+  const scale = 10n ** BigInt(decimals.length);
+  const numerator = BigInt(match[1]! + decimals) * gasLimit;
+  return { denom: price.denom, amount: (numerator + scale - 1n) / scale };
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -332,14 +351,7 @@ export class ShroudClient {
   #fee(gasLimit: bigint, fee: CoinInput[] | undefined): CoinInput[] {
     if (fee !== undefined) return fee;
     const price = this.#options.gasPrice;
-    if (price === undefined) return [];
-    const match = /^([0-9]+)(?:\.([0-9]{1,18}))?$/.exec(price.amount);
-    if (match === null)
-      throw new ClientError('INVALID_ARGUMENT', 'gasPrice.amount must be a decimal like "0.25"');
-    const decimals = match[2] ?? '';
-    const scale = 10n ** BigInt(decimals.length);
-    const numerator = BigInt(match[1]! + decimals) * gasLimit;
-    return [{ denom: price.denom, amount: (numerator + scale - 1n) / scale }];
+    return price === undefined ? [] : [gasFee(gasLimit, price)];
   }
 
   /**

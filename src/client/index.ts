@@ -57,6 +57,7 @@ export {
 } from './rpc.js';
 export {
   ShroudClient,
+  gasFee,
   type Account,
   type CallOptions,
   type ChainParams,

@@ -10,6 +10,7 @@ import {
   InsufficientFundsError,
   RpcError,
   ShroudClient,
+  gasFee,
   Wallet,
 } from '../../src/client/index.js';
 import { RpcFault, queryResult, startFakeNode, statusResult, type FakeNode } from '../client/fake-node.js';
@@ -117,6 +118,23 @@ describe('SDK additions used by the CLI', () => {
     await assert.rejects(client.chainParams(), codeOf('RESULT_MALFORMED'));
     node.handle = () => ({ genesis: { app_state: appState } });
     await assert.rejects(client.chainParams(), codeOf('RPC_MALFORMED_RESPONSE'));
+  });
+
+  it('gasFee: ceil(gas × price), as checkTx; a bad price is refused', () => {
+    assert.deepEqual(gasFee(200_000n, { denom: 'ushd', amount: '0.1' }), { denom: 'ushd', amount: 20_000n });
+    assert.deepEqual(
+      gasFee(3n, { denom: 'ushd', amount: '0.25' }),
+      { denom: 'ushd', amount: 1n },
+      'rounds up',
+    );
+    assert.deepEqual(gasFee(7n, { denom: 'ushd', amount: '2' }), { denom: 'ushd', amount: 14n });
+    for (const bad of ['-1', '0.1234567890123456789', '1e3', '']) {
+      assert.throws(
+        () => gasFee(1n, { denom: 'ushd', amount: bad }),
+        codeOf('INVALID_ARGUMENT'),
+        `price ${bad}`,
+      );
+    }
   });
 
   it('getCode and getRegistration: found, absent (null), malformed', async () => {
