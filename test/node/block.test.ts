@@ -51,7 +51,7 @@ describe('consensus block encoding', () => {
     const bytes = encodeConsensusBlock(block);
     const decoded = decodeConsensusBlock(bytes);
     assert.deepEqual(decoded, block);
-    assert.deepEqual(encodeConsensusBlock(decoded!), bytes);
+    assert.deepEqual(encodeConsensusBlock(decoded), bytes);
   });
 
   it('returns null (never throws) for malformed bytes', () => {
