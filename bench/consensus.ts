@@ -14,7 +14,7 @@
 //        [--senders 300] [--inflight 64] [--window 3000] [--saturation-txs 10000]
 //        [--latency-fraction 0.5] [--single-engine tendermint|solo] [--keep]
 // Results: bench/RESULTS.md, "consensus". `--cpu-prof DIR`: every node process writes a V8 CPU
-// profile into DIR when it stops (NODE_OPTIONS=--cpu-prof, inherited by the devnet's children).
+// profile into DIR/v<N> when it stops (`shroud devnet` passes SHROUD_DEVNET_NODE_ARGS to its nodes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -139,7 +139,10 @@ async function startNetwork(validators: number, senders: Wallet[]): Promise<Netw
   const env =
     CPU_PROF_DIR === ''
       ? process.env
-      : { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(CPU_PROF_DIR, `v${validators}`)}` };
+      : {
+          ...process.env,
+          SHROUD_DEVNET_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${join(CPU_PROF_DIR, `v${validators}`)}`,
+        };
   const devnet = spawn(process.execPath, [BIN, 'devnet', '--home', root], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,

@@ -13,9 +13,11 @@ import type { Command } from 'commander';
 import {
   HOME_FILES,
   NETWORK_FILES,
+  addNode,
   initNetwork,
   loadConfig,
   loadNetwork,
+  loadTestAccounts,
   type NetworkDescription,
   type NetworkNode,
 } from '../node/index.js';
@@ -99,9 +101,16 @@ function tail(path: string, lines: number): string {
 /** A validator process; its output goes to <home>/process.log. */
 function spawnNode(node: NetworkNode): RunningNode {
   const out = openSync(join(node.home, PROCESS_LOG), 'a', 0o600);
-  const child = spawn(process.execPath, ['--import', PARENT_WATCH, BIN, 'start', '--home', node.home], {
-    stdio: ['ignore', out, out, 'ipc'],
-  });
+  // SHROUD_DEVNET_NODE_ARGS: extra Node flags for the nodes (e.g. `--cpu-prof --cpu-prof-dir=D`,
+  // which NODE_OPTIONS does not accept), used by bench/consensus.ts to profile.
+  const nodeArgs = (process.env['SHROUD_DEVNET_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', PARENT_WATCH, BIN, 'start', '--home', node.home],
+    {
+      stdio: ['ignore', out, out, 'ipc'],
+    },
+  );
   closeSync(out);
   // The parent must not stay alive for the channel either (it lives until Ctrl-C anyway).
   child.channel?.unref();
@@ -323,9 +332,34 @@ function printSummary(network: NetworkDescription, running: RunningNode[], devne
   console.log('');
 }
 
-/** Registers `shroud devnet`. */
+/** `shroud devnet add-node`: a home for a node that joins the devnet later (src/node addNode). */
+async function runAddNode(opts: { home: string; name?: string }): Promise<void> {
+  const root = resolve(opts.home);
+  try {
+    const added = await addNode(root, opts.name === undefined ? {} : { name: opts.name });
+    const operator = loadTestAccounts(added.home).find((a) => a.name === 'validator');
+    console.log(
+      `created ${added.home} — a full node of ${loadNetwork(root).chainId}, not registered, no seed yet`,
+    );
+    console.log(`  RPC ${added.rpcPort}, p2p ${added.p2pPort}, node id ${added.nodeId}`);
+    console.log(`  consensus key   ${added.consensusPublicKey}`);
+    console.log(
+      `  operator        ${added.operatorAddress} (mnemonic in ${join(added.home, HOME_FILES.accounts)}, 0600)`,
+    );
+    console.log(
+      `  quote           ${join(added.home, NETWORK_FILES.registrationQuote)} (devnet attestation authority)`,
+    );
+    console.log('next: fund the operator, `shroud tx register --node-home …`, `shroud start --home …`,');
+    console.log('      `shroud tx staking create-validator --node-home …` (docs/validators.md)');
+    if (operator === undefined) fail(`${added.home} has no operator account`);
+  } catch (error) {
+    fail(describeError(error));
+  }
+}
+
+/** Registers `shroud devnet` and `shroud devnet add-node`. */
 export function registerDevnetCommand(program: Command): void {
-  program
+  const devnet = program
     .command('devnet')
     .description('run a local network (what `npm start` runs): N validator processes on loopback')
     .option('--home <dir>', 'devnet directory', './.shroud/devnet')
@@ -338,4 +372,10 @@ export function registerDevnetCommand(program: Command): void {
       if (opts.rpcPort !== undefined && opts.portBase === '26657') opts.portBase = opts.rpcPort;
       await runDevnet(opts);
     });
+  devnet
+    .command('add-node')
+    .description('create the home of a node that joins the devnet later (own keys, quote, no seed)')
+    .option('--home <dir>', 'devnet directory', './.shroud/devnet')
+    .option('--name <name>', 'home name under the devnet directory (default node<N>)')
+    .action(runAddNode);
 }
