@@ -53,6 +53,7 @@ import {
 } from './abci.js';
 import { GasMeter, TxContext, TxFailure, type StateReader } from './context.js';
 import { AppError } from './errors.js';
+import { SignatureVerifier, packable, type VerifyItem } from './verifier.js';
 import { POWER_REDUCTION, type Genesis } from './genesis.js';
 import {
   KEYS,
@@ -88,6 +89,8 @@ const VERIFIED_CACHE_MAX = 200_000;
 const DECODED_CACHE_MAX = 50_000;
 /** Signer-address cache entries (one per distinct signer key). */
 const SIGNER_CACHE_MAX = 100_000;
+/** Txs per signature-worker request in checkTxBatch (the worker runs one chunk ahead). */
+const VERIFY_CHUNK = 50;
 
 /** Byte equality (public keys: no secret, no constant time needed). */
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -211,6 +214,8 @@ export class ShroudApp implements AbciApplication {
   private checkStates = new Map<string, CheckState>();
   private readonly verified = new Set<string>();
   private readonly decoded = new Map<string, DecodedTx>();
+  /** Signature worker of checkTxBatch (startSignatureWorker), if started. */
+  private verifier: SignatureVerifier | null = null;
   /** Signer key (latin1) → account address; see signerAddress. */
   private readonly signers = new Map<string, string>();
   /** What the enclave's OCALLs read from while an ECALL runs (batch during blocks, store for queries). */
@@ -358,6 +363,54 @@ export class ShroudApp implements AbciApplication {
     };
   }
 
+  /**
+   * Starts the signature worker used by checkTxBatch (optional; ADR 007 "checkTx").
+   * @returns false if the worker could not start (checkTxBatch then verifies on this thread).
+   */
+  startSignatureWorker(): Promise<boolean> {
+    this.verifier ??= new SignatureVerifier();
+    return this.verifier.ready;
+  }
+
+  /** Stops the signature worker (idempotent). */
+  async stopSignatureWorker(): Promise<void> {
+    const verifier = this.verifier;
+    this.verifier = null;
+    await verifier?.close();
+  }
+
+  /**
+   * checkTx for several transactions, in order, with the same responses as calling checkTx
+   * on each. With the signature worker running, the signatures of the next chunk are
+   * verified on the worker while this thread checks the current one (results fill the
+   * verified-signature cache; checkTx still decides every tx).
+   */
+  async checkTxBatch(requests: readonly RequestCheckTx[]): Promise<ResponseCheckTx[]> {
+    const verifier = this.verifier;
+    if (verifier === null || !verifier.usable) return requests.map((request) => this.checkTx(request));
+    const reader: StateReader = this.genesisBatch ?? this.store;
+    const stage = (chunk: readonly RequestCheckTx[]) => {
+      const staged = chunk
+        .map((request) => this.verifyItem(request.tx, reader))
+        .filter((x): x is { cacheKey: string; item: VerifyItem } => x !== null);
+      return { chunk, staged, results: verifier.verify(staged.map((x) => x.item)) };
+    };
+    const out: ResponseCheckTx[] = [];
+    let next = stage(requests.slice(0, VERIFY_CHUNK));
+    for (let start = 0; start < requests.length; start += VERIFY_CHUNK) {
+      const current = next;
+      if (start + VERIFY_CHUNK < requests.length) {
+        next = stage(requests.slice(start + VERIFY_CHUNK, start + 2 * VERIFY_CHUNK));
+      }
+      const results = await current.results;
+      current.staged.forEach((x, i) => {
+        if (results?.[i] === 1) this.addVerified(x.cacheKey);
+      });
+      for (const request of current.chunk) out.push(this.checkTx(request));
+    }
+    return out;
+  }
+
   private checkResponse(code: number, log: string, gasWanted: bigint): ResponseCheckTx {
     return {
       code,
@@ -441,13 +494,9 @@ export class ShroudApp implements AbciApplication {
       const signature = decoded.tx.signatures[0];
       let valid: boolean;
       try {
-        const bytes = signBytes({
-          bodyBytes: decoded.tx.bodyBytes,
-          authInfoBytes: decoded.tx.authInfoBytes,
-          chainId: this.genesis.chainId,
-          accountNumber: account.number,
-        });
-        valid = signature !== undefined && secp256k1Verify(sha256(bytes), signature, signerInfo.publicKey);
+        valid =
+          signature !== undefined &&
+          secp256k1Verify(this.signDigest(decoded, account.number), signature, signerInfo.publicKey);
       } catch {
         valid = false;
       }
@@ -456,8 +505,7 @@ export class ShroudApp implements AbciApplication {
           TxCode.UNAUTHORIZED,
           'signature verification failed: check account number, chain id and sequence',
         );
-      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
-      this.verified.add(cacheKey);
+      this.addVerified(cacheKey);
     }
     const outflow: Coin[] = [];
     for (const [i, message] of decoded.body.messages.entries()) {
@@ -501,6 +549,55 @@ export class ShroudApp implements AbciApplication {
         return fail(TxCode.UNAUTHORIZED, `message ${i}: sender ${sender} is not the signer ${signer}`);
     }
     return { ok: true, value: { decoded, hash, signer, account, fee: feeCoins, gasLimit, outflow } };
+  }
+
+  /** sha256 of the bytes the signer signed (ADR 002 sign doc with this chain and account). */
+  private signDigest(decoded: DecodedTx, accountNumber: bigint): Uint8Array {
+    return sha256(
+      signBytes({
+        bodyBytes: decoded.tx.bodyBytes,
+        authInfoBytes: decoded.tx.authInfoBytes,
+        chainId: this.genesis.chainId,
+        accountNumber,
+      }),
+    );
+  }
+
+  private addVerified(cacheKey: string): void {
+    if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+    this.verified.add(cacheKey);
+  }
+
+  /**
+   * What the signature worker must verify for `txBytes` (and the cache key of the result),
+   * or null when there is nothing to do ahead: already verified, or a tx checkTx rejects
+   * before its signature anyway.
+   */
+  private verifyItem(
+    txBytes: Uint8Array,
+    reader: StateReader,
+  ): { cacheKey: string; item: VerifyItem } | null {
+    if (txBytes.length > this.genesis.params.maxTxBytes) return null;
+    const hash = txHash(txBytes);
+    const decoded = this.decode(txBytes, hash);
+    if (!decoded.ok) return null;
+    const signerInfo = decoded.value.authInfo.signer;
+    const signature = decoded.value.tx.signatures[0];
+    if (signerInfo === undefined || signature === undefined) return null;
+    const signer = this.signerAddress(signerInfo.publicKey);
+    const accountBytes = signer === null ? undefined : reader.get(KEYS.account(signer));
+    if (accountBytes === undefined) return null;
+    const accountNumber = decodeAccount(accountBytes).number;
+    const cacheKey = `${bytesToHex(hash)}/${accountNumber}`;
+    if (this.verified.has(cacheKey)) return null;
+    let digest: Uint8Array;
+    try {
+      digest = this.signDigest(decoded.value, accountNumber);
+    } catch {
+      return null;
+    }
+    const item = { digest, signature, publicKey: signerInfo.publicKey };
+    return packable(item) ? { cacheKey, item } : null;
   }
 
   /**

@@ -14,6 +14,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { AppliedWrite, BlockHash } from './incremental.js';
 import type { Pending } from './limits.js';
+import { siblingModule, workerSource } from './worker-source.js';
 
 /** workerData of hasher-worker.ts. */
 export interface HasherWorkerData {
@@ -85,20 +86,6 @@ export function unpackWrites(packed: ArrayBuffer): AppliedWrite[] {
   return out;
 }
 
-/**
- * A TypeScript entry (running from source under tsx, as tests do) is loaded through tsx's
- * loader registered inside the worker (worker threads do not take `--import`); a compiled
- * .js entry runs as is. Same approach as the enclave's worker (src/enclave/boundary).
- */
-function workerSource(entry: URL): [string | URL, { eval?: boolean }] {
-  if (!entry.pathname.endsWith('.ts')) return [entry, {}];
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap =
-    `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); ` +
-    `return import(${JSON.stringify(entry.href)}); });`;
-  return [bootstrap, { eval: true }];
-}
-
 /** How long finish waits for the worker before hashing on the main thread instead. */
 const FINISH_TIMEOUT_MS = 30_000;
 const WAIT_SLICE_MS = 50;
@@ -115,9 +102,7 @@ export class BackgroundHasher {
   readonly ready: Promise<boolean>;
 
   constructor(path: string) {
-    const here = new URL(import.meta.url);
-    const entry = new URL(here.pathname.endsWith('.ts') ? './hasher-worker.ts' : './hasher-worker.js', here);
-    const [source, sourceOptions] = workerSource(entry);
+    const [source, sourceOptions] = workerSource(siblingModule(import.meta.url, 'hasher-worker'));
     const channel = new MessageChannel();
     const signal = new SharedArrayBuffer(4);
     this.signal = new Int32Array(signal);

@@ -12,3 +12,5 @@ export {
   type ProofEntry,
   type StoreProof,
 } from './hash.js';
+// Shared with the app's signature worker (one way to start a worker from source or compiled).
+export { siblingModule, workerSource } from './worker-source.js';
