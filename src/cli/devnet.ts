@@ -375,7 +375,7 @@ export function registerDevnetCommand(program: Command): void {
   devnet
     .command('add-node')
     .description('create the home of a node that joins the devnet later (own keys, quote, no seed)')
-    .option('--home <dir>', 'devnet directory', './.shroud/devnet')
     .option('--name <name>', 'home name under the devnet directory (default node<N>)')
-    .action(runAddNode);
+    // --home belongs to `devnet` (commander parses it there wherever it appears).
+    .action((opts: { name?: string }) => runAddNode({ ...opts, home: devnet.opts<{ home: string }>().home }));
 }
