@@ -106,14 +106,23 @@ export class Enclave {
    * `start` (a sealed seed from an earlier run) or `newRegistrationKey` + `acceptSeed` (join).
    * @throws BoundaryError ENCLAVE_CRASHED if the worker fails to start.
    */
-  static async start(options: EnclaveStartOptions): Promise<Enclave> {
+  static start(options: EnclaveStartOptions): Promise<Enclave> {
+    return Enclave.startWorker(workerEntry, options);
+  }
+
+  /**
+   * The same client over another worker entry: for in-repo measurements only (bench/enclave.ts
+   * runs bench/enclave-null-worker.ts, the null cipher, through the same client code as the
+   * real worker). A node always uses `start`.
+   */
+  static async startWorker(entry: URL, options: EnclaveStartOptions): Promise<Enclave> {
     const init: EnclaveInit = {
       home: options.home,
       policy: options.genesisPolicy,
       ...(options.addressPrefix === undefined ? {} : { addressPrefix: options.addressPrefix }),
     };
     const worker = await EnclaveWorker.start({
-      entry: workerEntry,
+      entry,
       init,
       ocall: (tag, payload) => serveOcall(options.services, tag, payload),
       resourceLimits: { ...options.resourceLimits, stackSizeMb: ENCLAVE_STACK_SIZE_MB },

@@ -7,11 +7,17 @@ import { BoundaryError } from './boundary/channel.js';
 import { EnclaveError } from './errors.js';
 import type { RunContractAheadRequest, RunContractAheadResult, RunContractRequest } from './protocol.js';
 import {
+  decodeBatchRequest,
+  decodeBatchResult,
   decodeRunRequest,
   decodeRunResult,
+  encodeBatchRequest,
+  encodeBatchResult,
   encodeRunRequest,
   encodeRunResult,
   RUN_FRAME_VERSION,
+  type RunBatchRequest,
+  type RunBatchResult,
 } from './run-frames.js';
 
 const bytes = (length: number, fill: number) => new Uint8Array(length).fill(fill);
@@ -283,6 +289,32 @@ describe('runContractAhead frames', () => {
     assert.throws(
       () => encodeRunRequest({ ...base, ahead: { diskKeys: [bytes(32, 0)], blobs: [] } }),
       'blobs and keys of different counts',
+    );
+  });
+
+  it('batch frames round-trip, and the enclave refuses any truncated or extended batch request', () => {
+    const batch: RunBatchRequest = {
+      requests: requests.map((message) => message.request),
+      ahead: [{ contract: 'shroud1contract', diskKeys: [bytes(32, 1)], blobs: [null] }],
+    };
+    const frame = encodeBatchRequest(batch);
+    assert.deepEqual(decodeBatchRequest(frame), batch, 'request');
+    const answer: RunBatchResult = {
+      results: results.map((message) => message.result),
+      next: [{ contract: 'shroud1contract', diskKeys: [bytes(32, 2), bytes(32, 3)] }],
+    };
+    assert.deepEqual(decodeBatchResult(encodeBatchResult(answer)), answer, 'answer');
+    for (let length = 0; length < frame.length; length += 7) {
+      assert.throws(
+        () => decodeBatchRequest(frame.subarray(0, length)),
+        (error: unknown) => error instanceof EnclaveError && error.code === 'BAD_REQUEST',
+        `batch truncated to ${length} bytes`,
+      );
+    }
+    assert.throws(
+      () => decodeBatchRequest(Uint8Array.from([...frame, 1])),
+      (error: unknown) => error instanceof EnclaveError && error.code === 'BAD_REQUEST',
+      'a trailing byte',
     );
   });
 });
