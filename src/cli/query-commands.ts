@@ -1,7 +1,7 @@
 // `shroud query …`: read the chain. Smart queries are encrypted to the network and the answer
 // decrypted here; `query tx` decrypts a transaction's results when --from owns it.
 import type { Command } from 'commander';
-import { TxRejectedError, ContractError, Wallet, type TxOutcome } from '../client/index.js';
+import { ClientError, ContractError, TxRejectedError, Wallet, type TxOutcome } from '../client/index.js';
 import { randomBytes, sha256, bytesToHex } from '../crypto/index.js';
 import {
   connect,
@@ -132,7 +132,8 @@ export function registerQueryCommands(program: Command): void {
           outcome = await client.getTx(hashHex);
         } catch (error) {
           if (error instanceof TxRejectedError) failure = error;
-          else if (error instanceof Error && /another wallet/.test(error.message))
+          // Wallet.txKeyOfEnvelope: the envelopes carry another wallet's transaction key.
+          else if (error instanceof ClientError && error.code === 'INVALID_ARGUMENT')
             note = `not decrypted: its contract messages were not encrypted by key "${options.from}"`;
           else throw error;
         }

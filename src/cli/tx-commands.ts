@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
+  eventAttribute,
   gasFee,
   type ClientMessage,
   type CoinInput,
   type ShroudClient,
+  type TxOutcome,
   type Wallet,
 } from '../client/index.js';
 import { hexToBytes } from '../crypto/index.js';
@@ -97,9 +99,7 @@ async function broadcast(
   options: TxFlags,
   signer: string,
   build: (client: ShroudClient, wallet: Wallet) => Promise<ClientMessage[]> | ClientMessage[],
-  extras: (
-    outcome: Awaited<ReturnType<ShroudClient['signAndBroadcast']>>,
-  ) => Record<string, string> = () => ({}),
+  extras: (outcome: TxOutcome) => Record<string, string> = () => ({}),
 ): Promise<void> {
   const format = outputFormat(options.output);
   const wallet = await unlockKey(signer, options);
@@ -127,16 +127,6 @@ async function broadcast(
   });
   const extra = extras(outcome);
   emit(format, outcomeJson(outcome, extra), () => outcomeText(outcome, Object.entries(extra)));
-}
-
-function attribute(
-  outcome: Awaited<ReturnType<ShroudClient['signAndBroadcast']>>,
-  type: string,
-  key: string,
-) {
-  for (const event of outcome.events)
-    if (event.type === type) for (const a of event.attributes) if (a.key === key) return a.value;
-  return '';
 }
 
 function readWasm(file: string): Uint8Array {
@@ -184,8 +174,8 @@ export function registerTxCommands(program: Command): void {
         options.from!,
         () => [{ type: 'storeCode', wasm }],
         (outcome) => ({
-          code_id: attribute(outcome, 'store_code', 'code_id'),
-          code_hash: attribute(outcome, 'store_code', 'code_hash'),
+          code_id: eventAttribute(outcome, 'store_code', 'code_id'),
+          code_hash: eventAttribute(outcome, 'store_code', 'code_hash'),
         }),
       );
     }),
@@ -229,7 +219,7 @@ export function registerTxCommands(program: Command): void {
               },
             ];
           },
-          (outcome) => ({ contract_address: attribute(outcome, 'instantiate', 'contract_address') }),
+          (outcome) => ({ contract_address: eventAttribute(outcome, 'instantiate', 'contract_address') }),
         );
       },
     ),

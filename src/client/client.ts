@@ -492,8 +492,8 @@ export class ShroudClient {
       [{ type: 'storeCode', wasm, ...(source ? { source } : {}), ...(builder ? { builder } : {}) }],
       call,
     );
-    const codeId = attribute(outcome, 'store_code', 'code_id');
-    const codeHash = attribute(outcome, 'store_code', 'code_hash').toLowerCase();
+    const codeId = eventAttribute(outcome, 'store_code', 'code_id');
+    const codeHash = eventAttribute(outcome, 'store_code', 'code_hash').toLowerCase();
     if (!/^(0|[1-9][0-9]{0,19})$/.test(codeId))
       throw new ClientError('RESULT_MALFORMED', 'store_code.code_id is not a number');
     return { ...outcome, codeId: BigInt(codeId), codeHash };
@@ -529,7 +529,7 @@ export class ShroudClient {
       ],
       options,
     );
-    const contractAddress = attribute(outcome, 'instantiate', 'contract_address');
+    const contractAddress = eventAttribute(outcome, 'instantiate', 'contract_address');
     this.#codeHashes.set(contractAddress, codeHash);
     return { ...outcome, contractAddress };
   }
@@ -639,7 +639,12 @@ export class ShroudClient {
   }
 }
 
-function attribute(outcome: DecryptedTxResult, type: string, key: string): string {
+/**
+ * The value of attribute `key` in the first `type` event of a result (e.g. `store_code` /
+ * `code_id`, `instantiate` / `contract_address`).
+ * @throws {ClientError} RESULT_MALFORMED when no such event carries it.
+ */
+export function eventAttribute(outcome: DecryptedTxResult, type: string, key: string): string {
   for (const event of outcome.events) {
     if (event.type !== type) continue;
     const found = event.attributes.find((a) => a.key === key);

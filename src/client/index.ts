@@ -57,6 +57,7 @@ export {
 } from './rpc.js';
 export {
   ShroudClient,
+  eventAttribute,
   gasFee,
   type Account,
   type CallOptions,
