@@ -172,6 +172,8 @@ export class ConsensusDriver {
   private readonly peerHeights = new Map<string, number>();
   private readonly catchupSentAt = new Map<string, number>();
   private readonly evidencePool = new Map<string, DuplicateVoteEvidence>();
+  /** Keys of evidence already in a committed block (not proposed again; bounded). */
+  private readonly committedEvidence = new Set<string>();
   private readonly clock: () => bigint;
   /** Decided heights whose StartHeight(h + 1) is already scheduled. */
   private readonly advancing = new Set<number>();
@@ -545,7 +547,11 @@ export class ConsensusDriver {
     // dropped and the WAL decides the height again).
     await this.o.blocks.save(record);
     await this.o.app.commit();
-    for (const ev of block.evidence) this.evidencePool.delete(evidenceKey(ev));
+    for (const ev of block.evidence) {
+      this.evidencePool.delete(evidenceKey(ev));
+      if (this.committedEvidence.size >= 10_000) this.committedEvidence.clear();
+      this.committedEvidence.add(evidenceKey(ev));
+    }
     this.o.log.info(
       { height: e.height, round: e.round, txs: block.txs.length, hash: bytesToHex(e.value.id).slice(0, 16) },
       'committed block',
@@ -707,8 +713,10 @@ export class ConsensusDriver {
   }
 
   private addEvidence(ev: DuplicateVoteEvidence, broadcast: boolean): void {
+    // Own detection (Evidence effect) or a verified peer report: pooled, gossiped, proposed.
     const key = evidenceKey(ev);
-    if (this.evidencePool.has(key) || this.evidencePool.size >= EVIDENCE_POOL_MAX) return;
+    if (this.evidencePool.has(key) || this.committedEvidence.has(key)) return;
+    if (this.evidencePool.size >= EVIDENCE_POOL_MAX) return;
     this.evidencePool.set(key, ev);
     this.o.log.warn(
       { validator: ev.first.validatorAddress, height: ev.first.height },
@@ -723,7 +731,7 @@ export class ConsensusDriver {
       this.o.log.debug({ peer }, 'invalid evidence from peer');
       return;
     }
-    this.addEvidence(ev, false);
+    this.addEvidence(ev, true); // gossiped on: a node that already has it stops the echo
   }
 }
 

@@ -48,11 +48,14 @@ export {
 } from './node.js';
 export {
   decodeConsensusBlock,
+  decodeEvidence,
   encodeConsensusBlock,
+  encodeEvidence,
   verifyCommit,
   type Commit,
   type ConsensusBlock,
   type ConsensusBlockHeader,
+  type DuplicateVoteEvidence,
 } from './block.js';
 export { CHANNELS } from './consensus-driver.js';
 export { startConsensusNode, type StartConsensusNodeOptions } from './consensus-node.js';

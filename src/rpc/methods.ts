@@ -237,12 +237,36 @@ export function blockJson(node: SoloNode, block: StoredBlock) {
   return {
     header: headerJson(node, block),
     data: { txs: block.txs.map(B64) },
-    evidence: { evidence: [] },
+    evidence: { evidence: evidenceJson(block) },
     last_commit:
       previous === undefined
         ? { height: '0', round: 0, block_id: blockIdJson(undefined), signatures: [] }
         : commitJson(node, previous),
   };
+}
+
+/** Duplicate-vote evidence recorded in a Tendermint block (CometBFT's DuplicateVoteEvidence, abridged). */
+function evidenceJson(block: StoredBlock) {
+  const agreed = block.consensus === undefined ? null : decodeConsensusBlock(block.consensus.block);
+  const vote = (v: {
+    type: string;
+    height: number;
+    round: number;
+    valueId: Uint8Array | null;
+    validatorAddress: string;
+    signature: Uint8Array;
+  }) => ({
+    type: v.type === 'prevote' ? 1 : 2,
+    height: String(v.height),
+    round: v.round,
+    block_id: { hash: v.valueId === null ? '' : HEX(v.valueId), parts: { total: 0, hash: '' } },
+    validator_address: v.validatorAddress.toUpperCase(),
+    signature: B64(v.signature),
+  });
+  return (agreed?.evidence ?? []).map((ev) => ({
+    type: 'tendermint/DuplicateVoteEvidence',
+    value: { vote_a: vote(ev.first), vote_b: vote(ev.second) },
+  }));
 }
 
 export function finalizeBlockJson(block: StoredBlock) {

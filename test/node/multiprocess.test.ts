@@ -7,11 +7,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShroudClient, Wallet } from '../../src/client/index.js';
-import { initNetwork, type NetworkDescription } from '../../src/node/index.js';
+import { hexToBytes, randomBytes, sha256, utf8Encode } from '../../src/crypto/index.js';
+import { createEd25519Signer } from '../../src/consensus/index.js';
+import { signVote } from '../../src/consensus/testing.js';
+import { P2pNode } from '../../src/p2p/index.js';
+import {
+  CHANNELS,
+  HOME_FILES,
+  encodeEvidence,
+  initNetwork,
+  type NetworkDescription,
+} from '../../src/node/index.js';
 import { contractWasm } from '../app/helpers.js';
 import { BIN, exitOf, freePortBase, heightOf, pollFor } from '../network/helpers.js';
 
@@ -123,6 +133,66 @@ describe('4 validator processes (Tendermint over TCP)', () => {
     );
     const bob = await ShroudClient.connect(url(1), Wallet.fromMnemonic(second.mnemonic), options);
     await bob.execute({ contract: contractAddress, msg: { set_viewing_key: { key: 'bob-key' } } });
+
+    // Evidence: this test process joins as a peer and reports node3 equivocating at height 1
+    // (two precommits for different blocks, signed with node3's validator key). The nodes
+    // verify it, gossip it, and a proposer records it in a block.
+    const seed = (
+      JSON.parse(readFileSync(join(net.nodes[3]!.home, HOME_FILES.validatorKey), 'utf8')) as { seed: string }
+    ).seed;
+    const byzantine = createEd25519Signer(hexToBytes(seed));
+    const [voteA, voteB] = ['a', 'b'].map((v) =>
+      signVote(byzantine, 'shroud-4val', 'precommit', 1, 7, sha256(utf8Encode(v))),
+    );
+    const reporter = await P2pNode.start({
+      listenAddress: { host: '127.0.0.1', port: 0 },
+      nodeKey: randomBytes(32),
+      networkId: 'shroud-4val',
+      persistentPeers: [{ id: net.nodes[0]!.nodeId, host: '127.0.0.1', port: net.nodes[0]!.p2pPort }],
+      channels: Object.values(CHANNELS).map((id) => ({
+        id,
+        name: `c${id}`,
+        maxMessageBytes: 8 << 20,
+        sendQueueMessages: 1000,
+        sendQueueBytes: 64 << 20,
+        priority: 1,
+      })),
+    });
+    try {
+      await pollFor(
+        'the reporter connected',
+        () => (reporter.isConnected(net.nodes[0]!.nodeId) ? true : undefined),
+        10_000,
+      );
+      const from = (await heightOf(url(0)))!;
+      reporter.send(
+        net.nodes[0]!.nodeId,
+        CHANNELS.evidence,
+        encodeEvidence({ kind: 'DuplicateVote', first: voteA!, second: voteB! }),
+      );
+      const recorded = await pollFor(
+        'evidence recorded in a block',
+        async () => {
+          const top = (await heightOf(url(1)))!;
+          for (let h = from; h <= top; h++) {
+            const block = await rpc<{
+              result: {
+                block: { evidence: { evidence: { value: { vote_a: { validator_address: string } } }[] } };
+              };
+            }>(url(1), `/block?height=${h}`);
+            const found = block.result.block.evidence.evidence[0];
+            if (found !== undefined) return { h, validator: found.value.vote_a.validator_address };
+          }
+          return undefined;
+        },
+        20_000,
+        250,
+      );
+      assert.equal(recorded.validator, byzantine.address.toUpperCase(), 'the evidence names node3');
+      console.log(`# equivocation evidence recorded in block ${recorded.h}`);
+    } finally {
+      await reporter.stop();
+    }
 
     // SIGKILL one: 3 of 4 equal powers (> 2/3) keep committing, a bank send included. (No
     // contract tx while a node is down: a restarted node's first contract call uses different
