@@ -17,6 +17,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import {
   AbciServer,
+  cometAddress,
   cometConfigToml,
   cometGenesisJson,
   nodeKeyJson,
@@ -24,19 +25,9 @@ import {
   privValidatorKeyJson,
   privValidatorStateJson,
 } from '../abci/index.js';
-import { POWER_REDUCTION, enclavePolicy, parseGenesis } from '../app/index.js';
-import {
-  accountKeyFromMnemonic,
-  bytesToHex,
-  ed25519KeyPairFromSeed,
-  generateMnemonic,
-  hexToBytes,
-  randomBytes,
-  sha256,
-  utf8Encode,
-} from '../crypto/index.js';
-import { Enclave, encodeQuote, signQuote } from '../enclave/index.js';
-import { HOME_FILES, initHome, loadValidatorKey, type TestAccount } from '../node/index.js';
+import { POWER_REDUCTION, parseGenesis } from '../app/index.js';
+import { bytesToHex, ed25519KeyPairFromSeed, randomBytes } from '../crypto/index.js';
+import { HOME_FILES, initNetwork, loadValidatorKey, type TestAccount } from '../node/index.js';
 import { ShroudError } from '../errors.js';
 
 const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -153,7 +144,7 @@ export interface CometPorts {
 }
 
 export interface CometTestnetOptions {
-  /** Directory that receives `node<i>/shroud`, `node<i>/cometbft` and `testnet.json`. */
+  /** Directory that receives the Shroud homes `node<i>` (+ network.json) and `cometbft/node<i>`, `cometbft/testnet.json`. */
   out: string;
   validators: number;
   chainId: string;
@@ -171,6 +162,7 @@ export interface CometTestnetOptions {
   timeoutProposeMs?: number;
   /** RFC 3339 genesis time, default now. */
   genesisTime?: string;
+  /** CometBFT log_level. */
   logLevel?: string;
 }
 
@@ -192,132 +184,75 @@ export interface CometTestnet {
   accounts: TestAccount[];
 }
 
-const rfc3339Now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** Bond of each validator in genesis: voting power 10 each (10 × POWER_REDUCTION). */
-const SELF_BOND = 10n * POWER_REDUCTION;
-
-interface GenesisDocument {
-  genesis_time: string;
-  accounts: { address: string; coins: { denom: string; amount: string }[] }[];
-  validators: {
-    operator_address: string;
-    consensus_public_key: string;
-    self_bond: string;
-    moniker: string;
-  }[];
-  params: { fee_denom: string; max_block_bytes: string; max_tx_bytes: string };
-  network: { seed_exchange_public_key: string };
-}
-
 /**
- * Creates a network of `validators` nodes: node0 is initialized like `shroud init` (bootstrap
- * enclave, master seed, attestation authority, test accounts); every other node's enclave gets
- * the same master seed through the registration protocol run offline at genesis (its own
- * registration key, a quote signed by the genesis authority, node0's enclave encrypting the
- * seed to it, its enclave sealing it under its own sealing key); then one genesis with all
- * validators goes to every Shroud home and, as `app_state`, into every CometBFT genesis.
- * @throws {NodeError} HOME_EXISTS if `out/node0/shroud` already holds a node.
+ * Creates a network of `validators` nodes for CometBFT: the Shroud homes come from the node
+ * layer's `initNetwork` (node0's bootstrap enclave makes the master seed; every other
+ * validator's enclave receives it through the attestation join and seals it under its own
+ * sealing key; one genesis lists every validator), then each node gets a CometBFT home
+ * (`<out>/cometbft/node<i>`) whose genesis embeds that Shroud genesis as `app_state`, whose
+ * priv_validator_key.json is the node's validator key, and whose config.toml points
+ * `proxy_app` at the node's `shroud abci` and `persistent_peers` at the other nodes.
+ * @throws {NodeError} HOME_EXISTS if `out` already holds a network.
  */
 export async function createCometTestnet(options: CometTestnetOptions): Promise<CometTestnet> {
   const out = resolve(options.out);
   const host = options.host ?? '127.0.0.1';
   const count = options.validators;
-  const genesisTime = options.genesisTime ?? rfc3339Now();
-  const names = Array.from({ length: count }, (_, i) => `node${i}`);
-  const shroudHomes = names.map((name) => join(out, name, 'shroud'));
-  const cometHomes = names.map((name) => join(out, name, 'cometbft'));
   const ports =
     options.ports ??
-    names.map((_, i) => {
+    Array.from({ length: count }, (_, i) => {
       const base = (options.basePort ?? 26600) + 10 * i;
       return { p2p: base, rpc: base + 1, abci: base + 2 };
     });
-
-  const first = await initHome(shroudHomes[0]!, {
+  const network = await initNetwork(out, {
+    validators: count,
     chainId: options.chainId,
     accounts: options.accounts ?? 4,
+    host,
     ...(options.extraAccounts === undefined ? {} : { extraAccounts: options.extraAccounts }),
-    moniker: names[0]!,
-    genesisTime,
+    ...(options.genesisTime === undefined ? {} : { genesisTime: options.genesisTime }),
   });
-  const genesis = JSON.parse(
-    readFileSync(join(shroudHomes[0]!, HOME_FILES.genesis), 'utf8'),
-  ) as GenesisDocument;
-  const validatorSeeds = [loadValidatorKey(shroudHomes[0]!).seed];
-  const firstValidator = genesis.validators[0];
-  if (firstValidator === undefined) throw new Error('initHome wrote no validator');
-  firstValidator.self_bond = SELF_BOND.toString();
-  for (let i = 1; i < count; i += 1) {
-    const seed = randomBytes(32);
-    validatorSeeds.push(seed);
-    const mnemonic = generateMnemonic(24);
-    const operator = accountKeyFromMnemonic(mnemonic).address;
-    mkdirSync(shroudHomes[i]!, { recursive: true, mode: 0o700 });
-    writeFileSync(
-      join(shroudHomes[i]!, HOME_FILES.accounts),
-      JSON.stringify([{ name: 'validator', address: operator, mnemonic }], null, 2),
-      { mode: 0o600 },
-    );
-    writeFileSync(
-      join(shroudHomes[i]!, HOME_FILES.validatorKey),
-      JSON.stringify({ seed: bytesToHex(seed) }),
-      {
-        mode: 0o600,
-      },
-    );
-    genesis.accounts.push({
-      address: operator,
-      coins: [{ denom: genesis.params.fee_denom, amount: '1000000000000' }],
-    });
-    genesis.validators.push({
-      operator_address: operator,
-      consensus_public_key: bytesToHex(ed25519KeyPairFromSeed(seed).publicKey),
-      self_bond: SELF_BOND.toString(),
-      moniker: names[i]!,
-    });
-  }
-  const genesisText = `${JSON.stringify(genesis, null, 2)}\n`;
-  for (const home of shroudHomes) writeFileSync(join(home, HOME_FILES.genesis), genesisText);
-  await shareSeed(shroudHomes, genesisText);
-
-  const nodeKeys = names.map(() => nodeKeyJson(randomBytes(32)));
-  const abciAddresses = names.map((_, i) =>
+  const shroudHomes = network.nodes.map((node) => node.home);
+  const genesisText = readFileSync(join(shroudHomes[0]!, HOME_FILES.genesis), 'utf8');
+  const genesis = parseGenesis(genesisText);
+  const validatorSeeds = shroudHomes.map((home) => loadValidatorKey(home).seed);
+  const nodeKeys = network.nodes.map(() => nodeKeyJson(randomBytes(32)));
+  const abciAddresses = network.nodes.map((node, i) =>
     options.abciTransport === 'unix'
-      ? `unix://${join(shroudHomes[i]!, 'abci.sock')}`
+      ? `unix://${join(node.home, 'abci.sock')}`
       : `tcp://${host}:${ports[i]!.abci}`,
   );
   const cometGenesis = cometGenesisJson({
-    chainId: options.chainId,
-    genesisTime,
-    validators: validatorSeeds.map((seed, i) => ({
-      publicKey: ed25519KeyPairFromSeed(seed).publicKey,
-      power: SELF_BOND / POWER_REDUCTION,
-      name: names[i]!,
+    chainId: genesis.chainId,
+    genesisTime: (JSON.parse(genesisText) as { genesis_time: string }).genesis_time,
+    validators: genesis.validators.map((validator) => ({
+      publicKey: validator.consensusPublicKey,
+      power: validator.selfBond / POWER_REDUCTION,
+      name: validator.moniker,
     })),
     appState: JSON.parse(genesisText) as unknown,
-    maxBlockBytes: BigInt(genesis.params.max_block_bytes),
+    maxBlockBytes: genesis.params.maxBlockBytes,
   });
   const nodes: CometTestnetNode[] = [];
-  for (const [i, name] of names.entries()) {
-    const cometHome = cometHomes[i]!;
+  for (const [i, node] of network.nodes.entries()) {
+    const cometHome = join(out, 'cometbft', node.name);
     mkdirSync(join(cometHome, 'config'), { recursive: true, mode: 0o700 });
     mkdirSync(join(cometHome, 'data'), { recursive: true, mode: 0o700 });
-    const peers = names
-      .map((_, j) => (j === i ? null : `${nodeKeys[j]!.nodeId}@${host}:${ports[j]!.p2p}`))
-      .filter((peer): peer is string => peer !== null)
+    const peers = network.nodes
+      .flatMap((_, j) => (j === i ? [] : [`${nodeKeys[j]!.nodeId}@${host}:${ports[j]!.p2p}`]))
       .join(',');
+    const secret = { mode: 0o600 } as const;
     writeFileSync(join(cometHome, 'config', 'genesis.json'), cometGenesis);
     writeFileSync(
       join(cometHome, 'config', 'config.toml'),
       cometConfigToml({
-        moniker: name,
+        moniker: node.name,
         proxyApp: abciAddresses[i]!,
         rpcAddress: `tcp://${host}:${ports[i]!.rpc}`,
         p2pAddress: `tcp://${host}:${ports[i]!.p2p}`,
         persistentPeers: peers,
         localNetwork: host === '127.0.0.1' || host === 'localhost',
-        maxTxBytes: BigInt(genesis.params.max_tx_bytes),
+        maxTxBytes: BigInt(genesis.params.maxTxBytes),
         ...(options.timeoutCommitMs === undefined ? {} : { timeoutCommitMs: options.timeoutCommitMs }),
         ...(options.timeoutProposeMs === undefined ? {} : { timeoutProposeMs: options.timeoutProposeMs }),
         ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
@@ -326,85 +261,28 @@ export async function createCometTestnet(options: CometTestnetOptions): Promise<
     writeFileSync(
       join(cometHome, 'config', 'priv_validator_key.json'),
       privValidatorKeyJson(validatorSeeds[i]!),
-      {
-        mode: 0o600,
-      },
+      secret,
     );
-    writeFileSync(join(cometHome, 'config', 'node_key.json'), nodeKeys[i]!.json, { mode: 0o600 });
-    writeFileSync(join(cometHome, 'data', 'priv_validator_state.json'), privValidatorStateJson(), {
-      mode: 0o600,
-    });
-    const publicKey = ed25519KeyPairFromSeed(validatorSeeds[i]!).publicKey;
+    writeFileSync(join(cometHome, 'config', 'node_key.json'), nodeKeys[i]!.json, secret);
+    writeFileSync(join(cometHome, 'data', 'priv_validator_state.json'), privValidatorStateJson(), secret);
     nodes.push({
-      name,
-      shroudHome: shroudHomes[i]!,
+      name: node.name,
+      shroudHome: node.home,
       cometHome,
       abciAddress: abciAddresses[i]!,
       rpcUrl: `http://${host}:${ports[i]!.rpc}`,
       p2pAddress: `${host}:${ports[i]!.p2p}`,
       nodeId: nodeKeys[i]!.nodeId,
-      validatorAddress: bytesToHex(sha256(publicKey).subarray(0, 20)).toUpperCase(),
+      validatorAddress: bytesToHex(
+        cometAddress(ed25519KeyPairFromSeed(validatorSeeds[i]!).publicKey),
+      ).toUpperCase(),
     });
   }
-  const testnet: CometTestnet = {
-    chainId: options.chainId,
-    nodes,
-    accounts: first.accounts,
-  };
-  writeFileSync(join(out, 'testnet.json'), `${JSON.stringify(testnet, null, 2)}\n`, { mode: 0o600 });
+  const testnet: CometTestnet = { chainId: genesis.chainId, nodes, accounts: network.accounts };
+  writeFileSync(join(out, 'cometbft', 'testnet.json'), `${JSON.stringify(testnet, null, 2)}\n`, {
+    mode: 0o600,
+  });
   return testnet;
-}
-
-const NO_SERVICES = {
-  readState: () => null,
-  getCode: () => null,
-  contractInfo: () => null,
-  queryChain: () => new Uint8Array(0),
-};
-
-/**
- * The genesis registration ceremony (DESIGN.md §4, run offline): node0's enclave verifies a
- * quote for each other node's enclave and encrypts the master seed to it; that enclave seals it
- * under its own sealing key. The seed never leaves an enclave in plaintext.
- */
-async function shareSeed(homes: string[], genesisText: string): Promise<void> {
-  const genesis = parseGenesis(genesisText);
-  const policy = enclavePolicy(genesis);
-  const authoritySeed = hexToBytes(readFileSync(join(homes[0]!, HOME_FILES.authoritySeed), 'utf8').trim());
-  const genesisSeconds = genesis.genesisTimeNanos / 1_000_000_000n;
-  const validator = await Enclave.start({ home: homes[0]!, genesisPolicy: policy, services: NO_SERVICES });
-  try {
-    await validator.start(new Uint8Array(readFileSync(join(homes[0]!, HOME_FILES.sealedSeed))));
-    for (const [i, home] of homes.entries()) {
-      if (i === 0) continue;
-      const joining = await Enclave.start({ home, genesisPolicy: policy, services: NO_SERVICES });
-      try {
-        const key = await joining.newRegistrationKey();
-        const quote = signQuote(
-          {
-            measurement: key.measurement,
-            registrationPublicKey: key.registrationPublicKey,
-            platformId: sha256(utf8Encode(`shroud/cometbft-genesis/platform/${i}`)),
-            timestampSeconds: genesisSeconds,
-          },
-          authoritySeed,
-        );
-        const registered = await validator.registerNode({
-          quote: encodeQuote(quote),
-          blockTimeSeconds: genesisSeconds,
-        });
-        const sealed = await joining.acceptSeed({
-          encryptedSeed: registered.encryptedSeed,
-          seedExchangePublicKey: genesis.network.seedExchangePublicKey,
-        });
-        writeFileSync(join(home, HOME_FILES.sealedSeed), sealed.sealedSeed, { mode: 0o600 });
-      } finally {
-        await joining.stop();
-      }
-    }
-  } finally {
-    await validator.stop();
-  }
 }
 
 /** Adds `shroud abci` and `shroud cometbft-genesis` to the program. */
@@ -424,7 +302,10 @@ export function registerAbciCommands(program: Command): void {
     .description(
       'create the Shroud and CometBFT homes of an N-validator network (genesis, keys, config.toml)',
     )
-    .requiredOption('--out <dir>', 'directory for node<i>/shroud, node<i>/cometbft and testnet.json')
+    .requiredOption(
+      '--out <dir>',
+      'directory for the Shroud homes node<i> and the CometBFT homes cometbft/node<i>',
+    )
     .option('--validators <n>', 'number of validators', '4')
     .option('--chain-id <id>', 'chain id', 'shroud-cometbft')
     .option('--accounts <n>', 'funded test accounts (in node0/shroud/accounts.json)', '4')
@@ -468,7 +349,7 @@ export function registerAbciCommands(program: Command): void {
               `  ${' '.repeat(node.name.length)}  cometbft start --home ${node.cometHome}   (RPC ${node.rpcUrl})`,
             );
           }
-          console.log(`network description: ${join(resolve(opts.out), 'testnet.json')}`);
+          console.log(`network description: ${join(resolve(opts.out), 'cometbft', 'testnet.json')}`);
         } catch (error) {
           fail(describe(error));
         }
