@@ -259,9 +259,10 @@ export class ShroudApp implements AbciApplication {
   }
 
   /**
-   * Writes the genesis state into the batch of the first block (height 1) and returns its
-   * app hash; the first FinalizeBlock continues that batch, so genesis and block 1 commit
-   * together (CometBFT replays InitChain if the app crashes before its first Commit).
+   * Writes the genesis state into the batch of the first block (the genesis initial_height,
+   * 1 unless set) and returns its app hash; the first FinalizeBlock continues that batch, so
+   * genesis and the first block commit together (CometBFT replays InitChain if the app crashes
+   * before its first Commit).
    * @throws {AppError} ALREADY_INITIALIZED, GENESIS_MISMATCH, OUT_OF_ORDER.
    */
   initChain(request: RequestInitChain): Promise<ResponseInitChain> {
@@ -271,10 +272,10 @@ export class ShroudApp implements AbciApplication {
         `initChain for chain "${request.chainId}", genesis is "${this.genesis.chainId}"`,
       );
     }
-    if (request.initialHeight !== 1n) {
+    if (request.initialHeight !== this.genesis.initialHeight) {
       throw new AppError(
-        'INVALID_REQUEST',
-        'only initial height 1 is supported (the store starts at height 1)',
+        'GENESIS_MISMATCH',
+        `initChain at initial height ${request.initialHeight}, genesis says ${this.genesis.initialHeight}`,
       );
     }
     if (this.store.info().height !== 0n) {
@@ -284,7 +285,8 @@ export class ShroudApp implements AbciApplication {
       );
     }
     if (this.genesisBatch !== null) throw new AppError('OUT_OF_ORDER', 'initChain called twice');
-    const batch = this.store.beginBlock(1n);
+    // The first block may have any height (CometBFT genesis initial_height, ≥ 1).
+    const batch = this.store.beginInitialBlock(request.initialHeight);
     const ctx = new TxContext(batch, null, this.genesis.params.gas);
     batch.set(KEYS.chainId, utf8Encode(this.genesis.chainId));
     for (const account of this.genesis.accounts) {
@@ -327,7 +329,7 @@ export class ShroudApp implements AbciApplication {
     // Before block 1 the genesis state is only in the pending batch: check against it (as the
     // Cosmos SDK's InitChain sets its check-state), later against committed state.
     const reader: StateReader = this.genesisBatch ?? this.store;
-    const checked = this.check(request.tx, reader, this.store.info().height + 1n, true);
+    const checked = this.check(request.tx, reader, this.nextHeight(), true);
     if (!checked.ok) return this.checkResponse(checked.code, checked.log, checked.gasWanted);
     const value = checked.value;
     const pending = this.checkStates.get(value.signer);
@@ -692,11 +694,9 @@ export class ShroudApp implements AbciApplication {
     if (info.height === 0n && this.genesisBatch === null)
       throw new AppError('NOT_INITIALIZED', 'finalizeBlock before initChain');
     if (this.block !== null) throw new AppError('OUT_OF_ORDER', 'finalizeBlock while a block awaits commit');
-    if (request.height !== info.height + 1n) {
-      throw new AppError(
-        'OUT_OF_ORDER',
-        `finalizeBlock for height ${request.height}, expected ${info.height + 1n}`,
-      );
+    const expected = this.nextHeight();
+    if (request.height !== expected) {
+      throw new AppError('OUT_OF_ORDER', `finalizeBlock for height ${request.height}, expected ${expected}`);
     }
     const batch = this.genesisBatch ?? this.store.beginBlock(request.height);
     this.genesisBatch = null;
@@ -753,6 +753,11 @@ export class ShroudApp implements AbciApplication {
     // Pending txs are re-checked by the mempool against the new state (ADR 007).
     this.checkStates = new Map();
     return Promise.resolve({ retainHeight: 0n });
+  }
+
+  /** Height of the next block: the genesis batch's (initial_height) before the first commit. */
+  private nextHeight(): bigint {
+    return this.genesisBatch?.height ?? this.store.info().height + 1n;
   }
 
   private requireEnclave(): Enclave {

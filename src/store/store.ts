@@ -101,6 +101,8 @@ export class Store {
   private readonly host: BatchHost;
   private readonly path: string;
   private hasher: BackgroundHasher | null = null;
+  /** Height of an open first block begun with beginInitialBlock (a chain's initial_height). */
+  private initialHeight: bigint | null = null;
   private backgroundHashes = 0;
 
   private constructor(root: RootDatabase<Uint8Array, Uint8Array>, path: string) {
@@ -125,6 +127,7 @@ export class Store {
       stream: (_height, writes) => this.hasher?.stream(writes),
       finish: (batch) => {
         if (this.current === batch) this.current = undefined;
+        this.initialHeight = null;
         if (batch.isStreaming) {
           if (this.height === batch.height) this.hasher?.commit(batch.height);
           else this.hasher?.discard();
@@ -242,6 +245,34 @@ export class Store {
       );
     }
     this.assertNextHeight(height);
+    return this.openBatch(height);
+  }
+
+  /**
+   * Starts the chain's first block at `height` ≥ 1 (CometBFT genesis `initial_height`): only
+   * on a store with no committed block; afterwards heights continue from it (beginBlock).
+   * @throws StoreError HEIGHT_MISMATCH when a block was already committed; BATCH_IN_PROGRESS, CLOSED
+   */
+  beginInitialBlock(height: bigint): BlockBatch {
+    this.assertOpen();
+    checkHeight(height);
+    if (this.current !== undefined) {
+      throw new StoreError(
+        'BATCH_IN_PROGRESS',
+        `block ${this.current.height} is still open: commit or discard it first`,
+      );
+    }
+    if (this.height !== 0n) {
+      throw new StoreError(
+        'HEIGHT_MISMATCH',
+        `the store already committed height ${this.height}: the initial block is behind it`,
+      );
+    }
+    this.initialHeight = height;
+    return this.openBatch(height);
+  }
+
+  private openBatch(height: bigint): BlockBatch {
     const streaming = this.hasher?.usable === true;
     if (streaming) this.hasher?.begin(height, this.height, () => this.tree.copyNodes());
     this.current = new BlockBatch(this.host, height, streaming);
@@ -490,6 +521,7 @@ export class Store {
   }
 
   private assertNextHeight(height: bigint): void {
+    if (height === this.initialHeight && this.height === 0n) return;
     if (height !== this.height + 1n) {
       throw new StoreError(
         'HEIGHT_MISMATCH',

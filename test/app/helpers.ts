@@ -85,11 +85,16 @@ export function makeUser(tag: string, accountNumber: bigint): User {
 export function genesisJson(
   keys: { ioPublicKey: Uint8Array; seedExchangePublicKey: Uint8Array },
   users: User[],
-  overrides: { params?: Record<string, unknown>; attestation?: Record<string, unknown> } = {},
+  overrides: {
+    params?: Record<string, unknown>;
+    attestation?: Record<string, unknown>;
+    initialHeight?: bigint;
+  } = {},
 ): string {
   const operator = makeUser('operator', BigInt(users.length));
   return JSON.stringify({
     chain_id: CHAIN_ID,
+    ...(overrides.initialHeight === undefined ? {} : { initial_height: String(overrides.initialHeight) }),
     genesis_time: '2027-01-15T08:00:00Z',
     accounts: users.map((u) => ({ address: u.address, coins: [{ denom: DENOM, amount: '10000000000' }] })),
     validators: [
@@ -203,7 +208,7 @@ export async function initChain(node: Node): Promise<void> {
     chainId: node.genesis.chainId,
     appStateBytes: utf8Encode(''),
     validators: [],
-    initialHeight: 1n,
+    initialHeight: node.genesis.initialHeight,
   });
 }
 
@@ -213,7 +218,8 @@ export async function runBlock(
   txs: Uint8Array[],
   options: { skipPrepare?: boolean } = {},
 ): Promise<ResponseFinalizeBlock> {
-  const height = node.store.info().height + 1n;
+  const last = node.store.info().height;
+  const height = last === 0n ? node.genesis.initialHeight : last + 1n;
   const timeNanos = GENESIS_TIME + height * BLOCK_NS;
   const chosen = options.skipPrepare
     ? txs

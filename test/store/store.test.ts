@@ -228,6 +228,32 @@ describe('Store: heights, batches, reopen', () => {
       assert.equal(store.info().height, 2n);
     }));
 
+  it('a chain may start at an initial height > 1 (only on an empty store), and reopens there', async () => {
+    const dir = tempDir();
+    try {
+      const store = Store.open(dir, { durable: false });
+      throwsCode(() => store.beginInitialBlock(0n), 'HEIGHT_MISMATCH');
+      const dropped = store.beginInitialBlock(9n);
+      dropped.discard();
+      throwsCode(() => store.beginBlock(9n), 'HEIGHT_MISMATCH'); // the discarded start is forgotten
+      const first = store.beginInitialBlock(5n);
+      throwsCode(() => store.beginInitialBlock(5n), 'BATCH_IN_PROGRESS');
+      first.set(b('k'), b('v'));
+      const hash = first.commit();
+      assert.equal(store.info().height, 5n);
+      throwsCode(() => store.beginInitialBlock(6n), 'HEIGHT_MISMATCH');
+      throwsCode(() => store.beginBlock(7n), 'HEIGHT_MISMATCH');
+      await store.close();
+      const reopened = Store.open(dir, { durable: false });
+      assert.equal(reopened.info().height, 5n);
+      assert.deepEqual(reopened.info().appHash, hash);
+      reopened.beginBlock(6n).commit();
+      await reopened.close();
+    } finally {
+      removeDir(dir);
+    }
+  });
+
   it('one batch at a time; a finished batch refuses everything; discard writes nothing', () =>
     withStore((store) => {
       const batch = store.beginBlock(1n);
