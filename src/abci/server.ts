@@ -347,8 +347,26 @@ export class AbciServer {
         return { flush: {} };
       case 'info':
         return { info: infoToProto(await app.info(request.info!)) };
-      case 'query':
-        return { query: queryToProto(await app.query(queryFromProto(request.query!))) };
+      case 'query': {
+        const query = queryFromProto(request.query!);
+        // The app answers from its latest state only: a past height is refused, not answered
+        // with today's values (Cosmos SDK root codespace ErrInvalidRequest = 18).
+        if (query.height !== 0n && query.height !== order.lastHeight) {
+          return {
+            query: {
+              code: 18,
+              log: `height ${query.height} is not available: this node answers queries at its latest height (${order.lastHeight}) only; pass height 0`,
+              info: '',
+              index: 0n,
+              key: new Uint8Array(0),
+              value: new Uint8Array(0),
+              height: order.lastHeight,
+              codespace: 'sdk',
+            },
+          };
+        }
+        return { query: queryToProto(await app.query(query)) };
+      }
       case 'checkTx':
         // Synchronous in the app: it never waits for a block in progress (ADR 007).
         return { checkTx: checkTxToProto(app.checkTx(checkTxFromProto(request.checkTx!))) };

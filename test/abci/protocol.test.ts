@@ -525,6 +525,27 @@ describe('ABCI server protocol', () => {
     assert.equal(server?.fatal, null);
   });
 
+  it('a query at a past height is refused (the app keeps only its latest state); height 0 and latest are served', async () => {
+    const app = new FakeApp();
+    app.height = 7n;
+    await start(app);
+    const c = await client();
+    const query = (height: bigint): Request => ({
+      query: { path: '/network/keys', data: new Uint8Array(0), height, prove: false },
+    });
+    c.send(query(3n), query(0n), query(7n));
+    const [past, zero, latest] = await c.take(3);
+    assert.equal(past?.query?.code, 18);
+    assert.match(past?.query?.log ?? '', /height 3 is not available/);
+    assert.deepEqual(zero?.query?.value, Uint8Array.of(42));
+    assert.deepEqual(latest?.query?.value, Uint8Array.of(42));
+    assert.equal(
+      app.calls.filter((call) => call === 'query').length,
+      2,
+      'the past-height query never reached the app',
+    );
+  });
+
   it('state-sync requests are declined; vote extensions are empty and accepted', async () => {
     await start(new FakeApp());
     const c = await client();
