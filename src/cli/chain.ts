@@ -1,7 +1,7 @@
 // What `tx` and `query` share: the node to talk to, arguments that name addresses, coins and
 // JSON messages, and how a decrypted transaction result is shown.
 import type { Command } from 'commander';
-import { ShroudClient, RpcClient, type Coin, type TxOutcome, type Wallet } from '../client/index.js';
+import { ShroudClient, type Coin, type TxOutcome, type Wallet } from '../client/index.js';
 import { utf8Decode } from '../crypto/index.js';
 import { isAddress } from './keyring.js';
 import { openKeyring, type KeyringOptions } from './keys-commands.js';
@@ -45,23 +45,23 @@ export function nodeUrl(options: NodeOptions): string {
  */
 export async function connect(options: NodeOptions, wallet?: Wallet): Promise<ShroudClient> {
   const url = nodeUrl(options);
-  const status = await new RpcClient(url, { timeoutMs: 10_000 }).status();
-  if (options.chainId !== undefined && options.chainId !== status.chainId) {
+  const client = await ShroudClient.connect(url, wallet, { pollIntervalMs: 200, waitTimeoutMs: 60_000 });
+  if (options.chainId !== undefined && options.chainId !== client.chainId) {
     throw new CliError(
       'CHAIN_MISMATCH',
-      `the node at ${url} runs chain "${status.chainId}", not "${options.chainId}": check --node and --chain-id`,
+      `the node at ${url} runs chain "${client.chainId}", not "${options.chainId}": check --node and --chain-id`,
     );
   }
-  return ShroudClient.connect(url, wallet, { pollIntervalMs: 200, waitTimeoutMs: 60_000 });
+  return client;
 }
 
 /**
  * A `shroud1…` address, or the address of a key of the keyring.
- * @throws {CliError} USAGE for neither; KEY_NOT_FOUND never (a missing key is reported as USAGE).
+ * @throws {CliError} USAGE for neither (an unknown key name is a usage error here).
  */
 export function resolveAddress(text: string, what: string, options: KeyringOptions): string {
   if (isAddress(text)) return text;
-  if (text.startsWith('shroud1') || text.startsWith('shroud'))
+  if (text.startsWith('shroud1'))
     usage(`${what} "${text.slice(0, 80)}" is not a valid bech32 shroud1… address (check for a typo)`);
   try {
     return openKeyring(options).show(text).address;
