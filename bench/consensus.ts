@@ -246,6 +246,9 @@ interface PhaseResult {
   throughput: number;
   p50: number;
   p99: number;
+  /** broadcast_tx_sync round trips (the node's checkTx answer), p50 and p99 in ms. */
+  checkP50: number;
+  checkP99: number;
   blocks: Committed[];
 }
 
@@ -262,10 +265,13 @@ async function runPhase(
   const endMs = start + SECONDS * 1000;
   let next = 0;
   let failures = 0;
+  const checkMs: number[] = [];
   const submitOne = async (tx: BuiltTx, k: number) => {
-    submittedAt.set(bytesToHex(tx.hash), performance.now());
+    const at = performance.now();
+    submittedAt.set(bytesToHex(tx.hash), at);
     try {
       await broadcast(network.rpcUrls[k % network.rpcUrls.length]!, tx);
+      checkMs.push(performance.now() - at);
     } catch (error) {
       failures += 1;
       if (failures <= 3) console.error(`  ${String(error)}`);
@@ -322,6 +328,11 @@ async function runPhase(
     throughput: windowTxs / ((lastAt - start) / 1000),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    checkP50: percentile(
+      checkMs.sort((a, b) => a - b),
+      50,
+    ),
+    checkP99: percentile(checkMs, 99),
     blocks: windowBlocks,
   };
 }
@@ -358,7 +369,7 @@ async function benchNetwork(validators: number): Promise<string[]> {
         inflight: INFLIGHT,
       });
       console.log(
-        `  saturation: ${saturation.submitted} submitted, ${saturation.committed} committed, ${saturation.throughput.toFixed(0)} tx/s, p50 ${saturation.p50.toFixed(0)} ms, p99 ${saturation.p99.toFixed(0)} ms`,
+        `  saturation: ${saturation.submitted} submitted, ${saturation.committed} committed, ${saturation.throughput.toFixed(0)} tx/s, p50 ${saturation.p50.toFixed(0)} ms, p99 ${saturation.p99.toFixed(0)} ms; broadcast_tx_sync p50 ${saturation.checkP50.toFixed(0)} ms, p99 ${saturation.checkP99.toFixed(0)} ms`,
       );
       // Unsubmitted txs hold sequences the chain never saw: rewind those senders.
       for (const sender of senders) {
@@ -372,14 +383,14 @@ async function benchNetwork(validators: number): Promise<string[]> {
       const latency = await runPhase(network, watcher, latencyTxs, senders.length, { ratePerSecond: rate });
       const load1 = loadavg()[0] ?? 0;
       console.log(
-        `  latency at ${rate} tx/s: ${latency.submitted} submitted, ${latency.committed} committed, ${latency.throughput.toFixed(0)} tx/s, p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms`,
+        `  latency at ${rate} tx/s: ${latency.submitted} submitted, ${latency.committed} committed, ${latency.throughput.toFixed(0)} tx/s, p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms; broadcast_tx_sync p50 ${latency.checkP50.toFixed(0)} ms, p99 ${latency.checkP99.toFixed(0)} ms`,
       );
       const intervals = saturation.blocks.slice(1).map((b, i) => b.atMs - saturation.blocks[i]!.atMs);
       const meanInterval = intervals.reduce((s, x) => s + x, 0) / Math.max(1, intervals.length);
       const maxBlock = Math.max(0, ...saturation.blocks.map((b) => b.txs));
       return [
-        `| ${validators} | saturation (${INFLIGHT} in flight) | ${saturation.submitted} | ${saturation.committed} | **${saturation.throughput.toFixed(0)}** | ${saturation.p50.toFixed(0)} | ${saturation.p99.toFixed(0)} | ${meanInterval.toFixed(0)} ms, ≤ ${maxBlock} txs | ${load0.toFixed(1)} |`,
-        `| ${validators} | open loop ${rate} tx/s | ${latency.submitted} | ${latency.committed} | ${latency.throughput.toFixed(0)} | **${latency.p50.toFixed(0)}** | **${latency.p99.toFixed(0)}** | | ${load1.toFixed(1)} |`,
+        `| ${validators} | saturation (${INFLIGHT} in flight) | ${saturation.submitted} | ${saturation.committed} | **${saturation.throughput.toFixed(0)}** | ${saturation.p50.toFixed(0)} | ${saturation.p99.toFixed(0)} | ${saturation.checkP50.toFixed(0)} / ${saturation.checkP99.toFixed(0)} | ${meanInterval.toFixed(0)} ms, ≤ ${maxBlock} txs | ${load0.toFixed(1)} |`,
+        `| ${validators} | open loop ${rate} tx/s | ${latency.submitted} | ${latency.committed} | ${latency.throughput.toFixed(0)} | **${latency.p50.toFixed(0)}** | **${latency.p99.toFixed(0)}** | ${latency.checkP50.toFixed(0)} / ${latency.checkP99.toFixed(0)} | | ${load1.toFixed(1)} |`,
       ];
     } finally {
       watcher.close();
@@ -396,8 +407,10 @@ async function main(): Promise<void> {
   console.log(
     `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; started ${started}; block time ${BLOCK_TIME_MS} ms, ${SENDERS} senders, ${SECONDS} s per phase`,
   );
-  console.log('| validators | load | submitted | committed | tx/s | p50 ms | p99 ms | blocks | load avg |');
-  console.log('|--:|:--|--:|--:|--:|--:|--:|:--|--:|');
+  console.log(
+    '| validators | load | submitted | committed | tx/s | p50 ms | p99 ms | broadcast_tx_sync p50 / p99 ms | blocks | load avg |',
+  );
+  console.log('|--:|:--|--:|--:|--:|--:|--:|--:|:--|--:|');
   for (const row of rows) console.log(row);
 }
 
