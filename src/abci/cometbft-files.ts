@@ -70,6 +70,8 @@ export interface CometGenesisOptions {
   appState: unknown;
   /** Block max_bytes (the Shroud genesis `params.max_block_bytes`). */
   maxBlockBytes: bigint;
+  /** Height of the first block (the Shroud genesis `initial_height`), default 1. */
+  initialHeight?: bigint;
 }
 
 /**
@@ -82,7 +84,7 @@ export function cometGenesisJson(options: CometGenesisOptions): string {
     {
       genesis_time: options.genesisTime,
       chain_id: options.chainId,
-      initial_height: '1',
+      initial_height: (options.initialHeight ?? 1n).toString(),
       consensus_params: {
         block: { max_bytes: options.maxBlockBytes.toString(), max_gas: '-1' },
         evidence: { max_age_num_blocks: '100000', max_age_duration: '172800000000000', max_bytes: '1048576' },

@@ -382,8 +382,15 @@ export class AbciServer {
             "InitChain's app_state is not this node's genesis.json: regenerate CometBFT's genesis with `shroud cometbft-genesis`",
           );
         }
+        if (converted.initialHeight < 1n)
+          throw new AbciError(
+            'INVALID_REQUEST',
+            `InitChain.initial_height ${converted.initialHeight} must be ≥ 1`,
+          );
         const response = await app.initChain(converted);
         order.initialized = true;
+        // The first block is the genesis initial_height (CometBFT genesis.json, default 1).
+        order.lastHeight = converted.initialHeight - 1n;
         return { initChain: initChainToProto(response) };
       }
       case 'prepareProposal': {

@@ -232,6 +232,7 @@ export async function createCometTestnet(options: CometTestnetOptions): Promise<
     })),
     appState: JSON.parse(genesisText) as unknown,
     maxBlockBytes: genesis.params.maxBlockBytes,
+    initialHeight: genesis.initialHeight,
   });
   const nodes: CometTestnetNode[] = [];
   for (const [i, node] of network.nodes.entries()) {

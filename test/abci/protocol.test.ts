@@ -471,6 +471,47 @@ describe('ABCI server protocol', () => {
     assert.ok(done?.commit !== undefined);
   });
 
+  it('InitChain with initial_height 100: the first block is 100', async () => {
+    const app = new FakeApp();
+    await start(app);
+    const c = await client();
+    c.send(
+      {
+        initChain: {
+          time: TIME,
+          chainId: 'fake',
+          validators: [],
+          appStateBytes: GENESIS,
+          initialHeight: 100n,
+        },
+      },
+      finalize(1n),
+    );
+    const [init, refused] = await c.take(2);
+    assert.ok(init?.initChain !== undefined);
+    assert.match(exceptionOf(refused), /height 1, expected 100/);
+    await expectFatal('OUT_OF_ORDER');
+    const again = new FakeApp();
+    await start(again);
+    const d = await client();
+    d.send(
+      {
+        initChain: {
+          time: TIME,
+          chainId: 'fake',
+          validators: [],
+          appStateBytes: GENESIS,
+          initialHeight: 100n,
+        },
+      },
+      finalize(100n),
+      commit,
+    );
+    const [, final, done] = await d.take(3);
+    assert.ok(final?.finalizeBlock !== undefined && done?.commit !== undefined);
+    assert.equal(server?.lastHeight, 100n);
+  });
+
   it('InitChain with another app_state than this home’s genesis → INVALID_REQUEST, app not called', async () => {
     const app = new FakeApp();
     await start(app);
