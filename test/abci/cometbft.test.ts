@@ -27,12 +27,12 @@ import {
 const VALIDATORS = 4;
 const CHAIN_ID = 'shroud-cometbft-test';
 
-describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 180_000 }, () => {
+describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 360_000 }, () => {
   let dir: string;
   let network: CometNetwork;
   let urls: string[];
   let token: string;
-  let codeHashHeight = 0n;
+  let transferHeight = 0n;
 
   before(async () => {
     const cometbft = cometbftBinary();
@@ -96,7 +96,7 @@ describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 180_000 }, () => {
       contract: token,
       msg: { transfer: { recipient: second.address, amount: '250' } },
     });
-    codeHashHeight = transfer.height;
+    transferHeight = transfer.height;
     const data = transfer.data[0];
     assert.ok(data instanceof Uint8Array, 'the transfer result carries decrypted data');
     assert.match(Buffer.from(data).toString('utf8'), /success/, 'decrypted transfer status');
@@ -112,7 +112,7 @@ describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 180_000 }, () => {
 
   it('all four validators report the same app hash at every height', async () => {
     const top = (await Promise.all(urls.map(latestHeight))).reduce((a, b) => (a < b ? a : b));
-    assert.ok(top > codeHashHeight, `the chain went past the transfers (height ${top})`);
+    assert.ok(top > transferHeight, `the chain went past the transfers (height ${top})`);
     for (let h = 1n; h <= top; h += 1n) {
       const hashes = await Promise.all(urls.map((url) => appHashAfter(url, h)));
       assert.equal(new Set(hashes).size, 1, `app hashes after block ${h}: ${hashes.join(' ')}`);
