@@ -6,6 +6,7 @@
 // up through the ABCI handshake (and a node whose app state is wiped replays from height 0).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ import {
 
 const VALIDATORS = 4;
 const CHAIN_ID = 'shroud-cometbft-test';
+const BIN = new URL('../../bin/shroud.js', import.meta.url).pathname;
 
 describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 360_000 }, () => {
   let dir: string;
@@ -108,6 +110,21 @@ describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 360_000 }, () => {
       balance?: { amount?: string };
     };
     assert.equal(answer.balance?.amount, '300');
+
+    // The CLI reads through CometBFT's RPC unchanged.
+    const cli = (...args: string[]) => {
+      const result = spawnSync(process.execPath, [BIN, ...args, '--node', urls[1]!, '--output', 'json'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(result.status, 0, `shroud ${args.join(' ')}: ${result.stderr}`);
+      return JSON.parse(result.stdout) as Record<string, unknown>;
+    };
+    const balance = cli('query', 'bank', 'balance', second.address);
+    assert.equal(balance['denom'], 'ushd');
+    assert.match(String(balance['amount']), /^[1-9][0-9]*$/);
+    const contract = cli('query', 'compute', 'contract', token);
+    assert.equal(contract['label'], 'cometbft-token');
   });
 
   it('all four validators report the same app hash at every height', async () => {
