@@ -1066,28 +1066,69 @@ export class ShroudApp implements AbciApplication {
     }
   }
 
-  /** Fees of the block go to the proposer's operator account (else stay in the fee collector). */
+  /**
+   * The block's fees go to the bonded validators in proportion to their voting power (ADR
+   * 007 "Fees"): per denom, validator i gets floor(amount × power_i / total power), in
+   * operator order; the rounding remainder goes to the proposer's operator (or stays in the
+   * collector for the next block when the proposer is unknown). Validators and powers are
+   * those after the block's transactions, the set its validator updates lead to.
+   */
   private payFees(ctx: TxContext, proposerAddress: Uint8Array): AbciEvent[] {
-    const operatorBytes =
-      proposerAddress.length === 20 ? ctx.get(KEYS.validatorByConsensus(proposerAddress)) : undefined;
-    if (operatorBytes === undefined) return [];
-    const operator = utf8Decode(operatorBytes);
+    const collector = MODULE_ADDRESSES.feeCollector;
     const coins: Coin[] = [];
     for (const entry of ctx.batch.entries({
-      start: KEYS.balancePrefix(MODULE_ADDRESSES.feeCollector),
-      end: prefixEnd(KEYS.balancePrefix(MODULE_ADDRESSES.feeCollector)),
+      start: KEYS.balancePrefix(collector),
+      end: prefixEnd(KEYS.balancePrefix(collector)),
     })) {
       const key = utf8Decode(entry.key);
       coins.push({ denom: key.slice(key.lastIndexOf('/') + 1), amount: decodeAmount(entry.value) });
     }
     if (coins.length === 0) return [];
-    this.moveCoins(ctx, MODULE_ADDRESSES.feeCollector, operator, coins);
-    return [
-      {
+    const validators: Array<{ operator: string; power: bigint }> = [];
+    let total = 0n;
+    const prefixLength = KEYS.validatorPrefix.length;
+    for (const entry of ctx.batch.entries({
+      start: KEYS.validatorPrefix,
+      end: prefixEnd(KEYS.validatorPrefix),
+    })) {
+      const power = decodeValidator(entry.value).tokens / POWER_REDUCTION;
+      if (power <= 0n) continue;
+      validators.push({ operator: utf8Decode(entry.key.subarray(prefixLength)), power });
+      total += power;
+    }
+    const proposerBytes =
+      proposerAddress.length === 20 ? ctx.get(KEYS.validatorByConsensus(proposerAddress)) : undefined;
+    const proposer = proposerBytes === undefined ? null : utf8Decode(proposerBytes);
+    const rewards = new Map<string, Coin[]>();
+    const remainder: Coin[] = [];
+    for (const coin of coins) {
+      let paid = 0n;
+      for (const validator of validators) {
+        const share = (coin.amount * validator.power) / total;
+        if (share === 0n) continue;
+        paid += share;
+        const list = rewards.get(validator.operator) ?? [];
+        list.push({ denom: coin.denom, amount: share });
+        rewards.set(validator.operator, list);
+      }
+      if (coin.amount > paid) remainder.push({ denom: coin.denom, amount: coin.amount - paid });
+    }
+    const events: AbciEvent[] = [];
+    for (const [operator, reward] of rewards) {
+      this.moveCoins(ctx, collector, operator, reward);
+      events.push({
+        type: 'validator_reward',
+        attributes: [attr('validator', operator), attr('amount', coinsText(reward))],
+      });
+    }
+    if (proposer !== null && remainder.length > 0) {
+      this.moveCoins(ctx, collector, proposer, remainder);
+      events.push({
         type: 'proposer_reward',
-        attributes: [attr('validator', operator), attr('amount', coinsText(coins))],
-      },
-    ];
+        attributes: [attr('validator', proposer), attr('amount', coinsText(remainder))],
+      });
+    }
+    return events;
   }
 
   // --- compute ----------------------------------------------------------------------------
