@@ -24,7 +24,7 @@ import { ShroudClient, Wallet, buildExecuteTx, type BuiltTx } from '../src/clien
 import { bytesToHex, generateMnemonic, sha256 } from '../src/crypto/index.js';
 import { HOME_FILES, initNetwork, type NetworkDescription } from '../src/node/index.js';
 import { contractWasm } from '../test/app/helpers.js';
-import { BIN, exitOf, freePortBase, waitForOutput } from '../test/network/helpers.js';
+import { BIN, exitOf, freePortBase, pollFor, waitForOutput } from '../test/network/helpers.js';
 
 function arg(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -170,6 +170,14 @@ async function deployToken(
     options,
   );
   const stored = await client.storeCode(contractWasm('token'), { gasLimit: 5_000_000n });
+  // The node answers `tx` as soon as the block is saved, which can be just before the app's
+  // commit makes the code queryable: wait for it (seen on the tendermint node under load).
+  await pollFor(
+    'the stored code to be queryable',
+    async () => ((await client.getCode(stored.codeId)) === null ? undefined : true),
+    10_000,
+    50,
+  );
   const { contractAddress } = await client.instantiate(
     {
       codeId: stored.codeId,
