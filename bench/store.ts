@@ -1,8 +1,9 @@
 // Store benchmark: commit throughput and latency for blocks of 1, 100 and 2,000 key writes
 // (values 100 B) over a store holding 100k keys, with the app-hash cost as its own figure,
 // durable (fsync per commit, the node's setting) and with noSync (to show the fsync cost).
-// Usage: npm run bench:store   (results recorded in bench/RESULTS.md, section "store")
-import { mkdtempSync, rmSync } from 'node:fs';
+// Then transaction-shaped blocks hashed on the calling thread vs the background worker.
+// Usage: npm run bench:store [-- --tx-blocks-only]   (results in bench/RESULTS.md, section "store")
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -126,6 +127,92 @@ function measure(store: Store, mode: string, writes: number, blocks: number, rou
   };
 }
 
+/**
+ * Main-thread CPU (user + system, ms, 10 ms ticks) from Linux's /proc/self/task/<pid>/stat;
+ * NaN elsewhere. process.cpuUsage counts every thread, so it hides what a worker takes off.
+ */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Busy work standing in for the app's own per-transaction work (the worker runs beside it). */
+function appWork(micros: number): void {
+  const until = process.hrtime.bigint() + BigInt(micros) * 1000n;
+  while (process.hrtime.bigint() < until);
+}
+
+const TX_BLOCKS = 5;
+const TXS_PER_BLOCK = 500;
+const APP_WORK_MICROS = 200;
+
+/**
+ * Transaction-shaped blocks like bench/app's token transfers: per tx a shared fee-collector
+ * key and the sender's account at depth 0, then 7 new 45-byte keys inside a checkpoint, and
+ * 200 µs of simulated app work; 500 txs per block (4,500 writes). Paired: calling-thread and
+ * background hashing alternate, 2 rounds. Figures per block, median of TX_BLOCKS.
+ */
+async function txShaped(dir: string): Promise<void> {
+  console.log('');
+  console.log(
+    `tx-shaped blocks: ${TXS_PER_BLOCK} txs × 9 writes, ${APP_WORK_MICROS} µs simulated app work per tx, noSync, load ${load()}`,
+  );
+  console.log(
+    '| hashing | round | main-thread CPU ms/block | of which simulated app work | hash() wall ms | process CPU ms/block | block wall ms |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (let round = 1; round <= 2; round++) {
+    for (const background of [false, true]) {
+      const store = Store.open(dir, { durable: false, backgroundHashing: background });
+      await store.backgroundHashingReady();
+      const main: number[] = [];
+      const hashWall: number[] = [];
+      const cpu: number[] = [];
+      const wall: number[] = [];
+      for (let block = 0; block < TX_BLOCKS + 1; block++) {
+        const txs = Array.from({ length: TXS_PER_BLOCK }, (_, t) => ({
+          account: keyOf(t),
+          writes: Array.from({ length: 7 }, (_, w) =>
+            bytes(`tx/${round}/${background}/${block}/${t}/${w}`, 45),
+          ),
+          value: bytes(`value/${t}`, 80),
+        }));
+        const feeKey = keyOf(STATE_KEYS + 1);
+        const m0 = mainThreadCpuMs();
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        const batch = store.beginBlock(store.info().height + 1n);
+        for (const tx of txs) {
+          batch.set(feeKey, tx.value.subarray(0, 8));
+          batch.set(tx.account, tx.value);
+          const checkpoint = batch.checkpoint();
+          for (const key of tx.writes) batch.set(key, tx.value);
+          batch.release(checkpoint);
+          appWork(APP_WORK_MICROS);
+        }
+        const t1 = performance.now();
+        batch.hash();
+        const t2 = performance.now();
+        batch.commit();
+        if (block === 0) continue; // warm-up
+        main.push(mainThreadCpuMs() - m0);
+        hashWall.push(t2 - t1);
+        cpu.push(cpuMs() - c0);
+        wall.push(performance.now() - t0);
+      }
+      console.log(
+        `| ${background ? 'background' : 'calling thread'} | ${round} | ${f(median(main))} | ${f((TXS_PER_BLOCK * APP_WORK_MICROS) / 1000)} | ${f(median(hashWall))} | ${f(median(cpu))} | ${f(median(wall))} |`,
+      );
+      await store.close();
+    }
+  }
+}
+
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -143,6 +230,10 @@ async function main(): Promise<void> {
     console.log(
       `populate ${STATE_KEYS} keys × ${VALUE_BYTES} B (noSync, 10,000 per block): ${(populateMs / 1000).toFixed(1)} s wall, ${((cpuMs() - populateStarted) / 1000).toFixed(1)} s CPU`,
     );
+    if (process.argv.includes('--tx-blocks-only')) {
+      await txShaped(dir);
+      return;
+    }
     const rows: Row[] = [];
     for (const durable of [true, false]) {
       const openStarted = performance.now();
@@ -179,6 +270,7 @@ async function main(): Promise<void> {
       ];
       console.log(`| ${r.mode} | ${r.writes} | ${r.blocks} | ${cells.map(f).join(' | ')} |`);
     }
+    await txShaped(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
