@@ -298,3 +298,71 @@ export function verifyCommit(
   }
   return isQuorum(power, set.totalVotingPower) ? null : `only ${power}/${set.totalVotingPower} voting power`;
 }
+
+/** Our own state a proposed block at `height` must match (ValidateValue). */
+export interface ProposalContext {
+  chainId: string;
+  height: number;
+  /** Our app hash after height - 1. */
+  appHash: Uint8Array;
+  /** Our block height - 1, its results hash and the set that signed it; null at height 1. */
+  previous: {
+    hash: Uint8Array;
+    timeNanos: bigint;
+    resultsHash: Uint8Array;
+    validators: ValidatorSet;
+  } | null;
+  /** The set of `height`. */
+  validators: ValidatorSet;
+  verify: (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => boolean;
+  /** Checks one evidence item (signatures against its height's set); null when valid. */
+  evidenceProblem: (evidence: DuplicateVoteEvidence) => string | null;
+}
+
+/** Byte equality (constant-time is not needed: everything compared here is public). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/**
+ * What is wrong with a proposed block, or null. The header must match OUR state: previous block
+ * id, app hash and results hash after the previous block (a validator whose own execution
+ * differs refuses the block, DESIGN.md §6), the validators hash; the data, last-commit and
+ * evidence hashes must match the body; the last commit must hold +2/3 of the previous height's
+ * set; the time must increase; the proposer must be a validator. Pure: no I/O.
+ */
+export function proposedBlockProblem(bytes: Uint8Array, ctx: ProposalContext): string | null {
+  const block = decodeConsensusBlock(bytes);
+  if (block === null) return 'malformed block';
+  const h = block.header;
+  const previous = ctx.previous;
+  if (h.chainId !== ctx.chainId || h.height !== BigInt(ctx.height)) return 'wrong chain id or height';
+  if ((previous === null) !== (ctx.height === 1)) return 'our previous block is missing';
+  if (!sameBytes(h.lastBlockHash, previous?.hash ?? new Uint8Array(0))) return 'last block id differs';
+  if (!sameBytes(h.appHash, ctx.appHash)) return 'app hash differs from ours';
+  if (!sameBytes(h.lastResultsHash, previous?.resultsHash ?? new Uint8Array(0)))
+    return 'results hash differs from ours';
+  if (!sameBytes(h.validatorsHash, ctx.validators.hash())) return 'validators hash differs';
+  if (ctx.validators.getByAddress(hex(h.proposerAddress)) === undefined) return 'proposer is not a validator';
+  if (previous !== null && h.timeNanos <= previous.timeNanos) return 'time does not increase';
+  if (!sameBytes(h.dataHash, txsDataHash(block.txs.map((tx) => sha256(tx))))) return 'data hash mismatch';
+  if (!sameBytes(h.lastCommitHash, commitHash(block.lastCommit))) return 'last commit hash mismatch';
+  if (!sameBytes(h.evidenceHash, evidenceHash(block.evidence))) return 'evidence hash mismatch';
+  if (previous !== null) {
+    if (block.lastCommit === null) return 'missing last commit';
+    const bad = verifyCommit(
+      ctx.chainId,
+      previous.validators,
+      ctx.height - 1,
+      previous.hash,
+      block.lastCommit,
+      ctx.verify,
+    );
+    if (bad !== null) return `last commit: ${bad}`;
+  } else if (block.lastCommit !== null) return 'a first block has no last commit';
+  for (const evidence of block.evidence) {
+    const bad = ctx.evidenceProblem(evidence);
+    if (bad !== null) return `evidence: ${bad}`;
+  }
+  return null;
+}

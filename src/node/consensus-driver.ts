@@ -33,12 +33,13 @@ import type { Store } from '../store/index.js';
 import {
   commitHash,
   decodeConsensusBlock,
+  proposedBlockProblem,
+  sameBytes,
   decodeEvidence,
   encodeEvidence,
   encodeConsensusBlock,
   evidenceHash,
   txsDataHash,
-  verifyCommit,
   type Commit,
   type ConsensusBlock,
   type DuplicateVoteEvidence,
@@ -144,10 +145,6 @@ export function saveSignedState(path: string, record: SignedStateRecord): void {
   } finally {
     closeSync(dir);
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /**
@@ -438,44 +435,31 @@ export class ConsensusDriver {
     return answer.status === 'accept';
   }
 
-  /** What is wrong with a proposed block at `height`, or null. */
+  /** What is wrong with a proposed block at `height`, or null (block.ts proposedBlockProblem). */
   private blockProblem(height: number, value: Value): string | null {
-    const block = decodeConsensusBlock(value.bytes);
-    if (block === null) return 'malformed block';
-    const h = block.header;
-    if (h.chainId !== this.o.chainId || h.height !== BigInt(height)) return 'wrong chain id or height';
     if (this.o.blocks.height() !== BigInt(height - 1)) return 'our previous block is not committed yet';
     const previous = height > 1 ? this.o.blocks.load(BigInt(height - 1)) : undefined;
     const set = this.validatorSet(height);
-    if (set === undefined) return 'no validator set for this height';
-    if (!sameBytes(h.lastBlockHash, previous?.hash ?? new Uint8Array(0))) return 'last block id differs';
-    if (!sameBytes(h.appHash, this.o.store.info().appHash)) return 'app hash differs from ours';
-    const ourResults = previous === undefined ? new Uint8Array(0) : resultsHash(previous.results);
-    if (!sameBytes(h.lastResultsHash, ourResults)) return 'results hash differs from ours';
-    if (!sameBytes(h.validatorsHash, set.hash())) return 'validators hash differs';
-    if (set.getByAddress(bytesToHex(h.proposerAddress)) === undefined) return 'proposer is not a validator';
-    if (previous !== undefined && h.timeNanos <= previous.header.timeNanos) return 'time does not increase';
-    if (!sameBytes(h.dataHash, txsDataHash(block.txs.map((tx) => sha256(tx))))) return 'data hash mismatch';
-    if (!sameBytes(h.lastCommitHash, commitHash(block.lastCommit))) return 'last commit hash mismatch';
-    if (!sameBytes(h.evidenceHash, evidenceHash(block.evidence))) return 'evidence hash mismatch';
-    if (previous !== undefined) {
-      const previousSet = this.validatorSet(height - 1);
-      if (block.lastCommit === null || previousSet === undefined) return 'missing last commit';
-      const bad = verifyCommit(
-        this.o.chainId,
-        previousSet,
-        height - 1,
-        previous.hash,
-        block.lastCommit,
-        ed25519Verify,
-      );
-      if (bad !== null) return `last commit: ${bad}`;
-    } else if (block.lastCommit !== null) return 'a first block has no last commit';
-    for (const evidence of block.evidence) {
-      const bad = this.evidenceProblem(evidence);
-      if (bad !== null) return `evidence: ${bad}`;
-    }
-    return null;
+    const previousSet = height > 1 ? this.validatorSet(height - 1) : undefined;
+    if (set === undefined || (height > 1 && (previous === undefined || previousSet === undefined)))
+      return 'no previous block or validator set for this height';
+    return proposedBlockProblem(value.bytes, {
+      chainId: this.o.chainId,
+      height,
+      appHash: this.o.store.info().appHash,
+      previous:
+        previous === undefined || previousSet === undefined
+          ? null
+          : {
+              hash: previous.hash,
+              timeNanos: previous.header.timeNanos,
+              resultsHash: resultsHash(previous.results),
+              validators: previousSet,
+            },
+      validators: set,
+      verify: ed25519Verify,
+      evidenceProblem: (ev) => this.evidenceProblem(ev),
+    });
   }
 
   /** Decide: execute the block, store it with its commit, commit the app, update the mempool. */

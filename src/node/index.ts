@@ -47,15 +47,20 @@ export {
   type ValidatorInfo,
 } from './node.js';
 export {
+  commitHash,
   decodeConsensusBlock,
   decodeEvidence,
   encodeConsensusBlock,
   encodeEvidence,
+  evidenceHash,
+  proposedBlockProblem,
+  txsDataHash,
   verifyCommit,
   type Commit,
   type ConsensusBlock,
   type ConsensusBlockHeader,
   type DuplicateVoteEvidence,
+  type ProposalContext,
 } from './block.js';
 export { CHANNELS } from './consensus-driver.js';
 export { startConsensusNode, type StartConsensusNodeOptions } from './consensus-node.js';

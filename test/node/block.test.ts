@@ -6,11 +6,16 @@ import assert from 'node:assert/strict';
 import { ed25519Verify, sha256, utf8Encode } from '../../src/crypto/index.js';
 import { makeValidators, signVote } from '../../src/consensus/testing.js';
 import {
+  commitHash,
   decodeConsensusBlock,
   encodeConsensusBlock,
+  evidenceHash,
+  proposedBlockProblem,
+  txsDataHash,
   verifyCommit,
   type Commit,
   type ConsensusBlock,
+  type ProposalContext,
 } from '../../src/node/index.js';
 
 const CHAIN = 'shroud-block-test';
@@ -118,5 +123,124 @@ describe('verifyCommit', () => {
     for (const [name, commit] of cases) {
       assert.notEqual(verifyCommit(CHAIN, set, 7, blockId, commit, ed25519Verify), null, name);
     }
+  });
+});
+
+describe('proposedBlockProblem (ValidateValue against our own state)', () => {
+  const previousHash = sha256(utf8Encode('block 6'));
+  const ourAppHash = new Uint8Array(32).fill(9);
+  const ourResults = new Uint8Array(32).fill(8);
+  const lastCommit: Commit = {
+    height: 6,
+    round: 0,
+    votes: [0, 1, 2].map((i) => precommit(i, previousHash, 6, 0)),
+  };
+  const proposer = set.validators[0]!;
+
+  function proposal(change: (b: ConsensusBlock) => void = () => undefined): Uint8Array {
+    const txs = [utf8Encode('tx a'), utf8Encode('tx b')];
+    const block: ConsensusBlock = {
+      header: {
+        chainId: CHAIN,
+        height: 7n,
+        timeNanos: 2_000n,
+        proposerAddress: Buffer.from(proposer.address, 'hex'),
+        lastBlockHash: previousHash,
+        appHash: ourAppHash,
+        lastResultsHash: ourResults,
+        validatorsHash: set.hash(),
+        dataHash: txsDataHash(txs.map((tx) => sha256(tx))),
+        lastCommitHash: commitHash(lastCommit),
+        evidenceHash: evidenceHash([]),
+      },
+      txs,
+      lastCommit,
+      evidence: [],
+    };
+    change(block);
+    return encodeConsensusBlock(block);
+  }
+
+  const ctx: ProposalContext = {
+    chainId: CHAIN,
+    height: 7,
+    appHash: ourAppHash,
+    previous: { hash: previousHash, timeNanos: 1_000n, resultsHash: ourResults, validators: set },
+    validators: set,
+    verify: ed25519Verify,
+    evidenceProblem: () => null,
+  };
+
+  it('accepts a block built on our state', () => {
+    assert.equal(proposedBlockProblem(proposal(), ctx), null);
+  });
+
+  it('refuses a block whose app hash or results hash differs from our execution', () => {
+    assert.match(
+      proposedBlockProblem(
+        proposal((b) => (b.header.appHash = new Uint8Array(32).fill(1))),
+        ctx,
+      ) ?? '',
+      /app hash differs/,
+    );
+    assert.match(
+      proposedBlockProblem(
+        proposal((b) => (b.header.lastResultsHash = new Uint8Array(32))),
+        ctx,
+      ) ?? '',
+      /results hash differs/,
+    );
+    // The same block is refused by a validator whose own app hash differs.
+    assert.match(
+      proposedBlockProblem(proposal(), { ...ctx, appHash: new Uint8Array(32).fill(7) }) ?? '',
+      /app hash/,
+    );
+  });
+
+  it('refuses every inconsistent header field or body', () => {
+    const weak: Commit = { ...lastCommit, votes: lastCommit.votes.slice(0, 2) };
+    const cases: [string, (b: ConsensusBlock) => void][] = [
+      ['another chain', (b) => (b.header.chainId = 'other')],
+      ['another height', (b) => (b.header.height = 8n)],
+      ['another parent', (b) => (b.header.lastBlockHash = blockId)],
+      ['another validator set', (b) => (b.header.validatorsHash = new Uint8Array(32))],
+      ['a stranger proposer', (b) => (b.header.proposerAddress = new Uint8Array(20))],
+      ['time not increasing', (b) => (b.header.timeNanos = 1_000n)],
+      ['a tx added after hashing', (b) => b.txs.push(utf8Encode('smuggled'))],
+      ['last commit swapped after hashing', (b) => (b.lastCommit = weak)],
+      [
+        'a last commit without quorum',
+        (b) => {
+          b.lastCommit = weak;
+          b.header.lastCommitHash = commitHash(weak);
+        },
+      ],
+      [
+        'no last commit',
+        (b) => {
+          b.lastCommit = null;
+          b.header.lastCommitHash = commitHash(null);
+        },
+      ],
+      ['evidence hash of other evidence', (b) => (b.header.evidenceHash = new Uint8Array(32))],
+    ];
+    for (const [name, change] of cases) {
+      assert.notEqual(proposedBlockProblem(proposal(change), ctx), null, name);
+    }
+    assert.equal(proposedBlockProblem(utf8Encode('{}'), ctx), 'malformed block');
+  });
+
+  it('refuses evidence the evidence check refuses', () => {
+    const first = precommit(3, blockId, 5, 0);
+    const second = precommit(3, previousHash, 5, 0);
+    const withEvidence = proposal((b) => {
+      b.evidence = [{ kind: 'DuplicateVote', first, second }];
+      b.header.evidenceHash = evidenceHash(b.evidence);
+    });
+    assert.equal(proposedBlockProblem(withEvidence, ctx), null);
+    assert.match(
+      proposedBlockProblem(withEvidence, { ...ctx, evidenceProblem: () => 'bad signature' }) ?? '',
+      /evidence: bad signature/,
+    );
   });
 });
