@@ -268,8 +268,9 @@ describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 360_000 }, () => {
     'the restarted validator catches up and agrees on every app hash',
     {
       todo:
-        'blocked outside src/abci: tx gas_used depends on the enclave read-ahead cache, so a restarted ' +
-        'node computes another LastResultsHash for the first contract call per contract (see the ABCI report)',
+        'blocked outside src/abci: a restarted node charges gas for re-fetching contract code (enclave ' +
+        'code cache miss read through the metered tx context), so its LastResultsHash differs ' +
+        '(test/abci/restart-results.test.ts)',
     },
     async () => {
       await waitFor(
