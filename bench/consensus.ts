@@ -274,11 +274,21 @@ async function runPhase(
   let next = 0;
   let failures = 0;
   const checkMs: number[] = [];
-  const submitOne = async (tx: BuiltTx, k: number) => {
+  // A sender's txs go to one node, each after the node answered the previous one: checkTx
+  // must see a sender's sequences in order (concurrent requests may be served out of order).
+  const answered: Promise<void>[] = [];
+  const submitOne = (tx: BuiltTx, k: number): Promise<void> => {
+    const done = (answered[k] = (async () => {
+      await answered[k - senders];
+      await send(tx, k);
+    })());
+    return done;
+  };
+  const send = async (tx: BuiltTx, k: number) => {
     const at = performance.now();
     submittedAt.set(bytesToHex(tx.hash), at);
     try {
-      await broadcast(network.rpcUrls[k % network.rpcUrls.length]!, tx);
+      await broadcast(network.rpcUrls[(k % senders) % network.rpcUrls.length]!, tx);
       checkMs.push(performance.now() - at);
     } catch (error) {
       failures += 1;
