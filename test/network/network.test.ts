@@ -4,6 +4,7 @@
 // registration blob is accepted by its own enclave.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ import {
   parsePersistentPeer,
   type NetworkDescription,
 } from '../../src/node/index.js';
+import { BIN } from './helpers.js';
 
 const services: EnclaveServices = {
   readState: () => null,
@@ -257,6 +259,25 @@ describe('initNetwork: options', () => {
       assert.equal(loadConfig(network.nodes[0]!.home).consensus.engine, 'solo');
       assert.deepEqual(loadConfig(network.nodes[0]!.home).p2p.persistentPeers, []);
       await assert.rejects(addNode(join(root, 'node0')), nodeError('HOME_INVALID'));
+
+      // The same through the CLI: `shroud devnet add-node`.
+      const cli = (args: string[]) =>
+        spawnSync(process.execPath, [BIN, 'devnet', 'add-node', ...args], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+      const made = cli(['--home', root, '--name', 'late']);
+      assert.equal(made.status, 0, made.stderr);
+      assert.match(made.stdout, /created .*late — a full node of shroud-devnet, not registered, no seed yet/);
+      assert.match(made.stdout, /docs\/validators\.md/, 'points at the next steps');
+      assert.equal(existsSync(join(root, 'late', NETWORK_FILES.registrationQuote)), true, 'quote written');
+      assert.equal(existsSync(join(root, 'late', HOME_FILES.sealedSeed)), false, 'no seed');
+      const again = cli(['--home', root, '--name', 'late']);
+      assert.equal(again.status, 1, 'a taken name fails');
+      assert.match(again.stderr, /already holds a node.*HOME_EXISTS/);
+      const nowhere = cli(['--home', join(root, 'node0')]);
+      assert.equal(nowhere.status, 1, 'not a network directory');
+      assert.match(nowhere.stderr, /network\.json is missing/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
