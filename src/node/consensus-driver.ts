@@ -95,6 +95,7 @@ function messageHeight(m: ConsensusMessage): number {
   return m.kind === 'ProposalReceived' ? m.proposal.height : m.vote.height;
 }
 
+/** Identity for dedupe: the signature (checked to be bytes by `admissible` first). */
 function messageKey(m: ConsensusMessage): string {
   return bytesToHex(m.kind === 'ProposalReceived' ? m.proposal.signature : m.vote.signature);
 }
@@ -569,7 +570,7 @@ export class ConsensusDriver {
       if (this.future.length < FUTURE_MESSAGES_MAX) this.future.push(message);
       return;
     }
-    if (height !== this.state.height) return;
+    if (height !== this.state.height || !this.admissible(message)) return;
     if (this.seenHeight !== height) {
       this.seenHeight = height;
       this.seen = new Set();
@@ -578,6 +579,28 @@ export class ConsensusDriver {
     if (this.seen.has(key)) return; // gossip repeats messages; the core would ignore them anyway
     this.seen.add(key);
     this.input(message);
+  }
+
+  /**
+   * Cheap checks before a peer's message costs a WAL write (fsync): the signer must be in this
+   * height's set and the signature 64 bytes. The core checks everything again, signatures
+   * included; this only keeps strangers' garbage off the disk.
+   */
+  private admissible(message: ConsensusMessage): boolean {
+    const set = this.state.validatorSet;
+    const [signer, signature] =
+      message.kind === 'ProposalReceived'
+        ? [message.proposal.proposerAddress, message.proposal.signature]
+        : [message.vote.validatorAddress, message.vote.signature];
+    if (message.kind === 'ProposalReceived' && !(message.proposal.value?.bytes instanceof Uint8Array))
+      return false;
+    return (
+      set !== null &&
+      typeof signer === 'string' &&
+      set.getByAddress(signer) !== undefined &&
+      signature instanceof Uint8Array &&
+      signature.length === 64
+    );
   }
 
   private gossip(): void {
@@ -641,6 +664,12 @@ export class ConsensusDriver {
     if (entry.kind !== 'input' || entry.input.kind !== 'CommitReceived') return;
     const input = entry.input;
     if (typeof input.height !== 'number' || input.height !== this.state.height) return;
+    // Before the WAL write: one pending commit per height, and the bytes must hash to the id.
+    const st = this.state;
+    if (st.step === 'decided' || st.pendingCommit !== null || !Array.isArray(input.commit)) return;
+    const value = input.value as Partial<Value> | undefined;
+    if (!(value?.bytes instanceof Uint8Array) || !(value.id instanceof Uint8Array)) return;
+    if (!sameBytes(sha256(value.bytes), value.id)) return;
     this.input(input); // the core verifies the commit (+2/3, signatures) and asks us to validate
   }
 
