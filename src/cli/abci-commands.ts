@@ -14,21 +14,14 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import {
-  AbciServer,
-  cometAddress,
-  cometConfigToml,
-  cometGenesisJson,
-  nodeKeyJson,
-  openApp,
-  privValidatorKeyJson,
-  privValidatorStateJson,
-} from '../abci/index.js';
-import { POWER_REDUCTION, parseGenesis } from '../app/index.js';
-import { bytesToHex, ed25519KeyPairFromSeed, randomBytes } from '../crypto/index.js';
-import { HOME_FILES, initNetwork, loadValidatorKey, type TestAccount } from '../node/index.js';
+import type { AbciServer as AbciServerType } from '../abci/index.js';
+import type { TestAccount } from '../node/index.js';
 import { ShroudError } from '../errors.js';
+
+// The node, enclave, store and protobuf modules load only when an abci command runs: every
+// other `shroud` command starts without them (as register.ts does for the node layer).
+const loadAbci = () => import('../abci/index.js');
+const loadNode = () => import('../node/index.js');
 
 const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
@@ -54,8 +47,8 @@ function boundedInt(text: string, name: string, min: number, max: number): numbe
  * Takes `<home>/node.lock` for this process (the solo node uses the same file, so `shroud start`
  * and `shroud abci` never open one store together). A lock left by a dead process is replaced.
  */
-function lockHome(home: string): () => void {
-  const path = join(home, HOME_FILES.lock);
+function lockHome(home: string, lockFile: string): () => void {
+  const path = join(home, lockFile);
   const holder = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : 0;
   if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder))
     fail(`${home} is in use by process ${holder}: stop it first`);
@@ -76,18 +69,21 @@ function processAlive(pid: number): boolean {
 }
 
 async function runAbci(opts: { home: string; address: string; logLevel: string }): Promise<void> {
+  const { AbciServer, openApp } = await loadAbci();
+  const { HOME_FILES } = await loadNode();
+  const { pino } = await import('pino');
   const home = resolve(opts.home);
   for (const file of [HOME_FILES.genesis, HOME_FILES.sealedSeed]) {
     if (!existsSync(join(home, file)))
       fail(`${join(home, file)} is missing: create the homes with \`shroud cometbft-genesis\``);
   }
-  const unlock = lockHome(home);
+  const unlock = lockHome(home, HOME_FILES.lock);
   const log = pino(
     { level: opts.logLevel, base: { service: 'abci' } },
     pino.destination({ dest: join(home, HOME_FILES.log), sync: false, mkdir: true }),
   );
   let opened: Awaited<ReturnType<typeof openApp>>;
-  let server: AbciServer;
+  let server: AbciServerType;
   try {
     opened = await openApp({
       home,
@@ -195,6 +191,17 @@ export interface CometTestnet {
  * @throws {NodeError} HOME_EXISTS if `out` already holds a network.
  */
 export async function createCometTestnet(options: CometTestnetOptions): Promise<CometTestnet> {
+  const {
+    cometAddress,
+    cometConfigToml,
+    cometGenesisJson,
+    nodeKeyJson,
+    privValidatorKeyJson,
+    privValidatorStateJson,
+  } = await loadAbci();
+  const { HOME_FILES, initNetwork, loadValidatorKey } = await loadNode();
+  const { POWER_REDUCTION, parseGenesis } = await import('../app/index.js');
+  const { bytesToHex, ed25519KeyPairFromSeed, randomBytes } = await import('../crypto/index.js');
   const out = resolve(options.out);
   const host = options.host ?? '127.0.0.1';
   const count = options.validators;
