@@ -237,16 +237,22 @@ async function runDevnet(opts: DevnetOptions): Promise<void> {
     fail(describeError(error));
   }
   const validators = network.nodes.filter((n) => n.validator);
-  const engine = loadConfig(validators[0]!.home).consensus.engine;
-  const mode =
-    engine === 'solo'
-      ? 'solo (a single validator; the solo driver makes the blocks)'
-      : `tendermint (${validators.length} validator processes, BFT consensus over p2p)`;
-  console.log(`Shroud devnet — ${mode}`);
-  await checkPorts(network, validators);
-
-  step(`starting ${validators.length} validator process(es): shroud start --home <root>/nodeI …`);
-  const running = validators.map(spawnNode);
+  let mode: string;
+  let running: RunningNode[];
+  try {
+    // A hand-edited config.json fails here, with the file named, before anything starts.
+    const engine = loadConfig(validators[0]!.home).consensus.engine;
+    mode =
+      engine === 'solo'
+        ? 'solo (a single validator; the solo driver makes the blocks)'
+        : `tendermint (${validators.length} validator processes, BFT consensus over p2p)`;
+    console.log(`Shroud devnet — ${mode}`);
+    await checkPorts(network, validators);
+    step(`starting ${validators.length} validator process(es): shroud start --home <root>/nodeI …`);
+    running = validators.map(spawnNode);
+  } catch (error) {
+    fail(describeError(error));
+  }
   const devnetFile = writeDevnetFile(root, network, running, mode);
 
   let stopping = false;

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,6 +20,7 @@ import {
   waitForOutput,
   type DevnetFile,
 } from '../network/helpers.js';
+import { initNetwork } from '../../src/node/index.js';
 
 function devnet(root: string, args: string[]): ChildProcess {
   return spawn(process.execPath, [BIN, 'devnet', '--home', root, ...args], {
@@ -185,6 +186,33 @@ describe('shroud devnet (real processes)', () => {
         : []) {
         if (alive(pid)) process.kill(pid, 'SIGKILL');
       }
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a node that cannot start is named with its log; a broken config.json is named', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'shroud-devnet-broken-'));
+    try {
+      await initNetwork(root, { validators: 1, portBase: await freePortBase(1), engine: 'solo' });
+      const sealed = join(root, 'node0', 'sealed-seed');
+      writeFileSync(sealed, readFileSync(sealed).subarray(0, 10)); // a torn sealed seed
+      const run = spawnSync(process.execPath, [BIN, 'devnet', '--home', root], {
+        encoding: 'utf8',
+        timeout: 90_000,
+      });
+      assert.equal(run.status, 1, `exit code; output:\n${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /node0 exited during startup; the end of .*node0\/process\.log/);
+      assert.ok(run.stderr.split('\n').length > 2, 'the log tail is shown');
+      assert.equal(existsSync(join(root, 'devnet.json')), false, 'devnet.json removed');
+
+      writeFileSync(join(root, 'node0', 'config.json'), '{"chainId": 5}');
+      const broken = spawnSync(process.execPath, [BIN, 'devnet', '--home', root], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(broken.status, 1);
+      assert.match(broken.stderr, /node0\/config\.json.*HOME_INVALID/);
+    } finally {
       rmSync(root, { recursive: true, force: true });
     }
   });
