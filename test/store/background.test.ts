@@ -63,6 +63,37 @@ describe('background hashing', () => {
     }
   });
 
+  it('large blocks go over in several hand-overs, reverted txs and rewritten keys included', async () => {
+    const dirs = [tempDir(), tempDir()];
+    const plain = Store.open(dirs[0] as string, { durable: false });
+    const background = Store.open(dirs[1] as string, { durable: false, backgroundHashing: true });
+    try {
+      await background.backgroundHashingReady();
+      for (let height = 1n; height <= 3n; height++) {
+        const batches = [plain.beginBlock(height), background.beginBlock(height)];
+        for (const batch of batches) {
+          for (let tx = 0; tx < 300; tx++) {
+            batch.set(b('fee'), b(`${height}/${tx}`)); // rewritten by every tx
+            const checkpoint = batch.checkpoint();
+            for (let w = 0; w < 4; w++) batch.set(b(`k/${(tx * 7 + w) % 900}`), b(`${height}/${tx}/${w}`));
+            if (tx % 5 === 0) batch.delete(b(`k/${tx % 900}`));
+            if (tx % 9 === 0) batch.revert(checkpoint);
+            else batch.release(checkpoint);
+          }
+        }
+        assert.equal(batches[1]!.isStreaming, true);
+        const expected = hex(batches[0]!.commit());
+        assert.equal(hex(batches[1]!.commit()), expected, `app hash at ${height}`);
+      }
+      assert.equal(background.backgroundHashCount, 3);
+      assert.equal(hex(background.recomputeAppHash()), hex(background.info().appHash));
+    } finally {
+      await plain.close();
+      await background.close();
+      dirs.forEach(removeDir);
+    }
+  });
+
   it('blocks begun before the worker is ready are hashed on the calling thread, then it takes over', async () => {
     const dir = tempDir();
     const store = Store.open(dir, { durable: false, backgroundHashing: true });
