@@ -220,8 +220,6 @@ export class ShroudApp implements AbciApplication {
   private readonly signers = new Map<string, string>();
   /** What the enclave's OCALLs read from while an ECALL runs (batch during blocks, store for queries). */
   private reader: StateReader;
-  /** The gas meter OCALL reads are charged to (null outside a metered tx). */
-  private ocallMeter: GasMeter | null = null;
   private enclaveQueue: Promise<unknown> = Promise.resolve();
   readonly enclaveServices: EnclaveServices;
 
@@ -766,22 +764,18 @@ export class ShroudApp implements AbciApplication {
     return this.enclave;
   }
 
-  /** Serializes ECALLs: the OCALL reader and meter belong to one call at a time. */
+  /** Serializes ECALLs: the OCALL reader belongs to one call at a time. */
   private withEnclave<T>(
     run: () => Promise<T>,
     reader: StateReader = this.reader,
-    meter: GasMeter | null = null,
   ): Promise<T> {
     const next = this.enclaveQueue.then(async () => {
       const previousReader = this.reader;
-      const previousMeter = this.ocallMeter;
       this.reader = reader;
-      this.ocallMeter = meter;
       try {
         return await run();
       } finally {
         this.reader = previousReader;
-        this.ocallMeter = previousMeter;
       }
     });
     this.enclaveQueue = next.catch(() => undefined);
@@ -789,15 +783,9 @@ export class ShroudApp implements AbciApplication {
   }
 
   private ocallRead(key: Uint8Array): Uint8Array | undefined {
-    const value = this.reader.get(key);
-    if (this.ocallMeter !== null) {
-      const gas = this.genesis.params.gas;
-      // Charged after the fact: an OCALL cannot abort the enclave; the excess shows at the
-      // next meter check (the call's own charge), which fails the tx deterministically.
-      this.ocallMeter.used += gas.readCostFlat + gas.readCostPerByte * BigInt(value?.length ?? 0);
-    }
-    return value;
+    return this.reader.get(key);
   }
+
 
   private async deliverTx(block: BlockState, tx: Uint8Array): Promise<ExecTxResult> {
     const checked = this.check(tx, block.batch, block.height, true);
@@ -1272,7 +1260,12 @@ export class ShroudApp implements AbciApplication {
     const enclave = this.requireEnclave();
     let result: RunContractResult;
     try {
-      result = await this.withEnclave(() => enclave.runContract(request), ctx, meter);
+      // OCALLs read the block's batch UNMETERED: whether the enclave asks the host for a
+      // contract's code or state depends on its per-process caches (code cache, read-ahead),
+      // so charging them would make gas_used — and CometBFT's LastResultsHash — depend on
+      // the node's history. Storage reads are charged inside the VM (HOST_GAS.dbRead per
+      // db_read) and code loading by instanceCost: the same on every node.
+      result = await this.withEnclave(() => enclave.runContract(request), ctx.batch);
     } catch (error) {
       if (error instanceof EnclaveCallError) {
         throw new TxFailure(
@@ -1809,7 +1802,6 @@ export class ShroudApp implements AbciApplication {
             gasLimit: QUERY_GAS_LIMIT * this.genesis.params.gas.wasmGasPerSdkGas,
           }),
         this.store,
-        null,
       );
       if (result.ok) return { ...bad(''), code: 0, codespace: '', value: result.sealed };
       if (result.error.kind === 'contract')

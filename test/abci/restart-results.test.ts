@@ -37,12 +37,6 @@ describe('tx results do not depend on the process history (CometBFT LastResultsH
 
   it(
     'a node reopened from disk computes the same gas_used as one that never stopped',
-    {
-      todo:
-        "blocked outside src/app: the enclave fetches a contract's code (getCode OCALL) only when its " +
-        "per-process code cache misses, and the app serves that read through the tx's gas-metered " +
-        'context, so the first call per code after a restart costs readCostFlat + 3 × wasm bytes more',
-    },
     async () => {
       const alice = makeUser('alice', 0n);
       const bob = makeUser('bob', 1n);
