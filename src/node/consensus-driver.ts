@@ -306,9 +306,12 @@ export class ConsensusDriver {
           this.broadcastOwn({ kind: 'VoteReceived', vote: e.vote });
           break;
         case 'ScheduleTimeout':
-          this.after(e.durationMs, () =>
-            this.input({ kind: 'TimeoutElapsed', step: e.step, height: e.height, round: e.round }),
-          );
+          this.after(e.durationMs, () => {
+            // A timeout of a round we left is ignored by the core (L57-67 need round_p = r):
+            // skip it here so it costs no WAL write.
+            if (e.height !== this.state.height || e.round !== this.state.round) return;
+            this.input({ kind: 'TimeoutElapsed', step: e.step, height: e.height, round: e.round });
+          });
           break;
         case 'GetValue':
           this.whenApp(
