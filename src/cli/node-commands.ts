@@ -40,6 +40,11 @@ async function run(
       fail('--block-time applies to the solo engine only: set consensus.timeoutCommitMs', EXIT.USAGE);
     return startConsensusNode(home, {
       ...(rpcPort === undefined ? {} : { rpcPort }),
+      // The node stopped itself (see node.log): exit non-zero so a supervisor restarts it.
+      onFatal: () => {
+        console.error('error: a decided block could not be executed; the node stopped (see node.log)');
+        process.exitCode = 1;
+      },
       serve: (node) => startRpcServer(node, { ...config.rpc, port: rpcPort ?? config.rpc.port }),
     });
   }

@@ -85,6 +85,8 @@ export interface ConsensusDriverOptions {
   log: Logger;
   /** Wall clock in ns (block times only; injected for tests). */
   clockNanos?: () => bigint;
+  /** Called once if a decided block cannot be executed (the node must stop: it cannot advance). */
+  onFatal?: (error: unknown) => void;
 }
 
 type ConsensusMessage =
@@ -484,6 +486,7 @@ export class ConsensusDriver {
           { err: error, height: e.height },
           'executing a decided block failed; consensus halted',
         );
+        this.o.onFatal?.(error);
       },
     );
   }

@@ -23,6 +23,8 @@ import { createBlockFeed, openChainHome, type ChainNode, type StartSoloNodeOptio
 export interface StartConsensusNodeOptions extends Omit<StartSoloNodeOptions, 'blockTimeMs'> {
   /** Overrides config.json p2p.port (0 picks a free port). */
   p2pPort?: number;
+  /** Called after the node stopped itself because a decided block could not be executed. */
+  onFatal?: (error: unknown) => void;
 }
 
 const MIB = 1024 * 1024;
@@ -167,6 +169,12 @@ export async function startConsensusNode(
       p2p: started,
       feed,
       log,
+      // A decided block the app cannot execute (enclave or disk failure): the node stops (a
+      // supervisor restarts it and the WAL decides the block again) and tells its owner.
+      onFatal: (error) => {
+        void opened.close();
+        options.onFatal?.(error);
+      },
     });
     driver.start();
     let stopping = false;
