@@ -264,24 +264,33 @@ describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 360_000 }, () => {
     );
   });
 
-  it(
-    'the restarted validator catches up and agrees on every app hash',
-    {
-      todo:
-        'blocked outside src/abci: a restarted node charges gas for re-fetching contract code (enclave ' +
-        'code cache miss read through the metered tx context), so its LastResultsHash differs ' +
-        '(test/abci/restart-results.test.ts)',
-    },
-    async () => {
-      await waitFor(
-        'node3 to catch up',
-        async () => ((await latestHeight(urls[3]!)) >= restartTarget ? true : undefined),
-        20_000,
-      );
-      for (let h = 1n; h <= restartTarget; h += 1n) {
-        const [ours, theirs] = await Promise.all([appHashAfter(urls[3]!, h), appHashAfter(urls[0]!, h)]);
-        assert.equal(ours, theirs, `node3 agrees after block ${h}`);
-      }
-    },
-  );
+  it('the restarted validator catches up (executing the transfer it missed) and agrees on every app hash', async () => {
+    const [first, second] = network.testnet.accounts;
+    assert.ok(first !== undefined && second !== undefined);
+    await waitFor(
+      'node3 to catch up',
+      async () => ((await latestHeight(urls[3]!)) >= restartTarget ? true : undefined),
+      60_000,
+    );
+    // And it keeps agreeing on new blocks: a private transfer sent through node3 itself.
+    const alice = await ShroudClient.connect(urls[3]!, Wallet.fromMnemonic(first.mnemonic), gas);
+    const sent = await alice.execute({
+      contract: token,
+      msg: { transfer: { recipient: second.address, amount: '1' } },
+    });
+    const top = sent.height + 1n;
+    await Promise.all(
+      urls.map((url) =>
+        waitFor(
+          `${url} past the transfer`,
+          async () => ((await latestHeight(url)) >= top ? true : undefined),
+          30_000,
+        ),
+      ),
+    );
+    for (let h = 1n; h <= top; h += 1n) {
+      const hashes = await Promise.all(urls.map((url) => appHashAfter(url, h)));
+      assert.equal(new Set(hashes).size, 1, `app hashes after block ${h}: ${hashes.join(' ')}`);
+    }
+  });
 });
