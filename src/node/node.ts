@@ -12,6 +12,7 @@ import {
   ShroudApp,
   SoloDriver,
   consensusAddress,
+  TxCode,
   enclavePolicy,
   parseGenesis,
   type AbciApplication,
@@ -390,6 +391,12 @@ export async function startSoloNode(home: string, options: StartSoloNodeOptions 
         await blocks.save(record);
         const result = await shroudApp.commit();
         committed = blocks.load(request.height) ?? null;
+        // Commit reset the app's check state to the committed state: re-check the txs still
+        // queued (they arrived while this block was made) in order, so a sender's next tx is
+        // checked after them and not refused for its sequence; failures are dropped.
+        for (const tx of pending.take(pending.size)) {
+          if (shroudApp.checkTx({ tx, type: 'recheck' }).code === TxCode.OK) pending.push(tx);
+        }
         return result;
       },
     };
