@@ -54,6 +54,7 @@ import {
 import { GasMeter, TxContext, TxFailure, type StateReader } from './context.js';
 import { AppError } from './errors.js';
 import { SignatureVerifier, packable, type VerifyItem } from './verifier.js';
+import { decodeTxRecord, encodeTxRecord } from './txrecord.js';
 import { POWER_REDUCTION, type Genesis } from './genesis.js';
 import {
   KEYS,
@@ -393,7 +394,9 @@ export class ShroudApp implements AbciApplication {
       const staged = chunk
         .map((request) => this.verifyItem(request.tx, reader))
         .filter((x): x is { cacheKey: string; item: VerifyItem } => x !== null);
-      return { chunk, staged, results: verifier.verify(staged.map((x) => x.item)) };
+      const results =
+        staged.length === 0 ? Promise.resolve(null) : verifier.verify(staged.map((x) => x.item));
+      return { chunk, staged, results };
     };
     const out: ResponseCheckTx[] = [];
     let next = stage(requests.slice(0, VERIFY_CHUNK));
@@ -720,7 +723,7 @@ export class ShroudApp implements AbciApplication {
         const result = await this.deliverTx(block, tx);
         txResults.push(result);
         if (result.code === TxCode.TX_DECODE) continue;
-        batch.setMeta(META.tx(txHash(tx)), encodeIndexedTx({ height: request.height, index, result }));
+        batch.setMeta(META.tx(txHash(tx)), encodeTxRecord({ height: request.height, index, result }));
       }
       events.push(...this.payFees(free, request.proposerAddress));
       batch.setMeta('app/lastBlockTime', encodeU64(request.timeNanos));
@@ -765,10 +768,7 @@ export class ShroudApp implements AbciApplication {
   }
 
   /** Serializes ECALLs: the OCALL reader belongs to one call at a time. */
-  private withEnclave<T>(
-    run: () => Promise<T>,
-    reader: StateReader = this.reader,
-  ): Promise<T> {
+  private withEnclave<T>(run: () => Promise<T>, reader: StateReader = this.reader): Promise<T> {
     const next = this.enclaveQueue.then(async () => {
       const previousReader = this.reader;
       this.reader = reader;
@@ -785,7 +785,6 @@ export class ShroudApp implements AbciApplication {
   private ocallRead(key: Uint8Array): Uint8Array | undefined {
     return this.reader.get(key);
   }
-
 
   private async deliverTx(block: BlockState, tx: Uint8Array): Promise<ExecTxResult> {
     const checked = this.check(tx, block.batch, block.height, true);
@@ -1755,7 +1754,8 @@ export class ShroudApp implements AbciApplication {
           if (a === undefined || !/^[0-9a-fA-F]{64}$/.test(a)) return missing('tx');
           const bytes = this.store.getMeta(META.tx(hexToBytes(a.toLowerCase())));
           if (bytes === undefined) return missing('tx');
-          return { ...answer(null), value: bytes };
+          // Stored binary (txrecord.ts); the query answers JSON as before.
+          return { ...answer(null), value: encodeIndexedTx(decodeIndexedTx(bytes)) };
         }
         case 'compute':
           if (a === 'query') return await this.computeQuery(request.data, height);
@@ -1924,8 +1924,12 @@ export function encodeIndexedTx(indexed: IndexedTx): Uint8Array {
   );
 }
 
-/** Decodes what `/tx/<hash>` returns. */
+/** Decodes what `/tx/<hash>` returns (JSON), or a stored tx index record (binary, txrecord.ts). */
 export function decodeIndexedTx(bytes: Uint8Array): IndexedTx {
+  return decodeTxRecord(bytes, decodeIndexedTxJson);
+}
+
+function decodeIndexedTxJson(bytes: Uint8Array): IndexedTx {
   const json = JSON.parse(utf8Decode(bytes)) as {
     height: string;
     index: number;

@@ -58,9 +58,9 @@ export interface Checkpoint {
  * Fewest written slots handed to the background hasher at once (when no checkpoint is open):
  * each hand-over is a message that wakes the worker (~40 µs on the main thread measured under
  * load), and a key rewritten within one hand-over (the fee collector's balance, once per tx)
- * is hashed once. ~7 transfers' writes.
+ * is hashed once. ~28 transfers' writes; the last group is hashed after hash() is called.
  */
-const STREAM_MIN_SLOTS = 64;
+const STREAM_MIN_SLOTS = 256;
 
 interface CheckpointState extends Checkpoint {
   readonly journalLength: number;
@@ -151,8 +151,10 @@ export class BlockBatch {
    */
   *entries(range: KeyRange = {}): Generator<Entry> {
     this.assertOpen();
+    const start = range.start === undefined ? undefined : latin1(range.start);
+    const end = range.end === undefined ? undefined : latin1(range.end);
     const pending = [...this.writes.entries()]
-      .filter(([slot, write]) => write.kind === 'd' && inRange(slot.slice(1), range))
+      .filter(([slot, write]) => write.kind === 'd' && inRange(slot.slice(1), start, end))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     let next = 0;
     for (const committed of this.host.committedEntries(range.start, range.end)) {
@@ -346,8 +348,13 @@ export class BlockBatch {
   }
 }
 
-function inRange(latin1Key: string, range: KeyRange): boolean {
-  if (range.start !== undefined && latin1Key < Buffer.from(range.start).toString('latin1')) return false;
-  if (range.end !== undefined && latin1Key >= Buffer.from(range.end).toString('latin1')) return false;
+/** Range bounds converted once per scan (latin1: string order = byte order). */
+function inRange(latin1Key: string, start: string | undefined, end: string | undefined): boolean {
+  if (start !== undefined && latin1Key < start) return false;
+  if (end !== undefined && latin1Key >= end) return false;
   return true;
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
