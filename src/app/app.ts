@@ -217,6 +217,7 @@ export class ShroudApp implements AbciApplication {
   private readonly decoded = new Map<string, DecodedTx>();
   /** Signature worker of checkTxBatch (startSignatureWorker), if started. */
   private verifier: SignatureVerifier | null = null;
+  private verifiedAheadCount = 0;
   /** Signer key (latin1) → account address; see signerAddress. */
   private readonly signers = new Map<string, string>();
   /** What the enclave's OCALLs read from while an ECALL runs (batch during blocks, store for queries). */
@@ -373,6 +374,11 @@ export class ShroudApp implements AbciApplication {
     return this.verifier.ready;
   }
 
+  /** Signatures the worker verified ahead for checkTxBatch since start (tests, benchmarks). */
+  get signaturesVerifiedAhead(): number {
+    return this.verifiedAheadCount;
+  }
+
   /** Stops the signature worker (idempotent). */
   async stopSignatureWorker(): Promise<void> {
     const verifier = this.verifier;
@@ -407,7 +413,9 @@ export class ShroudApp implements AbciApplication {
       }
       const results = await current.results;
       current.staged.forEach((x, i) => {
-        if (results?.[i] === 1) this.addVerified(x.cacheKey);
+        if (results?.[i] !== 1) return;
+        this.addVerified(x.cacheKey);
+        this.verifiedAheadCount++;
       });
       for (const request of current.chunk) out.push(this.checkTx(request));
     }

@@ -59,6 +59,10 @@ describe('checkTxBatch with the signature worker', () => {
   it('answers exactly as checkTx does, tx by tx', async () => {
     const txs = mixedTxs();
     const batch = await node.app.checkTxBatch(txs.map((tx) => ({ tx, type: 'new' as const })));
+    // Valid signatures: the 120 good txs, the wrong-sequence and the low-fee ones (their
+    // signatures are fine; checkTx refuses them later) and carol's last: 123. The two bad
+    // signatures come back invalid, the undecodable tx is never sent.
+    assert.equal(node.app.signaturesVerifiedAhead, 123, 'verified on the worker');
     const single: ResponseCheckTx[] = txs.map((tx) => reference.app.checkTx({ tx, type: 'new' }));
     assert.equal(batch.length, txs.length);
     for (let i = 0; i < txs.length; i++) {

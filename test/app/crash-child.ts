@@ -15,7 +15,9 @@ if (home === undefined) {
   process.exit(2);
 }
 const genesisText = readFileSync(join(home, 'genesis.json'), 'utf8');
-const node = await openNode({ home, genesisText, durable: true });
+// Background hashing on: the reference node of crash.test.ts hashes on its main thread, so
+// equal app hashes also show the two paths agree across kills and restarts.
+const node = await openNode({ home, genesisText, durable: true, backgroundHashing: true });
 writeSync(1, `ready ${node.store.info().height}\n`);
 if (node.store.info().height === 0n) await initChain(node);
 const io = node.genesis.network.ioPublicKey;

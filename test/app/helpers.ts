@@ -149,8 +149,14 @@ export async function openNode(args: {
   durable?: boolean;
   /** The enclave's attestation policy when bootstrapping (genesis does not exist yet). */
   bootstrapPolicy?: GenesisPolicy;
+  /** Hash blocks on the store's worker (ADR 005 "Background hashing"); waits until it is up. */
+  backgroundHashing?: boolean;
 }): Promise<Node & { genesisText: string }> {
-  const store = Store.open(join(args.home, 'data'), { durable: args.durable ?? false });
+  const store = Store.open(join(args.home, 'data'), {
+    durable: args.durable ?? false,
+    backgroundHashing: args.backgroundHashing ?? false,
+  });
+  await store.backgroundHashingReady();
   // The enclave needs the app's services, the app needs the genesis: services are bound lazily.
   let app: ShroudApp | null = null;
   const services = {
