@@ -540,9 +540,28 @@ export const METHODS: Record<string, Method> = {
     },
   }),
 
-  broadcast_tx_async: async (node, params) => {
-    const { check, hash } = await broadcast(node, params);
-    return { code: check.code, data: null, log: check.log, codespace: check.codespace, hash: HEX(hash) };
+  // CometBFT 0.38 (rpc/core/mempool.go BroadcastTxAsync) hands the tx to CheckTx and answers at
+  // once with code 0 and the hash, without waiting for the check: a client pushing load is then
+  // not held behind block execution (checkTx waits for it on the node's thread). The tx enters checkTx before this answer is sent, so a client's txs sent one after another
+  // reach checkTx in that order. A refusal is only logged; the client learns the outcome from
+  // `tx` / `Tx` events (use broadcast_tx_sync to see checkTx's answer).
+  broadcast_tx_async: (node, params) => {
+    const tx = checkedTx(node, params);
+    const hash = sha256(tx);
+    // submit() is called before this returns (its checkTx is queued in order); its outcome is
+    // only logged. A synchronous throw is treated as a refusal too.
+    const check = (async () => node.submit(tx))();
+    check.then(
+      (answer) => {
+        if (answer.code !== 0)
+          node.log.debug(
+            { hash: HEX(hash), code: answer.code, log: answer.log },
+            'async tx refused by checkTx',
+          );
+      },
+      (error: unknown) => node.log.warn({ err: error, hash: HEX(hash) }, 'async tx could not be checked'),
+    );
+    return Promise.resolve({ code: 0, data: null, log: '', codespace: '', hash: HEX(hash) });
   },
 
   broadcast_tx_sync: async (node, params) => {
