@@ -16,32 +16,15 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { AbciServer as AbciServerType } from '../abci/index.js';
 import type { TestAccount } from '../node/index.js';
-import { ShroudError } from '../errors.js';
+import { EXIT, describeFailure, fail, integerOption } from './exit.js';
 
 // The node, enclave, store and protobuf modules load only when an abci command runs: every
 // other `shroud` command starts without them (as register.ts does for the node layer).
 const loadAbci = () => import('../abci/index.js');
 const loadNode = () => import('../node/index.js');
 
-const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
-
-function fail(message: string, code: number = EXIT.FAILED): never {
-  console.error(`error: ${message}`);
-  process.exit(code);
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ShroudError) return `${error.message} [${error.code}]`;
-  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE')
-    return 'the ABCI address is in use: pass --address with a free port or socket path';
-  return error instanceof Error ? error.message : String(error);
-}
-
-function boundedInt(text: string, name: string, min: number, max: number): number {
-  if (!/^[0-9]+$/.test(text) || Number(text) < min || Number(text) > max)
-    fail(`${name} must be an integer ${min}-${max}`, EXIT.USAGE);
-  return Number(text);
-}
+/** Node's EADDRINUSE, said as what to do. */
+const ADDRESS_IN_USE = 'the ABCI address is in use: pass --address with a free port or socket path';
 
 /**
  * Takes `<home>/node.lock` for this process (the solo node uses the same file, so `shroud start`
@@ -93,7 +76,7 @@ async function runAbci(opts: { home: string; address: string; logLevel: string }
     });
   } catch (error) {
     unlock();
-    fail(`cannot open the app: ${describe(error)}`);
+    fail(`cannot open the app: ${describeFailure(error, ADDRESS_IN_USE)}`);
   }
   let exiting = false;
   const shutdown = async (code: number, why: string) => {
@@ -104,7 +87,7 @@ async function runAbci(opts: { home: string; address: string; logLevel: string }
       await server?.close();
       await opened.close();
     } catch (error) {
-      log.error({ err: describe(error) }, 'shutdown step failed');
+      log.error({ err: describeFailure(error, ADDRESS_IN_USE) }, 'shutdown step failed');
       code = EXIT.FAILED;
     }
     unlock();
@@ -117,14 +100,16 @@ async function runAbci(opts: { home: string; address: string; logLevel: string }
       genesisAppState: opened.genesisBytes,
       log,
       onFatal: (error) => {
-        console.error(`error: ${describe(error)}; stopped (restart shroud abci and CometBFT to resync)`);
+        console.error(
+          `error: ${describeFailure(error, ADDRESS_IN_USE)}; stopped (restart shroud abci and CometBFT to resync)`,
+        );
         void shutdown(EXIT.FAILED, error.code);
       },
     });
   } catch (error) {
     await opened.close();
     unlock();
-    fail(describe(error));
+    fail(describeFailure(error, ADDRESS_IN_USE));
   }
   process.on('SIGINT', () => void shutdown(EXIT.OK, 'SIGINT'));
   process.on('SIGTERM', () => void shutdown(EXIT.OK, 'SIGTERM'));
@@ -333,18 +318,18 @@ export function registerAbciCommands(program: Command): void {
         timeoutCommit: string;
       }) => {
         if (opts.abci !== 'tcp' && opts.abci !== 'unix') fail('--abci must be tcp or unix', EXIT.USAGE);
-        const validators = boundedInt(opts.validators, '--validators', 1, 100);
-        const basePort = boundedInt(opts.basePort, '--base-port', 1024, 65535 - 10 * validators);
+        const validators = integerOption(opts.validators, '--validators', 1, 100);
+        const basePort = integerOption(opts.basePort, '--base-port', 1024, 65535 - 10 * validators);
         try {
           const testnet = await createCometTestnet({
             out: opts.out,
             validators,
             chainId: opts.chainId,
-            accounts: boundedInt(opts.accounts, '--accounts', 0, 100),
+            accounts: integerOption(opts.accounts, '--accounts', 0, 100),
             host: opts.host,
             basePort,
             abciTransport: opts.abci,
-            timeoutCommitMs: boundedInt(opts.timeoutCommit, '--timeout-commit', 1, 600_000),
+            timeoutCommitMs: integerOption(opts.timeoutCommit, '--timeout-commit', 1, 600_000),
           });
           console.log(
             `created ${testnet.nodes.length} validators of chain ${testnet.chainId} in ${resolve(opts.out)}`,
@@ -359,7 +344,7 @@ export function registerAbciCommands(program: Command): void {
           }
           console.log(`network description: ${join(resolve(opts.out), 'cometbft', 'testnet.json')}`);
         } catch (error) {
-          fail(describe(error));
+          fail(describeFailure(error, ADDRESS_IN_USE));
         }
       },
     );

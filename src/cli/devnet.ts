@@ -21,9 +21,8 @@ import {
   type NetworkDescription,
   type NetworkNode,
 } from '../node/index.js';
-import { ShroudError } from '../errors.js';
+import { EXIT, describeFailure, fail, integerOption } from './exit.js';
 
-const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 const BIN = new URL('../../bin/shroud.js', import.meta.url).pathname;
 /** Each child's stdout and stderr (its structured log is node.log, written by the node). */
 const PROCESS_LOG = 'process.log';
@@ -50,22 +49,6 @@ interface RunningNode {
   rpcUrl: string;
   child: ChildProcess;
   exit: Promise<number | null>;
-}
-
-function fail(message: string, code: number = EXIT.FAILED): never {
-  console.error(`error: ${message}`);
-  process.exit(code);
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof ShroudError) return `${error.message} [${error.code}]`;
-  return error instanceof Error ? error.message : String(error);
-}
-
-function integer(text: string, name: string, min: number, max: number): number {
-  if (!/^[0-9]+$/.test(text) || Number(text) < min || Number(text) > max)
-    fail(`${name} must be an integer ${min}-${max}`, EXIT.USAGE);
-  return Number(text);
 }
 
 /** Resolves false if something already listens on host:port. */
@@ -190,10 +173,10 @@ async function prepare(
   opts: DevnetOptions,
   step: (text: string) => void,
 ): Promise<NetworkDescription> {
-  const validators = integer(opts.validators, '--validators', 1, 20);
-  const blockTimeMs = integer(opts.blockTime, '--block-time', 1, 600_000);
+  const validators = integerOption(opts.validators, '--validators', 1, 20);
+  const blockTimeMs = integerOption(opts.blockTime, '--block-time', 1, 600_000);
   const portText = opts.portBase ?? opts.rpcPort;
-  const portBase = portText === undefined ? 26657 : integer(portText, '--port-base', 1, 65535);
+  const portBase = portText === undefined ? 26657 : integerOption(portText, '--port-base', 1, 65535);
   if (opts.reset === true && existsSync(root)) {
     step(`--reset: deleting ${root}`);
     rmSync(root, { recursive: true, force: true });
@@ -234,7 +217,7 @@ async function runDevnet(opts: DevnetOptions): Promise<void> {
   try {
     network = await prepare(root, opts, step);
   } catch (error) {
-    fail(describeError(error));
+    fail(describeFailure(error));
   }
   const validators = network.nodes.filter((n) => n.validator);
   let mode: string;
@@ -251,7 +234,7 @@ async function runDevnet(opts: DevnetOptions): Promise<void> {
     step(`starting ${validators.length} validator process(es): shroud start --home <root>/nodeI …`);
     running = validators.map(spawnNode);
   } catch (error) {
-    fail(describeError(error));
+    fail(describeFailure(error));
   }
   const devnetFile = writeDevnetFile(root, network, running, mode);
 
@@ -359,7 +342,7 @@ async function runAddNode(opts: { home: string; name?: string }): Promise<void> 
     console.log('      `shroud tx staking create-validator --node-home …` (docs/validators.md)');
     if (operator === undefined) fail(`${added.home} has no operator account`);
   } catch (error) {
-    fail(describeError(error));
+    fail(describeFailure(error));
   }
 }
 

@@ -4,28 +4,11 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initHome, loadConfig, startConsensusNode, startSoloNode, type SoloNode } from '../node/index.js';
 import { startRpcServer } from '../rpc/index.js';
-import { ShroudError } from '../errors.js';
+import { EXIT, describeFailure, fail, integerOption } from './exit.js';
 import { registerDevnetCommand } from './devnet.js';
 
-const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
-
-function fail(message: string, code: number = EXIT.FAILED): never {
-  console.error(`error: ${message}`);
-  process.exit(code);
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ShroudError) return `${error.message} [${error.code}]`;
-  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE')
-    return 'the RPC port is in use: pass --rpc-port with a free port';
-  return error instanceof Error ? error.message : String(error);
-}
-
-function positiveInt(text: string, name: string, max: number): number {
-  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > max)
-    fail(`${name} must be an integer 1-${max}`, EXIT.USAGE);
-  return Number(text);
-}
+/** Node's EADDRINUSE, said as what to do. */
+const RPC_PORT_IN_USE = 'the RPC port is in use: pass --rpc-port with a free port';
 
 async function run(
   home: string,
@@ -69,7 +52,7 @@ function stopOnSignals(node: SoloNode, after?: () => void): void {
         console.log('stopped cleanly');
         process.exit(EXIT.OK);
       })
-      .catch((error: unknown) => fail(`shutdown failed: ${describe(error)}`));
+      .catch((error: unknown) => fail(`shutdown failed: ${describeFailure(error, RPC_PORT_IN_USE)}`));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -87,15 +70,15 @@ export function registerNodeCommands(program: Command): void {
       try {
         const result = await initHome(resolve(opts.home), {
           chainId: opts.chainId,
-          accounts: positiveInt(opts.accounts, '--accounts', 100),
-          rpcPort: positiveInt(opts.rpcPort, '--rpc-port', 65535),
+          accounts: integerOption(opts.accounts, '--accounts', 1, 100),
+          rpcPort: integerOption(opts.rpcPort, '--rpc-port', 1, 65535),
         });
         console.log(
           `initialized ${result.home} (chain ${result.chainId}, ${result.accounts.length} test accounts)`,
         );
         console.log(`test account mnemonics are in ${join(result.home, 'accounts.json')} (0600)`);
       } catch (error) {
-        fail(describe(error));
+        fail(describeFailure(error, RPC_PORT_IN_USE));
       }
     });
 
@@ -109,13 +92,15 @@ export function registerNodeCommands(program: Command): void {
       try {
         const node = await run(
           resolve(opts.home),
-          opts.blockTime === undefined ? undefined : positiveInt(opts.blockTime, '--block-time', 600_000),
-          opts.rpcPort === undefined ? undefined : positiveInt(opts.rpcPort, '--rpc-port', 65535),
+          opts.blockTime === undefined
+            ? undefined
+            : integerOption(opts.blockTime, '--block-time', 1, 600_000),
+          opts.rpcPort === undefined ? undefined : integerOption(opts.rpcPort, '--rpc-port', 1, 65535),
         );
         stopOnSignals(node);
         console.log(`node running: RPC ${node.rpcUrl}, log ${join(node.home, 'node.log')}`);
       } catch (error) {
-        fail(describe(error));
+        fail(describeFailure(error, RPC_PORT_IN_USE));
       }
     });
 

@@ -19,9 +19,9 @@ import {
   TxRejectedError,
 } from '../client/index.js';
 import { ShroudError } from '../errors.js';
+import { EXIT, type ExitCode } from './exit.js';
 
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+export { EXIT, type ExitCode };
 export type OutputFormat = 'json' | 'text';
 
 /**
