@@ -2,7 +2,7 @@
 // commit on one node (store durable: fsync per commit, as a validator runs), with the time of
 // each phase. Txs are built and signed before timing (that is the client's work).
 // Usage: npx tsx bench/app.ts [--n 500] [--blocks 4] [--stub-enclave] [--sync-hash] [--serial-check]   (results in bench/RESULTS.md, "app")
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex, sha256, utf8Encode } from '../src/crypto/index.js';
@@ -196,6 +196,7 @@ async function main() {
   await app.stopSignatureWorker();
   await durable.enclave.stop();
   await store.close();
+  rmSync(home, { recursive: true, force: true });
 }
 
 await main();
