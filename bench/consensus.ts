@@ -13,6 +13,11 @@
 // Usage: npm run bench:consensus -- [--validators 1,4] [--block-time 1000] [--seconds 10]
 //        [--senders 300] [--inflight 64] [--window 3000] [--saturation-txs 10000]
 //        [--latency-fraction 0.5] [--single-engine tendermint|solo] [--keep]
+//        [--batch 20] [--broadcast sync|async]
+// `--inflight` counts open HTTP requests; each carries a JSON-RPC batch of up to `--batch` txs
+// for one node (CometBFT allows batches; ours hold ≤ 20). `--broadcast async` uses
+// broadcast_tx_async, which answers before checkTx. During each phase the bench polls every
+// node's num_unconfirmed_txs (mempool size) every 250 ms.
 // Results: bench/RESULTS.md, "consensus". `--cpu-prof DIR`: every node process writes a V8 CPU
 // profile into DIR/v<N> when it stops (`shroud devnet` passes SHROUD_DEVNET_NODE_ARGS to its nodes).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,6 +41,9 @@ const BLOCK_TIME_MS = Number(arg('block-time', '1000'));
 const SECONDS = Number(arg('seconds', '10'));
 const SENDERS = Number(arg('senders', '300'));
 const INFLIGHT = Number(arg('inflight', '64'));
+/** Txs per JSON-RPC batch (one HTTP request); the RPC accepts at most 20. */
+const BATCH = Math.max(1, Math.min(20, Number(arg('batch', '20'))));
+const BROADCAST = arg('broadcast', 'sync') === 'async' ? 'broadcast_tx_async' : 'broadcast_tx_sync';
 const LATENCY_FRACTION = Number(arg('latency-fraction', '0.5'));
 const KEEP = process.argv.includes('--keep');
 /** Most txs submitted and not yet committed (the mempool holds 10,000). */
@@ -226,23 +234,65 @@ function buildTransfers(
   return out;
 }
 
-async function broadcast(rpcUrl: string, tx: BuiltTx): Promise<void> {
+/** Sends `txs` to one node in one JSON-RPC batch; returns the refusals' messages. */
+async function broadcastBatch(rpcUrl: string, txs: BuiltTx[]): Promise<string[]> {
+  const requests = txs.map((tx, id) => ({
+    jsonrpc: '2.0',
+    id,
+    method: BROADCAST,
+    params: { tx: Buffer.from(tx.txBytes).toString('base64') },
+  }));
   const response = await fetch(rpcUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'broadcast_tx_sync',
-      params: { tx: Buffer.from(tx.txBytes).toString('base64') },
-    }),
+    body: JSON.stringify(requests.length === 1 ? requests[0] : requests),
   });
-  const body = (await response.json()) as {
-    result?: { code: number; log: string };
-    error?: { message: string };
+  const parsed = (await response.json()) as Answer | Answer[];
+  const answers = Array.isArray(parsed) ? parsed : [parsed];
+  const refused: string[] = [];
+  for (const body of answers) {
+    if (body.error !== undefined) refused.push(`broadcast: ${body.error.message}`);
+    else if (body.result?.code !== 0) refused.push(`checkTx refused a bench tx: ${body.result?.log}`);
+  }
+  if (answers.length !== txs.length) refused.push(`${txs.length} txs sent, ${answers.length} answers`);
+  return refused;
+}
+
+interface Answer {
+  result?: { code: number; log: string };
+  error?: { message: string };
+}
+
+/** Polls every node's mempool size until stopped: samples of the sum over nodes and the max. */
+function sampleMempools(rpcUrls: string[]): { stop: () => Promise<{ mean: number; max: number }> } {
+  const sizes: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const counts = await Promise.all(
+        rpcUrls.map(async (url) => {
+          try {
+            const body = (await (await fetch(`${url}/num_unconfirmed_txs`)).json()) as {
+              result?: { n_txs: string };
+            };
+            return Number(body.result?.n_txs ?? 0);
+          } catch {
+            return 0;
+          }
+        }),
+      );
+      sizes.push(Math.max(...counts));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      const mean = sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
+      return { mean, max: Math.max(0, ...sizes) };
+    },
   };
-  if (body.error !== undefined) throw new Error(`broadcast: ${body.error.message}`);
-  if (body.result?.code !== 0) throw new Error(`checkTx refused a bench tx: ${body.result?.log}`);
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -258,6 +308,10 @@ interface PhaseResult {
   checkP50: number;
   checkP99: number;
   blocks: Committed[];
+  refused: number;
+  /** Largest node mempool, mean and max over the 250 ms samples of the phase. */
+  mempoolMean: number;
+  mempoolMax: number;
 }
 
 /** Submits `txs` with at most `inflight` requests open or at `ratePerSecond`; waits for commits. */
@@ -268,57 +322,97 @@ async function runPhase(
   senders: number,
   mode: { inflight: number } | { ratePerSecond: number },
 ): Promise<PhaseResult> {
+  // Building the txs held this thread for seconds: let the NewBlock messages that arrived
+  // meanwhile be read first, or they would be timed inside the phase (empty blocks "in" it).
+  await new Promise((resolve) => setTimeout(resolve, 200));
   const submittedAt = new Map<string, number>();
   const start = performance.now();
   const endMs = start + SECONDS * 1000;
   let next = 0;
   let failures = 0;
   const checkMs: number[] = [];
+  const nodes = network.rpcUrls.length;
+  const nodeOf = (k: number) => (k % senders) % nodes;
   // A sender's txs go to one node, each after the node answered the previous one: checkTx
-  // must see a sender's sequences in order (concurrent requests may be served out of order).
+  // must see a sender's sequences in order (concurrent requests may be served out of order;
+  // inside one batch the RPC serves them in order).
   const answered: Promise<void>[] = [];
-  const submitOne = (tx: BuiltTx, k: number): Promise<void> => {
-    const done = (answered[k] = (async () => {
-      await answered[k - senders];
-      await send(tx, k);
-    })());
-    return done;
+  /** Splits tx indices by node into batches of ≤ BATCH, each sent after its predecessors. */
+  const submitGroup = (ks: number[]): Promise<void>[] => {
+    const byNode = new Map<number, number[]>();
+    for (const k of ks) {
+      const list = byNode.get(nodeOf(k)) ?? [];
+      list.push(k);
+      byNode.set(nodeOf(k), list);
+    }
+    const out: Promise<void>[] = [];
+    for (const [node, list] of byNode) {
+      for (let i = 0; i < list.length; i += BATCH) {
+        const chunk = list.slice(i, i + BATCH);
+        const inChunk = new Set(chunk);
+        const deps = chunk
+          .map((k) => k - senders)
+          .filter((j) => j >= 0 && !inChunk.has(j))
+          .map((j) => answered[j])
+          .filter((p): p is Promise<void> => p !== undefined);
+        const done = (async () => {
+          await Promise.all(deps);
+          await send(node, chunk);
+        })();
+        for (const k of chunk) answered[k] = done;
+        out.push(done);
+      }
+    }
+    return out;
   };
-  const send = async (tx: BuiltTx, k: number) => {
+  const send = async (node: number, chunk: number[]) => {
     const at = performance.now();
-    submittedAt.set(bytesToHex(tx.hash), at);
+    for (const k of chunk) submittedAt.set(bytesToHex(txs[k]!.hash), at);
     try {
-      await broadcast(network.rpcUrls[(k % senders) % network.rpcUrls.length]!, tx);
-      checkMs.push(performance.now() - at);
+      const refused = await broadcastBatch(
+        network.rpcUrls[node]!,
+        chunk.map((k) => txs[k]!),
+      );
+      const rtt = performance.now() - at;
+      for (let i = 0; i < chunk.length; i += 1) checkMs.push(rtt);
+      failures += refused.length;
+      for (const message of refused.slice(0, Math.max(0, 3 - failures + refused.length))) {
+        console.error(`  ${message}`);
+      }
     } catch (error) {
-      failures += 1;
-      if (failures <= 3) console.error(`  ${String(error)}`);
+      failures += chunk.length;
+      if (failures <= 3 * BATCH) console.error(`  ${String(error)}`);
     }
   };
+  const sampler = sampleMempools(network.rpcUrls);
   const baseTotal = watcher.totalTxs;
   if ('inflight' in mode) {
     await Promise.all(
       Array.from({ length: mode.inflight }, async () => {
         while (performance.now() < endMs && next < txs.length) {
+          const count = Math.min(BATCH * nodes, txs.length - next);
           // Keep the mempool below its bound: wait while too many are uncommitted.
-          const previous = GATE && next >= senders ? txs[next - senders] : undefined;
+          const last = next + count - 1;
+          const previous = GATE && last >= senders ? txs[last - senders] : undefined;
           const gated = previous !== undefined && !watcher.committedAt.has(bytesToHex(previous.hash));
-          if (gated || next - (watcher.totalTxs - baseTotal) >= WINDOW) {
+          if (gated || next + count - (watcher.totalTxs - baseTotal) > WINDOW) {
             await new Promise((resolve) => setTimeout(resolve, 20));
             continue;
           }
-          const k = next++;
-          await submitOne(txs[k]!, k);
+          const ks = Array.from({ length: count }, (_, i) => next + i);
+          next += count;
+          await Promise.all(submitGroup(ks));
         }
       }),
     );
   } else {
     const pending: Promise<void>[] = [];
     while (performance.now() < endMs && next < txs.length) {
-      const due = Math.floor(((performance.now() - start) / 1000) * mode.ratePerSecond);
-      while (next < due && next < txs.length) {
-        const k = next++;
-        pending.push(submitOne(txs[k]!, k));
+      const due = Math.min(txs.length, Math.floor(((performance.now() - start) / 1000) * mode.ratePerSecond));
+      if (due > next) {
+        const ks = Array.from({ length: due - next }, (_, i) => next + i);
+        next = due;
+        pending.push(...submitGroup(ks));
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -326,6 +420,7 @@ async function runPhase(
   }
   const submitted = next;
   const stopMs = performance.now();
+  const mempool = await sampler.stop();
   // Wait for what was accepted to commit (bounded).
   const deadline = performance.now() + 30_000;
   const hashes = [...submittedAt.keys()];
@@ -352,6 +447,9 @@ async function runPhase(
     ),
     checkP99: percentile(checkMs, 99),
     blocks: windowBlocks,
+    refused: failures,
+    mempoolMean: mempool.mean,
+    mempoolMax: mempool.max,
   };
 }
 
@@ -387,7 +485,7 @@ async function benchNetwork(validators: number): Promise<string[]> {
         inflight: INFLIGHT,
       });
       console.log(
-        `  saturation: ${saturation.submitted} submitted, ${saturation.committed} committed, ${saturation.throughput.toFixed(0)} tx/s, p50 ${saturation.p50.toFixed(0)} ms, p99 ${saturation.p99.toFixed(0)} ms; broadcast_tx_sync p50 ${saturation.checkP50.toFixed(0)} ms, p99 ${saturation.checkP99.toFixed(0)} ms`,
+        `  saturation: ${saturation.submitted} submitted, ${saturation.committed} committed, ${saturation.throughput.toFixed(0)} tx/s, p50 ${saturation.p50.toFixed(0)} ms, p99 ${saturation.p99.toFixed(0)} ms; answer p50 ${saturation.checkP50.toFixed(0)} ms, p99 ${saturation.checkP99.toFixed(0)} ms; refused ${saturation.refused}; mempool mean ${saturation.mempoolMean.toFixed(0)}, max ${saturation.mempoolMax}; blocks ${saturation.blocks.map((b) => b.txs).join(' ')}`,
       );
       // Unsubmitted txs hold sequences the chain never saw: rewind those senders.
       for (const sender of senders) {
@@ -401,14 +499,15 @@ async function benchNetwork(validators: number): Promise<string[]> {
       const latency = await runPhase(network, watcher, latencyTxs, senders.length, { ratePerSecond: rate });
       const load1 = loadavg()[0] ?? 0;
       console.log(
-        `  latency at ${rate} tx/s: ${latency.submitted} submitted, ${latency.committed} committed, ${latency.throughput.toFixed(0)} tx/s, p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms; broadcast_tx_sync p50 ${latency.checkP50.toFixed(0)} ms, p99 ${latency.checkP99.toFixed(0)} ms`,
+        `  latency at ${rate} tx/s: ${latency.submitted} submitted, ${latency.committed} committed, ${latency.throughput.toFixed(0)} tx/s, p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms; answer p50 ${latency.checkP50.toFixed(0)} ms, p99 ${latency.checkP99.toFixed(0)} ms; refused ${latency.refused}; mempool mean ${latency.mempoolMean.toFixed(0)}, max ${latency.mempoolMax}`,
       );
       const intervals = saturation.blocks.slice(1).map((b, i) => b.atMs - saturation.blocks[i]!.atMs);
       const meanInterval = intervals.reduce((s, x) => s + x, 0) / Math.max(1, intervals.length);
       const maxBlock = Math.max(0, ...saturation.blocks.map((b) => b.txs));
+      const mode = BROADCAST === 'broadcast_tx_async' ? 'async' : 'sync';
       return [
-        `| ${validators} | saturation (${INFLIGHT} in flight) | ${saturation.submitted} | ${saturation.committed} | **${saturation.throughput.toFixed(0)}** | ${saturation.p50.toFixed(0)} | ${saturation.p99.toFixed(0)} | ${saturation.checkP50.toFixed(0)} / ${saturation.checkP99.toFixed(0)} | ${meanInterval.toFixed(0)} ms, ≤ ${maxBlock} txs | ${load0.toFixed(1)} |`,
-        `| ${validators} | open loop ${rate} tx/s | ${latency.submitted} | ${latency.committed} | ${latency.throughput.toFixed(0)} | **${latency.p50.toFixed(0)}** | **${latency.p99.toFixed(0)}** | ${latency.checkP50.toFixed(0)} / ${latency.checkP99.toFixed(0)} | | ${load1.toFixed(1)} |`,
+        `| ${validators} | saturation (${INFLIGHT} × ${BATCH} ${mode}) | ${saturation.submitted} | ${saturation.committed} | **${saturation.throughput.toFixed(0)}** | ${saturation.p50.toFixed(0)} | ${saturation.p99.toFixed(0)} | ${saturation.checkP50.toFixed(0)} / ${saturation.checkP99.toFixed(0)} | ${saturation.mempoolMean.toFixed(0)} / ${saturation.mempoolMax} | ${meanInterval.toFixed(0)} ms, ≤ ${maxBlock} txs | ${load0.toFixed(1)} |`,
+        `| ${validators} | open loop ${rate} tx/s | ${latency.submitted} | ${latency.committed} | ${latency.throughput.toFixed(0)} | **${latency.p50.toFixed(0)}** | **${latency.p99.toFixed(0)}** | ${latency.checkP50.toFixed(0)} / ${latency.checkP99.toFixed(0)} | ${latency.mempoolMean.toFixed(0)} / ${latency.mempoolMax} | | ${load1.toFixed(1)} |`,
       ];
     } finally {
       watcher.close();
@@ -426,9 +525,9 @@ async function main(): Promise<void> {
     `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; started ${started}; block time ${BLOCK_TIME_MS} ms, ${SENDERS} senders, ${SECONDS} s per phase`,
   );
   console.log(
-    '| validators | load | submitted | committed | tx/s | p50 ms | p99 ms | broadcast_tx_sync p50 / p99 ms | blocks | load avg |',
+    '| validators | load | submitted | committed | tx/s | p50 ms | p99 ms | broadcast answer p50 / p99 ms | mempool mean / max | blocks | load avg |',
   );
-  console.log('|--:|:--|--:|--:|--:|--:|--:|--:|:--|--:|');
+  console.log('|--:|:--|--:|--:|--:|--:|--:|--:|--:|:--|--:|');
   for (const row of rows) console.log(row);
 }
 
