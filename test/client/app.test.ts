@@ -162,15 +162,21 @@ describe('ShroudClient against the real app (test JSON-RPC adaptor)', () => {
       bobClient.execute({ contract: init.contractAddress, msg: { reset: { count: 0 } } }),
       (error: unknown) => error instanceof ContractError && error.contractMessage === 'Unauthorized',
     );
-    // One unit below what the same call used: out of gas, reverted, typed.
+    // One unit below what the same call uses: out of gas, reverted, typed. The tx's size is
+    // charged too (txSizeCostPerByte) and the gas limit's varint is part of it, so the
+    // measuring call declares a limit of the same encoded length as the probe's.
+    const measured = await client.execute(
+      { contract: init.contractAddress, msg: { increment: {} } },
+      { gasLimit: executed.gasUsed + 1_000n },
+    );
     await assert.rejects(
       client.execute(
         { contract: init.contractAddress, msg: { increment: {} } },
-        { gasLimit: executed.gasUsed - 1n },
+        { gasLimit: measured.gasUsed - 1n },
       ),
       OutOfGasError,
     );
-    assert.deepEqual(await client.query(init.contractAddress, { get_count: {} }), { count: 4 }, 'reverted');
+    assert.deepEqual(await client.query(init.contractAddress, { get_count: {} }), { count: 5 }, 'reverted');
 
     await assert.rejects(
       client.send(bob.address, [{ denom: DENOM, amount: 10n ** 15n }]),
