@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ShroudClient, Wallet } from '../../src/client/index.js';
 import { createCometTestnet } from '../../src/cli/abci-commands.js';
 import { openApp } from '../../src/abci/index.js';
-import { contractWasm } from '../app/helpers.js';
+import { deployToken, setViewingKey, tokenBalance, transferToken } from '../helpers/token.js';
 import {
   CometNetwork,
   appHashAfter,
@@ -81,35 +81,22 @@ describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 360_000 }, () => {
     const bob = await ShroudClient.connect(urls[2]!, Wallet.fromMnemonic(second.mnemonic), gas);
     assert.equal(alice.chainId, CHAIN_ID);
 
-    const stored = await alice.storeCode(contractWasm('token'), { gasLimit: 5_000_000n });
-    const instantiated = await alice.instantiate({
-      codeId: stored.codeId,
-      label: 'cometbft-token',
-      msg: {
-        name: 'Shroud Token',
-        symbol: 'SHT',
-        decimals: 6,
-        initial_balances: [{ address: first.address, amount: '1000' }],
-        prng_seed: Buffer.from('seed').toString('base64'),
-      },
-    });
-    token = instantiated.contractAddress;
-    const transfer = await alice.execute({
-      contract: token,
-      msg: { transfer: { recipient: second.address, amount: '250' } },
-    });
+    token = (
+      await deployToken(alice, {
+        label: 'cometbft-token',
+        holders: [{ address: first.address, amount: '1000' }],
+      })
+    ).contractAddress;
+    const transfer = await transferToken(alice, token, second.address, '250');
     transferHeight = transfer.height;
     const data = transfer.data[0];
     assert.ok(data instanceof Uint8Array, 'the transfer result carries decrypted data');
     assert.match(Buffer.from(data).toString('utf8'), /success/, 'decrypted transfer status');
-    await bob.execute({ contract: token, msg: { set_viewing_key: { key: 'bob-key' } } });
-    await alice.execute({ contract: token, msg: { transfer: { recipient: second.address, amount: '50' } } });
+    await setViewingKey(bob, token, 'bob-key');
+    await transferToken(alice, token, second.address, '50');
     // Read back through a third validator's RPC: encrypted query, decrypted answer.
     const carol = await ShroudClient.connect(urls[3]!, Wallet.fromMnemonic(second.mnemonic), gas);
-    const answer = (await carol.query(token, { balance: { address: second.address, key: 'bob-key' } })) as {
-      balance?: { amount?: string };
-    };
-    assert.equal(answer.balance?.amount, '300');
+    assert.equal(await tokenBalance(carol, token, second.address, 'bob-key'), '300');
 
     // The CLI reads through CometBFT's RPC unchanged.
     const cli = (...args: string[]) => {
@@ -230,7 +217,7 @@ describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 360_000 }, () => {
     const killedAt = await latestHeight(urls[0]!);
     // 3 of 4 validators (30 of 40 power) keep committing, with a private transfer in between.
     const alice = await ShroudClient.connect(urls[1]!, Wallet.fromMnemonic(first.mnemonic), gas);
-    await alice.execute({ contract: token, msg: { transfer: { recipient: second.address, amount: '7' } } });
+    await transferToken(alice, token, second.address, '7');
     await waitFor(
       '3 more blocks without node3',
       async () => ((await latestHeight(urls[0]!)) >= killedAt + 3n ? true : undefined),
@@ -274,10 +261,7 @@ describe('Shroud on 4 CometBFT v0.38 validators', { timeout: 360_000 }, () => {
     );
     // And it keeps agreeing on new blocks: a private transfer sent through node3 itself.
     const alice = await ShroudClient.connect(urls[3]!, Wallet.fromMnemonic(first.mnemonic), gas);
-    const sent = await alice.execute({
-      contract: token,
-      msg: { transfer: { recipient: second.address, amount: '1' } },
-    });
+    const sent = await transferToken(alice, token, second.address, '1');
     const top = sent.height + 1n;
     await Promise.all(
       urls.map((url) =>

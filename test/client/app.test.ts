@@ -28,6 +28,7 @@ import {
   tempDir,
   type Node,
 } from '../app/helpers.js';
+import { deployToken, transferToken } from '../helpers/token.js';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
@@ -188,22 +189,12 @@ describe('ShroudClient against the real app (test JSON-RPC adaptor)', () => {
     assert.equal(await client.getBalance(bob.address, DENOM), before + 1234n);
 
     // Token: data output and encrypted query answers.
-    const token = await client.storeCode(contractWasm('token'), { gasLimit: 40_000_000n });
-    const tokenInit = await client.instantiate({
-      codeId: token.codeId,
+    const token = await deployToken(client, {
       label: 'real-token',
-      msg: {
-        name: 'Shroud Token',
-        symbol: 'SHT',
-        decimals: 6,
-        initial_balances: [{ address: alice.address, amount: '1000' }],
-        prng_seed: b64(Buffer.from('seed')),
-      },
+      holders: [{ address: alice.address, amount: '1000' }],
+      storeGasLimit: 40_000_000n,
     });
-    const transfer = await client.execute({
-      contract: tokenInit.contractAddress,
-      msg: { transfer: { recipient: bob.address, amount: '25' } },
-    });
+    const transfer = await transferToken(client, token.contractAddress, bob.address, '25');
     assert.match(Buffer.from(transfer.data[0] ?? new Uint8Array(0)).toString(), /success/);
     const again = await (
       await ShroudClient.connect(rpc.url, Wallet.fromPrivateKey(aliceUser.privateKey))

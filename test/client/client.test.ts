@@ -24,6 +24,7 @@ import {
 import { appTxResultOf, requestFromTx } from './app-layout.js';
 import { RpcFault, queryResult, startFakeNode, statusResult, type FakeNode } from './fake-node.js';
 import { MemoryHost, openPolicy } from '../enclave/helpers.js';
+import { tokenInitMsg, transferToken } from '../helpers/token.js';
 
 const CHAIN_ID = 'shroud-sdk-1';
 const HEIGHT = 1n;
@@ -322,18 +323,9 @@ describe('ShroudClient against a fake node backed by the real enclave', () => {
     const token = await client.instantiate({
       codeId: stored.codeId,
       label: 'sdk-token',
-      msg: {
-        name: 'Shroud Token',
-        symbol: 'SHT',
-        decimals: 6,
-        initial_balances: [{ address: alice.address, amount: '1000' }],
-        prng_seed: b64(utf8Encode('seed')),
-      },
+      msg: tokenInitMsg([{ address: alice.address, amount: '1000' }]),
     });
-    const transfer = await client.execute({
-      contract: token.contractAddress,
-      msg: { transfer: { recipient: bob.address, amount: '25' } },
-    });
+    const transfer = await transferToken(client, token.contractAddress, bob.address, '25');
     const data = transfer.data[0];
     assert.ok(data !== null && data !== undefined, 'transfer returns data');
     assert.match(Buffer.from(data).toString(), /success/);

@@ -26,6 +26,7 @@ import {
 import { appTxResultOf, eventsOf, requestFromTx, txResultOf } from './app-layout.js';
 // The enclave tests' in-memory host (OCALL services): reused, not part of the client.
 import { MemoryHost, openPolicy } from '../enclave/helpers.js';
+import { tokenInitMsg, transferMsg } from '../helpers/token.js';
 
 const CHAIN_ID = 'shroud-client-1';
 const block = (height: bigint) => ({
@@ -339,13 +340,7 @@ describe('client ↔ real enclave', () => {
       codeId: 2n,
       codeHash: tokenHash,
       label: 'client-token',
-      msg: {
-        name: 'Shroud Token',
-        symbol: 'SHT',
-        decimals: 6,
-        initial_balances: [{ address: alice.address, amount: '1000' }],
-        prng_seed: Buffer.from('seed').toString('base64'),
-      },
+      msg: tokenInitMsg([{ address: alice.address, amount: '1000' }]),
     });
     const initResult = await run(init, token, tokenHash, 0n, 5n);
     assert.ok(initResult.ok, 'token instantiates');
@@ -366,7 +361,7 @@ describe('client ↔ real enclave', () => {
       ...options(alice, 0n),
       contract: token,
       codeHash: tokenHash,
-      msg: { transfer: { recipient: bob.address, amount: '5' } },
+      msg: transferMsg(bob.address, '5'),
     });
     const result = await run(transfer, token, tokenHash, 0n, 5n);
     assert.ok(result.ok && result.data !== null, 'transfer returns data');

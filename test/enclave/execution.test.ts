@@ -35,6 +35,7 @@ import {
   userCall,
   userQuery,
 } from './helpers.js';
+import { tokenInitMsg } from '../helpers/token.js';
 
 const alice = makeUser(1);
 const bob = makeUser(2);
@@ -367,13 +368,7 @@ describe('enclave determinism and seed isolation', () => {
           entry: 'instantiate',
           contract: token,
           codeHash: hashesA.token,
-          msg: {
-            name: 'Shroud Token',
-            symbol: 'SHT',
-            decimals: 6,
-            initial_balances: [{ address: alice.address, amount: '1000' }],
-            prng_seed: Buffer.from('seed').toString('base64'),
-          },
+          msg: tokenInitMsg([{ address: alice.address, amount: '1000' }]),
           label: 'token',
           nonce: new Uint8Array(32).fill(1),
         }).request,

@@ -23,7 +23,7 @@ import {
   loadValidatorKey,
   type AddedNode,
 } from '../../src/node/index.js';
-import { contractWasm } from '../app/helpers.js';
+import { deployToken, setViewingKey, tokenBalance, transferToken } from '../helpers/token.js';
 import {
   BIN,
   alive,
@@ -88,23 +88,16 @@ describe('a 5th node joins a running 4-validator network', () => {
     const [first, second] = file.accounts;
     assert.ok(first !== undefined && second !== undefined, 'test accounts');
     const alice = await ShroudClient.connect(node0, Wallet.fromMnemonic(first.mnemonic), CLIENT);
-    const stored = await alice.storeCode(contractWasm('token'), { gasLimit: 5_000_000n });
-    const { contractAddress } = await alice.instantiate({
-      codeId: stored.codeId,
+    const { contractAddress } = await deployToken(alice, {
       label: 'join-token',
-      msg: {
-        name: 'Join',
-        symbol: 'JNT',
-        decimals: 0,
-        initial_balances: [{ address: first.address, amount: '1000' }],
-        prng_seed: Buffer.from('join').toString('base64'),
-      },
+      holders: [{ address: first.address, amount: '1000' }],
+      name: 'Join',
+      symbol: 'JNT',
+      decimals: 0,
+      seed: 'join',
     });
-    await alice.execute({
-      contract: contractAddress,
-      msg: { transfer: { recipient: second.address, amount: '7' } },
-    });
-    await alice.execute({ contract: contractAddress, msg: { set_viewing_key: { key: 'alice-key' } } });
+    await transferToken(alice, contractAddress, second.address, '7');
+    await setViewingKey(alice, contractAddress, 'alice-key');
 
     // The new home: no seed, a sealed registration key and a quote from the attestation authority.
     const added: AddedNode = await addNode(root, { name: 'node4' });
@@ -167,12 +160,11 @@ describe('a 5th node joins a running 4-validator network', () => {
     }
     // Its enclave holds the network seed: an encrypted query through node4 answers.
     const viaJoiner = await ShroudClient.connect(joinerUrl, Wallet.fromMnemonic(first.mnemonic), CLIENT);
-    const balance = (await viaJoiner.query(contractAddress, {
-      balance: { address: first.address, key: 'alice-key' },
-    })) as {
-      balance?: { amount?: string };
-    };
-    assert.equal(balance.balance?.amount, '993', 'private state read through the new node');
+    assert.equal(
+      await tokenBalance(viaJoiner, contractAddress, first.address, 'alice-key'),
+      '993',
+      'private state read through the new node',
+    );
 
     // Bond: create-validator with the home's consensus key.
     const consensusKey = loadValidatorKey(added.home).publicKey;

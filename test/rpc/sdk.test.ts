@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShroudClient, Wallet } from '../../src/client/index.js';
 import { loadTestAccounts } from '../../src/node/index.js';
-import { contractWasm } from '../app/helpers.js';
+import { deployToken, setViewingKey, tokenBalance, transferToken } from '../helpers/token.js';
 import { startTestNode, type TestNode } from './helpers.js';
 
 describe('ShroudClient against a solo node', () => {
@@ -29,28 +29,12 @@ describe('ShroudClient against a solo node', () => {
     await alice.send(second.address, [{ denom: 'ushd', amount: '1234' }]);
     assert.equal(await bob.getBalance(second.address, 'ushd'), before + 1234n);
 
-    const stored = await alice.storeCode(contractWasm('token'), { gasLimit: 5_000_000n });
-    const { contractAddress } = await alice.instantiate({
-      codeId: stored.codeId,
+    const { contractAddress } = await deployToken(alice, {
       label: 'sdk-token',
-      msg: {
-        name: 'Shroud Token',
-        symbol: 'SHT',
-        decimals: 6,
-        initial_balances: [{ address: first.address, amount: '1000' }],
-        prng_seed: Buffer.from('seed').toString('base64'),
-      },
+      holders: [{ address: first.address, amount: '1000' }],
     });
-    await alice.execute({
-      contract: contractAddress,
-      msg: { transfer: { recipient: second.address, amount: '250' } },
-    });
-    await bob.execute({ contract: contractAddress, msg: { set_viewing_key: { key: 'bob-key' } } });
-    const answer = (await bob.query(contractAddress, {
-      balance: { address: second.address, key: 'bob-key' },
-    })) as {
-      balance?: { amount?: string };
-    };
-    assert.equal(answer.balance?.amount, '250');
+    await transferToken(alice, contractAddress, second.address, '250');
+    await setViewingKey(bob, contractAddress, 'bob-key');
+    assert.equal(await tokenBalance(bob, contractAddress, second.address, 'bob-key'), '250');
   });
 });
