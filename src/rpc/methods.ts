@@ -186,8 +186,9 @@ export function headerJson(node: SoloNode, block: StoredBlock) {
     validators_hash: vhash,
     next_validators_hash: vhash,
     consensus_hash: HEX(sha256(utf8Encode(`${h.chainId}/consensus-params/v1`))),
-    // The state after this block (CometBFT puts it in the next header): src/node/README.md.
-    app_hash: HEX(h.appHash),
+    // CometBFT placement, as the Tendermint engine's headers: the state after the previous
+    // block (the record stores the state after this one; block 1 shows the empty genesis hash).
+    app_hash: previous === undefined ? '' : HEX(previous.header.appHash),
     last_results_hash: previous === undefined ? '' : HEX(previous.header.resultsHash),
     evidence_hash: '',
     proposer_address: HEX(h.proposerAddress),
