@@ -19,71 +19,27 @@
 // Results: bench/RESULTS.md, "cometbft".
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
-import { ShroudClient, Wallet, buildExecuteTx, type BuiltTx } from '../src/client/index.js';
-import { bytesToHex, generateMnemonic, sha256 } from '../src/crypto/index.js';
+import { Wallet, type BuiltTx } from '../src/client/index.js';
+import { bytesToHex, generateMnemonic } from '../src/crypto/index.js';
 import { createCometTestnet } from '../src/cli/abci-commands.js';
-import { contractWasm } from '../test/app/helpers.js';
 import { CometNetwork, cometbftBinary, freePorts, latestHeight, rpc, waitFor } from '../test/abci/helpers.js';
+import { argNumber, argText, hasFlag } from './lib/args.js';
+import { CommitWatcher } from './lib/commit-watcher.js';
+import { loadAverages, percentile } from './lib/stats.js';
+import { buildTransfer, setUpTransfers } from './lib/transfers.js';
 
-function arg(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-}
-
-const VALIDATOR_COUNTS = arg('validators', '1,4').split(',').map(Number);
-const TIMEOUT_COMMIT_MS = Number(arg('timeout-commit', '1000'));
-const SECONDS = Number(arg('seconds', '10'));
-const SENDERS = Number(arg('senders', '200'));
-const INFLIGHT = Number(arg('inflight', '64'));
-const LATENCY_FRACTION = Number(arg('latency-fraction', '0.5'));
-const KEEP = process.argv.includes('--keep');
-const EMBEDDED = process.argv.includes('--embedded');
+const VALIDATOR_COUNTS = argText('validators', '1,4').split(',').map(Number);
+const TIMEOUT_COMMIT_MS = argNumber('timeout-commit', 1000);
+const SECONDS = argNumber('seconds', 10);
+const SENDERS = argNumber('senders', 200);
+const INFLIGHT = argNumber('inflight', 64);
+const LATENCY_FRACTION = argNumber('latency-fraction', 0.5);
+const KEEP = hasFlag('keep');
+const EMBEDDED = hasFlag('embedded');
 /** Transfers built per sender: enough for both phases at a few hundred tx/s. */
-const PER_SENDER = Number(arg('per-sender', '20'));
-const GAS_LIMIT = 300_000n;
-const FEE = [{ denom: 'ushd', amount: '30000' }];
-
-/** NewBlock on one node: when each bench tx hash was seen committed. */
-class BlockWatcher {
-  readonly seenAt = new Map<string, number>();
-  private constructor(private readonly socket: WebSocket) {}
-
-  static async open(rpcUrl: string): Promise<BlockWatcher> {
-    const socket = new WebSocket(`${rpcUrl.replace('http', 'ws')}/websocket`);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
-    const watcher = new BlockWatcher(socket);
-    socket.on('message', (raw: Buffer) => watcher.receive(raw));
-    socket.send(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'subscribe',
-        params: { query: "tm.event='NewBlock'" },
-      }),
-    );
-    return watcher;
-  }
-
-  private receive(raw: Buffer): void {
-    const at = performance.now();
-    const message = JSON.parse(raw.toString('utf8')) as {
-      result?: { data?: { value?: { block?: { data: { txs: string[] | null } } } } };
-    };
-    for (const tx of message.result?.data?.value?.block?.data.txs ?? []) {
-      this.seenAt.set(bytesToHex(sha256(Buffer.from(tx, 'base64'))).toUpperCase(), at);
-    }
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
+const PER_SENDER = argNumber('per-sender', 20);
 
 interface Queue {
   node: number;
@@ -91,11 +47,6 @@ interface Queue {
   /** Index of the next tx to send. */
   next: number;
   busy: boolean;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function broadcast(url: string, tx: BuiltTx): Promise<boolean> {
@@ -127,52 +78,13 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
     await Promise.all(testnet.nodes.map((_, i) => network.start(i)));
     await waitFor('height 2', async () => ((await latestHeight(urls[0]!)) >= 2n ? true : undefined), 120_000);
 
-    const owner = testnet.accounts[0]!;
-    const client = await ShroudClient.connect(urls[0]!, Wallet.fromMnemonic(owner.mnemonic), {
-      gasPrice: { denom: 'ushd', amount: '0.1' },
-      pollIntervalMs: 100,
+    const { token, senders } = await setUpTransfers(urls[0]!, testnet.accounts[0]!.mnemonic, wallets);
+    const queues: Queue[] = senders.map((sender, i) => {
+      const recipient = wallets[(i + 1) % wallets.length]!.address;
+      const txs = Array.from({ length: PER_SENDER }, () => buildTransfer(token, sender, recipient));
+      return { node: i % validators, txs, next: 0, busy: false };
     });
-    const stored = await client.storeCode(contractWasm('token'), { gasLimit: 5_000_000n });
-    const { contractAddress } = await client.instantiate(
-      {
-        codeId: stored.codeId,
-        label: 'bench-token',
-        msg: {
-          name: 'Bench',
-          symbol: 'BNC',
-          decimals: 0,
-          initial_balances: wallets.map((w) => ({ address: w.address, amount: '1000000000' })),
-          prng_seed: Buffer.from('bench').toString('base64'),
-        },
-      },
-      { gasLimit: 200_000_000n },
-    );
-    const codeHash = await client.getCodeHash(stored.codeId);
-    const networkPublicKey = await client.networkPublicKey();
-    const queues: Queue[] = [];
-    for (const [i, wallet] of wallets.entries()) {
-      const account = await client.getAccount(wallet.address);
-      if (account === null) throw new Error(`sender ${wallet.address} not in genesis`);
-      const txs: BuiltTx[] = [];
-      for (let s = 0n; s < BigInt(PER_SENDER); s += 1n) {
-        txs.push(
-          buildExecuteTx({
-            sender: wallet,
-            chainId: testnet.chainId,
-            accountNumber: account.accountNumber,
-            sequence: s,
-            gasLimit: GAS_LIMIT,
-            fee: FEE,
-            networkPublicKey,
-            contract: contractAddress,
-            codeHash,
-            msg: { transfer: { recipient: wallets[(i + 1) % wallets.length]!.address, amount: '1' } },
-          }),
-        );
-      }
-      queues.push({ node: i % validators, txs, next: 0, busy: false });
-    }
-    const watcher = await BlockWatcher.open(urls[0]!);
+    const watcher = await CommitWatcher.open(urls[0]!);
     const submittedAt = new Map<string, number>();
     let refused = 0;
     const sendNext = async (queue: Queue): Promise<void> => {
@@ -180,7 +92,7 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
       if (tx === undefined) return;
       queue.busy = true;
       queue.next += 1;
-      submittedAt.set(tx.hashHex, performance.now());
+      submittedAt.set(bytesToHex(tx.hash), performance.now());
       try {
         if (!(await broadcast(urls[queue.node]!, tx))) refused += 1;
       } finally {
@@ -213,7 +125,7 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
     await Promise.all(workers);
     // Txs still in the mempool commit after the window; count only what was seen inside it.
     await new Promise((r) => setTimeout(r, 200));
-    const satCommitted = [...watcher.seenAt.entries()].filter(
+    const satCommitted = [...watcher.committedAt.entries()].filter(
       ([hash, at]) => submittedAt.has(hash) && at >= satStart && at <= satEnd,
     ).length;
     const throughput = satCommitted / SECONDS;
@@ -221,7 +133,7 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
     // Drain: wait until what was submitted committed (or 30 s).
     await waitFor(
       'the saturation backlog',
-      () => Promise.resolve([...submittedAt.keys()].every((h) => watcher.seenAt.has(h)) ? true : undefined),
+      () => Promise.resolve(watcher.sawAll(submittedAt.keys()) ? true : undefined),
       60_000,
       250,
     ).catch(() => undefined);
@@ -239,19 +151,19 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
       const picked = pickQueue();
       if (picked === undefined) break;
       const tx = picked.txs[picked.next]!;
-      latencyHashes.push(tx.hashHex);
+      latencyHashes.push(bytesToHex(tx.hash));
       pending.push(sendNext(picked));
     }
     await Promise.all(pending);
     await waitFor(
       'the latency txs',
-      () => Promise.resolve(latencyHashes.every((h) => watcher.seenAt.has(h)) ? true : undefined),
+      () => Promise.resolve(watcher.sawAll(latencyHashes) ? true : undefined),
       60_000,
       250,
     ).catch(() => undefined);
     const latencies = latencyHashes
-      .filter((h) => watcher.seenAt.has(h))
-      .map((h) => watcher.seenAt.get(h)! - submittedAt.get(h)!)
+      .filter((h) => watcher.committedAt.has(h))
+      .map((h) => watcher.committedAt.get(h)! - submittedAt.get(h)!)
       .sort((a, b) => a - b);
     watcher.close();
     const height = await latestHeight(urls[0]!);
@@ -277,9 +189,7 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
 console.log(
   `cometbft bench: validators ${VALIDATOR_COUNTS.join(',')}, timeout_commit ${TIMEOUT_COMMIT_MS} ms, ` +
     `${SECONDS} s per phase, ${SENDERS} senders, ${INFLIGHT} in flight; ${cpus().length} CPUs ` +
-    `(${cpus()[0]?.model ?? '?'}), load ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}, ${new Date().toISOString()}`,
+    `(${cpus()[0]?.model ?? '?'}), load ${loadAverages()}, ${new Date().toISOString()}`,
 );
 const rows: Record<string, string | number>[] = [];
 for (const validators of VALIDATOR_COUNTS) {
@@ -288,11 +198,7 @@ for (const validators of VALIDATOR_COUNTS) {
 }
 console.log('CometBFT (shroud abci):');
 console.table(rows);
-console.log(
-  `load after: ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`,
-);
+console.log(`load after: ${loadAverages()}`);
 if (EMBEDDED) {
   console.log('\nembedded engine, same parameters (bench/consensus.ts):');
   spawnSync(

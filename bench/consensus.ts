@@ -22,104 +22,38 @@
 // profile into DIR/v<N> when it stops (`shroud devnet` passes SHROUD_DEVNET_NODE_ARGS to its nodes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
-import { ShroudClient, Wallet, buildExecuteTx, type BuiltTx } from '../src/client/index.js';
-import { bytesToHex, generateMnemonic, sha256 } from '../src/crypto/index.js';
+import { ShroudClient, Wallet, type BuiltTx } from '../src/client/index.js';
+import { bytesToHex, generateMnemonic } from '../src/crypto/index.js';
 import { HOME_FILES, initNetwork, type NetworkDescription } from '../src/node/index.js';
-import { contractWasm } from '../test/app/helpers.js';
-import { BIN, exitOf, freePortBase, pollFor, waitForOutput } from '../test/network/helpers.js';
+import { BIN, exitOf, freePortBase, waitForOutput } from '../test/network/helpers.js';
+import { argNumber, argText, hasFlag } from './lib/args.js';
+import { CommitWatcher, type SeenBlock } from './lib/commit-watcher.js';
+import { machine, percentile } from './lib/stats.js';
+import { buildTransfer, setUpTransfers, type BenchSender, type BenchToken } from './lib/transfers.js';
 
-function arg(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-}
-
-const VALIDATOR_COUNTS = arg('validators', '1,4').split(',').map(Number);
-const BLOCK_TIME_MS = Number(arg('block-time', '1000'));
-const SECONDS = Number(arg('seconds', '10'));
-const SENDERS = Number(arg('senders', '300'));
-const INFLIGHT = Number(arg('inflight', '64'));
+const VALIDATOR_COUNTS = argText('validators', '1,4').split(',').map(Number);
+const BLOCK_TIME_MS = argNumber('block-time', 1000);
+const SECONDS = argNumber('seconds', 10);
+const SENDERS = argNumber('senders', 300);
+const INFLIGHT = argNumber('inflight', 64);
 /** Txs per JSON-RPC batch (one HTTP request); the RPC accepts at most 20. */
-const BATCH = Math.max(1, Math.min(20, Number(arg('batch', '20'))));
-const BROADCAST = arg('broadcast', 'sync') === 'async' ? 'broadcast_tx_async' : 'broadcast_tx_sync';
-const LATENCY_FRACTION = Number(arg('latency-fraction', '0.5'));
-const KEEP = process.argv.includes('--keep');
+const BATCH = Math.max(1, Math.min(20, argNumber('batch', 20)));
+const BROADCAST = argText('broadcast', 'sync') === 'async' ? 'broadcast_tx_async' : 'broadcast_tx_sync';
+const LATENCY_FRACTION = argNumber('latency-fraction', 0.5);
+const KEEP = hasFlag('keep');
 /** Most txs submitted and not yet committed (the mempool holds 10,000). */
-const WINDOW = Number(arg('window', '3000'));
+const WINDOW = argNumber('window', 3000);
+const CPU_PROF_DIR = hasFlag('cpu-prof') ? argText('cpu-prof', '') : '';
 /** Engine of the 1-validator network: 'tendermint' (same path as N) or 'solo' (the app's driver). */
-const CPU_PROF_DIR = process.argv.includes('--cpu-prof') ? arg('cpu-prof', '') : '';
-const SINGLE_ENGINE = arg('single-engine', 'tendermint') === 'solo' ? 'solo' : 'tendermint';
+const SINGLE_ENGINE = argText('single-engine', 'tendermint') === 'solo' ? 'solo' : 'tendermint';
 /**
  * A sender's next tx goes out only once its previous one committed. Needed by the solo
  * driver, whose pending queue is not re-checked after a commit (a sender's second pending tx is
  * refused there); on by default with --single-engine solo, `--gate` turns it on elsewhere.
  */
-const GATE = process.argv.includes('--gate') || SINGLE_ENGINE === 'solo';
-const GAS_LIMIT = 300_000n;
-const FEE = [{ denom: 'ushd', amount: '30000' }];
-
-interface Committed {
-  height: number;
-  atMs: number;
-  txs: number;
-}
-
-/** Watches NewBlock on one node: commit time of every tx hash seen, and each block. */
-class CommitWatcher {
-  readonly committedAt = new Map<string, number>();
-  readonly blocks: Committed[] = [];
-  /** Txs in every block seen so far. */
-  totalTxs = 0;
-  private constructor(private readonly socket: WebSocket) {}
-
-  static async open(rpcUrl: string): Promise<CommitWatcher> {
-    const socket = new WebSocket(`${rpcUrl.replace('http', 'ws')}/websocket`);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
-    const watcher = new CommitWatcher(socket);
-    socket.on('message', (raw: Buffer) => watcher.onMessage(raw));
-    socket.send(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'subscribe',
-        params: { query: "tm.event='NewBlock'" },
-      }),
-    );
-    return watcher;
-  }
-
-  private onMessage(raw: Buffer): void {
-    const atMs = performance.now();
-    const message = JSON.parse(raw.toString('utf8')) as {
-      result?: {
-        data?: { value?: { block?: { header: { height: string }; data: { txs: string[] | null } } } };
-      };
-    };
-    const block = message.result?.data?.value?.block;
-    if (block === undefined) return;
-    const txs = block.data.txs ?? [];
-    for (const tx of txs) {
-      this.committedAt.set(bytesToHex(sha256(Buffer.from(tx, 'base64'))), atMs);
-    }
-    this.blocks.push({ height: Number(block.header.height), atMs, txs: txs.length });
-    this.totalTxs += txs.length;
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-interface Sender {
-  wallet: Wallet;
-  accountNumber: bigint;
-  sequence: bigint;
-}
+const GATE = hasFlag('gate') || SINGLE_ENGINE === 'solo';
 
 interface Network {
   root: string;
@@ -166,72 +100,11 @@ async function stopNetwork(network: Network): Promise<void> {
   if (!KEEP) rmSync(network.root, { recursive: true, force: true });
 }
 
-async function deployToken(
-  network: Network,
-  senders: Wallet[],
-): Promise<{ contract: string; codeHash: string }> {
-  const owner = network.description.accounts[0]!;
-  const options = { gasPrice: { denom: 'ushd', amount: '0.1' }, pollIntervalMs: 100 };
-  const client = await ShroudClient.connect(
-    network.rpcUrls[0]!,
-    Wallet.fromMnemonic(owner.mnemonic),
-    options,
-  );
-  const stored = await client.storeCode(contractWasm('token'), { gasLimit: 5_000_000n });
-  // The node answers `tx` as soon as the block is saved, which can be just before the app's
-  // commit makes the code queryable: wait for it (seen on the tendermint node under load).
-  await pollFor(
-    'the stored code to be queryable',
-    async () => ((await client.getCode(stored.codeId)) === null ? undefined : true),
-    10_000,
-    50,
-  );
-  const { contractAddress } = await client.instantiate(
-    {
-      codeId: stored.codeId,
-      label: 'bench-token',
-      msg: {
-        name: 'Bench',
-        symbol: 'BNC',
-        decimals: 0,
-        initial_balances: senders.map((w) => ({ address: w.address, amount: '1000000000' })),
-        prng_seed: Buffer.from('bench').toString('base64'),
-      },
-    },
-    { gasLimit: 200_000_000n },
-  );
-  return { contract: contractAddress, codeHash: await client.getCodeHash(stored.codeId) };
-}
-
 /** Builds `count` transfers round-robin over the senders, advancing their sequences. */
-function buildTransfers(
-  count: number,
-  senders: Sender[],
-  token: { contract: string; codeHash: string },
-  chainId: string,
-  networkPublicKey: Uint8Array,
-): BuiltTx[] {
-  const out: BuiltTx[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const sender = senders[i % senders.length]!;
-    const recipient = senders[(i + 1) % senders.length]!;
-    out.push(
-      buildExecuteTx({
-        sender: sender.wallet,
-        chainId,
-        accountNumber: sender.accountNumber,
-        sequence: sender.sequence,
-        gasLimit: GAS_LIMIT,
-        fee: FEE,
-        networkPublicKey,
-        contract: token.contract,
-        codeHash: token.codeHash,
-        msg: { transfer: { recipient: recipient.wallet.address, amount: '1' } },
-      }),
-    );
-    sender.sequence += 1n;
-  }
-  return out;
+function buildTransfers(count: number, senders: BenchSender[], token: BenchToken): BuiltTx[] {
+  return Array.from({ length: count }, (_, i) =>
+    buildTransfer(token, senders[i % senders.length]!, senders[(i + 1) % senders.length]!.wallet.address),
+  );
 }
 
 /** Sends `txs` to one node in one JSON-RPC batch; returns the refusals' messages. */
@@ -295,9 +168,6 @@ function sampleMempools(rpcUrls: string[]): { stop: () => Promise<{ mean: number
   };
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
 interface PhaseResult {
   submitted: number;
   committed: number;
@@ -307,7 +177,7 @@ interface PhaseResult {
   /** broadcast_tx_sync round trips (the node's checkTx answer), p50 and p99 in ms. */
   checkP50: number;
   checkP99: number;
-  blocks: Committed[];
+  blocks: SeenBlock[];
   refused: number;
   /** Largest node mempool, mean and max over the 250 ms samples of the phase. */
   mempoolMean: number;
@@ -424,7 +294,7 @@ async function runPhase(
   // Wait for what was accepted to commit (bounded).
   const deadline = performance.now() + 30_000;
   const hashes = [...submittedAt.keys()];
-  while (performance.now() < deadline && hashes.some((h) => !watcher.committedAt.has(h))) {
+  while (performance.now() < deadline && !watcher.sawAll(hashes)) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const latencies = hashes
@@ -459,25 +329,20 @@ async function benchNetwork(validators: number): Promise<string[]> {
   console.log(`\n== ${validators} validator(s): starting the network…`);
   const network = await startNetwork(validators, wallets);
   try {
-    const token = await deployToken(network, wallets);
+    const { token, senders } = await setUpTransfers(
+      network.rpcUrls[0]!,
+      network.description.accounts[0]!.mnemonic,
+      wallets,
+    );
     const client = await ShroudClient.connect(network.rpcUrls[0]!);
-    const networkPublicKey = await client.networkPublicKey();
-    const senders: Sender[] = [];
-    for (const wallet of wallets) {
-      const account = await client.getAccount(wallet.address);
-      if (account === null) throw new Error(`sender ${wallet.address} missing from genesis`);
-      senders.push({ wallet, accountNumber: account.accountNumber, sequence: account.sequence });
-    }
     const watcher = await CommitWatcher.open(network.rpcUrls[0]!);
     try {
       // Enough txs for the saturation window at 2,000 tx/s; built before timing.
       let t0 = performance.now();
       const saturationTxs = buildTransfers(
-        Math.max(SENDERS, Number(arg('saturation-txs', String(1000 * SECONDS)))),
+        Math.max(SENDERS, argNumber('saturation-txs', 1000 * SECONDS)),
         senders,
         token,
-        client.chainId,
-        networkPublicKey,
       );
       console.log(`  built ${saturationTxs.length} txs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const load0 = loadavg()[0] ?? 0;
@@ -494,7 +359,7 @@ async function benchNetwork(validators: number): Promise<string[]> {
       }
       const rate = Math.max(10, Math.floor(saturation.throughput * LATENCY_FRACTION));
       t0 = performance.now();
-      const latencyTxs = buildTransfers(rate * SECONDS, senders, token, client.chainId, networkPublicKey);
+      const latencyTxs = buildTransfers(rate * SECONDS, senders, token);
       console.log(`  built ${latencyTxs.length} txs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const latency = await runPhase(network, watcher, latencyTxs, senders.length, { ratePerSecond: rate });
       const load1 = loadavg()[0] ?? 0;
@@ -522,7 +387,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const validators of VALIDATOR_COUNTS) rows.push(...(await benchNetwork(validators)));
   console.log(
-    `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; started ${started}; block time ${BLOCK_TIME_MS} ms, ${SENDERS} senders, ${SECONDS} s per phase`,
+    `\nmachine: ${machine()}; started ${started}; block time ${BLOCK_TIME_MS} ms, ${SENDERS} senders, ${SECONDS} s per phase`,
   );
   console.log(
     '| validators | load | submitted | committed | tx/s | p50 ms | p99 ms | broadcast answer p50 / p99 ms | mempool mean / max | blocks | load avg |',
