@@ -286,8 +286,8 @@ export class ConsensusDriver {
       this.o.log.error({ height }, 'no validator set for the next height: the block store is behind');
       return;
     }
+    this.own = []; // before the input: its effects may already hold our first message
     this.input({ kind: 'StartHeight', height, validatorSet: set });
-    this.own = [];
     this.broadcastStatus();
     const buffered = this.future.splice(0);
     for (const message of buffered) this.deliver(message);
@@ -642,8 +642,12 @@ export class ConsensusDriver {
     this.o.p2p.broadcast(CHANNELS.blockSync, this.statusBytes());
   }
 
+  /** A peer (re)connected: our height, our own messages of this height, the pending txs. */
   private sendStatus(peer: string): void {
     this.o.p2p.send(peer, CHANNELS.blockSync, this.statusBytes());
+    // Without this a proposal broadcast before the peer was connected (every first block of a
+    // network starting up) waits for the relay, or for timeoutPropose and a new round.
+    for (const message of this.own) this.o.p2p.send(peer, CHANNELS.consensus, encodeMessage(message));
     for (const tx of this.o.mempool.txs()) {
       if (this.o.mempool.peerHas(tx.hash, peer)) continue;
       if (!this.o.p2p.send(peer, CHANNELS.mempool, tx.bytes)) break;
