@@ -2,8 +2,8 @@
 // commit on one node (store durable: fsync per commit, as a validator runs), with the time of
 // each phase. Txs are built and signed before timing (that is the client's work).
 // Usage: npx tsx bench/app.ts [--n 500] [--blocks 4] [--stub-enclave] [--sync-hash] [--serial-check]   (results in bench/RESULTS.md, "app")
-import { readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex, sha256, utf8Encode } from '../src/crypto/index.js';
 import type { Enclave, RunContractRequest, RunContractResult } from '../src/enclave/index.js';
@@ -23,21 +23,19 @@ import {
   tempDir,
   type User,
 } from '../test/app/helpers.js';
+import { tokenInitMsg, transferMsg } from '../test/helpers/token.js';
+import { argNumber, hasFlag } from './lib/args.js';
+import { machine, mainThreadCpuMs } from './lib/stats.js';
 
-function arg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-}
-
-const N = arg('n', 500);
-const BLOCKS = arg('blocks', 4);
+const N = argNumber('n', 500);
+const BLOCKS = argNumber('blocks', 4);
 /** --stub-enclave: a stand-in that answers runContract at once (7 writes of 80 B, like a
  * token transfer), to measure the app's own cost without the enclave. */
-const STUB = process.argv.includes('--stub-enclave');
+const STUB = hasFlag('stub-enclave');
 /** --sync-hash: hash each block on the main thread (the store's default) instead of its worker. */
-const SYNC_HASH = process.argv.includes('--sync-hash');
+const SYNC_HASH = hasFlag('sync-hash');
 /** --serial-check: checkTx one by one on the main thread instead of checkTxBatch + signature worker. */
-const SERIAL_CHECK = process.argv.includes('--serial-check');
+const SERIAL_CHECK = hasFlag('serial-check');
 
 function stubEnclave(real: Enclave): Enclave {
   let counter = 0;
@@ -60,21 +58,6 @@ function stubEnclave(real: Enclave): Enclave {
     });
   };
   return stub;
-}
-
-/**
- * CPU time of the main thread alone (user + system, ms, 10 ms resolution), from Linux's
- * /proc/self/task/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s); NaN elsewhere.
- * The main thread is the critical path: the workers (enclave, hashing, signatures) run beside it.
- */
-function mainThreadCpuMs(): number {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Process CPU (user + system, every thread) between two process.cpuUsage() samples, in ms. */
@@ -118,12 +101,17 @@ async function main() {
   const codeHash = bytesToHex(sha256(wasm));
   const owner = users[0] as User;
   await runBlock(n, [signTx(owner, [storeCodeMsg(owner, wasm)], { gasLimit: 5_000_000n })]);
-  const init = instantiateMsg(owner, io, 1n, codeHash, 'bench-token', {
-    name: 'Bench',
-    symbol: 'BNC',
-    decimals: 0,
-    initial_balances: users.map((u) => ({ address: u.address, amount: '1000000' })),
-  });
+  const init = instantiateMsg(
+    owner,
+    io,
+    1n,
+    codeHash,
+    'bench-token',
+    tokenInitMsg(
+      users.map((u) => ({ address: u.address, amount: '1000000' })),
+      { name: 'Bench', symbol: 'BNC', decimals: 0 },
+    ),
+  );
   const r = await runBlock(n, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
   if (r.txResults[0]?.code !== 0) throw new Error(`instantiate failed: ${r.txResults[0]?.log}`);
   const token = contractAddressOf(1n, 'bench-token');
@@ -137,13 +125,9 @@ async function main() {
   for (let b = 0; b < BLOCKS; b++) {
     const txs = users.map((u, i) => {
       const to = users[(i + 1) % N] as User;
-      return signTx(
-        u,
-        [executeMsg(u, io, token, codeHash, { transfer: { recipient: to.address, amount: '1' } }).message],
-        {
-          gasLimit: 300_000n,
-        },
-      );
+      return signTx(u, [executeMsg(u, io, token, codeHash, transferMsg(to.address, '1')).message], {
+        gasLimit: 300_000n,
+      });
     });
     const height = n.store.info().height + 1n;
     const timeNanos = 1_900_000_000_000_000_000n + height * 5_000_000_000n;
@@ -183,7 +167,7 @@ async function main() {
     );
   }
   console.log(
-    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load ${loadBefore.toFixed(1)} → ${loadavg()[0]?.toFixed(1)}, ${STUB ? 'stub' : 'real'} enclave, ${SYNC_HASH ? 'main-thread' : 'background'} hashing, ${SERIAL_CHECK ? 'serial checkTx' : 'checkTxBatch + signature worker'}`,
+    `machine: ${machine()}, load ${loadBefore.toFixed(1)} → ${loadavg()[0]?.toFixed(1)}, ${STUB ? 'stub' : 'real'} enclave, ${SYNC_HASH ? 'main-thread' : 'background'} hashing, ${SERIAL_CHECK ? 'serial checkTx' : 'checkTxBatch + signature worker'}`,
   );
   console.log('wall / process CPU (all threads) in ms');
   console.log('| block | txs | checkTx ms | finalizeBlock ms | commit ms | tx/s |');

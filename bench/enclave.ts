@@ -33,33 +33,25 @@ import {
   tempHome,
   userCall,
 } from '../test/enclave/helpers.js';
+import { tokenInitMsg, transferMsg } from '../test/helpers/token.js';
+import { argNumber, hasFlag } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(args[at + 1]);
-};
-const N = option('n', 1500);
-const ROUNDS = option('rounds', 3);
-const SPIN = !args.includes('--no-spin');
-const BATCH = option('batch', 100);
+const N = argNumber('n', 1500);
+const ROUNDS = argNumber('rounds', 3);
+const SPIN = !hasFlag('no-spin');
+const BATCH = argNumber('batch', 100);
 
 const alice = makeUser(1);
 const bob = makeUser(2);
 const tokenWasm = contractWasm('token');
-const initMsg = {
-  name: 'Bench Token',
-  symbol: 'BNCH',
-  decimals: 6,
-  initial_balances: [
+const initMsg = tokenInitMsg(
+  [
     { address: alice.address, amount: '1000000000000' },
     { address: bob.address, amount: '1000000000000' },
   ],
-  prng_seed: Buffer.from('seed').toString('base64'),
-};
-const transferMsg = (i: number) => ({
-  transfer: { recipient: i % 2 === 0 ? bob.address : alice.address, amount: '1' },
-});
+  { name: 'Bench Token', symbol: 'BNCH' },
+);
+const transferOf = (i: number) => transferMsg(i % 2 === 0 ? bob.address : alice.address, '1');
 const senderOf = (i: number) => (i % 2 === 0 ? alice : bob);
 
 /** A user call; with the null cipher the envelope carries the plaintext (still signed). */
@@ -112,7 +104,7 @@ async function enclaveSetup(cipher: ExecutorCipher) {
         entry: 'execute',
         contract: token,
         codeHash,
-        msg: transferMsg(i),
+        msg: transferOf(i),
         callIndex: i + 1,
       });
     });
@@ -186,7 +178,7 @@ function coreSetup(cipher: ExecutorCipher) {
           entry: 'execute',
           contract: token,
           codeHash,
-          msg: transferMsg(i),
+          msg: transferOf(i),
           callIndex: i + 1,
         });
       }),
@@ -236,7 +228,7 @@ function bareSetup() {
   return (count: number) => {
     for (let k = 0; k < count; k++) {
       const i = done++;
-      call('execute', transferMsg(i), { sender: senderOf(i).address, funds: [] });
+      call('execute', transferOf(i), { sender: senderOf(i).address, funds: [] });
     }
   };
 }

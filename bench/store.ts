@@ -3,11 +3,12 @@
 // durable (fsync per commit, the node's setting) and with noSync (to show the fsync cost).
 // Then transaction-shaped blocks hashed on the calling thread vs the background worker.
 // Usage: npm run bench:store [-- --tx-blocks-only]   (results in bench/RESULTS.md, section "store")
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Store } from '../src/store/index.js';
+import { mainThreadCpuMs, percentileOf } from './lib/stats.js';
 
 const STATE_KEYS = 100_000;
 const VALUE_BYTES = 100;
@@ -36,15 +37,8 @@ function keyOf(i: number): Uint8Array {
   return key;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
-function p90(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length * 0.9)] as number;
-}
+const median = (values: number[]): number => percentileOf(values, 50);
+const p90 = (values: number[]): number => percentileOf(values, 90);
 
 async function populate(dir: string): Promise<number> {
   const store = Store.open(dir, { durable: false });
@@ -125,20 +119,6 @@ function measure(store: Store, mode: string, writes: number, blocks: number, rou
     hashCpuMedianMs: median(hashCpu),
     persistMedianMs: median(persist),
   };
-}
-
-/**
- * Main-thread CPU (user + system, ms, 10 ms ticks) from Linux's /proc/self/task/<pid>/stat;
- * NaN elsewhere. process.cpuUsage counts every thread, so it hides what a worker takes off.
- */
-function mainThreadCpuMs(): number {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Busy work standing in for the app's own per-transaction work (the worker runs beside it). */

@@ -11,6 +11,7 @@ import {
 } from '../../src/enclave/index.js';
 import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
 import { contractAddress, contractWasm, knownSeedEnclave, makeUser, userCall } from './helpers.js';
+import { tokenInitMsg, transferMsg } from '../helpers/token.js';
 
 const alice = makeUser(91);
 const bob = makeUser(92);
@@ -41,16 +42,13 @@ async function twoValidators() {
     entry: 'instantiate',
     contract: token,
     codeHash: tokenHash,
-    msg: {
-      name: 'Batch Token',
-      symbol: 'BTCH',
-      decimals: 6,
-      initial_balances: [
+    msg: tokenInitMsg(
+      [
         { address: alice.address, amount: '1000' },
         { address: bob.address, amount: '1000' },
       ],
-      prng_seed: Buffer.from('seed').toString('base64'),
-    },
+      { name: 'Batch Token', symbol: 'BTCH' },
+    ),
     label: 'batch',
   }).request;
   for (const v of [a, b]) v.host.apply(token, await v.enclave.runContract(init));
@@ -60,7 +58,7 @@ async function twoValidators() {
       entry: 'execute',
       contract: token,
       codeHash: tokenHash,
-      msg: { transfer: { recipient: to.address, amount } },
+      msg: transferMsg(to.address, amount),
       callIndex: callIndex++,
     }).request;
   const bankQuery = (): RunContractRequest =>
