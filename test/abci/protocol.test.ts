@@ -191,8 +191,8 @@ const finalize = (height: bigint, txs: Uint8Array[] = []): Request => ({
     proposerAddress: new Uint8Array(20).fill(3),
   },
 });
-const initChain = (appState: Uint8Array = GENESIS): Request => ({
-  initChain: { time: TIME, chainId: 'fake', validators: [], appStateBytes: appState, initialHeight: 1n },
+const initChain = (appState: Uint8Array = GENESIS, initialHeight = 1n): Request => ({
+  initChain: { time: TIME, chainId: 'fake', validators: [], appStateBytes: appState, initialHeight },
 });
 const commit: Request = { commit: {} };
 const flush: Request = { flush: {} };
@@ -475,18 +475,7 @@ describe('ABCI server protocol', () => {
     const app = new FakeApp();
     await start(app);
     const c = await client();
-    c.send(
-      {
-        initChain: {
-          time: TIME,
-          chainId: 'fake',
-          validators: [],
-          appStateBytes: GENESIS,
-          initialHeight: 100n,
-        },
-      },
-      finalize(1n),
-    );
+    c.send(initChain(GENESIS, 100n), finalize(1n));
     const [init, refused] = await c.take(2);
     assert.ok(init?.initChain !== undefined);
     assert.match(exceptionOf(refused), /height 1, expected 100/);
@@ -494,19 +483,7 @@ describe('ABCI server protocol', () => {
     const again = new FakeApp();
     await start(again);
     const d = await client();
-    d.send(
-      {
-        initChain: {
-          time: TIME,
-          chainId: 'fake',
-          validators: [],
-          appStateBytes: GENESIS,
-          initialHeight: 100n,
-        },
-      },
-      finalize(100n),
-      commit,
-    );
+    d.send(initChain(GENESIS, 100n), finalize(100n), commit);
     const [, final, done] = await d.take(3);
     assert.ok(final?.finalizeBlock !== undefined && done?.commit !== undefined);
     assert.equal(server?.lastHeight, 100n);

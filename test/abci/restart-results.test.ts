@@ -24,6 +24,7 @@ import {
   tempDir,
   type Node,
 } from '../app/helpers.js';
+import { tokenInitMsg } from '../helpers/token.js';
 
 type Opened = Node & { genesisText: string };
 
@@ -62,13 +63,14 @@ describe('tx results do not depend on the process history (CometBFT LastResultsH
       return pair;
     };
     await both([signTx(alice, [storeCodeMsg(alice, wasm)], { gasLimit: 5_000_000n })]);
-    const init = instantiateMsg(alice, io, 1n, codeHash, 'restart-token', {
-      name: 'Shroud Token',
-      symbol: 'SHT',
-      decimals: 6,
-      initial_balances: [{ address: alice.address, amount: '1000' }],
-      prng_seed: Buffer.from('seed').toString('base64'),
-    });
+    const init = instantiateMsg(
+      alice,
+      io,
+      1n,
+      codeHash,
+      'restart-token',
+      tokenInitMsg([{ address: alice.address, amount: '1000' }]),
+    );
     await both([signTx(alice, [init.message])]);
     const transfer = (amount: string) =>
       signTx(alice, [

@@ -20,6 +20,7 @@ import {
   signTx,
   storeCodeMsg,
 } from '../app/helpers.js';
+import { tokenInitMsg } from '../helpers/token.js';
 import { startTestNode, type TestNode } from './helpers.js';
 
 const CHAIN = 'shroud-rpc-test';
@@ -161,13 +162,14 @@ describe('Comet38Client against a solo node', () => {
     assert.equal(store.txResult?.code, 0, store.txResult?.log);
     const label = 'rpc-token';
     const token = contractAddressOf(1n, label);
-    const init = instantiateMsg(alice, io, 1n, codeHash, label, {
-      name: 'Shroud Token',
-      symbol: 'SHT',
-      decimals: 6,
-      initial_balances: [{ address: alice.address, amount: '1000' }],
-      prng_seed: Buffer.from('seed').toString('base64'),
-    });
+    const init = instantiateMsg(
+      alice,
+      io,
+      1n,
+      codeHash,
+      label,
+      tokenInitMsg([{ address: alice.address, amount: '1000' }]),
+    );
     const instantiated = await client.broadcastTxCommit({
       tx: signTx(alice, [init.message], { chainId: CHAIN }),
     });
