@@ -7,7 +7,7 @@ import { deployToken, transferMsg } from '../../test/helpers/token.js';
 const GAS_LIMIT = 300_000n;
 const FEE = [{ denom: 'ushd', amount: '30000' }];
 /** Client options of the deploying account: the devnets' minimum gas price, fast polling. */
-export const BENCH_CLIENT_OPTIONS = { gasPrice: { denom: 'ushd', amount: '0.1' }, pollIntervalMs: 100 };
+const BENCH_CLIENT_OPTIONS = { gasPrice: { denom: 'ushd', amount: '0.1' }, pollIntervalMs: 100 };
 
 export interface BenchToken {
   contract: string;
