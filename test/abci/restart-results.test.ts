@@ -63,14 +63,8 @@ describe('tx results do not depend on the process history (CometBFT LastResultsH
       return pair;
     };
     await both([signTx(alice, [storeCodeMsg(alice, wasm)], { gasLimit: 5_000_000n })]);
-    const init = instantiateMsg(
-      alice,
-      io,
-      1n,
-      codeHash,
-      'restart-token',
-      tokenInitMsg([{ address: alice.address, amount: '1000' }]),
-    );
+    const holders = [{ address: alice.address, amount: '1000' }];
+    const init = instantiateMsg(alice, io, 1n, codeHash, 'restart-token', tokenInitMsg(holders));
     await both([signTx(alice, [init.message])]);
     const transfer = (amount: string) =>
       signTx(alice, [

@@ -162,14 +162,8 @@ describe('Comet38Client against a solo node', () => {
     assert.equal(store.txResult?.code, 0, store.txResult?.log);
     const label = 'rpc-token';
     const token = contractAddressOf(1n, label);
-    const init = instantiateMsg(
-      alice,
-      io,
-      1n,
-      codeHash,
-      label,
-      tokenInitMsg([{ address: alice.address, amount: '1000' }]),
-    );
+    const holders = [{ address: alice.address, amount: '1000' }];
+    const init = instantiateMsg(alice, io, 1n, codeHash, label, tokenInitMsg(holders));
     const instantiated = await client.broadcastTxCommit({
       tx: signTx(alice, [init.message], { chainId: CHAIN }),
     });
