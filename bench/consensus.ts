@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { ShroudClient, Wallet, type BuiltTx } from '../src/client/index.js';
 import { bytesToHex, generateMnemonic } from '../src/crypto/index.js';
 import { HOME_FILES, initNetwork, type NetworkDescription } from '../src/node/index.js';
-import { BIN, exitOf, freePortBase, waitForOutput } from '../test/network/helpers.js';
+import { BIN, exitOf, freePortBase, pollFor, waitForOutput } from '../test/network/helpers.js';
 import { argNumber, argText, hasFlag } from './lib/args.js';
 import { CommitWatcher, type SeenBlock } from './lib/commit-watcher.js';
 import { machine, percentile } from './lib/stats.js';
@@ -360,6 +360,23 @@ async function benchNetwork(validators: number): Promise<string[]> {
       console.log(
         `  saturation: ${saturation.submitted} submitted, ${saturation.committed} committed, ${saturation.throughput.toFixed(0)} tx/s (in-window ${saturation.windowThroughput.toFixed(0)}), p50 ${saturation.p50.toFixed(0)} ms, p99 ${saturation.p99.toFixed(0)} ms; answer p50 ${saturation.checkP50.toFixed(0)} ms, p99 ${saturation.checkP99.toFixed(0)} ms; refused ${saturation.refused}; mempool mean ${saturation.mempoolMean.toFixed(0)}, max ${saturation.mempoolMax}; blocks ${saturation.blocks.map((b) => b.txs).join(' ')}`,
       );
+      // Txs still pending would conflict with the rebuilt sequences: wait for empty mempools.
+      await pollFor(
+        'the mempools to drain after saturation',
+        async () => {
+          const sizes = await Promise.all(
+            network.rpcUrls.map(async (url) => {
+              const body = (await (await fetch(`${url}/num_unconfirmed_txs`)).json()) as {
+                result?: { n_txs: string };
+              };
+              return Number(body.result?.n_txs ?? 0);
+            }),
+          );
+          return sizes.every((n) => n === 0) ? true : undefined;
+        },
+        120_000,
+        250,
+      ).catch((error: unknown) => console.error(`  ${String(error)}`));
       // Unsubmitted txs hold sequences the chain never saw: rewind those senders.
       for (const sender of senders) {
         const account = await client.getAccount(sender.wallet.address);
