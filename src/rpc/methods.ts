@@ -306,14 +306,26 @@ export function txEventMap(block: StoredBlock, index: number): Map<string, strin
   return map;
 }
 
+/**
+ * The highest block the RPC serves: the block store saves a block before the app commits it
+ * (so the store never lags the app), but a client told "included at H" must be able to query
+ * H's state at once (e.g. instantiate right after store code), so nothing above the app's
+ * committed height is served.
+ */
+export function servedHeight(node: SoloNode): bigint {
+  const stored = node.blocks.height();
+  const committed = node.app.store.info().height;
+  return stored < committed ? stored : committed;
+}
+
 function latest(node: SoloNode): StoredBlock | undefined {
-  const height = node.blocks.height();
+  const height = servedHeight(node);
   return height === 0n ? undefined : node.blocks.load(height);
 }
 
 function blockAt(node: SoloNode, params: Params): StoredBlock {
-  const height = optionalHeight(params) ?? node.blocks.height();
-  const top = node.blocks.height();
+  const height = optionalHeight(params) ?? servedHeight(node);
+  const top = servedHeight(node);
   if (height > top || height < 1n)
     throw invalidParams(
       `height ${height} must be less than or equal to the current blockchain height ${top}`,
@@ -422,7 +434,7 @@ export const METHODS: Record<string, Method> = {
     const hex = dataText.replace(/^0x/, '');
     if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw invalidParams('data must be hex');
     const height = optionalHeight(params);
-    if (height !== undefined && height !== node.blocks.height())
+    if (height !== undefined && height !== servedHeight(node))
       throw invalidParams('only the latest height can be queried (this node keeps no historical state)');
     const response = await node.app.query({
       path,
@@ -452,7 +464,7 @@ export const METHODS: Record<string, Method> = {
 
   block_by_hash: (node, params) => {
     const hash = HEX(hashParam(params));
-    for (let h = node.blocks.height(); h >= 1n && h > node.blocks.height() - 10_000n; h -= 1n) {
+    for (let h = servedHeight(node); h >= 1n && h > servedHeight(node) - 10_000n; h -= 1n) {
       const block = node.blocks.load(h);
       if (block !== undefined && HEX(block.hash) === hash)
         return { block_id: blockIdJson(block), block: blockJson(node, block) };
@@ -474,7 +486,7 @@ export const METHODS: Record<string, Method> = {
   },
 
   blockchain: (node, params) => {
-    const top = node.blocks.height();
+    const top = servedHeight(node);
     let max = optionalHeight(params, 'maxHeight') ?? top;
     if (max > top) max = top;
     let min = optionalHeight(params, 'minHeight') ?? 1n;
@@ -503,7 +515,7 @@ export const METHODS: Record<string, Method> = {
   },
 
   validators: (node, params) => {
-    const height = optionalHeight(params) ?? node.blocks.height();
+    const height = optionalHeight(params) ?? servedHeight(node);
     const validators = validatorsAt(node, height);
     return {
       block_height: height.toString(),
@@ -625,7 +637,8 @@ export const METHODS: Record<string, Method> = {
   tx: (node, params) => {
     const hash = hashParam(params);
     const location = node.blocks.findTx(hash);
-    const block = location === undefined ? undefined : node.blocks.load(location.height);
+    const served = location !== undefined && location.height <= servedHeight(node);
+    const block = served ? node.blocks.load(location.height) : undefined;
     if (location === undefined || block === undefined)
       throw new RpcServerError('INTERNAL_ERROR', `tx (${HEX(hash)}) not found`);
     return txJson(block, location.index);
@@ -648,14 +661,16 @@ export const METHODS: Record<string, Method> = {
     if (byHash !== undefined) {
       if (!/^[0-9A-Fa-f]{64}$/.test(byHash.value)) throw invalidParams('tx.hash must be 64 hex characters');
       const location = node.blocks.findTx(Uint8Array.from(Buffer.from(byHash.value, 'hex')));
-      const block = location === undefined ? undefined : node.blocks.load(location.height);
+      const served = location !== undefined && location.height <= servedHeight(node);
+      const block = served ? node.blocks.load(location.height) : undefined;
       if (block !== undefined) consider(block);
     } else if (byHeight !== undefined) {
-      const block = /^\d{1,19}$/.test(byHeight.value) ? node.blocks.load(BigInt(byHeight.value)) : undefined;
+      const height = /^\d{1,19}$/.test(byHeight.value) ? BigInt(byHeight.value) : 0n;
+      const block = height >= 1n && height <= servedHeight(node) ? node.blocks.load(height) : undefined;
       if (block !== undefined) consider(block);
     } else {
       // A scan, bounded to the last 10,000 blocks (no secondary index for arbitrary events yet).
-      const top = node.blocks.height();
+      const top = servedHeight(node);
       for (let h = top > 10_000n ? top - 9_999n : 1n; h <= top; h += 1n) {
         const block = node.blocks.load(h);
         if (block !== undefined) consider(block);

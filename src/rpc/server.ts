@@ -14,6 +14,7 @@ import {
   blockJson,
   finalizeBlockJson,
   txEventMap,
+  servedHeight,
   txJson,
   type Params,
 } from './methods.js';
@@ -283,7 +284,7 @@ export async function startRpcServer(node: SoloNode, options: RpcServerOptions):
       });
       balances.push(JSON.parse(Buffer.from(response.value).toString('utf8')) as unknown);
     }
-    return reply.send({ height: node.blocks.height().toString(), balances });
+    return reply.send({ height: servedHeight(node).toString(), balances });
   });
   app.get('/shroud/v1/codes/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
