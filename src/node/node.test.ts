@@ -137,6 +137,24 @@ describe('node home and solo node', () => {
     }
   });
 
+  it('refuses a genesis with initial_height > 1 (CometBFT only) with HOME_INVALID, before taking the lock', async () => {
+    const home = temp('initial-height');
+    try {
+      await initHome(home, { chainId: 'height-test', accounts: 1 });
+      const path = join(home, HOME_FILES.genesis);
+      const genesis = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      writeFileSync(path, JSON.stringify({ ...genesis, initial_height: '7' }));
+      await assert.rejects(
+        startSoloNode(home),
+        (e: unknown) =>
+          hasErrorCode(e, 'HOME_INVALID') && e instanceof Error && /shroud abci/.test(e.message),
+      );
+      assert.throws(() => statSync(join(home, HOME_FILES.lock)), 'no lock left behind');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a home without genesis with HOME_INVALID', async () => {
     const home = temp('empty');
     try {

@@ -245,6 +245,15 @@ export async function openChainHome(home: string, logLevel = 'info'): Promise<Op
   }
   const genesisText = readFileSync(genesisPath, 'utf8');
   const genesis = parseGenesis(genesisText);
+  if (genesis.initialHeight !== 1n) {
+    // The embedded engines count heights from 1; a chain continuing another one's heights
+    // (genesis initial_height > 1) runs on CometBFT (`shroud abci`), which supports it.
+    throw new NodeError(
+      'HOME_INVALID',
+      `genesis initial_height is ${genesis.initialHeight}: the embedded engine starts at height 1; ` +
+        'run this chain on CometBFT with `shroud abci` (docs/production.md) or set initial_height to "1"',
+    );
+  }
   const validatorKey = loadValidatorKey(home);
   const lockPath = acquireLock(home);
   const log = pino(
@@ -295,7 +304,7 @@ export async function openChainHome(home: string, logLevel = 'info'): Promise<Op
         chainId: genesis.chainId,
         appStateBytes: utf8Encode(genesisText),
         validators: [],
-        initialHeight: 1n,
+        initialHeight: genesis.initialHeight,
       });
       log.info({ chainId: genesis.chainId }, 'initChain done');
     }
