@@ -76,6 +76,8 @@ export interface ConsensusDriverOptions {
   validatorAddress: Uint8Array;
   /** Wait after a commit before the next height (the target block time). */
   timeoutCommitMs: number;
+  /** Most transactions a proposal carries (config.json consensus.maxBlockTxs). */
+  maxBlockTxs: number;
   app: ShroudApp;
   store: Store;
   blocks: BlockStore;
@@ -377,7 +379,11 @@ export class ConsensusDriver {
     }
     const params = this.o.app.genesis.params;
     const maxBytes = Math.min(Number(params.maxBlockBytes), PROPOSAL_TX_BYTES_MAX);
-    const candidates = this.o.mempool.reap({ maxBytes, maxGas: params.blockGasLimit });
+    const candidates = this.o.mempool.reap({
+      maxBytes,
+      maxGas: params.blockGasLimit,
+      maxTxs: this.o.maxBlockTxs,
+    });
     let time = this.clock();
     if (previous !== undefined && time <= previous.header.timeNanos)
       time = previous.header.timeNanos + 1_000_000n; // block times strictly increase

@@ -162,6 +162,7 @@ export async function startConsensusNode(
       genesisValidators: genesisSet,
       validatorAddress,
       timeoutCommitMs: config.consensus.timeoutCommitMs,
+      maxBlockTxs: config.consensus.maxBlockTxs,
       app,
       store,
       blocks,

@@ -59,6 +59,13 @@ export interface ConsensusConfig {
   timeoutPrevoteMs: number;
   timeoutPrecommitMs: number;
   timeoutCommitMs: number;
+  /**
+   * Most transactions a proposal carries. Every validator executes a block before the next
+   * height starts, so an unbounded proposal under overload (2,000–3,000 transfers) takes many
+   * block times to agree on and execute and latency grows with it (bench/RESULTS.md
+   * "consensus"); ~500 transfers execute in about a second on this class of machine.
+   */
+  maxBlockTxs: number;
 }
 
 export interface NodeConfig {
@@ -93,6 +100,7 @@ export const DEFAULT_CONSENSUS_CONFIG: Readonly<ConsensusConfig> = Object.freeze
   timeoutPrevoteMs: 1000,
   timeoutPrecommitMs: 1000,
   timeoutCommitMs: 1000,
+  maxBlockTxs: 500,
 });
 
 /** A persistent peer parsed from `"<nodeIdHex>@host:port"`. */
@@ -227,6 +235,10 @@ function configProblem(json: Partial<NodeConfig>): string | null {
       if (consensus[key] !== undefined && !isPositiveInteger(consensus[key], 3_600_000)) {
         return `consensus.${key} (milliseconds, 0..3600000)`;
       }
+    }
+    const maxTxs = consensus.maxBlockTxs;
+    if (maxTxs !== undefined && (!isPositiveInteger(maxTxs, 1_000_000) || maxTxs < 1)) {
+      return 'consensus.maxBlockTxs (transactions per block, 1..1000000)';
     }
   }
   return null;

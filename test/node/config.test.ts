@@ -52,6 +52,11 @@ describe('node config', () => {
       assert.equal(config.consensus.engine, 'tendermint');
       assert.equal(config.consensus.timeoutCommitMs, 250);
       assert.equal(config.consensus.timeoutProposeMs, DEFAULT_CONSENSUS_CONFIG.timeoutProposeMs);
+      assert.equal(
+        config.consensus.maxBlockTxs,
+        DEFAULT_CONSENSUS_CONFIG.maxBlockTxs,
+        'block tx cap default',
+      );
     });
   });
 
@@ -64,6 +69,9 @@ describe('node config', () => {
       { consensus: { engine: 'pbft' } },
       { consensus: { engine: 'tendermint', timeoutProposeMs: -1 } },
       { consensus: { engine: 'tendermint', timeoutCommitMs: 1.5 } },
+      { consensus: { engine: 'tendermint', maxBlockTxs: 0 } },
+      { consensus: { engine: 'tendermint', maxBlockTxs: 2.5 } },
+      { consensus: { engine: 'tendermint', maxBlockTxs: '500' } },
     ];
     withHome((home) => {
       for (const extra of bad) {
