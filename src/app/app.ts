@@ -212,6 +212,11 @@ export class ShroudApp implements AbciApplication {
   private block: BlockState | null = null;
   /** The first block's batch holding the genesis state, between initChain and block 1. */
   private genesisBatch: BlockBatch | null = null;
+  /**
+   * The genesis state as checkTx sees it from initChain until block 1 commits: a copy, because
+   * block 1 continues the genesis batch and the store has nothing committed until then.
+   */
+  private genesisView: StateReader | null = null;
   private checkStates = new Map<string, CheckState>();
   private readonly verified = new Set<string>();
   private readonly decoded = new Map<string, DecodedTx>();
@@ -316,6 +321,9 @@ export class ShroudApp implements AbciApplication {
       updates.push({ pubKey: validator.consensusPublicKey, power: validator.selfBond / POWER_REDUCTION });
     }
     this.genesisBatch = batch;
+    const genesisState = new Map<string, Uint8Array>();
+    for (const entry of batch.entries()) genesisState.set(bytesToHex(entry.key), entry.value);
+    this.genesisView = { get: (key) => genesisState.get(bytesToHex(key))?.slice() };
     return Promise.resolve({ validators: updates, appHash: batch.hash() });
   }
 
@@ -326,9 +334,9 @@ export class ShroudApp implements AbciApplication {
    * sender's consecutive txs in one block pass). Never throws for bad input: the code says why.
    */
   checkTx(request: RequestCheckTx): ResponseCheckTx {
-    // Before block 1 the genesis state is only in the pending batch: check against it (as the
-    // Cosmos SDK's InitChain sets its check-state), later against committed state.
-    const reader: StateReader = this.genesisBatch ?? this.store;
+    // Until block 1 commits the genesis state is only in its batch: check against a copy of it
+    // (as the Cosmos SDK's InitChain sets its check-state), later against committed state.
+    const reader: StateReader = this.genesisView ?? this.store;
     const checked = this.check(request.tx, reader, this.nextHeight(), true);
     if (!checked.ok) return this.checkResponse(checked.code, checked.log, checked.gasWanted);
     const value = checked.value;
@@ -395,7 +403,7 @@ export class ShroudApp implements AbciApplication {
   async checkTxBatch(requests: readonly RequestCheckTx[]): Promise<ResponseCheckTx[]> {
     const verifier = this.verifier;
     if (verifier === null || !verifier.usable) return requests.map((request) => this.checkTx(request));
-    const reader: StateReader = this.genesisBatch ?? this.store;
+    const reader: StateReader = this.genesisView ?? this.store;
     const stage = (chunk: readonly RequestCheckTx[]) => {
       const staged = chunk
         .map((request) => this.verifyItem(request.tx, reader))
@@ -759,6 +767,7 @@ export class ShroudApp implements AbciApplication {
       throw new AppError('OUT_OF_ORDER', 'commit without a finalized block');
     block.batch.commit();
     this.block = null;
+    this.genesisView = null;
     // Pending txs are re-checked by the mempool against the new state (ADR 007).
     this.checkStates = new Map();
     return Promise.resolve({ retainHeight: 0n });
