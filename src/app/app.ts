@@ -2,6 +2,7 @@
 // §7; docs/adr/007-app-state-machine.md). Modules auth, bank, compute, registration and
 // staking, SDK gas and fees, the tx index. No clock, no randomness, no I/O but the Store and
 // the enclave: the block time and the proposer come in the requests.
+import { isDeepStrictEqual } from 'node:util';
 import {
   addressFromPublicKey,
   bytesToHex,
@@ -80,6 +81,8 @@ import {
 export const APP_VERSION = 1n;
 /** Wasm gas cap of one call (CONTRACT_ABI §6: min(remaining × 1000, 10^10)). */
 const MAX_WASM_GAS = 10_000_000_000n;
+/** Most calls sent in one runContractBatch (bounds the work redone when a prediction misses). */
+const CONTRACT_BATCH_MAX = 64;
 /** Contract-to-contract message depth (CONTRACT_ABI §6: max call depth 100). */
 const MAX_CALL_DEPTH = 100;
 /** Smart query gas limit in SDK gas (CONTRACT_ABI §6 default). */
@@ -159,6 +162,15 @@ interface BlockState {
   /** Validators touched in this block → their power at block start. */
   touched: Map<string, bigint>;
   response: ResponseFinalizeBlock | null;
+  /** The block's txs (contract-call batches look ahead in them). */
+  txs: readonly Uint8Array[];
+  /**
+   * Results the enclave computed ahead in a batch (runContractBatch), each for the exact
+   * request it answers; valid only while every earlier call of the batch was applied as is.
+   */
+  ahead: { request: RunContractRequest; result: RunContractResult }[];
+  /** True once the executing tx's top-level call came from (or started) a batch. */
+  batchedTx: boolean;
 }
 
 interface CallContext {
@@ -172,6 +184,11 @@ interface CallContext {
 export interface ShroudAppOptions {
   store: Store;
   genesis: Genesis;
+  /**
+   * Run consecutive single-execute txs' contract calls in one enclave call (ADR 007 "Contract
+   * call batches"); default true. Results are identical either way; false is for comparison.
+   */
+  contractBatching?: boolean;
 }
 
 /** A transaction result as indexed by hash (`/tx/<hash>`). */
@@ -191,6 +208,28 @@ function coinsText(coins: readonly Coin[]): string {
 
 function toCoins(coins: readonly { denom: string; amount: string }[]): Coin[] {
   return coins.map((c) => ({ denom: c.denom, amount: BigInt(c.amount) }));
+}
+
+/** The request of an `execute` message (one builder for the call and its batch prediction). */
+function executeSpec(
+  v: {
+    contract: string;
+    sender: string;
+    sentFunds: readonly { denom: string; amount: string }[];
+    msg: Uint8Array;
+  },
+  codeHash: Uint8Array,
+  auth: UserAuth,
+): Omit<RunContractRequest, 'block' | 'txIndex' | 'callIndex' | 'gasLimit'> {
+  return {
+    entry: 'execute',
+    contract: v.contract,
+    codeHash: bytesToHex(codeHash),
+    sender: v.sender,
+    funds: publicCoins(v.sentFunds),
+    envelope: v.msg,
+    auth,
+  };
 }
 
 function publicCoins(coins: readonly { denom: string; amount: string }[]): PublicCoin[] {
@@ -229,10 +268,12 @@ export class ShroudApp implements AbciApplication {
   private reader: StateReader;
   private enclaveQueue: Promise<unknown> = Promise.resolve();
   readonly enclaveServices: EnclaveServices;
+  private readonly contractBatching: boolean;
 
   constructor(options: ShroudAppOptions) {
     this.store = options.store;
     this.genesis = options.genesis;
+    this.contractBatching = options.contractBatching ?? true;
     this.reader = this.store;
     this.enclaveServices = {
       readState: (contract, diskKey) => this.ocallRead(KEYS.contractState(contract, diskKey)) ?? null,
@@ -725,6 +766,9 @@ export class ShroudApp implements AbciApplication {
       txIndex: 0,
       touched: new Map(),
       response: null,
+      txs: request.txs,
+      ahead: [],
+      batchedTx: false,
     };
     this.block = block;
     try {
@@ -736,7 +780,11 @@ export class ShroudApp implements AbciApplication {
       const txResults: ExecTxResult[] = [];
       for (const [index, tx] of request.txs.entries()) {
         block.txIndex = index;
+        block.batchedTx = false;
         const result = await this.deliverTx(block, tx);
+        // The batch assumed this call's writes were kept: if the tx failed after its call (gas
+        // charge, dispatch), later results saw writes that were reverted.
+        if (block.batchedTx && result.code !== TxCode.OK) block.ahead = [];
         txResults.push(result);
         if (result.code === TxCode.TX_DECODE) continue;
         batch.setMeta(META.tx(txHash(tx)), encodeTxRecord({ height: request.height, index, result }));
@@ -958,15 +1006,7 @@ export class ShroudApp implements AbciApplication {
         const v = sum.value;
         const record = this.requireContract(ctx, v.contract);
         this.moveCoins(ctx, v.sender, v.contract, toCoins(v.sentFunds));
-        const result = await this.runContract(block, call, {
-          entry: 'execute',
-          contract: v.contract,
-          codeHash: bytesToHex(record.codeHash),
-          sender: v.sender,
-          funds: publicCoins(v.sentFunds),
-          envelope: v.msg,
-          auth: userAuth(),
-        });
+        const result = await this.runContract(block, call, executeSpec(v, record.codeHash, userAuth()));
         return this.requireOk(result, call, v.contract, 0);
       }
       case 'migrateContract': {
@@ -1276,12 +1316,37 @@ export class ShroudApp implements AbciApplication {
     const enclave = this.requireEnclave();
     let result: RunContractResult;
     try {
-      // OCALLs read the block's batch UNMETERED: whether the enclave asks the host for a
-      // contract's code or state depends on its per-process caches (code cache, read-ahead),
-      // so charging them would make gas_used — and CometBFT's LastResultsHash — depend on
-      // the node's history. Storage reads are charged inside the VM (HOST_GAS.dbRead per
-      // db_read) and code loading by instanceCost: the same on every node.
-      result = await this.withEnclave(() => enclave.runContract(request), ctx.batch);
+      const ready = block.ahead[0];
+      // A result computed ahead is used only for the very request this call makes (txIndex and
+      // callIndex included): a tx of the batch that made no call (its ante failed) leaves its
+      // result at the head, the next tx's request differs, and every later result is dropped.
+      if (ready !== undefined && isDeepStrictEqual(ready.request, request)) {
+        block.ahead.shift();
+        block.batchedTx = true;
+        result = ready.result;
+      } else {
+        block.ahead = [];
+        const following =
+          call.depth === 0 && meter !== null ? this.predictCalls(block, request, meter.used) : [];
+        // OCALLs read the block's batch UNMETERED: whether the enclave asks the host for a
+        // contract's code or state depends on its per-process caches (code cache, read-ahead),
+        // so charging them would make gas_used — and CometBFT's LastResultsHash — depend on
+        // the node's history. Storage reads are charged inside the VM (HOST_GAS.dbRead per
+        // db_read) and code loading by instanceCost: the same on every node.
+        if (following.length === 0) {
+          result = await this.withEnclave(() => enclave.runContract(request), ctx.batch);
+        } else {
+          const results = await this.withEnclave(
+            () => enclave.runContractBatch([request, ...following]),
+            ctx.batch,
+          );
+          block.batchedTx = true;
+          result = results[0] as RunContractResult; // runContractBatch answers at least one
+          block.ahead = results
+            .slice(1)
+            .map((r, i) => ({ request: following[i] as RunContractRequest, result: r }));
+        }
+      }
     } catch (error) {
       if (error instanceof EnclaveCallError) {
         throw new TxFailure(
@@ -1301,6 +1366,60 @@ export class ShroudApp implements AbciApplication {
       call.events.push(...contractEvents(spec.contract, result, call.depth));
     }
     return result;
+  }
+
+  /**
+   * The requests the txs after the current one would make if each is a single `execute` of the
+   * same contract without funds and its ante passes (ADR 007 "Contract call batches"): the
+   * same pre-call gas as the current tx but for its size. A wrong guess costs only work: each
+   * result is used only for a request deep-equal to the one the tx then really makes, and
+   * only while every earlier call of the batch was applied as is (finalizeBlock drops the rest).
+   * The enclave runs bank queries only for the first call, which runs in one-by-one state.
+   */
+  private predictCalls(
+    block: BlockState,
+    first: RunContractRequest,
+    usedBefore: bigint,
+  ): RunContractRequest[] {
+    if (!this.contractBatching || first.entry !== 'execute' || first.funds.length > 0) return [];
+    const gas = this.genesis.params.gas;
+    const current = block.txs[block.txIndex];
+    if (current === undefined) return [];
+    const out: RunContractRequest[] = [];
+    for (let j = block.txIndex + 1; j < block.txs.length && out.length < CONTRACT_BATCH_MAX - 1; j++) {
+      const tx = block.txs[j] as Uint8Array;
+      if (tx.length > this.genesis.params.maxTxBytes) break;
+      const decoded = this.decode(tx, txHash(tx));
+      if (!decoded.ok) break;
+      const d = decoded.value;
+      const sum = d.body.messages.length === 1 ? d.body.messages[0]?.sum : undefined;
+      if (sum?.case !== 'executeContract' || sum.value.contract !== first.contract) break;
+      if (sum.value.sentFunds.length > 0) break;
+      const signer = d.authInfo.signer;
+      const address = signer === undefined ? null : this.signerAddress(signer.publicKey);
+      const account = address === null ? undefined : block.batch.get(KEYS.account(address));
+      if (signer === undefined || account === undefined) break;
+      const used = usedBefore + gas.txSizeCostPerByte * BigInt(tx.length - current.length);
+      const remaining = (d.authInfo.fee?.gasLimit ?? 0n) - used;
+      if (remaining <= 0n) break;
+      const wasm = remaining * gas.wasmGasPerSdkGas;
+      const spec = executeSpec(sum.value, hexToBytes(first.codeHash), {
+        kind: 'user',
+        bodyBytes: d.tx.bodyBytes,
+        authInfoBytes: d.tx.authInfoBytes,
+        accountNumber: decodeAccount(account).number,
+        signature: d.tx.signatures[0] ?? new Uint8Array(0),
+        messageIndex: 0,
+      });
+      out.push({
+        ...spec,
+        block: first.block,
+        txIndex: j,
+        callIndex: first.callIndex + out.length + 1,
+        gasLimit: wasm < MAX_WASM_GAS ? wasm : MAX_WASM_GAS,
+      });
+    }
+    return out;
   }
 
   /** A top-level call must succeed; then its messages are dispatched. Returns its sealed data. */

@@ -151,6 +151,8 @@ export async function openNode(args: {
   bootstrapPolicy?: GenesisPolicy;
   /** Hash blocks on the store's worker (ADR 005 "Background hashing"); waits until it is up. */
   backgroundHashing?: boolean;
+  /** ShroudAppOptions.contractBatching (default: the app's default). */
+  contractBatching?: boolean;
 }): Promise<Node & { genesisText: string }> {
   const store = Store.open(join(args.home, 'data'), {
     durable: args.durable ?? false,
@@ -192,7 +194,11 @@ export async function openNode(args: {
   }
   if (genesisText === undefined) throw new Error('no genesis');
   const genesis = parseGenesis(genesisText);
-  app = new ShroudApp({ store, genesis });
+  app = new ShroudApp({
+    store,
+    genesis,
+    ...(args.contractBatching === undefined ? {} : { contractBatching: args.contractBatching }),
+  });
   app.attachEnclave(enclave);
   return {
     home: args.home,

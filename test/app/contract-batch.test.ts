@@ -1,0 +1,189 @@
+// Contract-call batches in finalizeBlock (ADR 007 "Contract call batches"): the same blocks run
+// on two copies of one chain, one with batching and one calling the enclave one by one, give
+// byte-identical results (every tx result with its events and gas, validator updates, app hash).
+// The blocks mix what must end a batch or invalidate its later results: ante failures (fee,
+// sequence), contract errors, out-of-gas inside the VM and right at the SDK charge after a call,
+// a bank send and a tx of two messages between transfers, calls to a second contract.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { bytesToHex, sha256 } from '../../src/crypto/index.js';
+import { contractAddressOf } from '../../src/app/index.js';
+import type { ResponseFinalizeBlock } from '../../src/app/index.js';
+import { tokenInitMsg, transferMsg } from '../helpers/token.js';
+import {
+  contractWasm,
+  executeMsg,
+  genesisJson,
+  initChain,
+  instantiateMsg,
+  makeUser,
+  openNode,
+  runBlock,
+  sendMsg,
+  signTx,
+  storeCodeMsg,
+  tempDir,
+  type Node,
+  type User,
+} from './helpers.js';
+
+describe('contract-call batches in finalizeBlock', () => {
+  const users: User[] = Array.from({ length: 24 }, (_, i) => makeUser(`cb-${i}`, BigInt(i)));
+  const owner = users[0] as User;
+  let batched: Node;
+  let serial: Node;
+  let io: Uint8Array;
+  let codeHash: string;
+  let tokens: string[];
+  const calls = { single: 0, batch: 0, batchSizes: [] as number[] };
+
+  before(async () => {
+    const home = tempDir('contract-batch');
+    const setup = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
+    await initChain(setup);
+    io = setup.genesis.network.ioPublicKey;
+    const wasm = contractWasm('token');
+    codeHash = bytesToHex(sha256(wasm));
+    const stored = await runBlock(setup, [
+      signTx(owner, [storeCodeMsg(owner, wasm)], { gasLimit: 5_000_000n }),
+    ]);
+    assert.equal(stored.txResults[0]?.code, 0, stored.txResults[0]?.log);
+    tokens = [];
+    for (const label of ['cb-token-a', 'cb-token-b']) {
+      const init = instantiateMsg(
+        owner,
+        io,
+        1n,
+        codeHash,
+        label,
+        // Every user but the last holds tokens (the last one's transfers fail in the contract).
+        tokenInitMsg(users.slice(0, -1).map((u) => ({ address: u.address, amount: '1000' }))),
+      );
+      const r = await runBlock(setup, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
+      assert.equal(r.txResults[0]?.code, 0, r.txResults[0]?.log);
+      tokens.push(contractAddressOf(1n, label));
+    }
+    const genesisText = setup.genesisText;
+    await setup.close();
+    // Two copies of the same chain (the sealing key and sealed seed travel with the home).
+    const copy = tempDir('contract-batch-serial');
+    cpSync(home, copy, { recursive: true });
+    batched = await openNode({ home, genesisText, contractBatching: true });
+    serial = await openNode({ home: copy, genesisText, contractBatching: false });
+    const enclave = batched.enclave;
+    const one = enclave.runContract.bind(enclave);
+    const many = enclave.runContractBatch.bind(enclave);
+    enclave.runContract = (request) => {
+      calls.single++;
+      return one(request);
+    };
+    enclave.runContractBatch = async (requests) => {
+      calls.batch++;
+      const results = await many(requests);
+      calls.batchSizes.push(results.length);
+      return results;
+    };
+  });
+
+  after(async () => {
+    await batched.close();
+    await serial.close();
+  });
+
+  const transfer = (
+    from: User,
+    to: User,
+    options: { token?: number; gasLimit?: bigint; fee?: bigint; sequence?: bigint; amount?: string } = {},
+  ) =>
+    signTx(
+      from,
+      [
+        executeMsg(
+          from,
+          io,
+          tokens[options.token ?? 0] as string,
+          codeHash,
+          transferMsg(to.address, options.amount ?? '1'),
+        ).message,
+      ],
+      {
+        gasLimit: options.gasLimit ?? 300_000n,
+        fee: options.fee ?? (options.gasLimit ?? 300_000n) / 5n,
+        ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
+      },
+    );
+
+  async function both(txs: Uint8Array[]): Promise<ResponseFinalizeBlock> {
+    const a = await runBlock(batched, txs, { skipPrepare: true });
+    const b = await runBlock(serial, txs, { skipPrepare: true });
+    assert.equal(a.txResults.length, txs.length);
+    for (const [i, result] of a.txResults.entries()) {
+      assert.deepEqual(result, b.txResults[i], `tx ${i}: batched result equals the one-by-one result`);
+    }
+    assert.deepEqual(a, b, 'whole FinalizeBlock responses equal');
+    assert.equal(bytesToHex(a.appHash), bytesToHex(b.appHash), 'app hash');
+    return a;
+  }
+
+  it('a block of plain transfers: identical, and batched', async () => {
+    const before = calls.batch;
+    const txs = users.slice(0, 20).map((u, i) => transfer(u, users[(i + 1) % 20] as User));
+    const r = await both(txs);
+    for (const [i, result] of r.txResults.entries()) assert.equal(result.code, 0, `tx ${i}: ${result.log}`);
+    assert.ok(calls.batch > before, 'runContractBatch was used');
+    assert.ok(
+      Math.max(...calls.batchSizes) > 1,
+      `a batch answered several calls: ${calls.batchSizes.join(',')}`,
+    );
+  });
+
+  it('transfers mixed with every kind of failure and non-batchable tx: identical', async () => {
+    const u = (i: number) => users[i] as User;
+    // The SDK gas a transfer needs in full, to place gas limits around the post-call charge.
+    const probe = await both([transfer(u(0), u(1))]);
+    const need = probe.txResults[0]?.gasUsed ?? 0n;
+    assert.ok(need > 0n, 'probe transfer used gas');
+    const txs: Uint8Array[] = [
+      transfer(u(1), u(2)),
+      transfer(u(2), u(3)),
+      // ante fails: fee above the balance
+      transfer(u(3), u(4), { fee: 100_000_000_000n, sequence: u(3).sequence }),
+      transfer(u(3), u(4)),
+      // ante fails: wrong sequence
+      transfer(u(4), u(5), { sequence: u(4).sequence + 5n }),
+      transfer(u(4), u(5)),
+      // the contract answers an error: not enough tokens
+      transfer(u(23), u(5)),
+      transfer(u(5), u(6), { amount: '5000' }),
+      transfer(u(6), u(7)),
+      // out of gas inside the VM
+      transfer(u(7), u(8), { gasLimit: need - 3_000n }),
+      transfer(u(8), u(9)),
+      // a bank send, then a second contract, then two messages in one tx
+      signTx(u(9), [sendMsg(u(9), u(10).address, 7n)]),
+      transfer(u(10), u(11), { token: 1 }),
+      transfer(u(11), u(12), { token: 1 }),
+      transfer(u(12), u(13)),
+      signTx(u(13), [
+        executeMsg(u(13), io, tokens[0] as string, codeHash, transferMsg(u(14).address, '1')).message,
+        executeMsg(u(13), io, tokens[0] as string, codeHash, transferMsg(u(15).address, '1')).message,
+      ]),
+      transfer(u(14), u(15)),
+    ];
+    // Gas limits around what a transfer needs: some fail at the SDK charge right after a
+    // successful call (its writes reverted although the batch went on from them).
+    for (let delta = -4n; delta <= 3n; delta++) txs.push(transfer(u(15), u(16), { gasLimit: need + delta }));
+    txs.push(transfer(u(16), u(17)), transfer(u(17), u(18)));
+    const r = await both(txs);
+    const codes = r.txResults.map((x) => x.code);
+    assert.ok(codes.filter((c) => c !== 0).length >= 5, `several txs failed: ${codes.join(',')}`);
+    assert.ok(codes.filter((c) => c === 0).length >= 10, `most succeeded: ${codes.join(',')}`);
+  });
+
+  it('the following blocks still agree (state after the mixed block is the same)', async () => {
+    const txs = users.slice(0, 22).map((u, i) => transfer(u, users[(i + 3) % 22] as User, { token: i % 2 }));
+    const r = await both(txs);
+    for (const [i, result] of r.txResults.entries()) assert.equal(result.code, 0, `tx ${i}: ${result.log}`);
+  });
+});
