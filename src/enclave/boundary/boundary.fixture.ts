@@ -9,8 +9,12 @@ export const ECALL = {
   crash: 4,
   exhaustMemory: 5,
   hugeAnswer: 6,
+  untilGateOpens: 7,
 } as const;
-export const OCALL = { valueOf: 10, failing: 11 } as const;
+export const OCALL = { valueOf: 10, failing: 11, gate: 12 } as const;
+
+/** How many times `untilGateOpens` asks before giving up (1 ms apart: ~5 s at most). */
+const GATE_POLLS = 5_000;
 
 runEnclaveWorker(
   (side) =>
@@ -42,6 +46,20 @@ runEnclaveWorker(
         },
       ],
       [ECALL.hugeAnswer, () => new Uint8Array(2 * 1024 * 1024)],
+      [
+        ECALL.untilGateOpens,
+        () => {
+          // Asks the host for its gate every millisecond until it reads 1: answers [1] if it
+          // opened, [0] if it stayed shut for GATE_POLLS asks (a host that could not run the
+          // code opening it while this ECALL was in flight).
+          const pause = new Int32Array(new SharedArrayBuffer(4));
+          for (let i = 0; i < GATE_POLLS; i++) {
+            if (side.ocall(OCALL.gate, new Uint8Array(0))[0] === 1) return Uint8Array.of(1);
+            Atomics.wait(pause, 0, 0, 1);
+          }
+          return Uint8Array.of(0);
+        },
+      ],
     ]),
   (error) => ({
     code: 'FIXTURE_FAULT',

@@ -4,8 +4,16 @@ import { EnclaveWorker, EnclaveCallError, type Crossing } from './host-side.js';
 import { BoundaryError, FrameState } from './channel.js';
 
 // Mirrors boundary.fixture.ts (importing it here would run the worker body in the test thread).
-const ECALL = { echo: 1, sumViaOcalls: 2, fail: 3, crash: 4, exhaustMemory: 5, hugeAnswer: 6 };
-const OCALL = { valueOf: 10, failing: 11 };
+const ECALL = {
+  echo: 1,
+  sumViaOcalls: 2,
+  fail: 3,
+  crash: 4,
+  exhaustMemory: 5,
+  hugeAnswer: 6,
+  untilGateOpens: 7,
+};
+const OCALL = { valueOf: 10, failing: 11, gate: 12 };
 const entry = new URL('./boundary.fixture.ts', import.meta.url);
 
 function ocall(tag: number, payload: Uint8Array): Uint8Array {
@@ -35,6 +43,59 @@ describe('enclave boundary channel', () => {
         Array.from({ length: 50 }, (_, i) => enclave.ecall(ECALL.echo, Uint8Array.of(i))),
       );
       answers.forEach((answer, i) => assert.deepEqual(answer, Uint8Array.of(i), `answer ${i}`));
+    } finally {
+      await enclave.stop();
+    }
+  });
+
+  it('lets the event loop run while an ECALL is in flight, serving its OCALLs from the loop', async () => {
+    // The enclave keeps asking for the gate (an OCALL every ~1 ms) until it reads 1; only a
+    // timer opens it. A host that blocks its thread until the ECALL ends (serving OCALLs inline)
+    // never runs the timer, and the enclave gives up with [0] after ~5 s.
+    let gate = 0;
+    let gateAsks = 0;
+    const enclave = await EnclaveWorker.start({
+      entry,
+      ocall: (tag, payload) => {
+        if (tag !== OCALL.gate) return ocall(tag, payload);
+        gateAsks++;
+        return Uint8Array.of(gate);
+      },
+      channelCapacityBytes: 1 << 20,
+    });
+    try {
+      const answer = enclave.ecall(ECALL.untilGateOpens, new Uint8Array(0));
+      setTimeout(() => (gate = 1), 20);
+      assert.deepEqual(await answer, Uint8Array.of(1), 'the timer ran during the ECALL');
+      assert.ok(gateAsks >= 2, `the enclave asked before and after the gate opened (${gateAsks})`);
+    } finally {
+      await enclave.stop();
+    }
+  });
+
+  it('queues an ECALL made from inside an OCALL handler behind the running one', async () => {
+    const order: string[] = [];
+    let inner: Promise<Uint8Array> | undefined;
+    const started: { enclave?: EnclaveWorker } = {}; // the handler needs the worker it serves
+    const enclave = await EnclaveWorker.start({
+      entry,
+      ocall: (tag, payload) => {
+        if (tag === OCALL.valueOf && inner === undefined && started.enclave !== undefined) {
+          inner = started.enclave.ecall(ECALL.echo, Uint8Array.of(42));
+          void inner.then(() => order.push('inner'));
+        }
+        return ocall(tag, payload);
+      },
+      channelCapacityBytes: 1 << 20,
+    });
+    started.enclave = enclave;
+    try {
+      const outer = await enclave.ecall(ECALL.sumViaOcalls, Uint8Array.of(3));
+      order.push('outer');
+      assert.deepEqual(outer, Uint8Array.of(6, 0), 'the outer ECALL is not disturbed (1 + 2 + 3)');
+      assert.ok(inner !== undefined, 'the handler made its ECALL');
+      assert.deepEqual(await inner, Uint8Array.of(42), 'the queued ECALL ran afterwards');
+      assert.deepEqual(order, ['outer', 'inner']);
     } finally {
       await enclave.stop();
     }
@@ -75,7 +136,6 @@ describe('enclave boundary channel', () => {
       entry,
       ocall,
       channelCapacityBytes: 1 << 20,
-      syncSliceMs: 5,
     });
     await assert.rejects(enclave.ecall(ECALL.crash, new Uint8Array(0)), (error: unknown) => {
       return error instanceof BoundaryError && error.code === 'ENCLAVE_CRASHED';
@@ -88,7 +148,6 @@ describe('enclave boundary channel', () => {
       entry,
       ocall,
       channelCapacityBytes: 1 << 20,
-      syncSliceMs: 5,
       resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
     });
     await assert.rejects(enclave.ecall(ECALL.exhaustMemory, new Uint8Array(0)), (error: unknown) => {

@@ -1,15 +1,21 @@
 // The host end of the boundary: starts the enclave worker, makes ECALLs, serves OCALLs.
 //
-// An ECALL first waits synchronously (spin, then futex) in short slices, serving the
-// enclave's OCALLs inline, so a storage read inside a contract call costs microseconds. If a
-// slice passes with no answer, it yields to the event loop before waiting again, so that a
-// crashed or killed worker (out of memory under `resourceLimits`) is noticed through its
-// 'exit' event instead of hanging the host.
+// The host never blocks its thread on the enclave. Waiting for the enclave's next frame (an
+// OCALL or the answer) is a short bounded spin (spin-wait.ts: the base loads, then the adaptive
+// budget while it pays off), so an OCALL that follows within microseconds is served at once;
+// after that the host waits with `Atomics.waitAsync`, and the event loop runs other work (checkTx,
+// RPC, p2p) while the enclave computes. Issue #4/#6: blocking in `Atomics.wait` had the
+// validator's main thread blocked 43-53 % of the time during blocks (bench/RESULTS.md
+// "consensus"). The enclave side is unchanged: from inside a contract call an OCALL is still
+// synchronous (its thread blocks until the host answers, whenever the host's loop gets to it).
+//
+// The async wait also races the worker's 'exit'/'error', so a crashed or killed worker (out of
+// memory under `resourceLimits`) surfaces as ENCLAVE_CRASHED instead of hanging the host.
 
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { BoundaryError, FrameState, SharedChannel, type Frame } from './channel.js';
 import { decodeBoundaryError } from './fault.js';
-import { AdaptiveSpin, DEFAULT_SPIN, spinThenWait } from './spin-wait.js';
+import { AdaptiveSpin, DEFAULT_SPIN, recordWait, spinPoll } from './spin-wait.js';
 import { ShroudError } from '../../errors.js';
 
 /** An OCALL handler: serves the enclave's request synchronously; throwing sends an OCALL error. */
@@ -32,8 +38,6 @@ export interface EnclaveWorkerOptions {
   resourceLimits?: ResourceLimits;
   /** Largest payload one frame can carry. Default 64 MiB. */
   channelCapacityBytes?: number;
-  /** How long one synchronous wait slice lasts before yielding to the event loop. Default 50 ms. */
-  syncSliceMs?: number;
   /** Called with every frame that crosses, in order. */
   tap?: (crossing: Crossing) => void;
   /**
@@ -69,6 +73,11 @@ function workerSource(entry: URL): [string | URL, { eval?: boolean }] {
 
 const DEFAULT_CAPACITY_BYTES = 64 * 1024 * 1024;
 const EMPTY = new Uint8Array(0);
+/**
+ * Bound on one `Atomics.waitAsync` (ms). Only a backstop: the wait is raced with the worker's
+ * exit, and a frame's `notify` wakes it at once; it bounds how long a lost wake-up could stall.
+ */
+const ASYNC_WAIT_MS = 1_000;
 
 export class EnclaveWorker {
   private readonly worker: Worker;
@@ -78,6 +87,8 @@ export class EnclaveWorker {
   private exitReason: BoundaryError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly spin: AdaptiveSpin;
+  /** True while an ECALL is on the channel (the guard against overlapping ECALLs). */
+  private inEcall = false;
 
   private constructor(worker: Worker, channel: SharedChannel, options: EnclaveWorkerOptions) {
     this.worker = worker;
@@ -121,7 +132,10 @@ export class EnclaveWorker {
 
   /**
    * Sends one ECALL and returns the enclave's answer. Calls are serialized: the enclave runs
-   * one at a time. `payload` may be a function, called when the ECALL's turn comes.
+   * one at a time, and a call made while another is in flight (from the event loop while the
+   * host waits, or from inside an OCALL handler) queues behind it. The returned promise lets the
+   * event loop run while the enclave computes. `payload` may be a function, called when the
+   * ECALL's turn comes.
    * @throws EnclaveCallError when the enclave answered with an error.
    * @throws BoundaryError ENCLAVE_CRASHED / ENCLAVE_STOPPED / FRAME_TOO_LARGE.
    */
@@ -148,6 +162,18 @@ export class EnclaveWorker {
 
   private async runEcall(tag: number, payload: Uint8Array): Promise<Uint8Array> {
     if (this.exitReason) throw this.exitReason;
+    // The queue in `ecall` already serializes; this guard makes a second frame on a busy channel
+    // impossible even if that ever changed (the channel holds one frame: it would be overwritten).
+    if (this.inEcall) throw new BoundaryError('PROTOCOL_VIOLATION', 'an ECALL is already in flight');
+    this.inEcall = true;
+    try {
+      return await this.exchange(tag, payload);
+    } finally {
+      this.inEcall = false;
+    }
+  }
+
+  private async exchange(tag: number, payload: Uint8Array): Promise<Uint8Array> {
     this.send('host-to-enclave', FrameState.EcallRequest, tag, payload);
     let waitingWhile: FrameState = FrameState.EcallRequest;
     for (;;) {
@@ -187,16 +213,21 @@ export class EnclaveWorker {
     return FrameState.OcallResponse;
   }
 
+  /**
+   * The enclave's next frame: a bounded spin (blocks the thread for at most the spin budget),
+   * then asynchronous waits, each raced with the worker's exit.
+   */
   private async nextFrame(whileState: FrameState): Promise<Frame> {
-    const sliceMs = this.options.syncSliceMs ?? 50;
-    for (;;) {
-      try {
-        return spinThenWait(this.channel, whileState, sliceMs, this.spin);
-      } catch (error) {
-        if (!(error instanceof BoundaryError) || error.code !== 'TIMEOUT') throw error;
+    const spun = spinPoll(this.channel, whileState, this.spin);
+    if (spun.frame !== null) return spun.frame;
+    try {
+      for (;;) {
+        await Promise.race([this.channel.waitAsync(whileState, ASYNC_WAIT_MS), this.exited]);
+        const frame = this.channel.poll(whileState);
+        if (frame !== null) return frame;
       }
-      // A slow call (or a dead worker): let the event loop deliver 'exit' before waiting again.
-      await Promise.race([this.channel.waitAsync(whileState, 1_000), this.exited]);
+    } finally {
+      recordWait(this.spin, spun.startedAt);
     }
   }
 

@@ -92,8 +92,47 @@ export class AdaptiveSpin {
 }
 
 /**
+ * Spins without blocking in the kernel: the base loads, then up to the spin's budget of wall
+ * time. Returns the frame if the state left `whileState` meanwhile (recording the hit), else
+ * null with `startedAt` set, so the caller records the whole wait once it ends.
+ */
+export function spinPoll(
+  channel: SharedChannel,
+  whileState: FrameState,
+  spin?: AdaptiveSpin,
+): { frame: Frame; startedAt?: undefined } | { frame: null; startedAt: number } {
+  for (let loads = 0; loads < BASE_SPIN_LOADS; loads++) {
+    const frame = channel.poll(whileState);
+    if (frame !== null) {
+      spin?.record(0);
+      return { frame };
+    }
+  }
+  const start = now();
+  const budget = spin !== undefined && machineHasSpareCore(start) ? spin.budgetMicros() : 0;
+  if (budget > 0) {
+    const deadline = start + budget / 1000;
+    for (let loads = 1; ; loads++) {
+      const frame = channel.poll(whileState);
+      if (frame !== null) {
+        spin?.record((now() - start) * 1000);
+        return { frame };
+      }
+      if (loads % CLOCK_EVERY === 0 && now() > deadline) break;
+    }
+  }
+  return { frame: null, startedAt: start };
+}
+
+/** Records a wait that began at `startedAt` (from `spinPoll`) and has just ended. */
+export function recordWait(spin: AdaptiveSpin | undefined, startedAt: number): void {
+  spin?.record((now() - startedAt) * 1000);
+}
+
+/**
  * Like `channel.waitWhile`, but spins first: the base loads, then up to the spin's budget of
- * wall time, before blocking in the kernel.
+ * wall time, before blocking in the kernel. For the enclave thread, which has nothing else to
+ * do while it waits; the host waits asynchronously instead (host-side.ts).
  */
 export function spinThenWait(
   channel: SharedChannel,
@@ -101,31 +140,12 @@ export function spinThenWait(
   timeoutMs = Infinity,
   spin?: AdaptiveSpin,
 ): Frame {
-  for (let loads = 0; loads < BASE_SPIN_LOADS; loads++) {
-    const frame = channel.poll(whileState);
-    if (frame !== null) {
-      spin?.record(0);
-      return frame;
-    }
-  }
-  if (spin === undefined) return channel.waitWhile(whileState, timeoutMs);
-  const start = now();
-  const budget = machineHasSpareCore(start) ? spin.budgetMicros() : 0;
-  if (budget > 0) {
-    const deadline = start + budget / 1000;
-    for (let loads = 1; ; loads++) {
-      const frame = channel.poll(whileState);
-      if (frame !== null) {
-        spin.record((now() - start) * 1000);
-        return frame;
-      }
-      if (loads % CLOCK_EVERY === 0 && now() > deadline) break;
-    }
-  }
+  const spun = spinPoll(channel, whileState, spin);
+  if (spun.frame !== null) return spun.frame;
   try {
     return channel.waitWhile(whileState, timeoutMs);
   } finally {
-    spin.record((now() - start) * 1000); // a timed-out slice counts as a miss too
+    recordWait(spin, spun.startedAt); // a timed-out wait counts as a miss too
   }
 }
 
