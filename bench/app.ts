@@ -1,7 +1,7 @@
 // App benchmark: blocks of N encrypted token.transfer txs through checkTx + finalizeBlock +
 // commit on one node (store durable: fsync per commit, as a validator runs), with the time of
 // each phase. Txs are built and signed before timing (that is the client's work).
-// Usage: npx tsx bench/app.ts [--n 500] [--blocks 4] [--stub-enclave] [--sync-hash] [--serial-check]   (results in bench/RESULTS.md, "app")
+// Usage: npx tsx bench/app.ts [--n 500] [--blocks 4] [--stub-enclave] [--sync-hash] [--serial-check] [--no-batch | --batch-only]   (results in bench/RESULTS.md, "app")
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -36,14 +36,16 @@ const STUB = hasFlag('stub-enclave');
 const SYNC_HASH = hasFlag('sync-hash');
 /** --serial-check: checkTx one by one on the main thread instead of checkTxBatch + signature worker. */
 const SERIAL_CHECK = hasFlag('serial-check');
+/** Contract-call batches in finalizeBlock: by default the bench runs one by one, then batched. */
+const MODES = hasFlag('no-batch') ? [false] : hasFlag('batch-only') ? [true] : [false, true];
 
 function stubEnclave(real: Enclave): Enclave {
   let counter = 0;
   const stub = Object.create(real) as Enclave;
-  stub.runContract = (request: RunContractRequest): Promise<RunContractResult> => {
+  const run = (request: RunContractRequest): Promise<RunContractResult> => {
     if (request.entry === 'instantiate') return real.runContract(request);
     counter++;
-    return Promise.resolve({
+    return Promise.resolve<RunContractResult>({
       ok: true,
       gasUsed: 600_000n,
       txHash: new Uint8Array(32),
@@ -57,6 +59,9 @@ function stubEnclave(real: Enclave): Enclave {
       })),
     });
   };
+  stub.runContract = run;
+  // A batch of one: the stub answers every call at once anyway.
+  stub.runContractBatch = async (requests) => [await run(requests[0] as RunContractRequest)];
   return stub;
 }
 
@@ -65,7 +70,7 @@ function cpuMs(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage): number {
   return (to.user - from.user + to.system - from.system) / 1000;
 }
 
-async function main() {
+async function main(batching: boolean) {
   const users: User[] = Array.from({ length: N }, (_, i) => makeUser(`bench ${i}`, BigInt(i)));
   const home = tempDir('bench');
   const node = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
@@ -76,7 +81,7 @@ async function main() {
   await durable.store.close();
   const store = Store.open(join(home, 'data'), { durable: true, backgroundHashing: !SYNC_HASH });
   await store.backgroundHashingReady();
-  const app = new ShroudApp({ store, genesis: parseGenesis(genesisText) });
+  const app = new ShroudApp({ store, genesis: parseGenesis(genesisText), contractBatching: batching });
   app.attachEnclave(durable.enclave);
   if (!SERIAL_CHECK) await app.startSignatureWorker();
   // The enclave's services still point at the first app object: rebind them to this one.
@@ -86,15 +91,28 @@ async function main() {
   let enclaveMs = 0;
   const enclave = STUB ? stubEnclave(durable.enclave) : durable.enclave;
   if (STUB) app.attachEnclave(enclave);
+  let ecalls = 0;
   const runContract = enclave.runContract.bind(enclave);
   enclave.runContract = async (request) => {
     const start = performance.now();
+    ecalls++;
     try {
       return await runContract(request);
     } finally {
       enclaveMs += performance.now() - start;
     }
   };
+  const runContractBatch = enclave.runContractBatch.bind(enclave);
+  enclave.runContractBatch = async (requests) => {
+    const start = performance.now();
+    try {
+      return await runContractBatch(requests);
+    } finally {
+      enclaveMs += performance.now() - start;
+      ecalls++;
+    }
+  };
+
   await initChain(n);
   const io = n.genesis.network.ioPublicKey;
   const wasm = contractWasm('token');
@@ -141,6 +159,7 @@ async function main() {
     const t1 = performance.now();
     const c1 = process.cpuUsage();
     enclaveMs = 0;
+    ecalls = 0;
     const response = await n.app.finalizeBlock({
       txs,
       hash: new Uint8Array(32),
@@ -163,11 +182,11 @@ async function main() {
     totalMs += ms;
     totalCpuMs += cpuMs(c0, c3);
     rows.push(
-      `| ${b + 1} | ${N} | ${(t1 - t0).toFixed(0)} / ${cpuMs(c0, c1).toFixed(0)} | ${(t2 - t1).toFixed(0)} / ${cpuMs(c1, c2).toFixed(0)} (${enclaveMs.toFixed(0)} in the enclave) | ${(t3 - t2).toFixed(0)} / ${cpuMs(c2, c3).toFixed(0)} | ${((N / ms) * 1000).toFixed(0)} |`,
+      `| ${b + 1} | ${N} | ${(t1 - t0).toFixed(0)} / ${cpuMs(c0, c1).toFixed(0)} | ${(t2 - t1).toFixed(0)} / ${cpuMs(c1, c2).toFixed(0)} (${enclaveMs.toFixed(0)} in the enclave, ${ecalls} ECALLs) | ${(t3 - t2).toFixed(0)} / ${cpuMs(c2, c3).toFixed(0)} | ${((N / ms) * 1000).toFixed(0)} |`,
     );
   }
   console.log(
-    `machine: ${machine()}, load ${loadBefore.toFixed(1)} → ${loadavg()[0]?.toFixed(1)}, ${STUB ? 'stub' : 'real'} enclave, ${SYNC_HASH ? 'main-thread' : 'background'} hashing, ${SERIAL_CHECK ? 'serial checkTx' : 'checkTxBatch + signature worker'}`,
+    `machine: ${machine()}, load ${loadBefore.toFixed(1)} → ${loadavg()[0]?.toFixed(1)}, ${STUB ? 'stub' : 'real'} enclave, ${SYNC_HASH ? 'main-thread' : 'background'} hashing, ${SERIAL_CHECK ? 'serial checkTx' : 'checkTxBatch + signature worker'}, ${batching ? 'contract-call batches' : 'one call per ECALL'}`,
   );
   console.log('wall / process CPU (all threads) in ms');
   console.log('| block | txs | checkTx ms | finalizeBlock ms | commit ms | tx/s |');
@@ -183,4 +202,4 @@ async function main() {
   rmSync(home, { recursive: true, force: true });
 }
 
-await main();
+for (const batching of MODES) await main(batching);

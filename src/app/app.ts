@@ -269,6 +269,12 @@ export class ShroudApp implements AbciApplication {
   private enclaveQueue: Promise<unknown> = Promise.resolve();
   readonly enclaveServices: EnclaveServices;
   private readonly contractBatching: boolean;
+  /**
+   * Calls the next batch may send: twice what the last batch answered (2 to
+   * CONTRACT_BATCH_MAX), so blocks whose calls stop every batch early (messages, failures) do
+   * not pay for predicting and sending requests the enclave will not run.
+   */
+  private contractBatchLimit = CONTRACT_BATCH_MAX;
 
   constructor(options: ShroudAppOptions) {
     this.store = options.store;
@@ -1341,6 +1347,7 @@ export class ShroudApp implements AbciApplication {
             ctx.batch,
           );
           block.batchedTx = true;
+          this.contractBatchLimit = Math.min(CONTRACT_BATCH_MAX, Math.max(2, 2 * results.length));
           result = results[0] as RunContractResult; // runContractBatch answers at least one
           block.ahead = results
             .slice(1)
@@ -1386,7 +1393,7 @@ export class ShroudApp implements AbciApplication {
     const current = block.txs[block.txIndex];
     if (current === undefined) return [];
     const out: RunContractRequest[] = [];
-    for (let j = block.txIndex + 1; j < block.txs.length && out.length < CONTRACT_BATCH_MAX - 1; j++) {
+    for (let j = block.txIndex + 1; j < block.txs.length && out.length < this.contractBatchLimit - 1; j++) {
       const tx = block.txs[j] as Uint8Array;
       if (tx.length > this.genesis.params.maxTxBytes) break;
       const decoded = this.decode(tx, txHash(tx));
