@@ -16,6 +16,7 @@
 // Usage: npx tsx bench/enclave.ts [--n 1500] [--rounds 3] [--batch 100] [--no-spin]
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ContractVm, validateContractCode, type ContractEnv, type MessageInfo } from '../src/vm/index.js';
 import { Enclave, type RunContractRequest, type RunContractResult } from '../src/enclave/index.js';
 // Only to split the cost: the same execution core in this thread, without the worker boundary,
@@ -264,6 +265,7 @@ try {
     paths.map((p) => [p, [0, 0, 0]]),
   ) as Record<Path, [number, number, number]>;
   let gasEnclave = 0n;
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const timed = async (key: Path, work: () => unknown): Promise<void> => {
     const ticksStart = threadTicks();
     const cpuStart = process.cpuUsage();
@@ -293,7 +295,11 @@ try {
     const nullRequests = enclaveNull.build(N);
     await timed('enclaveNull', () => enclaveNull.run(nullRequests));
     const batchRequests = enclave.build(N);
+    // How late the host's event loop ran timers while ECALLs of B transfers were in flight: a
+    // host that blocks in its ECALLs shows about one batch's duration (ADR 006, async host wait).
+    loopDelay.enable();
     await timed('batch', () => enclave.runBatched(batchRequests));
+    loopDelay.disable();
     const batchNullRequests = enclaveNull.build(N);
     await timed('batchNull', () => enclaveNull.runBatched(batchNullRequests));
     await timed('bare', () => bare(N));
@@ -325,6 +331,11 @@ try {
   line('core in this thread, AES-GCM (no boundary):', 'core');
   line('core in this thread, null cipher:', 'coreNull');
   line('bare VM (plaintext, in-memory map):', 'bare');
+  const ms = (nanos: number) => (nanos / 1e6).toFixed(1);
+  console.log(
+    `host event-loop delay during the AES-GCM batch rounds (ms): p50 ${ms(loopDelay.percentile(50))}, ` +
+      `p99 ${ms(loopDelay.percentile(99))}, max ${ms(loopDelay.max)}`,
+  );
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   console.log(
     `encryption + boundary overhead, null/AES-GCM: worker wall ${ratio(wall.enclaveNull, wall.enclave)}×, CPU ${ratio(cpu.enclaveNull, cpu.enclave)}×; ` +
