@@ -3,7 +3,8 @@
 // byte-identical results (every tx result with its events and gas, validator updates, app hash).
 // The blocks mix what must end a batch or invalidate its later results: ante failures (fee,
 // sequence), contract errors, out-of-gas inside the VM and right at the SDK charge after a call,
-// a bank send and a tx of two messages between transfers, calls to a second contract.
+// a call the enclave refuses, a bank send and a tx of two messages between transfers, calls to
+// a second contract.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
@@ -170,6 +171,19 @@ describe('contract-call batches in finalizeBlock', () => {
         executeMsg(u(13), io, tokens[0] as string, codeHash, transferMsg(u(15).address, '1')).message,
       ]),
       transfer(u(14), u(15)),
+      // the enclave refuses the call: its envelope names another code hash
+      signTx(
+        u(18),
+        [
+          executeMsg(u(18), io, tokens[0] as string, 'ab'.repeat(32), transferMsg(u(19).address, '1'))
+            .message,
+        ],
+        {
+          gasLimit: 300_000n,
+          fee: 60_000n,
+        },
+      ),
+      transfer(u(19), u(20)),
     ];
     // Gas limits around what a transfer needs: some fail at the SDK charge right after a
     // successful call (its writes reverted although the batch went on from them).
@@ -177,6 +191,8 @@ describe('contract-call batches in finalizeBlock', () => {
     txs.push(transfer(u(16), u(17)), transfer(u(17), u(18)));
     const r = await both(txs);
     const codes = r.txResults.map((x) => x.code);
+    const refused = r.txResults[17];
+    assert.notEqual(refused?.code, 0, `the call with a wrong code hash fails: ${refused?.log}`);
     assert.ok(codes.filter((c) => c !== 0).length >= 5, `several txs failed: ${codes.join(',')}`);
     assert.ok(codes.filter((c) => c === 0).length >= 10, `most succeeded: ${codes.join(',')}`);
   });
