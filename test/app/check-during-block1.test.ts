@@ -3,6 +3,7 @@
 // accounts then (before the fix every account "did not exist" in that window).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { sha256 } from '../../src/crypto/index.js';
 import { TxCode } from '../../src/app/index.js';
 import {
@@ -25,16 +26,20 @@ describe('checkTx during block 1', () => {
   const bob = makeUser('b1-bob', 1n);
   const carol = makeUser('b1-carol', 2n);
   let node: Node;
+  const home = tempDir('check-block1');
 
   before(async () => {
     node = await openNode({
-      home: tempDir('check-block1'),
+      home,
       makeGenesis: (keys) => genesisJson(keys, [alice, bob, carol], {}),
     });
     await initChain(node);
   });
 
-  after(async () => node.close());
+  after(async () => {
+    await node.close();
+    rmSync(home, { recursive: true, force: true });
+  });
 
   it('sees the genesis accounts while block 1 executes, and committed state after', async () => {
     const inBlock = signTx(alice, [sendMsg(alice, bob.address, 5n)]);

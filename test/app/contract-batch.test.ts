@@ -7,7 +7,7 @@
 // a second contract.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { bytesToHex, sha256 } from '../../src/crypto/index.js';
 import { contractAddressOf } from '../../src/app/index.js';
 import type { ResponseFinalizeBlock } from '../../src/app/index.js';
@@ -37,10 +37,12 @@ describe('contract-call batches in finalizeBlock', () => {
   let io: Uint8Array;
   let codeHash: string;
   let tokens: string[];
+  const homes: string[] = [];
   const calls = { single: 0, batch: 0, batchSizes: [] as number[] };
 
   before(async () => {
     const home = tempDir('contract-batch');
+    homes.push(home);
     const setup = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
     await initChain(setup);
     io = setup.genesis.network.ioPublicKey;
@@ -69,6 +71,7 @@ describe('contract-call batches in finalizeBlock', () => {
     await setup.close();
     // Two copies of the same chain (the sealing key and sealed seed travel with the home).
     const copy = tempDir('contract-batch-serial');
+    homes.push(copy);
     cpSync(home, copy, { recursive: true });
     batched = await openNode({ home, genesisText, contractBatching: true });
     serial = await openNode({ home: copy, genesisText, contractBatching: false });
@@ -90,6 +93,7 @@ describe('contract-call batches in finalizeBlock', () => {
   after(async () => {
     await batched.close();
     await serial.close();
+    for (const home of homes) rmSync(home, { recursive: true, force: true });
   });
 
   const transfer = (
