@@ -819,12 +819,18 @@ export class ShroudApp implements AbciApplication {
     const block = this.block;
     if (block === null || block.response === null)
       throw new AppError('OUT_OF_ORDER', 'commit without a finalized block');
-    block.batch.commit();
-    this.block = null;
-    this.genesisView = null;
-    // Pending txs are re-checked by the mempool against the new state (ADR 007).
-    this.checkStates = new Map();
-    return Promise.resolve({ retainHeight: 0n });
+    block.response = null; // a second commit before this one ran is out of order too
+    // Behind any ECALL in flight: a query ECALL reads committed state through OCALLs while it
+    // runs, and the host now serves them from the event loop (ADR 006 "Asynchronous host
+    // wait"), so committing in between would tear its answer.
+    return this.withEnclave(() => {
+      block.batch.commit();
+      this.block = null;
+      this.genesisView = null;
+      // Pending txs are re-checked by the mempool against the new state (ADR 007).
+      this.checkStates = new Map();
+      return Promise.resolve({ retainHeight: 0n });
+    });
   }
 
   /** Height of the next block: the genesis batch's (initial_height) before the first commit. */

@@ -13,6 +13,8 @@ import { contractAddressOf } from '../../src/app/index.js';
 import type { ResponseFinalizeBlock } from '../../src/app/index.js';
 import { tokenInitMsg, transferMsg } from '../helpers/token.js';
 import {
+  BLOCK_NS,
+  GENESIS_TIME,
   contractWasm,
   executeMsg,
   genesisJson,
@@ -20,7 +22,9 @@ import {
   instantiateMsg,
   makeUser,
   openNode,
+  queryData,
   runBlock,
+  proposer,
   sendMsg,
   signTx,
   storeCodeMsg,
@@ -199,6 +203,47 @@ describe('contract-call batches in finalizeBlock', () => {
     assert.notEqual(refused?.code, 0, `the call with a wrong code hash fails: ${refused?.log}`);
     assert.ok(codes.filter((c) => c !== 0).length >= 5, `several txs failed: ${codes.join(',')}`);
     assert.ok(codes.filter((c) => c === 0).length >= 10, `most succeeded: ${codes.join(',')}`);
+  });
+
+  it('commit waits for a query ECALL in flight (its OCALLs read committed state)', async () => {
+    const node = batched;
+    const height = node.store.info().height + 1n;
+    const txs = [transfer(users[20] as User, users[21] as User)];
+    const request = {
+      txs,
+      hash: sha256(txs[0] as Uint8Array),
+      height,
+      timeNanos: GENESIS_TIME + height * BLOCK_NS,
+      proposerAddress: proposer,
+      misbehavior: [],
+    };
+    const response = await node.app.finalizeBlock(request);
+    // The serial copy runs the same block (the next test compares the chains from here on).
+    assert.deepEqual(await serial.app.finalizeBlock(request), response, 'same block, same response');
+    await serial.app.commit();
+    // Hold the query's ECALL open until the test lets it finish.
+    const query = node.enclave.query.bind(node.enclave);
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    node.enclave.query = async (request) => {
+      await gate;
+      return query(request);
+    };
+    try {
+      const data = queryData(owner, io, tokens[0] as string, codeHash, { token_info: {} }).data;
+      const answer = node.app.query({ path: '/compute/query', data, height: 0n, prove: false });
+      const committed = node.app.commit();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(node.store.info().height, height - 1n, 'not committed while the query runs');
+      open();
+      assert.equal((await answer).code, 0, 'the query answered');
+      await committed;
+      assert.equal(node.store.info().height, height, 'committed after the query');
+    } finally {
+      node.enclave.query = query;
+    }
   });
 
   it('the following blocks still agree (state after the mixed block is the same)', async () => {
