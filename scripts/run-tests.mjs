@@ -29,7 +29,15 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))],
+  // A hung test fails after 10 minutes instead of holding CI (tests with their own `timeout` keep it).
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-timeout=600000',
+    '--test-reporter=spec',
+    ...files.map((f) => relative(root, f)),
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
