@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Wallet, buildSendTx } from '../../src/client/index.js';
 import { HOME_FILES, initNetwork, loadTestAccounts, startConsensusNode } from '../../src/node/index.js';
+import { bankSends } from '../helpers/bank.js';
 
 const CAP = 3;
 const TXS = 10;
@@ -33,23 +33,19 @@ describe('consensus node: block tx cap', () => {
         await node.waitForHeight(1n, 30_000);
         const [sender, receiver] = loadTestAccounts(home);
         assert.ok(sender !== undefined && receiver !== undefined, 'test accounts');
-        const wallet = Wallet.fromMnemonic(sender.mnemonic);
         const start = node.blocks.height();
         const hashes: Uint8Array[] = [];
         // All at once, within one block interval: without the cap they would share a block.
-        for (let sequence = 0n; sequence < BigInt(TXS); sequence++) {
-          const tx = buildSendTx({
-            sender: wallet,
-            chainId: 'block-cap',
-            accountNumber: 0n, // the first genesis account
-            sequence,
-            gasLimit: 200_000n,
-            fee: [{ denom: 'ushd', amount: '20000' }],
-            to: receiver.address,
-            amount: [{ denom: 'ushd', amount: '1' }],
-          });
+        const txs = bankSends({
+          mnemonic: sender.mnemonic,
+          chainId: 'block-cap',
+          accountNumber: 0n, // the first genesis account
+          to: receiver.address,
+          count: TXS,
+        });
+        for (const [i, tx] of txs.entries()) {
           const answer = await node.submit(tx.txBytes);
-          assert.equal(answer.code, 0, `tx ${sequence}: ${answer.log}`);
+          assert.equal(answer.code, 0, `tx ${i}: ${answer.log}`);
           hashes.push(tx.hash);
         }
         const deadline = Date.now() + 60_000;

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Wallet, buildSendTx } from '../../src/client/index.js';
 import { initHome, loadTestAccounts, startSoloNode } from '../../src/node/index.js';
+import { bankSends } from '../helpers/bank.js';
 
 describe('solo node: queued txs survive a commit', () => {
   it('accepts and commits 40 consecutive txs of one sender across several blocks', async () => {
@@ -19,25 +19,21 @@ describe('solo node: queued txs survive a commit', () => {
     try {
       const [sender, receiver] = loadTestAccounts(home);
       assert.ok(sender !== undefined && receiver !== undefined, 'test accounts');
-      const wallet = Wallet.fromMnemonic(sender.mnemonic);
       const hashes: Uint8Array[] = [];
       // After block 1: while block 1 executes, checkTx sees neither the genesis batch nor
       // committed state (an app window reported separately), so start once it committed.
       await node.waitForHeight(1n, 10_000);
       const startHeight = node.blocks.height();
-      for (let sequence = 0n; sequence < 40n; sequence++) {
-        const tx = buildSendTx({
-          sender: wallet,
-          chainId: 'recheck',
-          accountNumber: 0n, // the first genesis account
-          sequence,
-          gasLimit: 200_000n,
-          fee: [{ denom: 'ushd', amount: '20000' }],
-          to: receiver.address,
-          amount: [{ denom: 'ushd', amount: '1' }],
-        });
+      const txs = bankSends({
+        mnemonic: sender.mnemonic,
+        chainId: 'recheck',
+        accountNumber: 0n, // the first genesis account
+        to: receiver.address,
+        count: 40,
+      });
+      for (const [i, tx] of txs.entries()) {
         const answer = await node.submit(tx.txBytes);
-        assert.equal(answer.code, 0, `tx ${sequence}: ${answer.log}`);
+        assert.equal(answer.code, 0, `tx ${i}: ${answer.log}`);
         hashes.push(tx.hash);
         // Spread the submissions over several blocks (a block every 50 ms).
         await new Promise((resolve) => setTimeout(resolve, 5));
