@@ -34,6 +34,19 @@ function sha256(data: Uint8Array): Uint8Array {
 export const TREE_DEPTH = 16;
 /** Number of buckets (leaves). */
 export const BUCKET_COUNT = 1 << TREE_DEPTH;
+
+/**
+ * The LMDB key range of one bucket's entries in the `index` sub-database (keys are the bucket
+ * as u16 BE followed by the entry key); the last bucket's range is open-ended.
+ */
+export function bucketIndexRange(bucket: number): { start: Buffer; end?: Buffer } {
+  const start = Buffer.allocUnsafe(2);
+  start.writeUInt16BE(bucket);
+  if (bucket + 1 >= BUCKET_COUNT) return { start };
+  const end = Buffer.allocUnsafe(2);
+  end.writeUInt16BE(bucket + 1);
+  return { start, end };
+}
 /** Bytes of every hash in the commitment. */
 export const HASH_BYTES = 32;
 

@@ -3,7 +3,7 @@
 // `index` sub-database. Messages and their layout: hasher.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { open } from 'lmdb';
-import { BUCKET_COUNT } from './hash.js';
+import { bucketIndexRange } from './hash.js';
 import { IncrementalHasher, type AppliedWrite } from './incremental.js';
 import { unpackWrites, type HasherRequest, type HasherWorkerData } from './hasher.js';
 
@@ -26,15 +26,7 @@ const index = root.openDB<Uint8Array, Uint8Array>({
 });
 
 function readBucket(bucket: number, into: Map<string, Uint8Array>): void {
-  const start = Buffer.allocUnsafe(2);
-  start.writeUInt16BE(bucket);
-  const range: { start: Buffer; end?: Buffer } = { start };
-  if (bucket + 1 < BUCKET_COUNT) {
-    const end = Buffer.allocUnsafe(2);
-    end.writeUInt16BE(bucket + 1);
-    range.end = end;
-  }
-  for (const { key, value } of index.getRange(range)) {
+  for (const { key, value } of index.getRange(bucketIndexRange(bucket))) {
     into.set((key as Buffer).toString('latin1', 2), Buffer.from(value));
   }
 }

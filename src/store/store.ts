@@ -21,6 +21,7 @@ import { BlockBatch } from './batch.js';
 import { StoreError } from './errors.js';
 import {
   BUCKET_COUNT,
+  bucketIndexRange,
   EMPTY_SUBTREE,
   GENESIS_APP_HASH,
   HASH_BYTES,
@@ -231,6 +232,16 @@ export class Store {
     return copy(this.meta.get(Buffer.from(name, 'utf8')));
   }
 
+  /** @throws StoreError BATCH_IN_PROGRESS while a block batch is open (one batch at a time). */
+  private assertNoOpenBatch(): void {
+    if (this.current !== undefined) {
+      throw new StoreError(
+        'BATCH_IN_PROGRESS',
+        `block ${this.current.height} is still open: commit or discard it first`,
+      );
+    }
+  }
+
   /**
    * Starts block `height`, which must be the last committed height + 1. One batch at a time.
    * @throws StoreError HEIGHT_MISMATCH, BATCH_IN_PROGRESS, CLOSED
@@ -238,12 +249,7 @@ export class Store {
   beginBlock(height: bigint): BlockBatch {
     this.assertOpen();
     checkHeight(height);
-    if (this.current !== undefined) {
-      throw new StoreError(
-        'BATCH_IN_PROGRESS',
-        `block ${this.current.height} is still open: commit or discard it first`,
-      );
-    }
+    this.assertNoOpenBatch();
     this.assertNextHeight(height);
     return this.openBatch(height);
   }
@@ -256,12 +262,7 @@ export class Store {
   beginInitialBlock(height: bigint): BlockBatch {
     this.assertOpen();
     checkHeight(height);
-    if (this.current !== undefined) {
-      throw new StoreError(
-        'BATCH_IN_PROGRESS',
-        `block ${this.current.height} is still open: commit or discard it first`,
-      );
-    }
+    this.assertNoOpenBatch();
     if (this.height !== 0n) {
       throw new StoreError(
         'HEIGHT_MISMATCH',
@@ -389,16 +390,8 @@ export class Store {
 
   /** Committed (key, entryHash) pairs of one bucket, in key order: one LMDB range read. */
   private bucketEntries(bucket: number): Array<[Uint8Array, Uint8Array]> {
-    const start = Buffer.alloc(2);
-    start.writeUInt16BE(bucket);
-    const range: { start: Buffer; end?: Buffer } = { start };
-    if (bucket + 1 < BUCKET_COUNT) {
-      const end = Buffer.alloc(2);
-      end.writeUInt16BE(bucket + 1);
-      range.end = end;
-    }
     const out: Array<[Uint8Array, Uint8Array]> = [];
-    for (const { key, value } of this.index.getRange(range)) {
+    for (const { key, value } of this.index.getRange(bucketIndexRange(bucket))) {
       out.push([new Uint8Array(key.subarray(2)), new Uint8Array(value)]);
     }
     return out;
@@ -406,15 +399,7 @@ export class Store {
 
   /** Committed (latin1 key -> entryHash) of one bucket into `into`: one LMDB range read. */
   private readBucket(bucket: number, into: Map<string, Uint8Array>): void {
-    const start = Buffer.allocUnsafe(2);
-    start.writeUInt16BE(bucket);
-    const range: { start: Buffer; end?: Buffer } = { start };
-    if (bucket + 1 < BUCKET_COUNT) {
-      const end = Buffer.allocUnsafe(2);
-      end.writeUInt16BE(bucket + 1);
-      range.end = end;
-    }
-    for (const { key, value } of this.index.getRange(range)) {
+    for (const { key, value } of this.index.getRange(bucketIndexRange(bucket))) {
       // lmdb-js reuses its read buffers: keep copies.
       into.set((key as Buffer).toString('latin1', 2), Buffer.from(value));
     }
