@@ -4,6 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const LAYERS = [
+  'util',
   'crypto',
   'codec',
   'vm',
@@ -24,7 +25,7 @@ const LAYERS = [
 function forbiddenFor(layer) {
   const above =
     layer === 'client'
-      ? LAYERS.filter((l) => !['crypto', 'codec', 'client'].includes(l))
+      ? LAYERS.filter((l) => !['util', 'crypto', 'codec', 'client'].includes(l))
       : LAYERS.slice(LAYERS.indexOf(layer) + 1);
   return above.flatMap((l) => [`../${l}/*`, `../../${l}/*`, `../${l}`, `../../${l}`]);
 }
