@@ -40,6 +40,12 @@ export { isOneThird, isQuorum, valueKey, VoteSet } from './core/vote-set.js';
 export { encodeSignBytes, SIGN_DOMAIN_TAG } from './core/sign-bytes.js';
 export { proposalSignBytes, voteSignBytes } from './core/messages.js';
 export { createEd25519Signer } from './core/signer.js';
-export { MemoryWal, replayWal, type Wal, type WalEntry } from './wal/wal.js';
-export { FileWal, WAL_ENTRY_BYTES_MAX, WAL_FRAME_HEADER_BYTES } from './wal/file-wal.js';
+export { MemoryWal, replayWal, type AppendOptions, type Wal, type WalEntry } from './wal/wal.js';
+export {
+  FileWal,
+  WAL_ENTRY_BYTES_MAX,
+  WAL_FRAME_HEADER_BYTES,
+  type FileWalOptions,
+  type RotationStep,
+} from './wal/file-wal.js';
 export { decodeWalEntry, encodeWalEntry } from './wal/codec.js';

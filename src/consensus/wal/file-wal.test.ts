@@ -1,13 +1,13 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasErrorCode } from '../../errors.js';
 import { createConsensusCore } from '../core/apply.js';
 import type { Input } from '../core/types.js';
 import { makeValidators, makeValue, signVote } from '../testing.js';
-import { FileWal, WAL_FRAME_HEADER_BYTES } from './file-wal.js';
+import { FileWal, WAL_FRAME_HEADER_BYTES, type RotationStep } from './file-wal.js';
 import { replayWal, type WalEntry } from './wal.js';
 
 const CHAIN = 'wal-chain';
@@ -168,6 +168,118 @@ describe('FileWal', () => {
     assert.ok(!restarted.effects.some((e) => e.kind === 'PersistSignedState'), 'and signs nothing new');
     const votes = restarted.effects.filter((e) => e.kind === 'BroadcastVote');
     assert.equal(votes.length, 2, 'our prevote and precommit are re-broadcast');
+  });
+});
+
+/** A few heights of entries: StartHeight(h) then votes of validators 1-2 at h. */
+function heightEntries(height: number): WalEntry[] {
+  return [
+    { kind: 'input', input: { kind: 'StartHeight', height, validatorSet: set } },
+    {
+      kind: 'input',
+      input: { kind: 'VoteReceived', vote: signVote(signers[1]!, CHAIN, 'prevote', height, 0, value.id) },
+    },
+    {
+      kind: 'input',
+      input: { kind: 'VoteReceived', vote: signVote(signers[2]!, CHAIN, 'prevote', height, 0, null) },
+    },
+  ];
+}
+
+function startHeights(entries: readonly WalEntry[]): number[] {
+  return entries.flatMap((e) =>
+    e.kind === 'input' && e.input.kind === 'StartHeight' ? [e.input.height] : [],
+  );
+}
+
+describe('FileWal rotation', () => {
+  let dir = '';
+  let path = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'shroud-walrot-'));
+    path = join(dir, 'wal');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts a segment at each StartHeight and keeps only the current and previous one', () => {
+    const wal = FileWal.open(path);
+    const sizes: number[] = [];
+    for (let h = 1; h <= 20; h++) {
+      for (const entry of heightEntries(h)) wal.append(entry, { sync: entry.input.kind === 'StartHeight' });
+      sizes.push(wal.sizeBytes);
+      assert.ok(wal.segments.length <= 2, `height ${h}: ${wal.segments.join(',')}`);
+    }
+    assert.deepEqual(wal.segments, ['wal.00000000000000000019', 'wal.00000000000000000020']);
+    assert.equal(existsSync(path), false, 'the first segment was deleted two rotations later');
+    assert.ok(sizes[19]! <= sizes[2]! + 64, `disk use stays bounded: ${sizes.join(' ')}`);
+    assert.deepEqual(startHeights(wal.replay()), [19, 20], 'replay reads two heights only');
+    wal.close();
+    const reopened = FileWal.open(path);
+    assert.equal(reopened.replay().length, 6, 'unsynced appends are there after a reopen');
+    reopened.append(heightEntries(20)[1]!);
+    assert.equal(
+      statSync(join(dir, 'wal.00000000000000000020')).size > 0 && reopened.replay().length,
+      7,
+      'appends go to the last segment after a reopen',
+    );
+    reopened.close();
+  });
+
+  it('reads a single-file WAL of an earlier version and rotates away from it', () => {
+    const legacy = FileWal.open(path);
+    for (const entry of heightEntries(7)) legacy.append(entry);
+    legacy.close();
+    const wal = FileWal.open(path);
+    assert.deepEqual(startHeights(wal.replay()), [7]);
+    wal.append(heightEntries(8)[0]!);
+    assert.deepEqual(wal.segments, ['wal', 'wal.00000000000000000008']);
+    wal.append(heightEntries(9)[0]!);
+    assert.deepEqual(wal.segments, ['wal.00000000000000000008', 'wal.00000000000000000009']);
+    wal.close();
+  });
+
+  it('a crash at every step of a rotation leaves a WAL whose replay resumes at a logged height', () => {
+    const steps: RotationStep[] = ['synced-old', 'created', 'written', 'deleted-one', 'done'];
+    for (const crashAt of steps) {
+      rmSync(dir, { recursive: true, force: true });
+      dir = mkdtempSync(join(tmpdir(), 'shroud-walrot-'));
+      path = join(dir, 'wal');
+      let armed = false;
+      const wal = FileWal.open(path, {
+        onRotationStep: (step) => {
+          if (armed && step === crashAt) throw new Error('crash');
+        },
+      });
+      for (let h = 1; h <= 3; h++) for (const entry of heightEntries(h)) wal.append(entry);
+      armed = true;
+      assert.throws(() => wal.append(heightEntries(4)[0]!), /crash/, `${crashAt}: the hook fired`);
+      wal.close();
+      const reopened = FileWal.open(path);
+      const heights = startHeights(reopened.replay());
+      const last = heights.at(-1);
+      const logged = crashAt === 'synced-old' || crashAt === 'created' ? 3 : 4;
+      assert.equal(last, logged, `${crashAt}: last StartHeight ${heights.join(',')}`);
+      assert.ok(reopened.segments.length <= 3, `${crashAt}: ${reopened.segments.join(',')}`);
+      // The host resumes: StartHeight(4) again when it was lost, then the next heights.
+      if (logged === 3) reopened.append(heightEntries(4)[0]!);
+      reopened.append(heightEntries(5)[0]!);
+      assert.deepEqual(startHeights(reopened.replay()), [4, 5], `${crashAt}: rotation continues`);
+      assert.equal(reopened.segments.length, 2, `${crashAt}: old segments are deleted`);
+      reopened.close();
+    }
+  });
+
+  it('refuses a closed segment with a damaged tail', () => {
+    const wal = FileWal.open(path);
+    for (let h = 1; h <= 2; h++) for (const entry of heightEntries(h)) wal.append(entry);
+    wal.close();
+    const first = readFileSync(path);
+    writeFileSync(path, first.subarray(0, first.length - 3));
+    assert.throws(
+      () => FileWal.open(path),
+      (e) => hasErrorCode(e, 'WAL_CORRUPTED'),
+    );
+    assert.equal(readdirSync(dir).length, 2, 'nothing deleted');
   });
 });
 

@@ -1,17 +1,40 @@
-// The on-disk WAL: one append-only file of frames
+// The on-disk WAL: append-only segment files of frames
 //
 //   u32 BE payload length | u32 BE CRC-32 (zlib) of the payload | payload (codec.ts)
 //
-// Each append is written with one write() and fsync'ed before append() returns, so an entry the
-// host acted on is durable (write-ahead). A crash mid-write leaves a torn tail: an incomplete
-// header or payload, or a last frame whose CRC fails. Opening the WAL truncates such a tail
-// (those entries were never acted on). A bad frame FOLLOWED by more data is corruption of
+// Each append is written with one write(); by default it is fsync'ed before append() returns, so
+// an entry the host acted on is durable (write-ahead). The host may skip the sync for entries
+// whose loss cannot make it contradict what it already released (peers' messages: CometBFT's
+// `Write` vs `WriteSync`); the next synced append or rotation makes them durable too, since
+// fsync covers every earlier write of the file. A crash mid-write leaves a torn tail: an
+// incomplete header or payload, or a last frame whose CRC fails. Opening the WAL truncates such a
+// tail (those entries were never acted on). A bad frame FOLLOWED by more data is corruption of
 // durable entries: opening fails with WAL_CORRUPTED rather than silently dropping history.
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+//
+// Rotation (docs/adr/010-block-sync-and-wal-rotation.md): replay needs only the entries since the
+// last StartHeight (wal.ts replayWal: inputs and own signatures of older heights are never read),
+// and StartHeight(h) is logged only after block h-1 and its commit are in the block store. So
+// appending StartHeight(h) to a non-empty WAL starts a new segment `<path>.<h, 20 digits>`
+// and deletes every segment but the new one and the one before it (kept for inspection, and so
+// that a crash right after the new file was created still finds the previous StartHeight).
+// The first segment is `<path>` itself (the single file of earlier versions is read as is).
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ConsensusError } from '../errors.js';
 import { decodeWalEntry, encodeWalEntry } from './codec.js';
-import type { Wal, WalEntry } from './wal.js';
+import type { AppendOptions, Wal, WalEntry } from './wal.js';
 
 export const WAL_FRAME_HEADER_BYTES = 8;
 /** Largest entry accepted (a proposal carries a whole value); bounds reads of a corrupt length. */
@@ -50,37 +73,126 @@ function scanFrames(data: Uint8Array, path: string): Scan {
   return { entries, validBytes: offset };
 }
 
-/** An append-only, fsync'ed, CRC-framed WAL file (synchronous, like the core it serves). */
+/** Points of a rotation a crash test can stop at (`FileWalOptions.onRotationStep`). */
+export type RotationStep = 'synced-old' | 'created' | 'written' | 'deleted-one' | 'done';
+
+export interface FileWalOptions {
+  /** Segments kept after a rotation, the new one included (default 2, at least 2). */
+  segmentsKept?: number;
+  /** Test hook: called at each step of a rotation (a crash test kills the process there). */
+  onRotationStep?: (step: RotationStep, segment: string) => void;
+}
+
+const SEGMENT_DIGITS = 20;
+
+function segmentName(base: string, height: number): string {
+  return `${base}.${String(height).padStart(SEGMENT_DIGITS, '0')}`;
+}
+
+/** Segment file names of the WAL `base` in `dir`, oldest first (`base` itself first). */
+function listSegments(dir: string, base: string): string[] {
+  const prefix = `${base}.`;
+  const numbered = (name: string): boolean =>
+    name.length === prefix.length + SEGMENT_DIGITS &&
+    name.startsWith(prefix) &&
+    /^\d+$/.test(name.slice(prefix.length));
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  const segments = names.filter(numbered).sort();
+  return names.includes(base) ? [base, ...segments] : segments;
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function encodeFrame(entry: WalEntry): Uint8Array {
+  const payload = encodeWalEntry(entry);
+  if (payload.length > WAL_ENTRY_BYTES_MAX) {
+    throw new ConsensusError(
+      'INVALID_ARGUMENT',
+      `a WAL entry of ${payload.length} bytes exceeds ${WAL_ENTRY_BYTES_MAX}`,
+    );
+  }
+  const frame = new Uint8Array(WAL_FRAME_HEADER_BYTES + payload.length);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, payload.length);
+  view.setUint32(4, crc32(payload));
+  frame.set(payload, WAL_FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/**
+ * An append-only, CRC-framed WAL in height segments (synchronous, like the core it serves).
+ * Disk use and replay time are bounded by two heights' entries.
+ */
 export class FileWal implements Wal {
   private fd: number | null;
-  private readonly path: string;
+  /** File name of the segment appended to. */
+  private current: string;
+  private currentBytes: number;
+  private unsynced = false;
+  private readonly dir: string;
+  private readonly base: string;
+  private readonly segmentsKept: number;
+  private readonly onRotationStep: FileWalOptions['onRotationStep'];
 
-  private constructor(path: string, fd: number) {
-    this.path = path;
+  private constructor(path: string, current: string, fd: number, bytes: number, options: FileWalOptions) {
+    this.dir = dirname(path);
+    this.base = basename(path);
+    this.current = current;
     this.fd = fd;
+    this.currentBytes = bytes;
+    this.segmentsKept = Math.max(2, options.segmentsKept ?? 2);
+    this.onRotationStep = options.onRotationStep;
   }
 
   /**
-   * Opens (creating if needed) the WAL at `path` and truncates a torn tail.
+   * Opens (creating if needed) the WAL whose first segment is `path`, checks every segment and
+   * truncates a torn tail of the last one.
    * @throws {ConsensusError} WAL_CORRUPTED if a frame before the tail is damaged; WAL_IO on I/O errors.
    */
-  static open(path: string): FileWal {
+  static open(path: string, options: FileWalOptions = {}): FileWal {
+    const dir = dirname(path);
+    const base = basename(path);
+    const segments = listSegments(dir, base);
+    const current = segments.at(-1) ?? base;
+    // Earlier segments were fsync'ed before the next one was created: any damage is corruption.
+    for (const name of segments.slice(0, -1)) {
+      const data = readSegment(join(dir, name));
+      const scan = scanFrames(data, join(dir, name));
+      if (scan.validBytes < data.length) {
+        throw new ConsensusError(
+          'WAL_CORRUPTED',
+          `${join(dir, name)}: a closed WAL segment ends in a damaged frame; stop and inspect it`,
+        );
+      }
+    }
+    const currentPath = join(dir, current);
     let fd: number;
     try {
-      fd = openSync(path, 'a+');
+      fd = openSync(currentPath, 'a+');
     } catch (cause) {
-      throw new ConsensusError('WAL_IO', `cannot open the WAL at ${path}: check the path and permissions`, {
-        cause,
-      });
+      throw new ConsensusError(
+        'WAL_IO',
+        `cannot open the WAL at ${currentPath}: check the path and permissions`,
+        {
+          cause,
+        },
+      );
     }
     try {
-      const data = readFileSync(path);
-      const scan = scanFrames(data, path);
+      const data = readFileSync(currentPath);
+      const scan = scanFrames(data, currentPath);
       if (scan.validBytes < data.length) {
         ftruncateSync(fd, scan.validBytes);
         fsyncSync(fd);
       }
-      return new FileWal(path, fd);
+      return new FileWal(path, current, fd, scan.validBytes, options);
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -88,44 +200,56 @@ export class FileWal implements Wal {
   }
 
   /**
-   * Appends one entry and fsyncs before returning.
-   * @throws {ConsensusError} WAL_IO if the write or sync fails (stop the node: durability is lost).
+   * Appends one entry; fsyncs before returning unless `options.sync` is false. StartHeight on a
+   * non-empty segment rotates first (always synced).
+   * @throws {ConsensusError} WAL_IO if a write, sync or rotation fails (stop the node: durability is lost).
    */
-  append(entry: WalEntry): void {
-    const fd = this.openFd();
-    const payload = encodeWalEntry(entry);
-    if (payload.length > WAL_ENTRY_BYTES_MAX) {
-      throw new ConsensusError(
-        'INVALID_ARGUMENT',
-        `a WAL entry of ${payload.length} bytes exceeds ${WAL_ENTRY_BYTES_MAX}`,
-      );
+  append(entry: WalEntry, options: AppendOptions = {}): void {
+    this.openFd();
+    const frame = encodeFrame(entry);
+    if (entry.kind === 'input' && entry.input.kind === 'StartHeight' && this.currentBytes > 0) {
+      const name = segmentName(this.base, entry.input.height);
+      if (name !== this.current && name > this.current) return this.rotate(name, frame);
     }
-    const frame = new Uint8Array(WAL_FRAME_HEADER_BYTES + payload.length);
-    const view = new DataView(frame.buffer);
-    view.setUint32(0, payload.length);
-    view.setUint32(4, crc32(payload));
-    frame.set(payload, WAL_FRAME_HEADER_BYTES);
+    this.write(frame, options.sync ?? true);
+  }
+
+  /** Makes every append so far durable (a no-op when nothing is pending). @throws {ConsensusError} WAL_IO. */
+  sync(): void {
+    if (!this.unsynced) return;
     try {
-      let written = 0;
-      while (written < frame.length) written += writeSync(fd, frame, written);
-      fsyncSync(fd);
+      fsyncSync(this.openFd());
     } catch (cause) {
-      throw new ConsensusError('WAL_IO', `writing the WAL at ${this.path} failed: stop the node`, { cause });
+      throw new ConsensusError('WAL_IO', `syncing the WAL at ${this.path} failed: stop the node`, { cause });
     }
+    this.unsynced = false;
   }
 
   /**
-   * Every entry in the file, oldest first.
+   * Every entry of every segment, oldest first.
    * @throws {ConsensusError} WAL_CORRUPTED or WAL_IO.
    */
   replay(): WalEntry[] {
     this.openFd();
-    return scanFrames(readFileSync(this.path), this.path).entries;
+    const entries: WalEntry[] = [];
+    for (const name of listSegments(this.dir, this.base)) {
+      const path = join(this.dir, name);
+      entries.push(...scanFrames(readSegment(path), path).entries);
+    }
+    return entries;
   }
 
-  /** Size of the file in bytes. */
+  /** Bytes of all segments on disk. */
   get sizeBytes(): number {
-    return fstatSync(this.openFd()).size;
+    this.openFd();
+    let total = 0;
+    for (const name of listSegments(this.dir, this.base)) total += readSegmentSize(join(this.dir, name));
+    return total;
+  }
+
+  /** File names of the segments on disk, oldest first. */
+  get segments(): string[] {
+    return listSegments(this.dir, this.base);
   }
 
   close(): void {
@@ -133,8 +257,97 @@ export class FileWal implements Wal {
     this.fd = null;
   }
 
+  private get path(): string {
+    return join(this.dir, this.current);
+  }
+
+  private write(frame: Uint8Array, sync: boolean): void {
+    const fd = this.openFd();
+    try {
+      let written = 0;
+      while (written < frame.length) written += writeSync(fd, frame, written);
+      this.currentBytes += frame.length;
+      if (sync) {
+        fsyncSync(fd);
+        this.unsynced = false;
+      } else {
+        this.unsynced = true;
+      }
+    } catch (cause) {
+      throw new ConsensusError('WAL_IO', `writing the WAL at ${this.path} failed: stop the node`, { cause });
+    }
+  }
+
+  /**
+   * Starts segment `name` with `frame` (a StartHeight). Order matters for crash safety: the old
+   * segment is synced before the new file exists; the new file holds a synced StartHeight (and
+   * the directory entry is synced) before any old segment is deleted. A crash at any point leaves
+   * either the old StartHeight as the last one or the new one, both valid resumption points.
+   */
+  private rotate(name: string, frame: Uint8Array): void {
+    const previous = this.current;
+    this.sync();
+    this.step('synced-old', previous);
+    let fd: number;
+    try {
+      fd = openSync(join(this.dir, name), 'a+');
+      ftruncateSync(fd, 0); // a leftover of a crashed rotation to this height holds no StartHeight
+    } catch (cause) {
+      throw new ConsensusError('WAL_IO', `cannot create the WAL segment ${name}: stop the node`, { cause });
+    }
+    this.step('created', name);
+    closeSync(this.openFd());
+    this.fd = fd;
+    this.current = name;
+    this.currentBytes = 0;
+    this.write(frame, true);
+    this.io(() => fsyncDir(this.dir));
+    this.step('written', name);
+    const segments = listSegments(this.dir, this.base);
+    for (const old of segments.slice(0, Math.max(0, segments.length - this.segmentsKept))) {
+      this.io(() => unlinkSync(join(this.dir, old)));
+      this.step('deleted-one', old);
+    }
+    this.io(() => fsyncDir(this.dir));
+    this.step('done', name);
+  }
+
+  /** @throws {ConsensusError} WAL_IO when `action` fails. */
+  private io(action: () => void): void {
+    try {
+      action();
+    } catch (cause) {
+      throw new ConsensusError('WAL_IO', `rotating the WAL in ${this.dir} failed: stop the node`, { cause });
+    }
+  }
+
+  private step(step: RotationStep, segment: string): void {
+    this.onRotationStep?.(step, segment);
+  }
+
   private openFd(): number {
     if (this.fd === null) throw new ConsensusError('WAL_IO', `the WAL at ${this.path} is closed`);
     return this.fd;
+  }
+}
+
+function readSegment(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new ConsensusError('WAL_IO', `cannot read the WAL segment ${path}: check permissions`, { cause });
+  }
+}
+
+function readSegmentSize(path: string): number {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      return fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return 0; // deleted by a concurrent rotation: not part of the WAL any more
   }
 }

@@ -13,9 +13,18 @@ export type WalEntry =
   | { readonly kind: 'input'; readonly input: Input }
   | { readonly kind: 'signed'; readonly message: OwnSignedMessage };
 
-/** An append-only log of consensus entries. append() returns once the entry is durable. */
+export interface AppendOptions {
+  /**
+   * Durable before append() returns (default true). False for entries whose loss in an OS crash
+   * cannot make the node contradict a message it released (peers' messages, CometBFT's `Write`
+   * vs `WriteSync`): the next synced append makes them durable too.
+   */
+  sync?: boolean;
+}
+
+/** An append-only log of consensus entries. append() returns once the entry is durable (unless `sync: false`). */
 export interface Wal {
-  append(entry: WalEntry): void;
+  append(entry: WalEntry, options?: AppendOptions): void;
   /** Every durable entry, oldest first (a torn tail is dropped, not reported). */
   replay(): WalEntry[];
 }
