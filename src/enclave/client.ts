@@ -49,6 +49,12 @@ export interface EnclaveStartOptions {
    * more busy threads than it has cores (several validators on one small host).
    */
   spin?: boolean;
+  /**
+   * While an ECALL makes OCALLs, the host serves them synchronously for slices of this many ms,
+   * yielding one event-loop turn between slices (boundary/host-side.ts; default 2). 0 = serve
+   * every OCALL that the spin misses from the event loop (the session-2 behaviour).
+   */
+  syncSliceMs?: number;
 }
 
 /**
@@ -129,6 +135,7 @@ export class Enclave {
       ...(options.tap ? { tap: options.tap } : {}),
       ...(options.channelCapacityBytes ? { channelCapacityBytes: options.channelCapacityBytes } : {}),
       ...(options.spin === undefined ? {} : { spin: options.spin }),
+      ...(options.syncSliceMs === undefined ? {} : { syncSliceMs: options.syncSliceMs }),
     });
     return new Enclave(worker, options.services);
   }

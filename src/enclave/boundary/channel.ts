@@ -124,8 +124,21 @@ export class SharedChannel {
   /**
    * Blocks until the state is no longer `whileState`, then returns the frame (a copy: the
    * buffer is reused by the next crossing). `timeoutMs` bounds the wait; Infinity waits forever.
+   * @throws BoundaryError TIMEOUT when nothing came within `timeoutMs`.
    */
   waitWhile(whileState: FrameState, timeoutMs = Infinity): Frame {
+    const frame = this.waitFor(whileState, timeoutMs);
+    if (frame === null) {
+      throw new BoundaryError('TIMEOUT', `no answer across the enclave boundary within ${timeoutMs} ms`);
+    }
+    return frame;
+  }
+
+  /**
+   * Like `waitWhile`, but a wait that times out returns null: the host's synchronous slice
+   * (host-side.ts) waits up to the slice's end, then yields to its event loop.
+   */
+  waitFor(whileState: FrameState, timeoutMs: number): Frame | null {
     for (;;) {
       Atomics.add(this.words, SLEEPERS, 1);
       let outcome: 'ok' | 'not-equal' | 'timed-out';
@@ -134,11 +147,8 @@ export class SharedChannel {
       } finally {
         Atomics.sub(this.words, SLEEPERS, 1);
       }
-      if (outcome === 'timed-out') {
-        throw new BoundaryError('TIMEOUT', `no answer across the enclave boundary within ${timeoutMs} ms`);
-      }
-      const state = this.state;
-      if (state !== whileState) return this.read(state);
+      const frame = this.poll(whileState);
+      if (frame !== null || outcome === 'timed-out') return frame;
     }
   }
 

@@ -15,7 +15,15 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { BoundaryError, FrameState, SharedChannel, type Frame } from './channel.js';
 import { decodeBoundaryError } from './fault.js';
-import { AdaptiveSpin, DEFAULT_SPIN, recordWait, spinPoll } from './spin-wait.js';
+import {
+  AdaptiveSpin,
+  DEFAULT_SPIN,
+  deadlineAfter,
+  isPast,
+  recordWait,
+  spinPoll,
+  waitUntil,
+} from './spin-wait.js';
 import { ShroudError } from '../../errors.js';
 
 /** An OCALL handler: serves the enclave's request synchronously; throwing sends an OCALL error. */
@@ -45,7 +53,21 @@ export interface EnclaveWorkerOptions {
    * true; false keeps only the short base spin (a machine with more busy threads than cores).
    */
   spin?: boolean;
+  /**
+   * How long (ms) the host may serve OCALLs synchronously before it yields one turn of its event
+   * loop (see `nextFrame`). Default {@link DEFAULT_SYNC_SLICE_MS}; 0 = always wait asynchronously
+   * after the spin (every OCALL that arrives later is served from the event loop).
+   */
+  syncSliceMs?: number;
 }
+
+/**
+ * Default synchronous slice (ms). Short enough that the event loop runs at least every ~2 ms
+ * during an ECALL that makes OCALLs (timers, checkTx, RPC, p2p: bench/ocall.ts measures the loop
+ * delay), long enough that a batch's OCALLs are answered by a thread woken from `Atomics.wait`
+ * (or still spinning) rather than through an event-loop turn.
+ */
+export const DEFAULT_SYNC_SLICE_MS = 2;
 
 /** An ECALL the enclave answered with an error: `enclaveCode` is the enclave's own error code. */
 export class EnclaveCallError extends ShroudError<'ECALL_FAILED'> {
@@ -89,12 +111,20 @@ export class EnclaveWorker {
   private readonly spin: AdaptiveSpin;
   /** True while an ECALL is on the channel (the guard against overlapping ECALLs). */
   private inEcall = false;
+  private readonly sliceMs: number;
+  /** End of the current synchronous slice (spin-wait.ts clock). */
+  private sliceEnd = -Infinity;
+  /** Whether the enclave sent a frame during the current slice (it is making OCALLs). */
+  private sliceBusy = false;
+  /** Whether the host is serving synchronously (false: waiting asynchronously, thread free). */
+  private serving = false;
 
   private constructor(worker: Worker, channel: SharedChannel, options: EnclaveWorkerOptions) {
     this.worker = worker;
     this.channel = channel;
     this.options = options;
     this.spin = new AdaptiveSpin(options.spin === false ? { maxMicros: 0 } : DEFAULT_SPIN.host);
+    this.sliceMs = Math.max(0, options.syncSliceMs ?? DEFAULT_SYNC_SLICE_MS);
     this.exited = new Promise<never>((_resolve, reject) => {
       const fail = (message: string) => {
         this.exitReason ??= new BoundaryError('ENCLAVE_CRASHED', message);
@@ -175,9 +205,11 @@ export class EnclaveWorker {
 
   private async exchange(tag: number, payload: Uint8Array): Promise<Uint8Array> {
     this.send('host-to-enclave', FrameState.EcallRequest, tag, payload);
+    this.startSlice();
     let waitingWhile: FrameState = FrameState.EcallRequest;
     for (;;) {
       const frame = await this.nextFrame(waitingWhile);
+      this.sliceBusy = true;
       this.options.tap?.({ direction: 'enclave-to-host', ...frame });
       switch (frame.state) {
         case FrameState.OcallRequest:
@@ -214,21 +246,59 @@ export class EnclaveWorker {
   }
 
   /**
-   * The enclave's next frame: a bounded spin (blocks the thread for at most the spin budget),
-   * then asynchronous waits, each raced with the worker's exit.
+   * The enclave's next frame. While the enclave is making OCALLs, the host serves them
+   * synchronously in slices of `syncSliceMs`: a bounded spin (spin-wait.ts), then `Atomics.wait`
+   * until the slice ends, so an OCALL costs a spin hit or a futex wake-up rather than an
+   * event-loop turn (bench/ocall.ts; ADR 006 "As built, session 3"). When a slice is used up, the
+   * host yields one turn of its event loop (`setImmediate`: timers, I/O, checkTx, RPC run) and
+   * starts the next. A slice in which the enclave sent nothing (a long computation without
+   * OCALLs) ends the synchronous serving: the host then waits with `Atomics.waitAsync` and the
+   * thread is free until the next frame, which starts a new slice. Every await is raced with the
+   * worker's exit, and a blocking wait never outlasts its slice, so a dead worker surfaces as
+   * ENCLAVE_CRASHED within a slice.
    */
   private async nextFrame(whileState: FrameState): Promise<Frame> {
+    // A frame that is ready at once (the spin catches it) must not keep the loop waiting
+    // beyond the slice either.
+    if (this.sliceMs > 0 && isPast(this.sliceEnd)) await this.yieldTurn();
     const spun = spinPoll(this.channel, whileState, this.spin);
     if (spun.frame !== null) return spun.frame;
     try {
       for (;;) {
+        if (this.serving) {
+          const frame = waitUntil(this.channel, whileState, this.sliceEnd);
+          if (frame !== null) return frame;
+          if (this.sliceBusy) {
+            await this.yieldTurn();
+            const after = this.channel.poll(whileState);
+            if (after !== null) return after;
+            continue;
+          }
+          this.serving = false; // a whole slice without a frame: stop blocking the thread
+        }
         await Promise.race([this.channel.waitAsync(whileState, ASYNC_WAIT_MS), this.exited]);
         const frame = this.channel.poll(whileState);
-        if (frame !== null) return frame;
+        if (frame !== null) {
+          this.startSlice();
+          return frame;
+        }
       }
     } finally {
       recordWait(this.spin, spun.startedAt);
     }
+  }
+
+  /** One turn of the event loop (check phase: after timers and I/O), then a new slice. */
+  private async yieldTurn(): Promise<void> {
+    await Promise.race([new Promise<void>((resolve) => setImmediate(resolve)), this.exited]);
+    this.startSlice();
+  }
+
+  /** Starts a synchronous slice (nothing when slices are off). */
+  private startSlice(): void {
+    this.serving = this.sliceMs > 0;
+    this.sliceEnd = this.serving ? deadlineAfter(this.sliceMs) : Infinity;
+    this.sliceBusy = false;
   }
 
   private send(direction: Crossing['direction'], state: FrameState, tag: number, payload: Uint8Array): void {

@@ -129,6 +129,25 @@ export function recordWait(spin: AdaptiveSpin | undefined, startedAt: number): v
   spin?.record((now() - startedAt) * 1000);
 }
 
+/** The clock reading `ms` from now: the end of one synchronous slice of the host (host-side.ts). */
+export function deadlineAfter(ms: number): number {
+  return now() + ms;
+}
+
+/** Whether the clock has passed `deadline` (from `deadlineAfter`). */
+export function isPast(deadline: number): boolean {
+  return now() >= deadline;
+}
+
+/**
+ * Blocks in the kernel (no spinning: `spinPoll` comes first) until the state leaves `whileState`
+ * or the clock reaches `deadline`. Returns the frame, or null when the deadline came first.
+ */
+export function waitUntil(channel: SharedChannel, whileState: FrameState, deadline: number): Frame | null {
+  const left = deadline - now();
+  return left > 0 ? channel.waitFor(whileState, left) : channel.poll(whileState);
+}
+
 /**
  * Like `channel.waitWhile`, but spins first: the base loads, then up to the spin's budget of
  * wall time, before blocking in the kernel. For the enclave thread, which has nothing else to
