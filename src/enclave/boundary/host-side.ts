@@ -25,6 +25,7 @@ import {
   waitUntil,
 } from './spin-wait.js';
 import { ShroudError } from '../../errors.js';
+import { workerSource } from '../../util/index.js';
 
 /** An OCALL handler: serves the enclave's request synchronously; throwing sends an OCALL error. */
 export type OcallHandler = (tag: number, payload: Uint8Array) => Uint8Array;
@@ -77,20 +78,6 @@ export class EnclaveCallError extends ShroudError<'ECALL_FAILED'> {
     super('ECALL_FAILED', message);
     this.enclaveCode = enclaveCode;
   }
-}
-
-/**
- * A compiled (.js) entry runs as is. A TypeScript entry (running from source, as tests and
- * `bin/shroud.js` do) is loaded through tsx's loader, registered inside the worker: worker
- * threads do not accept `--import` in their execArgv.
- */
-function workerSource(entry: URL): [string | URL, { eval?: boolean }] {
-  if (!entry.pathname.endsWith('.ts')) return [entry, {}];
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap =
-    `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); ` +
-    `return import(${JSON.stringify(entry.href)}); });`;
-  return [bootstrap, { eval: true }];
 }
 
 const DEFAULT_CAPACITY_BYTES = 64 * 1024 * 1024;
