@@ -35,8 +35,20 @@ export function checkResultFromResponse(response: CheckTxResponseLike): CheckRes
  */
 export function mempoolAppFromAbci(app: {
   checkTx(request: { tx: Uint8Array; type: CheckMode }): CheckTxResponseLike | Promise<CheckTxResponseLike>;
+  /** Optional batch form (the same answers as checkTx on each in order), used for new txs. */
+  checkTxBatch?(
+    requests: readonly { tx: Uint8Array; type: CheckMode }[],
+  ): readonly CheckTxResponseLike[] | Promise<readonly CheckTxResponseLike[]>;
 }): MempoolApp {
-  return {
+  const adapted: MempoolApp = {
     checkTx: async (txBytes, mode) => checkResultFromResponse(await app.checkTx({ tx: txBytes, type: mode })),
+  };
+  if (app.checkTxBatch === undefined) return adapted;
+  return {
+    ...adapted,
+    checkTxBatch: async (txs) => {
+      const responses = await app.checkTxBatch?.(txs.map((tx) => ({ tx, type: 'new' as const })));
+      return (responses ?? []).map(checkResultFromResponse);
+    },
   };
 }

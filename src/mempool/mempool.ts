@@ -42,6 +42,11 @@ export interface MempoolConfig {
   readonly maxPendingAdds?: number;
   /** Re-check the remaining txs after each update (default true; CometBFT's `recheck`). */
   readonly recheck?: boolean;
+  /**
+   * Most new txs handed to the app's `checkTxBatch` at once (default 256; used only when the app
+   * has one). Adds that arrive while the app is busy wait together and are checked as one batch.
+   */
+  readonly maxCheckBatch?: number;
 }
 
 /** Why the app is called: a first check, or a re-check after a commit changed the state. */
@@ -73,6 +78,12 @@ export interface MempoolApp {
    * must have reset its check state to the newly committed state (ABCI Commit does this).
    */
   checkTx(txBytes: Uint8Array, mode: CheckMode): Promise<CheckResult> | CheckResult;
+  /**
+   * Optional: checks several new txs in order with exactly the answers `checkTx(tx, 'new')` on
+   * each in turn would give (the app may verify their signatures ahead, e.g. on a worker). When
+   * present, adds that wait for the app together are checked through it (README "Batches").
+   */
+  checkTxBatch?(txs: readonly Uint8Array[]): Promise<readonly CheckResult[]> | readonly CheckResult[];
 }
 
 /** A tx the mempool announces as newly added (for gossip). */
@@ -193,6 +204,18 @@ interface Entry extends MempoolTx {
 
 const DEFAULT_MAX_PEERS_PER_TX = 64;
 const DEFAULT_MAX_PENDING_ADDS = 10_000;
+const DEFAULT_MAX_CHECK_BATCH = 256;
+
+type BatchChecker = (txs: readonly Uint8Array[]) => Promise<readonly CheckResult[]> | readonly CheckResult[];
+
+/** An add waiting in an open batch (batch path only). */
+interface WaitingAdd {
+  readonly txBytes: Uint8Array;
+  readonly hash: string;
+  readonly fromPeer: string | undefined;
+  readonly resolve: (result: AddResult) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /** An exact non-negative rational (denominator > 0). */
 export interface Rational {
@@ -254,6 +277,13 @@ export class Mempool {
   private pendingAdds = 0;
   private queue: Promise<void> = Promise.resolve();
   private removedEvents: RemovedTxEvent[] = []; // delivered when the current operation ends
+  /**
+   * Batch path: the adds collected for the batch operation queued last, while it has not
+   * started; later adds join it (null: the next add queues a new batch operation).
+   */
+  private openBatch: WaitingAdd[] | null = null;
+  /** The app's checkTxBatch, bound (null: every add is checked alone). */
+  private readonly batchChecker: BatchChecker | null;
 
   /** @throws {MempoolError} INVALID_CONFIG when a limit is missing or inconsistent. */
   constructor(
@@ -273,18 +303,24 @@ export class Mempool {
       maxPeersPerTx: config.maxPeersPerTx ?? DEFAULT_MAX_PEERS_PER_TX,
       maxPendingAdds: config.maxPendingAdds ?? DEFAULT_MAX_PENDING_ADDS,
       recheck: config.recheck ?? true,
+      maxCheckBatch: config.maxCheckBatch ?? DEFAULT_MAX_CHECK_BATCH,
     };
     checkLimit('maxTxsPerSender', full.maxTxsPerSender, 1);
     checkLimit('maxPeersPerTx', full.maxPeersPerTx, 0);
     checkLimit('maxPendingAdds', full.maxPendingAdds, 1);
+    checkLimit('maxCheckBatch', full.maxCheckBatch, 1);
     if (full.maxTxBytes > full.maxBytes) {
       throw new MempoolError('INVALID_CONFIG', 'mempool maxTxBytes must not exceed maxBytes');
     }
     if (typeof deps.checkTx !== 'function') {
       throw new MempoolError('INVALID_CONFIG', 'mempool needs a checkTx function from the app');
     }
+    if (deps.checkTxBatch !== undefined && typeof deps.checkTxBatch !== 'function') {
+      throw new MempoolError('INVALID_CONFIG', 'mempool checkTxBatch must be a function when given');
+    }
     this.config = full;
     this.committed = new LruSet(full.cacheSize);
+    this.batchChecker = deps.checkTxBatch === undefined ? null : deps.checkTxBatch.bind(deps);
   }
 
   /** Number of txs held. */
@@ -369,10 +405,20 @@ export class Mempool {
     }
     this.pendingAdds++;
     try {
+      if (this.batchChecker !== null) return await this.joinBatch(txBytes, hash, fromPeer, this.batchChecker);
       return await this.exclusive(() => this.addLocked(txBytes, hash, fromPeer));
     } finally {
       this.pendingAdds--;
     }
+  }
+
+  /**
+   * Adds several txs (one peer's message, one RPC batch): the same results, in the same order,
+   * as calling {@link add} on each in turn; with an app `checkTxBatch` they are checked together.
+   * @throws {MempoolError} as {@link add} (the first failure).
+   */
+  addMany(txs: readonly Uint8Array[], options: { fromPeer?: string } = {}): Promise<AddResult[]> {
+    return Promise.all(txs.map((txBytes) => this.add(txBytes, options)));
   }
 
   /**
@@ -393,6 +439,7 @@ export class Mempool {
       throw new MempoolError('INVALID_ARGUMENT', 'mempool update: committedTxs must be Uint8Arrays');
     }
     this.lastHeight = height;
+    this.openBatch = null; // adds from now on are checked after this update (FIFO)
     return this.exclusive(async () => {
       const removedCommitted = this.removeCommitted(committedTxs);
       const removedInvalid = this.config.recheck ? await this.recheckAll() : 0;
@@ -439,6 +486,7 @@ export class Mempool {
 
   /** Drops every pending tx (not the committed cache). For operators (`unsafe_flush_mempool`). */
   async clear(): Promise<void> {
+    this.openBatch = null;
     await this.exclusive(() => {
       for (const entry of this.byHash.values()) {
         if (this.deps.onRemovedTx !== undefined)
@@ -496,7 +544,100 @@ export class Mempool {
     // The pool may have changed while this add waited its turn (same tx from two peers, a commit).
     const known = this.refuseKnown(hash, fromPeer);
     if (known !== undefined) return known;
-    const result = await this.callCheckTx(txBytes, 'new');
+    return this.admit(txBytes, hash, fromPeer, await this.callCheckTx(txBytes, 'new'));
+  }
+
+  /** Batch path: joins the open batch (or opens one, queued behind earlier operations). */
+  private joinBatch(
+    txBytes: Uint8Array,
+    hash: string,
+    fromPeer: string | undefined,
+    checkTxBatch: BatchChecker,
+  ): Promise<AddResult> {
+    return new Promise<AddResult>((resolve, reject) => {
+      let batch = this.openBatch;
+      if (batch === null || batch.length >= this.config.maxCheckBatch) {
+        const opened: WaitingAdd[] = [];
+        this.openBatch = batch = opened;
+        // addBatchLocked settles every add itself and never rejects.
+        void this.exclusive(() => this.addBatchLocked(opened, checkTxBatch));
+      }
+      batch.push({ txBytes, hash, fromPeer, resolve, reject });
+    });
+  }
+
+  /**
+   * Runs a batch of adds with the results `addLocked` on each in turn would give. The batch is
+   * cut into runs of txs that are unknown now and distinct: no earlier tx of a run can make a
+   * later one known (inserts add their own hash only, evictions and the committed cache only
+   * remove or do not change here), so each run is checked by one `checkTxBatch` call (whose
+   * answers equal checkTx one by one) and then admitted in order. A tx that is known when its
+   * turn comes is refused then, exactly as `addLocked` would (it may have been evicted meanwhile:
+   * then it is checked alone).
+   */
+  private async addBatchLocked(batch: WaitingAdd[], checkTxBatch: BatchChecker): Promise<void> {
+    if (this.openBatch === batch) this.openBatch = null; // started: later adds open a new batch
+    let i = 0;
+    while (i < batch.length) {
+      const first = batch[i] as WaitingAdd;
+      if (this.byHash.has(first.hash) || this.committed.has(first.hash)) {
+        try {
+          first.resolve(await this.addLocked(first.txBytes, first.hash, first.fromPeer));
+        } catch (error) {
+          first.reject(error);
+        }
+        i++;
+        continue;
+      }
+      const run = [first];
+      const hashes = new Set([first.hash]);
+      for (let j = i + 1; j < batch.length; j++) {
+        const next = batch[j] as WaitingAdd;
+        if (hashes.has(next.hash) || this.byHash.has(next.hash) || this.committed.has(next.hash)) break;
+        hashes.add(next.hash);
+        run.push(next);
+      }
+      i += run.length;
+      let results: readonly CheckResult[];
+      try {
+        results = await checkTxBatch(run.map((x) => x.txBytes));
+        if (!Array.isArray(results) || results.length !== run.length) {
+          throw new MempoolError(
+            'INVALID_CHECK_RESULT',
+            `the app's checkTxBatch answered ${Array.isArray(results) ? results.length : 'no array'} results for ${run.length} txs`,
+          );
+        }
+      } catch (cause) {
+        const error =
+          cause instanceof MempoolError
+            ? cause
+            : new MempoolError(
+                'CHECK_TX_THREW',
+                "the app's checkTxBatch threw; it must answer { ok: false } per tx",
+                {
+                  cause,
+                },
+              );
+        for (const x of run) x.reject(error);
+        continue;
+      }
+      for (const [k, x] of run.entries()) {
+        try {
+          x.resolve(this.admit(x.txBytes, x.hash, x.fromPeer, results[k] as CheckResult));
+        } catch (error) {
+          x.reject(error);
+        }
+      }
+    }
+  }
+
+  /** The pool's side of an add once the app answered `result` (synchronous). */
+  private admit(
+    txBytes: Uint8Array,
+    hash: string,
+    fromPeer: string | undefined,
+    result: CheckResult,
+  ): AddResult {
     if (!result.ok) {
       return {
         ok: false,
