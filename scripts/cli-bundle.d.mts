@@ -1,0 +1,6 @@
+// Types of scripts/cli-bundle.mjs for the TypeScript tests that import it.
+export declare const root: string;
+export declare const bundleDir: string;
+export declare const stampFile: string;
+export declare function newestSource(dir?: string): number;
+export declare function bundleIsFresh(stamp?: string, sources?: string): boolean;
