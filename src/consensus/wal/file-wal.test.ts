@@ -205,7 +205,8 @@ describe('FileWal rotation', () => {
     const wal = FileWal.open(path);
     const sizes: number[] = [];
     for (let h = 1; h <= 20; h++) {
-      for (const entry of heightEntries(h)) wal.append(entry, { sync: entry.input.kind === 'StartHeight' });
+      for (const entry of heightEntries(h))
+        wal.append(entry, { sync: entry.kind === 'input' && entry.input.kind === 'StartHeight' });
       sizes.push(wal.sizeBytes);
       assert.ok(wal.segments.length <= 2, `height ${h}: ${wal.segments.join(',')}`);
     }

@@ -207,9 +207,14 @@ export class FileWal implements Wal {
   append(entry: WalEntry, options: AppendOptions = {}): void {
     this.openFd();
     const frame = encodeFrame(entry);
-    if (entry.kind === 'input' && entry.input.kind === 'StartHeight' && this.currentBytes > 0) {
+    if (entry.kind === 'input' && entry.input.kind === 'StartHeight') {
       const name = segmentName(this.base, entry.input.height);
-      if (name !== this.current && name > this.current) return this.rotate(name, frame);
+      if (this.currentBytes > 0 && name > this.current) return this.rotate(name, frame);
+      if (this.currentBytes === 0 && this.current !== this.base) {
+        // The empty segment a crashed rotation created: this completes that rotation.
+        this.write(frame, true);
+        return this.prune();
+      }
     }
     this.write(frame, options.sync ?? true);
   }
@@ -303,13 +308,18 @@ export class FileWal implements Wal {
     this.write(frame, true);
     this.io(() => fsyncDir(this.dir));
     this.step('written', name);
+    this.prune();
+    this.step('done', name);
+  }
+
+  /** Deletes all but the newest `segmentsKept` segments. @throws {ConsensusError} WAL_IO. */
+  private prune(): void {
     const segments = listSegments(this.dir, this.base);
     for (const old of segments.slice(0, Math.max(0, segments.length - this.segmentsKept))) {
       this.io(() => unlinkSync(join(this.dir, old)));
       this.step('deleted-one', old);
     }
     this.io(() => fsyncDir(this.dir));
-    this.step('done', name);
   }
 
   /** @throws {ConsensusError} WAL_IO when `action` fails. */
