@@ -10,6 +10,8 @@ export const ECALL = {
   exhaustMemory: 5,
   hugeAnswer: 6,
   untilGateOpens: 7,
+  computeFor: 8,
+  crashAfterOcalls: 9,
 } as const;
 export const OCALL = { valueOf: 10, failing: 11, gate: 12 } as const;
 
@@ -58,6 +60,22 @@ runEnclaveWorker(
             Atomics.wait(pause, 0, 0, 1);
           }
           return Uint8Array.of(0);
+        },
+      ],
+      [
+        ECALL.computeFor,
+        (payload) => {
+          // Stands for a long computation without OCALLs: the thread is busy (here, asleep) for
+          // payload[0] * 10 ms, then answers [1].
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, (payload[0] ?? 0) * 10);
+          return Uint8Array.of(1);
+        },
+      ],
+      [
+        ECALL.crashAfterOcalls,
+        (payload) => {
+          for (let i = 0; i < (payload[0] ?? 0); i++) side.ocall(OCALL.valueOf, Uint8Array.of(i));
+          process.exit(4);
         },
       ],
     ]),

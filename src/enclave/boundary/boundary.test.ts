@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EnclaveWorker, EnclaveCallError, type Crossing } from './host-side.js';
+import { DEFAULT_SYNC_SLICE_MS, EnclaveWorker, EnclaveCallError, type Crossing } from './host-side.js';
 import { BoundaryError, FrameState } from './channel.js';
 
 // Mirrors boundary.fixture.ts (importing it here would run the worker body in the test thread).
@@ -12,6 +12,8 @@ const ECALL = {
   exhaustMemory: 5,
   hugeAnswer: 6,
   untilGateOpens: 7,
+  computeFor: 8,
+  crashAfterOcalls: 9,
 };
 const OCALL = { valueOf: 10, failing: 11, gate: 12 };
 const entry = new URL('./boundary.fixture.ts', import.meta.url);
@@ -179,5 +181,119 @@ describe('enclave boundary channel', () => {
         ['enclave-to-host', FrameState.EcallResponse],
       ],
     );
+  });
+});
+
+/** Keeps the thread busy for `ms` (a slow OCALL handler: it holds the host's thread). */
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+/** Counts how often a timer of `everyMs` runs until `stop` is called. */
+function ticker(everyMs: number): { ticks: () => number; stop: () => void } {
+  let count = 0;
+  const timer = setInterval(() => count++, everyMs);
+  return { ticks: () => count, stop: () => clearInterval(timer) };
+}
+
+describe('host serving OCALLs in synchronous slices (ADR 006, session 3)', () => {
+  it('gives the same answers with slices off, short and long', async () => {
+    for (const syncSliceMs of [0, DEFAULT_SYNC_SLICE_MS, 50]) {
+      const enclave = await EnclaveWorker.start({ entry, ocall, channelCapacityBytes: 1 << 20, syncSliceMs });
+      try {
+        assert.deepEqual(
+          await enclave.ecall(ECALL.sumViaOcalls, Uint8Array.of(200)),
+          Uint8Array.of(0x84, 0x4e),
+          `sum through 200 OCALLs, slice ${syncSliceMs} ms`,
+        );
+        assert.deepEqual(
+          await enclave.ecall(ECALL.echo, Uint8Array.of(9)),
+          Uint8Array.of(9),
+          `echo after it, slice ${syncSliceMs} ms`,
+        );
+      } finally {
+        await enclave.stop();
+      }
+    }
+  });
+
+  it('runs the event loop between slices while a slow OCALL handler holds the thread', async () => {
+    // 40 OCALLs of 3 ms each: every one outlasts a slice, so the host yields a loop turn after
+    // each. A host that served the whole ECALL synchronously would let the timer run 0 times.
+    const enclave = await EnclaveWorker.start({
+      entry,
+      ocall: (tag, payload) => {
+        busyFor(3);
+        return ocall(tag, payload);
+      },
+      channelCapacityBytes: 1 << 20,
+    });
+    try {
+      const timer = ticker(1);
+      const answer = await enclave.ecall(ECALL.sumViaOcalls, Uint8Array.of(40));
+      timer.stop();
+      assert.deepEqual(answer, Uint8Array.of(820 & 0xff, 820 >> 8), '1 + 2 + ... + 40');
+      assert.ok(timer.ticks() >= 10, `the 1 ms timer ran during the ~120 ms ECALL (${timer.ticks()} times)`);
+    } finally {
+      await enclave.stop();
+    }
+  });
+
+  it('stops blocking the thread after a slice in which the enclave sent nothing', async () => {
+    // A 300 ms ECALL without OCALLs and 50 ms slices: the host blocks for the first slice only,
+    // then waits asynchronously, so a 5 ms timer runs ~50 times. Yielding between blocking
+    // slices instead would give it ~6 turns.
+    const enclave = await EnclaveWorker.start({
+      entry,
+      ocall,
+      channelCapacityBytes: 1 << 20,
+      syncSliceMs: 50,
+    });
+    try {
+      const timer = ticker(5);
+      const answer = await enclave.ecall(ECALL.computeFor, Uint8Array.of(30));
+      timer.stop();
+      assert.deepEqual(answer, Uint8Array.of(1));
+      assert.ok(timer.ticks() >= 20, `the 5 ms timer ran during the 300 ms ECALL (${timer.ticks()} times)`);
+    } finally {
+      await enclave.stop();
+    }
+  });
+
+  it('finishes the ECALL in flight when stopped during it, then refuses new ones', async () => {
+    let served = 0;
+    let fifthServed: () => void = () => undefined;
+    const fifth = new Promise<void>((resolve) => (fifthServed = resolve));
+    const enclave = await EnclaveWorker.start({
+      entry,
+      ocall: (tag, payload) => {
+        busyFor(1);
+        if (++served === 5) fifthServed();
+        return ocall(tag, payload);
+      },
+      channelCapacityBytes: 1 << 20,
+    });
+    const answer = enclave.ecall(ECALL.sumViaOcalls, Uint8Array.of(50));
+    await fifth; // runs on a loop turn between slices, with the ECALL still in flight
+    assert.ok(served < 50, `stop comes while the ECALL runs (${served} OCALLs served)`);
+    const stopped = enclave.stop();
+    assert.deepEqual(await answer, Uint8Array.of(1275 & 0xff, 1275 >> 8), 'the ECALL in flight completes');
+    await stopped;
+    assert.equal(served, 50, 'every OCALL of it was served');
+    await assert.rejects(enclave.ecall(ECALL.echo, Uint8Array.of(1)), (error: unknown) => {
+      return error instanceof BoundaryError && error.code === 'ENCLAVE_STOPPED';
+    });
+  });
+
+  it('turns a worker that dies while the host serves its OCALLs into ENCLAVE_CRASHED', async () => {
+    for (const syncSliceMs of [0, DEFAULT_SYNC_SLICE_MS]) {
+      const enclave = await EnclaveWorker.start({ entry, ocall, channelCapacityBytes: 1 << 20, syncSliceMs });
+      await assert.rejects(
+        enclave.ecall(ECALL.crashAfterOcalls, Uint8Array.of(20)),
+        (error: unknown) => error instanceof BoundaryError && error.code === 'ENCLAVE_CRASHED',
+        `slice ${syncSliceMs} ms`,
+      );
+    }
   });
 });
