@@ -99,9 +99,9 @@ describe('WAL rotation under SIGKILL', () => {
       assert.equal(run.signal, 'SIGKILL', `${label}: killed`);
       if (byHook) rotationKills.add(step);
       assert.equal(last, blocksBefore.length, `${label}: child saw every decided block`);
-      assert.equal(height, last! + 1, `${label}: resumes after the last decided block`);
+      assert.equal(height, last + 1, `${label}: resumes after the last decided block`);
       assert.ok(
-        height! > recordHeight! || (height === recordHeight && round! >= recordRound!),
+        height > recordHeight! || (height === recordHeight && round! >= recordRound!),
         `${label}: not behind the signed-state record`,
       );
       checkSent(dir);
