@@ -14,6 +14,7 @@ import {
   type WasmModule,
   Op,
   SECTION_ORDER,
+  fcKey,
   SectionId,
   ValType,
   WasmWriter,
@@ -28,6 +29,28 @@ export const GAS_GLOBAL = 'gas_limit';
 export const GAS_EXHAUSTED_GLOBAL = 'gas_limit_exhausted';
 /** Exported mutable i32: set to 1 before a stack-budget `unreachable`. */
 export const STACK_EXHAUSTED_GLOBAL = 'stack_exhausted';
+/**
+ * Exported `() -> ()` added with `{ reset: true }`: sets every mutable global back to its
+ * initial value, so the host can return a used instance to its pristine state (instance
+ * reuse, docs/adr/010-instance-reuse.md). Never called by contract code.
+ */
+export const RESET_EXPORT = '__shroud_reset';
+
+/**
+ * Instructions that change instance state other than memory and globals (a table entry, a
+ * dropped segment). A module using any of them gets no reset export: its instances are never
+ * reused. table.init/copy/grow/fill are rejected by validation; they are listed for modules
+ * instrumented without it.
+ */
+const INSTANCE_STATE_OPS: ReadonlySet<number> = new Set([
+  0x26, // table.set
+  fcKey(9), // data.drop
+  fcKey(12), // table.init
+  fcKey(13), // elem.drop
+  fcKey(14), // table.copy
+  fcKey(15), // table.grow
+  fcKey(17), // table.fill
+]);
 
 /**
  * Fixed part of a frame's stack cost. cost(f) = STACK_FRAME_BASE + params + declared locals +
@@ -75,6 +98,11 @@ export interface InstrumentOptions {
   stackMeter?: 'cycles' | 'all';
   /** 'merged' only: SMALL_ARM_INSTRUCTIONS by default (an option for the bench and tests). */
   smallArmInstructions?: number;
+  /**
+   * Add the RESET_EXPORT function (default false) when the module's instance state is only
+   * memory and globals: no instruction in INSTANCE_STATE_OPS and the name not already exported.
+   */
+  reset?: boolean;
 }
 
 /** Per-function metering facts (for tests and `shroud contract check`). */
@@ -113,6 +141,7 @@ export function instrumentContract(
     chargePoints: options.chargePoints ?? 'merged',
     smallArm: options.smallArmInstructions ?? SMALL_ARM_INSTRUCTIONS,
     stackMeter: options.stackMeter ?? 'cycles',
+    reset: options.reset ?? false,
   }).run();
 }
 
@@ -379,7 +408,7 @@ export function chargeCosts(
   return costs;
 }
 
-type HelperKind = 'charge' | 'grow' | 'copy' | 'fill' | `init${number}`;
+type HelperKind = 'charge' | 'grow' | 'copy' | 'fill' | 'reset' | `init${number}`;
 
 class Instrumenter {
   private readonly types: FuncType[];
@@ -390,6 +419,8 @@ class Instrumenter {
   private readonly exhaustedGlobal: number;
   private readonly depthGlobal: number;
   private readonly stackExhaustedGlobal: number;
+  /** Set while instrumenting bodies: the module uses an INSTANCE_STATE_OPS instruction. */
+  private changesInstanceState = false;
 
   constructor(
     private readonly module: WasmModule,
@@ -400,6 +431,7 @@ class Instrumenter {
       chargePoints: 'merged' | 'sequence';
       stackMeter: 'cycles' | 'all';
       smallArm: number;
+      reset: boolean;
     },
   ) {
     this.types = module.types.map((t) => ({ params: [...t.params], results: [...t.results] }));
@@ -433,6 +465,13 @@ class Instrumenter {
     const bodies = this.module.bodies.map((_body, i) =>
       this.instrumentBody(i, facts[i]?.cost ?? 0, unmetered[i] !== true),
     );
+    if (
+      this.mode.reset &&
+      !this.changesInstanceState &&
+      !this.module.exports.some((e) => e.name === RESET_EXPORT)
+    ) {
+      this.helper('reset'); // last helper: the index of every other injected function is unchanged
+    }
     const helperBodies = this.helperOrder.map((kind) => this.helperBody(kind));
     // Helper types may add entries to the type section, so they are settled before it is written.
     this.helperTypeIndices = this.helperOrder.map((kind) => this.helperType(kind));
@@ -525,6 +564,7 @@ class Instrumenter {
     const last = instructions.length - 1;
     instructions.forEach((ins, k) => {
       if (k === last) return; // the final `end` is re-emitted after the stack exit
+      if (INSTANCE_STATE_OPS.has(ins.op)) this.changesInstanceState = true;
       switch (ins.op) {
         case Op.return:
           if (stackMetered) this.emitStackExit(w, cost);
@@ -644,10 +684,12 @@ class Instrumenter {
   private helperType(kind: HelperKind): number {
     if (kind === 'charge') return this.typeIndex([ValType.i64], []);
     if (kind === 'grow') return this.typeIndex([ValType.i32], [ValType.i32]);
+    if (kind === 'reset') return this.typeIndex([], []);
     return this.typeIndex([ValType.i32, ValType.i32, ValType.i32], []);
   }
 
   private helperBody(kind: HelperKind): Uint8Array {
+    if (kind === 'reset') return this.resetBody();
     const w = new WasmWriter(64);
     if (kind === 'charge') {
       w.u32(0); // no extra locals; param 0 is the cost
@@ -686,6 +728,28 @@ class Instrumenter {
       w.u32(8)
         .u32(Number(kind.slice(4)))
         .u8(0);
+    return w.u8(Op.end).finish();
+  }
+
+  /**
+   * Body of the reset export: `<initializer>; global.set g` for every mutable global, the
+   * module's own (a constant expression is a valid instruction sequence once its `end` is
+   * dropped, spec §3.3.10) and the four metering globals (all 0). Immutable globals cannot
+   * change, so after it every global holds its instantiation value.
+   */
+  private resetBody(): Uint8Array {
+    const w = new WasmWriter(64);
+    w.u32(0);
+    const importedGlobals = this.module.imports.filter((imp) => imp.kind === 'global').length;
+    this.module.globals.forEach((g, i) => {
+      if (!g.mutable) return;
+      w.bytes(g.init.subarray(0, g.init.length - 1)); // drop the initializer's `end`
+      w.u8(Op.global_set).u32(importedGlobals + i);
+    });
+    w.u8(Op.i64_const).i64(0n).u8(Op.global_set).u32(this.gasGlobal);
+    w.u8(Op.i64_const).i64(0n).u8(Op.global_set).u32(this.exhaustedGlobal);
+    w.u8(Op.i32_const).i32(0).u8(Op.global_set).u32(this.depthGlobal);
+    w.u8(Op.i32_const).i32(0).u8(Op.global_set).u32(this.stackExhaustedGlobal);
     return w.u8(Op.end).finish();
   }
 
@@ -741,11 +805,13 @@ class Instrumenter {
   private exportSection(): Uint8Array {
     const kinds = { func: 0, table: 1, memory: 2, global: 3 } as const;
     const w = new WasmWriter();
-    w.u32(this.module.exports.length + 3);
+    const reset = this.helperIndex.get('reset');
+    w.u32(this.module.exports.length + 3 + (reset === undefined ? 0 : 1));
     for (const e of this.module.exports) w.name(e.name).u8(kinds[e.kind]).u32(e.index);
     w.name(GAS_GLOBAL).u8(3).u32(this.gasGlobal);
     w.name(GAS_EXHAUSTED_GLOBAL).u8(3).u32(this.exhaustedGlobal);
     w.name(STACK_EXHAUSTED_GLOBAL).u8(3).u32(this.stackExhaustedGlobal);
+    if (reset !== undefined) w.name(RESET_EXPORT).u8(0).u32(reset);
     return w.finish();
   }
 

@@ -15,8 +15,14 @@ export class ModuleCache<T = WebAssembly.Module> {
   private readonly entries = new Map<string, T>();
   readonly stats: ModuleCacheStats = { compilations: 0, hits: 0, evictions: 0 };
 
-  /** @param capacity max modules kept (≥ 1). */
-  constructor(readonly capacity: number) {
+  /**
+   * @param capacity max modules kept (≥ 1).
+   * @param onEvict told about each module dropped to respect the bound.
+   */
+  constructor(
+    readonly capacity: number,
+    private readonly onEvict?: (value: T) => void,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError(`cacheSize must be an integer ≥ 1, got ${capacity}`);
   }
@@ -43,9 +49,10 @@ export class ModuleCache<T = WebAssembly.Module> {
     this.stats.compilations++;
     this.entries.set(codeHash, compiled);
     while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
+      const [oldest, value] = this.entries.entries().next().value as [string, T];
       this.entries.delete(oldest);
       this.stats.evictions++;
+      this.onEvict?.(value);
     }
     return compiled;
   }

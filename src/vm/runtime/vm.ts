@@ -1,7 +1,8 @@
 // ContractVm: runs one entry point of a validated contract (CONTRACT_ABI §1, §3, §6).
-// Compile once per code hash (instrumented, LRU-cached), a fresh instance per call, host
-// imports bound to a per-call context, arguments passed as Regions in Secret's order, the
-// result envelope parsed into typed values. Every failure leaves as a typed VmError that
+// Compile once per code hash (instrumented, LRU-cached), a pristine instance per call (fresh,
+// or a used one reset to exactly the fresh state: instance-pool.ts, ADR 010), host imports
+// bound to a per-call context, arguments passed as Regions in Secret's order, the result
+// envelope parsed into typed values. Every failure leaves as a typed VmError that
 // carries the gas used; no RangeError or host exception escapes untyped.
 
 import { VmError } from '../errors.js';
@@ -9,6 +10,7 @@ import {
   GAS_EXHAUSTED_GLOBAL,
   GAS_GLOBAL,
   instrumentContract,
+  RESET_EXPORT,
   STACK_EXHAUSTED_GLOBAL,
 } from '../instrument.js';
 import { WASM_LIMITS } from '../limits.js';
@@ -19,6 +21,8 @@ import type { HostBinding } from '../host/imports.js';
 import { ModuleCache } from './cache.js';
 import type { ModuleCacheStats } from './cache.js';
 import { CallContext } from './context.js';
+import { InstancePool, snapshotMemory } from './instance-pool.js';
+import type { MemorySnapshot, ReadyInstance } from './instance-pool.js';
 import { importMemory, MemoryPool } from './memory-pool.js';
 import type { MemoryShape } from './memory-pool.js';
 import { encodeEnv, encodeEnvV010, encodeInfo } from './json.js';
@@ -37,6 +41,12 @@ export interface ContractVmOptions {
    * overhead (bench/vm.ts) and to run hand-written test modules; it is not deterministic-safe.
    */
   instrument?: boolean;
+  /**
+   * Reuse instances, reset to their pristine state, across calls (default true; ADR 010).
+   * `false` creates a fresh instance for every call: the reference the differential tests
+   * and bench/vm.ts compare against. Calls are identical either way.
+   */
+  reuseInstances?: boolean;
 }
 
 const ENCODER = new TextEncoder();
@@ -73,11 +83,17 @@ function planV1(
 export interface CompiledContract {
   module: WebAssembly.Module;
   memory: MemoryShape;
+  /**
+   * The memory of a just-created instance, taken at the first instantiation; set only for
+   * modules with the reset export (their instances may be reused, instance-pool.ts).
+   */
+  snapshot?: MemorySnapshot;
 }
 
 export class ContractVm {
   private readonly cache: ModuleCache<CompiledContract>;
   private readonly memories = new MemoryPool();
+  private readonly instances: InstancePool<CompiledContract> | null;
   private readonly binding: HostBinding = { ctx: null as unknown as CallContext }; // set before any wasm runs
   private readonly importObject: { env: Record<string, WebAssembly.ImportValue> };
   private readonly addressPrefix: string;
@@ -85,11 +101,21 @@ export class ContractVm {
   private readonly instrument: boolean;
 
   constructor(options: ContractVmOptions = {}) {
-    this.cache = new ModuleCache<CompiledContract>(options.cacheSize ?? 64);
+    const instances = (options.reuseInstances ?? true) ? new InstancePool<CompiledContract>() : null;
+    this.instances = instances;
+    // A module leaving the cache takes its idle instances with it.
+    this.cache = new ModuleCache<CompiledContract>(options.cacheSize ?? 64, (evicted) =>
+      instances?.drop(evicted),
+    );
     this.importObject = { env: { ...buildHostImports(this.binding) } };
     this.addressPrefix = options.addressPrefix ?? 'shroud';
     this.debug = options.debug;
     this.instrument = options.instrument ?? true;
+  }
+
+  /** Idle instances kept for reuse, all modules together, and the memory bytes they hold. */
+  get idleInstances(): { bytes: number } {
+    return { bytes: this.instances?.idleBytes ?? 0 };
   }
 
   /** Compilation counters of the module cache. */
@@ -117,7 +143,7 @@ export class ContractVm {
   compile(code: ValidatedCode): CompiledContract {
     return this.cache.getOrCompile(code.codeHash, () => {
       const instrumented = this.instrument
-        ? instrumentContract(code.wasm, { maxPages: WASM_LIMITS.maxPages })
+        ? instrumentContract(code.wasm, { maxPages: WASM_LIMITS.maxPages, reset: true })
         : code.wasm;
       try {
         const { wasm, shape } = importMemory(instrumented);
@@ -158,42 +184,74 @@ export class ContractVm {
       debug: this.debug,
     });
     const previous = this.binding.ctx;
-    let memory: WebAssembly.Memory | undefined;
+    let ready: ReadyInstance | undefined;
     this.binding.ctx = ctx;
     try {
-      memory = this.memories.acquire(compiled.memory); // can throw RangeError when the host is out of memory
-      return this.run(compiled.module, memory, ctx, request);
+      ready = this.acquire(compiled);
+      return this.run(ready, ctx, request);
     } catch (error) {
       throw this.toVmError(error, ctx);
     } finally {
+      // The outcome (gas, writes, copied result bytes) is complete: the instance can be reset.
       this.binding.ctx = previous; // back to the outer call after a nested one (query_chain)
-      if (memory !== undefined) this.memories.release(compiled.memory, memory);
+      if (ready !== undefined) this.release(compiled, ready);
     }
   }
 
-  private run(
-    module: WebAssembly.Module,
-    memory: WebAssembly.Memory,
-    ctx: CallContext,
-    request: CallRequest,
-  ): CallOutcome {
-    const { code, entry } = request;
-    // The import object is shared; only `memory` changes, and it is read during instantiation only.
-    this.importObject.env.memory = memory;
-    const instance = new WebAssembly.Instance(module, this.importObject);
+  /**
+   * A pristine instance of `compiled`: an idle reset one from the pool, or a new one on a
+   * zeroed memory (whose state right after instantiation becomes the module's snapshot).
+   * @throws {RangeError} when the host is out of memory; WebAssembly.LinkError.
+   */
+  private acquire(compiled: CompiledContract): ReadyInstance {
+    const pooled = this.instances?.take(compiled);
+    if (pooled !== undefined) return pooled;
+    const memory = this.memories.acquire(compiled.memory);
+    let instance: WebAssembly.Instance;
+    try {
+      // The import object is shared; only `memory` changes, and it is read during instantiation only.
+      this.importObject.env.memory = memory;
+      instance = new WebAssembly.Instance(compiled.module, this.importObject);
+    } catch (error) {
+      this.memories.release(compiled.memory, memory);
+      throw error;
+    }
     const exports = instance.exports;
-    const allocate = exports.allocate;
-    if (typeof allocate !== 'function')
-      throw new VmError('MISSING_EXPORT', 'the contract exports no allocate function');
     const global = (name: string): WebAssembly.Global | null => {
       const value = exports[name];
       return value instanceof WebAssembly.Global ? value : null;
     };
-    ctx.bind(memory, allocate as (size: number) => number, {
-      gas: global(GAS_GLOBAL),
-      exhausted: global(GAS_EXHAUSTED_GLOBAL),
-      stackExhausted: global(STACK_EXHAUSTED_GLOBAL),
-    });
+    const allocate = exports.allocate;
+    const reset = this.instances === null ? undefined : exports[RESET_EXPORT];
+    const ready: ReadyInstance = {
+      memory,
+      exports,
+      allocate: typeof allocate === 'function' ? (allocate as (size: number) => number) : null,
+      meter: {
+        gas: global(GAS_GLOBAL),
+        exhausted: global(GAS_EXHAUSTED_GLOBAL),
+        stackExhausted: global(STACK_EXHAUSTED_GLOBAL),
+      },
+      reset: typeof reset === 'function' ? (reset as () => void) : null,
+    };
+    // No code has run yet (validation rejects start functions): this is the pristine memory.
+    if (ready.reset !== null) compiled.snapshot ??= snapshotMemory(memory);
+    return ready;
+  }
+
+  /** After a call: reset the instance into the pool, or give its memory back if it grew or is not kept. */
+  private release(compiled: CompiledContract, ready: ReadyInstance): void {
+    const snapshot = compiled.snapshot;
+    if (this.instances !== null && snapshot !== undefined && this.instances.give(compiled, ready, snapshot))
+      return;
+    this.memories.release(compiled.memory, ready.memory);
+  }
+
+  private run(ready: ReadyInstance, ctx: CallContext, request: CallRequest): CallOutcome {
+    const { code, entry } = request;
+    const { exports, allocate } = ready;
+    if (allocate === null) throw new VmError('MISSING_EXPORT', 'the contract exports no allocate function');
+    ctx.bind(ready.memory, allocate, ready.meter);
 
     const v010 = code.interfaceVersion === 'v0.10';
     const plan = v010 ? this.planV010(request) : this.planV1(request);
