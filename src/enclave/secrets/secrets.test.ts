@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesToHex, generateX25519KeyPair, randomBytes } from '../../crypto/index.js';
+import { bytesToHex, generateX25519KeyPair, randomBytes, sha256 } from '../../crypto/index.js';
 import { hasErrorCode } from '../../errors.js';
 import { deriveNetworkSecrets, publicKeysOf } from './network-secrets.js';
 import { sealSeed, unsealSeed, SEALED_SEED_BYTES } from './sealing.js';
@@ -200,6 +200,32 @@ describe('state encryption', () => {
       () => decryptStateValue(keyA, contractA, slot, blob.subarray(0, 10)),
       withCode('STATE_VALUE_MALFORMED'),
     );
+  });
+
+  it('writes the same bytes as before (golden blobs: short value, and one past the short-hash path)', () => {
+    // Computed by the implementation before the hot-path rewrite (concatBytes + createHmac):
+    // every validator must keep producing these bytes, or app hashes diverge.
+    const key = contractStateKey(new Uint8Array(32).fill(7), new Uint8Array(20).fill(0xa1));
+    assert.equal(bytesToHex(key), '0124b7412223bdb68b1110c21434dac99d2ccee70469470763e58be6843379bf');
+    const slot = diskKey(key, new TextEncoder().encode('balance'));
+    assert.equal(bytesToHex(slot), '2ac97d9a4236a1a6dd0ba2ad0cb9315bad1f2d3405bfe4bfe23be01b8e66645d');
+    const contract = new Uint8Array(20).fill(0xa1);
+    const short = encryptStateValue(key, contract, slot, value, salt);
+    assert.equal(
+      bytesToHex(short),
+      '01befd99711579047e7f4e2ec05d21b795cb4cc108fb5d8131e24c8d5cd49e051739c0783e39b2f7',
+    );
+    const long = new Uint8Array(300).map((_, i) => (i * 7) & 255);
+    const blob = encryptStateValue(key, contract, slot, long, salt);
+    assert.equal(bytesToHex(blob.subarray(0, 13)), '014c27499ab2e069bdc1260a36', 'version and IV');
+    assert.equal(blob.length, 329, 'length');
+    assert.equal(
+      bytesToHex(sha256(blob)),
+      'e1f5cd2f5e70f62486e2bb512a473d214db62ecc53cf4260738b02affbb44ca2',
+      'whole blob',
+    );
+    assert.deepEqual(decryptStateValue(key, contract, slot, blob), long);
+    assert.deepEqual(decryptStateValue(key, contract, slot, short), value);
   });
 
   it('uses a distinct IV for distinct values in one slot', () => {

@@ -31,6 +31,10 @@ export function diskKey(contractKey: Uint8Array, plaintextKey: Uint8Array): Uint
   return hmacSha256(contractKey, concatBytes(LABELS.storageKey, plaintextKey));
 }
 
+/**
+ * The stored form of one value: version || synthetic IV || AES-256-GCM(value) || tag. Every
+ * intermediate is one exact-size array (no concatenations): 7 of these per token transfer.
+ */
 export function encryptStateValue(
   contractKey: Uint8Array,
   contractAddress: Uint8Array,
@@ -38,13 +42,28 @@ export function encryptStateValue(
   value: Uint8Array,
   salt: Uint8Array,
 ): Uint8Array {
-  const iv = hmacSha256(contractKey, concatBytes(LABELS.storageValueIv, storageKey, salt, value)).subarray(
-    0,
-    IV_BYTES,
-  );
-  const header = Uint8Array.of(VALUE_VERSION);
-  const sealed = aesGcmEncrypt(contractKey, iv, value, concatBytes(header, contractAddress, storageKey));
-  return concatBytes(header, iv, sealed);
+  const label = LABELS.storageValueIv;
+  const ivInput = new Uint8Array(label.length + storageKey.length + salt.length + value.length);
+  ivInput.set(label, 0);
+  ivInput.set(storageKey, label.length);
+  ivInput.set(salt, label.length + storageKey.length);
+  ivInput.set(value, label.length + storageKey.length + salt.length);
+  const iv = hmacSha256(contractKey, ivInput).subarray(0, IV_BYTES);
+  const sealed = aesGcmEncrypt(contractKey, iv, value, valueAad(contractAddress, storageKey));
+  const blob = new Uint8Array(1 + IV_BYTES + sealed.length);
+  blob[0] = VALUE_VERSION;
+  blob.set(iv, 1);
+  blob.set(sealed, 1 + IV_BYTES);
+  return blob;
+}
+
+/** Associated data of a value: version || contract address || disk key. */
+function valueAad(contractAddress: Uint8Array, storageKey: Uint8Array): Uint8Array {
+  const aad = new Uint8Array(1 + contractAddress.length + storageKey.length);
+  aad[0] = VALUE_VERSION;
+  aad.set(contractAddress, 1);
+  aad.set(storageKey, 1 + contractAddress.length);
+  return aad;
 }
 
 /**
@@ -60,13 +79,12 @@ export function decryptStateValue(
   if (blob.byteLength < OVERHEAD_BYTES || blob[0] !== VALUE_VERSION) {
     throw new EnclaveError('STATE_VALUE_MALFORMED', 'stored contract value has an unknown layout');
   }
-  const header = blob.subarray(0, 1);
   try {
     return aesGcmDecrypt(
       contractKey,
       blob.subarray(1, 1 + IV_BYTES),
       blob.subarray(1 + IV_BYTES),
-      concatBytes(header, contractAddress, storageKey),
+      valueAad(contractAddress, storageKey),
     );
   } catch {
     throw new EnclaveError(
