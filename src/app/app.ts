@@ -2,7 +2,6 @@
 // §7; docs/adr/007-app-state-machine.md). Modules auth, bank, compute, registration and
 // staking, SDK gas and fees, the tx index. No clock, no randomness, no I/O but the Store and
 // the enclave: the block time and the proposer come in the requests.
-import { isDeepStrictEqual } from 'node:util';
 import {
   addressFromPublicKey,
   bytesToHex,
@@ -171,6 +170,18 @@ interface BlockState {
   ahead: { request: RunContractRequest; result: RunContractResult }[];
   /** True once the executing tx's top-level call came from (or started) a batch. */
   batchedTx: boolean;
+  /** sha256 of each of `txs`, computed once (prediction, execution and the tx index need it). */
+  hashes: (Uint8Array | undefined)[];
+}
+
+/** The hash of the block's tx `index`, computed at most once per block. */
+function blockTxHash(block: BlockState, index: number): Uint8Array {
+  let hash = block.hashes[index];
+  if (hash === undefined) {
+    hash = txHash(block.txs[index] as Uint8Array);
+    block.hashes[index] = hash;
+  }
+  return hash;
 }
 
 interface CallContext {
@@ -381,10 +392,15 @@ export class ShroudApp implements AbciApplication {
    * sender's consecutive txs in one block pass). Never throws for bad input: the code says why.
    */
   checkTx(request: RequestCheckTx): ResponseCheckTx {
+    return this.checkTxHashed(request, undefined);
+  }
+
+  /** checkTx with the tx's hash when the caller already has it (checkTxBatch). */
+  private checkTxHashed(request: RequestCheckTx, hash: Uint8Array | undefined): ResponseCheckTx {
     // Until block 1 commits the genesis state is only in its batch: check against a copy of it
     // (as the Cosmos SDK's InitChain sets its check-state), later against committed state.
     const reader: StateReader = this.genesisView ?? this.store;
-    const checked = this.check(request.tx, reader, this.nextHeight(), true);
+    const checked = this.check(request.tx, reader, this.nextHeight(), true, hash);
     if (!checked.ok) return this.checkResponse(checked.code, checked.log, checked.gasWanted);
     const value = checked.value;
     const pending = this.checkStates.get(value.signer);
@@ -451,13 +467,18 @@ export class ShroudApp implements AbciApplication {
     const verifier = this.verifier;
     if (verifier === null || !verifier.usable) return requests.map((request) => this.checkTx(request));
     const reader: StateReader = this.genesisView ?? this.store;
+    const maxTxBytes = this.genesis.params.maxTxBytes;
     const stage = (chunk: readonly RequestCheckTx[]) => {
+      // Hashed once here for the worker's item and for checkTx (too large: checkTx refuses first).
+      const hashes = chunk.map((request) =>
+        request.tx.length > maxTxBytes ? undefined : txHash(request.tx),
+      );
       const staged = chunk
-        .map((request) => this.verifyItem(request.tx, reader))
+        .map((request, i) => this.verifyItem(request.tx, reader, hashes[i]))
         .filter((x): x is { cacheKey: string; item: VerifyItem } => x !== null);
       const results =
         staged.length === 0 ? Promise.resolve(null) : verifier.verify(staged.map((x) => x.item));
-      return { chunk, staged, results };
+      return { chunk, hashes, staged, results };
     };
     const out: ResponseCheckTx[] = [];
     let next = stage(requests.slice(0, VERIFY_CHUNK));
@@ -472,7 +493,7 @@ export class ShroudApp implements AbciApplication {
         this.addVerified(x.cacheKey);
         this.verifiedAheadCount++;
       });
-      for (const request of current.chunk) out.push(this.checkTx(request));
+      current.chunk.forEach((request, i) => out.push(this.checkTxHashed(request, current.hashes[i])));
     }
     return out;
   }
@@ -490,7 +511,13 @@ export class ShroudApp implements AbciApplication {
   }
 
   /** Stateless and account checks shared by checkTx and finalizeBlock (sequence checked by callers). */
-  private check(txBytes: Uint8Array, reader: StateReader, height: bigint, useCache: boolean): CheckResult {
+  private check(
+    txBytes: Uint8Array,
+    reader: StateReader,
+    height: bigint,
+    useCache: boolean,
+    knownHash?: Uint8Array,
+  ): CheckResult {
     const params = this.genesis.params;
     if (txBytes.length > params.maxTxBytes) {
       return {
@@ -500,7 +527,7 @@ export class ShroudApp implements AbciApplication {
         gasWanted: 0n,
       };
     }
-    const hash = txHash(txBytes);
+    const hash = knownHash ?? txHash(txBytes);
     const decodedResult = this.decode(txBytes, hash);
     if (!decodedResult.ok) {
       return {
@@ -642,9 +669,9 @@ export class ShroudApp implements AbciApplication {
   private verifyItem(
     txBytes: Uint8Array,
     reader: StateReader,
+    hash: Uint8Array | undefined,
   ): { cacheKey: string; item: VerifyItem } | null {
-    if (txBytes.length > this.genesis.params.maxTxBytes) return null;
-    const hash = txHash(txBytes);
+    if (hash === undefined || txBytes.length > this.genesis.params.maxTxBytes) return null;
     const decoded = this.decode(txBytes, hash);
     if (!decoded.ok) return null;
     const signerInfo = decoded.value.authInfo.signer;
@@ -775,6 +802,7 @@ export class ShroudApp implements AbciApplication {
       txs: request.txs,
       ahead: [],
       batchedTx: false,
+      hashes: [],
     };
     this.block = block;
     try {
@@ -787,13 +815,14 @@ export class ShroudApp implements AbciApplication {
       for (const [index, tx] of request.txs.entries()) {
         block.txIndex = index;
         block.batchedTx = false;
-        const result = await this.deliverTx(block, tx);
+        const hash = blockTxHash(block, index);
+        const result = await this.deliverTx(block, tx, hash);
         // The batch assumed this call's writes were kept: if the tx failed after its call (gas
         // charge, dispatch), later results saw writes that were reverted.
         if (block.batchedTx && result.code !== TxCode.OK) block.ahead = [];
         txResults.push(result);
         if (result.code === TxCode.TX_DECODE) continue;
-        batch.setMeta(META.tx(txHash(tx)), encodeTxRecord({ height: request.height, index, result }));
+        batch.setMeta(META.tx(hash), encodeTxRecord({ height: request.height, index, result }));
       }
       events.push(...this.payFees(free, request.proposerAddress));
       batch.setMeta('app/lastBlockTime', encodeU64(request.timeNanos));
@@ -863,8 +892,8 @@ export class ShroudApp implements AbciApplication {
     return this.reader.get(key);
   }
 
-  private async deliverTx(block: BlockState, tx: Uint8Array): Promise<ExecTxResult> {
-    const checked = this.check(tx, block.batch, block.height, true);
+  private async deliverTx(block: BlockState, tx: Uint8Array, hash: Uint8Array): Promise<ExecTxResult> {
+    const checked = this.check(tx, block.batch, block.height, true, hash);
     if (checked.ok) this.decoded.delete(bytesToHex(checked.value.hash));
     if (!checked.ok)
       return this.txResult(checked.code, checked.log, checked.gasWanted, 0n, [], new Uint8Array(0));
@@ -1332,7 +1361,7 @@ export class ShroudApp implements AbciApplication {
       // A result computed ahead is used only for the very request this call makes (txIndex and
       // callIndex included): a tx of the batch that made no call (its ante failed) leaves its
       // result at the head, the next tx's request differs, and every later result is dropped.
-      if (ready !== undefined && isDeepStrictEqual(ready.request, request)) {
+      if (ready !== undefined && sameRequest(ready.request, request)) {
         block.ahead.shift();
         block.batchedTx = true;
         result = ready.result;
@@ -1402,7 +1431,7 @@ export class ShroudApp implements AbciApplication {
     for (let j = block.txIndex + 1; j < block.txs.length && out.length < this.contractBatchLimit - 1; j++) {
       const tx = block.txs[j] as Uint8Array;
       if (tx.length > this.genesis.params.maxTxBytes) break;
-      const decoded = this.decode(tx, txHash(tx));
+      const decoded = this.decode(tx, blockTxHash(block, j));
       if (!decoded.ok) break;
       const d = decoded.value;
       const sum = d.body.messages.length === 1 ? d.body.messages[0]?.sum : undefined;
@@ -2017,6 +2046,91 @@ function callFailure(result: RunContractResult): TxFailure {
   if (result.error.code === 'OUT_OF_GAS')
     return new TxFailure(TxCode.OUT_OF_GAS, 'out of gas in the contract');
   return new TxFailure(TxCode.VM_FAILED, `the VM stopped the contract: ${result.error.code}`);
+}
+
+/**
+ * True when two contract-call requests are the same call (what isDeepStrictEqual said, field
+ * by field: it cost ~4 % of finalizeBlock's main-thread time, bench/RESULTS.md "app"). Byte
+ * fields of a predicted request are usually the very arrays of the cached decoded tx, so
+ * identity is tried before comparing bytes. Absent and undefined optional fields count as equal
+ * (the enclave reads them the same way).
+ */
+function sameRequest(a: RunContractRequest, b: RunContractRequest): boolean {
+  if (
+    a.entry !== b.entry ||
+    a.contract !== b.contract ||
+    a.codeHash !== b.codeHash ||
+    a.codeId !== b.codeId ||
+    a.label !== b.label ||
+    a.sender !== b.sender ||
+    a.txIndex !== b.txIndex ||
+    a.callIndex !== b.callIndex ||
+    a.gasLimit !== b.gasLimit ||
+    a.block.height !== b.block.height ||
+    a.block.timeNanos !== b.block.timeNanos ||
+    a.block.chainId !== b.block.chainId ||
+    a.funds.length !== b.funds.length ||
+    !sameBytes(a.envelope, b.envelope)
+  )
+    return false;
+  for (let i = 0; i < a.funds.length; i++) {
+    const x = a.funds[i] as PublicCoin;
+    const y = b.funds[i] as PublicCoin;
+    if (x.denom !== y.denom || x.amount !== y.amount) return false;
+  }
+  const p = a.auth;
+  const q = b.auth;
+  if (p.kind === 'user' && q.kind === 'user') {
+    return (
+      p.accountNumber === q.accountNumber &&
+      p.messageIndex === q.messageIndex &&
+      sameBytes(p.bodyBytes, q.bodyBytes) &&
+      sameBytes(p.authInfoBytes, q.authInfoBytes) &&
+      sameBytes(p.signature, q.signature)
+    );
+  }
+  if (p.kind === 'callback' && q.kind === 'callback') {
+    return sameBytes(p.callbackSignature, q.callbackSignature) && sameBytes(p.txHash, q.txHash);
+  }
+  return false;
+}
+
+// sameRequest must compare every field: adding one to these types without adding it above fails here.
+const COMPARED_FIELDS = {
+  entry: true,
+  contract: true,
+  codeHash: true,
+  codeId: true,
+  label: true,
+  sender: true,
+  funds: true,
+  envelope: true,
+  auth: true,
+  block: true,
+  txIndex: true,
+  callIndex: true,
+  gasLimit: true,
+} as const satisfies Record<keyof RunContractRequest, true>;
+void COMPARED_FIELDS;
+const COMPARED_AUTH = {
+  kind: true,
+  bodyBytes: true,
+  authInfoBytes: true,
+  accountNumber: true,
+  signature: true,
+  messageIndex: true,
+  callbackSignature: true,
+  txHash: true,
+} as const satisfies Record<keyof UserAuth | keyof CallbackAuth, true>;
+void COMPARED_AUTH;
+const COMPARED_BLOCK = { height: true, timeNanos: true, chainId: true } as const satisfies Record<
+  keyof RunContractRequest['block'],
+  true
+>;
+void COMPARED_BLOCK;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a === b || bytesEqual(a, b);
 }
 
 /**
