@@ -128,6 +128,10 @@ export const MAX_BATCH_CALLS = 4096;
 const READ_AHEAD_MAX_SLOTS = 32;
 /** Contracts whose last read set is remembered (cleared when full). */
 const READ_AHEAD_MAX_CONTRACTS = 4096;
+/** (contract, sender) pairs whose last call's read set is remembered (cleared when full). */
+const SENDER_READS_MAX = 16_384;
+/** Most slots a batch fetches at its start from its senders' last calls (64 KiB of disk keys). */
+const BATCH_PREFETCH_MAX_SLOTS = 2048;
 
 const latin1 = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
@@ -265,6 +269,8 @@ class EncryptedStorage implements Storage {
     private readonly nullCipher = false,
     /** In a batch: this contract's blobs written by earlier calls of the batch (null = deleted). */
     private readonly overlay: Map<string, Uint8Array | null> | null = null,
+    /** In a batch: blobs fetched at its start (Executor.prefetchBatch), the store before the batch. */
+    private readonly batchFetched: Map<string, Uint8Array | null> | null = null,
   ) {}
 
   slotOf(key: Uint8Array): Uint8Array {
@@ -297,8 +303,9 @@ class EncryptedStorage implements Storage {
     // Newest first: a write of an earlier call in this batch, then the host's blob read right
     // before the ECALL, then the host's store now (both of those are the store before the batch).
     const written = this.overlay?.get(slotId);
-    const ahead = written !== undefined ? written : this.prefetched?.get(slotId);
-    const blob = ahead !== undefined ? ahead : this.ocalls.readState(this.contract, slot);
+    let blob = written !== undefined ? written : this.prefetched?.get(slotId);
+    if (blob === undefined) blob = this.batchFetched?.get(slotId);
+    if (blob === undefined) blob = this.ocalls.readState(this.contract, slot);
     if (blob === null) return undefined;
     const id = this.memoId(slotId);
     const known = this.memo.lookup(id, blob);
@@ -411,6 +418,10 @@ export class Executor {
   private readonly stateMemo = new StateValueMemo(65_536);
   /** Per contract, the disk keys its last call read: the next call's read-ahead. */
   private readonly lastReads = new Map<string, Uint8Array[]>();
+  /** Per (contract NUL sender), the disk keys that sender's last call of it read (prefetchBatch). */
+  private readonly senderReads = new Map<string, Uint8Array[]>();
+  /** During runBatch: per contract, the blobs fetched at the batch's start (by slot). */
+  private batchFetched: Map<string, Map<string, Uint8Array | null>> | null = null;
   /** (contract, plaintext key) → disk key; the plaintext keys never leave the enclave. */
   private readonly diskKeys = new BoundedCache<Uint8Array>(65_536);
   private readonly nullCipher: boolean;
@@ -488,6 +499,7 @@ export class Executor {
       this.diskKeys,
       this.nullCipher,
       this.overlay?.get(contract) ?? null,
+      this.batchFetched?.get(contract) ?? null,
     );
   }
 
@@ -499,12 +511,61 @@ export class Executor {
     return this.lastReads.get(contract) ?? [];
   }
 
-  /** Remembers which slots a call read, for the next call's read-ahead. */
-  private learnReads(contract: string, storage: EncryptedStorage): void {
+  /** Remembers which slots a call read, for the next call's read-ahead (and per sender, for batches). */
+  private learnReads(contract: string, storage: EncryptedStorage, sender?: string): void {
     if (storage.reads.length === 0) return;
     if (!this.lastReads.has(contract) && this.lastReads.size >= READ_AHEAD_MAX_CONTRACTS)
       this.lastReads.clear();
     this.lastReads.set(contract, storage.reads);
+    if (sender === undefined) return;
+    const key = `${contract}\u0000${sender}`;
+    if (!this.senderReads.has(key) && this.senderReads.size >= SENDER_READS_MAX) this.senderReads.clear();
+    this.senderReads.set(key, storage.reads);
+  }
+
+  /**
+   * At a batch's start, fetches in one readStateBatch per contract the slots that each call's
+   * sender read in its last call of that contract (minus those the host sent as read-ahead):
+   * a token transfer's own balance and history, a recurring recipient's. Without it each such
+   * slot is a readState OCALL in the middle of the batch (ADR 006 "As built, session 3").
+   * Sound as the read-ahead is: the blobs are the host's store as it is during this ECALL,
+   * i.e. before the batch, and shadowed by the batch's own writes (overlay first). The host sees
+   * slots asked for that it saw read (or written) by those senders' earlier calls, as a union.
+   * A host that fails the OCALL only loses the prefetch: those reads go through readState.
+   */
+  private prefetchBatch(
+    requests: readonly RunContractRequest[],
+    aheadOf: ReadonlyMap<string, ReadAhead>,
+  ): Map<string, Map<string, Uint8Array | null>> | null {
+    const ocalls = this.ocalls;
+    if (requests.length < 2 || ocalls.readStateBatch === undefined) return null;
+    const wanted = new Map<string, Map<string, Uint8Array>>();
+    let total = 0;
+    for (const request of requests) {
+      const reads = this.senderReads.get(`${request.contract}\u0000${request.sender}`);
+      if (reads === undefined) continue;
+      const given = aheadOf.get(request.contract)?.diskKeys.map(latin1) ?? [];
+      let slots = wanted.get(request.contract);
+      if (slots === undefined) wanted.set(request.contract, (slots = new Map<string, Uint8Array>()));
+      for (const slot of reads) {
+        const id = latin1(slot);
+        if (slots.has(id) || given.includes(id)) continue;
+        if (total++ >= BATCH_PREFETCH_MAX_SLOTS) break;
+        slots.set(id, slot);
+      }
+    }
+    const fetched = new Map<string, Map<string, Uint8Array | null>>();
+    try {
+      for (const [contract, slots] of wanted) {
+        if (slots.size === 0) continue;
+        const diskKeys = [...slots.values()];
+        const blobs = ocalls.readStateBatch(contract, diskKeys);
+        fetched.set(contract, new Map(diskKeys.map((slot, i) => [latin1(slot), blobs[i] ?? null])));
+      }
+    } catch {
+      return fetched; // what was fetched stays valid; the rest goes through readState
+    }
+    return fetched;
   }
 
   private addressBytes(address: string): Uint8Array {
@@ -765,6 +826,7 @@ export class Executor {
     const overlay = new Map<string, Map<string, Uint8Array | null>>();
     this.overlay = overlay;
     try {
+      this.batchFetched = this.prefetchBatch(requests, aheadOf);
       for (const [index, request] of requests.entries()) {
         this.yieldOnOcall = index > 0;
         let result: RunContractResult;
@@ -785,6 +847,7 @@ export class Executor {
       }
     } finally {
       this.overlay = null;
+      this.batchFetched = null;
       this.yieldOnOcall = false;
     }
     const contracts = [...new Set(requests.slice(0, results.length).map((request) => request.contract))];
@@ -1257,7 +1320,7 @@ export class Executor {
   ): { ok: true; outcome: CallOutcome; gasUsed: bigint } | { ok: false; code: VmErrorCode; gasUsed: bigint } {
     try {
       const outcome = this.vm.call(call);
-      this.learnReads(contract, call.storage);
+      this.learnReads(contract, call.storage, call.info?.sender);
       return { ok: true, outcome, gasUsed: outcome.gasUsed + call.querier.gasUsed };
     } catch (error) {
       const fault = hostFault(error);

@@ -1,0 +1,122 @@
+// The batch prefetch (Executor.prefetchBatch, ADR 006 "As built, session 3"): at a batch's
+// start, the slots each sender read in its last call of the contract come in one readStateBatch
+// OCALL, instead of one readState OCALL per slot in the middle of the batch. The prefetched blobs
+// are the store before the batch, so the batch's own writes must shadow them: results and store
+// stay byte-identical to one by one.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha256, utf8Encode } from '../../src/crypto/index.js';
+import {
+  Enclave,
+  type Crossing,
+  type RunContractRequest,
+  type RunContractResult,
+} from '../../src/enclave/index.js';
+import { FrameState } from '../../src/enclave/boundary/channel.js';
+import { OCALL } from '../../src/enclave/protocol.js';
+import { sealSeed } from '../../src/enclave/secrets/sealing.js';
+import {
+  contractAddress,
+  contractWasm,
+  makeUser,
+  MemoryHost,
+  openPolicy,
+  tempHome,
+  userCall,
+} from './helpers.js';
+import { tokenInitMsg, transferMsg } from '../helpers/token.js';
+
+const users = Array.from({ length: 8 }, (_, i) => makeUser(200 + i));
+
+/** A validator of one network (a known seed) whose boundary crossings go to `frames`. */
+async function tokenValidator(frames: Crossing[] = []) {
+  const seed = sha256(utf8Encode('batch-prefetch seed'));
+  const sealingKey = sha256(utf8Encode('batch-prefetch sealing key'));
+  const home = tempHome();
+  writeFileSync(join(home, 'sealing.key'), sealingKey, { mode: 0o600 });
+  const host = new MemoryHost();
+  const enclave = await Enclave.start({
+    home,
+    genesisPolicy: openPolicy,
+    services: host,
+    tap: (crossing) => frames.push({ ...crossing, payload: new Uint8Array(0) }),
+  });
+  const v = { enclave, host, home, keys: await enclave.start(sealSeed(seed, sealingKey)) };
+  const token = contractAddress('prefetch-token');
+  const codeHash = v.host.addCode(contractWasm('token'));
+  await v.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
+  v.host.addContract(token, codeHash);
+  const init = userCall(users[0]!, v.keys.ioPublicKey, {
+    entry: 'instantiate',
+    contract: token,
+    codeHash,
+    msg: tokenInitMsg(
+      users.map((u) => ({ address: u.address, amount: '1000' })),
+      { name: 'Prefetch Token', symbol: 'PFT' },
+    ),
+    label: 'prefetch',
+  }).request;
+  v.host.apply(token, await v.enclave.runContract(init));
+  return { ...v, token, codeHash };
+}
+
+/** A ring of transfers users[i] → users[i+1], call indexes from `first`. */
+function ring(v: Awaited<ReturnType<typeof tokenValidator>>, first: number): RunContractRequest[] {
+  return users.map(
+    (from, i) =>
+      userCall(from, v.keys.ioPublicKey, {
+        entry: 'execute',
+        contract: v.token,
+        codeHash: v.codeHash,
+        msg: transferMsg(users[(i + 1) % users.length]!.address, String(i + 1)),
+        callIndex: first + i,
+      }).request,
+  );
+}
+
+describe('batch prefetch of the senders’ last reads', () => {
+  it('replaces the mid-batch readState OCALLs with one readStateBatch, with byte-identical results', async () => {
+    const frames: Crossing[] = [];
+    const a = await tokenValidator();
+    const b = await tokenValidator(frames);
+    try {
+      // Round 1 teaches both enclaves each sender's reads; round 2 repeats the ring.
+      const rounds = [ring(a, 1), ring(a, 1 + users.length)];
+      const oneByOne: RunContractResult[] = [];
+      for (const round of rounds)
+        for (const request of round) {
+          const result = await a.enclave.runContract(request);
+          a.host.apply(request.contract, result);
+          oneByOne.push(result);
+        }
+      const batched: RunContractResult[] = [];
+      for (const [index, round] of rounds.entries()) {
+        if (index === 1) frames.length = 0; // count round 2's crossings only
+        const results = await b.enclave.runContractBatch(round);
+        assert.equal(results.length, round.length, `round ${index + 1} runs in one ECALL`);
+        results.forEach((result, i) => b.host.apply(round[i]!.contract, result));
+        batched.push(...results);
+      }
+      assert.deepEqual(batched, oneByOne, 'the same results, byte for byte');
+      assert.deepEqual(stateOf(b), stateOf(a), 'the same encrypted store');
+      assert.ok(
+        batched.every((result) => result.ok),
+        'every transfer succeeded',
+      );
+    } finally {
+      for (const v of [a, b]) {
+        await v.enclave.stop();
+        rmSync(v.home, { recursive: true, force: true });
+      }
+    }
+    const asked = (tag: number) =>
+      frames.filter((frame) => frame.state === FrameState.OcallRequest && frame.tag === tag).length;
+    assert.equal(asked(OCALL.readStateBatch), 1, 'one prefetch at the start of round 2');
+    assert.equal(asked(OCALL.readState), 0, 'no slot of round 2 read one by one');
+  });
+});
+
+const stateOf = (v: Awaited<ReturnType<typeof tokenValidator>>) =>
+  [...v.host.state].map(([contract, slots]) => [contract, [...slots].sort()]);
