@@ -45,14 +45,20 @@ import {
   type DuplicateVoteEvidence,
 } from './block.js';
 import { resultsHash, type BlockStore, type StoredBlock } from './blockstore.js';
+import { BlockSyncWindow, type CommitInput } from './block-sync.js';
 import type { BlockFeed } from './node.js';
 
 /** p2p channel ids (CometBFT's numbering: consensus 0x20, mempool 0x30, evidence 0x38, block sync 0x40). */
 export const CHANNELS = { consensus: 0x20, mempool: 0x30, evidence: 0x38, blockSync: 0x40 } as const;
 
-/** Block-sync message tags (first byte). */
+/** Block-sync message tags (first byte): status = u64 height; commit = a CommitReceived WAL
+ * entry; request = u64 first height, u16 count (answered with commits, in order). */
 const SYNC_STATUS = 1;
 const SYNC_COMMIT = 2;
+const SYNC_REQUEST = 3;
+/** Heights one request may ask for, and bytes of blocks sent in answer to one request. */
+const SYNC_REQUEST_HEIGHTS_MAX = 64;
+const SYNC_ANSWER_BYTES_MAX = 16 * 1024 * 1024;
 /** Period of status announcements and of the re-gossip of the current height's messages. */
 const GOSSIP_INTERVAL_MS = 1000;
 /** A lagging peer is sent the same decided block at most this often. */
@@ -173,6 +179,8 @@ export class ConsensusDriver {
   private own: ConsensusMessage[] = [];
   private readonly peerHeights = new Map<string, number>();
   private readonly catchupSentAt = new Map<string, number>();
+  /** Block sync: heights requested from peers, blocks held for later heights. */
+  private readonly sync = new BlockSyncWindow();
   private readonly evidencePool = new Map<string, DuplicateVoteEvidence>();
   /** Keys of evidence already in a committed block (not proposed again; bounded). */
   private readonly committedEvidence = new Set<string>();
@@ -209,7 +217,10 @@ export class ConsensusDriver {
     p2p.on(CHANNELS.blockSync, (peer, bytes) => this.onSyncBytes(peer, bytes));
     p2p.on(CHANNELS.evidence, (peer, bytes) => this.onEvidenceBytes(peer, bytes));
     p2p.onPeerConnected((peer) => this.sendStatus(peer.id));
-    p2p.onPeerDisconnected((peerId) => this.peerHeights.delete(peerId));
+    p2p.onPeerDisconnected((peerId) => {
+      this.peerHeights.delete(peerId);
+      this.sync.removePeer(peerId);
+    });
 
     const record = loadSignedState(this.o.signedStatePath);
     const entries = this.o.wal.replay();
@@ -270,14 +281,17 @@ export class ConsensusDriver {
   // ---- the core ------------------------------------------------------------------------------
 
   /**
-   * WAL-appends `input`, applies it, executes the effects. `fromPeer` inputs are written without
-   * their own fsync (CometBFT's `Write` for peer messages, `WriteSync` for ours): losing them in
-   * an OS crash cannot make us contradict a released message, because everything we release is
-   * preceded by a synced append (PersistSignedState, StartHeight), which makes them durable too.
+   * WAL-appends `input`, applies it, executes the effects. Only our own signed messages
+   * (PersistSignedState) and WAL rotations are fsync'ed; inputs are written without their own sync (CometBFT: `Write` for peers' messages, `WriteSync` for ours). Losing
+   * such a tail in an OS crash cannot make us contradict what we released: every message we
+   * sign is preceded by a synced append, which makes all earlier entries durable too, and a
+   * decided block is durable in the block store before anything depends on it (a process crash
+   * loses nothing: the writes are in the page cache). Measured: 2.1-3.5 ms → 0.04-0.07 ms per
+   * peer vote appended (bench/RESULTS.md "consensus").
    */
-  private input(input: Input, fromPeer = false): void {
+  private input(input: Input): void {
     if (this.stopped) return;
-    this.o.wal.append({ kind: 'input', input }, { sync: !fromPeer }); // write-ahead: before apply
+    this.o.wal.append({ kind: 'input', input }, { sync: false }); // write-ahead (see above)
     const before = this.state;
     const result = this.o.core.apply(this.state, input);
     this.state = result.state;
@@ -299,6 +313,9 @@ export class ConsensusDriver {
     this.broadcastStatus();
     const buffered = this.future.splice(0);
     for (const message of buffered) this.deliver(message);
+    const synced = this.sync.take(height);
+    if (synced !== undefined) this.feedCommit(synced.peer, synced.input);
+    this.requestBlocks();
   }
 
   private execute(effects: readonly Effect[]): void {
@@ -604,7 +621,7 @@ export class ConsensusDriver {
     const key = messageKey(message);
     if (this.seen.has(key)) return; // gossip repeats messages; the core would ignore them anyway
     this.seen.add(key);
-    this.input(message, true);
+    this.input(message);
   }
 
   /**
@@ -675,32 +692,79 @@ export class ConsensusDriver {
     }
   }
 
-  /** Block sync: status announcements, and decided blocks with their commits. */
+  /** Block sync: status announcements, requests for blocks, and decided blocks with their commits. */
   private onSyncBytes(peer: string, bytes: Uint8Array): void {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes[0] === SYNC_STATUS && bytes.length === 9) {
-      const height = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(1));
+      const height = Number(view.getBigUint64(1));
       if (!Number.isSafeInteger(height)) return;
       this.peerHeights.set(peer, height);
+      this.sync.setPeerHeight(peer, height);
       if (height > 0 && height < this.state.height) this.sendCatchup(peer, height);
+      this.requestBlocks();
+      return;
+    }
+    if (bytes[0] === SYNC_REQUEST && bytes.length === 11) {
+      const from = Number(view.getBigUint64(1));
+      const count = Math.min(view.getUint16(9), SYNC_REQUEST_HEIGHTS_MAX);
+      if (Number.isSafeInteger(from) && from > 0) this.answerRequest(peer, from, count);
       return;
     }
     if (bytes[0] !== SYNC_COMMIT) return;
-    let entry;
-    try {
-      entry = decodeWalEntry(bytes.subarray(1));
-    } catch {
-      return this.o.log.debug({ peer }, 'malformed block-sync message');
-    }
-    if (entry.kind !== 'input' || entry.input.kind !== 'CommitReceived') return;
-    const input = entry.input;
-    if (typeof input.height !== 'number' || input.height !== this.state.height) return;
-    // Before the WAL write: one pending commit per height, and the bytes must hash to the id.
+    const input = decodeCommitInput(bytes.subarray(1));
+    if (input === null) return this.o.log.debug({ peer }, 'malformed block-sync message');
+    // Cheap checks before anything costs a WAL write: the bytes must hash to the id.
+    if (!sameBytes(sha256(input.value.bytes), input.value.id)) return;
     const st = this.state;
-    if (st.step === 'decided' || st.pendingCommit !== null || !Array.isArray(input.commit)) return;
-    const value = input.value as Partial<Value> | undefined;
-    if (!(value?.bytes instanceof Uint8Array) || !(value.id instanceof Uint8Array)) return;
-    if (!sameBytes(sha256(value.bytes), value.id)) return;
-    this.input(input, true); // the core verifies the commit (+2/3, signatures) and asks us to validate
+    if (input.height === st.height && st.step !== 'decided' && st.step !== 'idle') {
+      if (st.pendingCommit === null) this.feedCommit(peer, input);
+    } else if (input.height > st.height) {
+      this.sync.accept({ peer, input, bytes: bytes.length }, this.nextNeeded());
+    }
+    this.requestBlocks();
+  }
+
+  /** The height whose block we need next (the current one unless it is decided). */
+  private nextNeeded(): number {
+    return this.state.step === 'decided' ? this.state.height + 1 : Math.max(1, this.state.height);
+  }
+
+  /**
+   * Hands a decided block to the core, which verifies its commit (+2/3 of this height's set,
+   * every signature) before asking us to validate and execute it. A commit that does not verify
+   * came from a faulty or hostile peer: it is disconnected and its other blocks forgotten.
+   */
+  private feedCommit(peer: string, input: CommitInput): void {
+    this.input(input);
+    const st = this.state;
+    if (st.height === input.height && st.step !== 'decided' && st.pendingCommit === null) {
+      this.o.log.warn({ peer, height: input.height }, 'block sync: a commit does not verify; peer dropped');
+      this.sync.dropPeer(peer);
+      this.o.p2p.disconnect(peer);
+    }
+  }
+
+  /** Asks peers for the decided blocks of the window ahead of us (block-sync.ts). */
+  private requestBlocks(): void {
+    if (this.stopped || this.state.height === 0) return;
+    for (const request of this.sync.plan(this.nextNeeded(), Date.now())) {
+      const bytes = new Uint8Array(11);
+      bytes[0] = SYNC_REQUEST;
+      const view = new DataView(bytes.buffer);
+      view.setBigUint64(1, BigInt(request.from));
+      view.setUint16(9, request.count);
+      this.o.p2p.send(request.peer, CHANNELS.blockSync, bytes);
+    }
+  }
+
+  /** Sends the stored blocks `from ..` (at most `count`, and a byte budget) with their commits. */
+  private answerRequest(peer: string, from: number, count: number): void {
+    let sent = 0;
+    for (let height = from; height < from + count && sent < SYNC_ANSWER_BYTES_MAX; height++) {
+      const bytes = this.commitMessage(height);
+      if (bytes === undefined || !this.o.p2p.send(peer, CHANNELS.blockSync, bytes)) return;
+      sent += bytes.length;
+    }
   }
 
   /** A peer is behind: send it our decided block of its height and the commit (block sync). */
@@ -708,11 +772,18 @@ export class ConsensusDriver {
     const key = `${peer}/${height}`;
     const now = Date.now();
     if (now - (this.catchupSentAt.get(key) ?? 0) < CATCHUP_RESEND_MS) return;
-    const stored = this.o.blocks.load(BigInt(height));
-    const consensus = stored?.consensus;
-    if (stored === undefined || consensus === undefined) return;
+    const bytes = this.commitMessage(height);
+    if (bytes === undefined) return;
     this.catchupSentAt.set(key, now);
     if (this.catchupSentAt.size > 10_000) this.catchupSentAt.clear();
+    this.o.p2p.send(peer, CHANNELS.blockSync, bytes);
+  }
+
+  /** The block-sync message carrying our stored block of `height` and its commit. */
+  private commitMessage(height: number): Uint8Array | undefined {
+    const stored = this.o.blocks.load(BigInt(height));
+    const consensus = stored?.consensus;
+    if (stored === undefined || consensus === undefined) return undefined;
     const payload = encodeWalEntry({
       kind: 'input',
       input: {
@@ -726,7 +797,7 @@ export class ConsensusDriver {
     const bytes = new Uint8Array(payload.length + 1);
     bytes[0] = SYNC_COMMIT;
     bytes.set(payload, 1);
-    this.o.p2p.send(peer, CHANNELS.blockSync, bytes);
+    return bytes;
   }
 
   // ---- evidence -------------------------------------------------------------------------------
@@ -780,6 +851,21 @@ export class ConsensusDriver {
 
 function evidenceKey(ev: DuplicateVoteEvidence): string {
   return `${ev.first.validatorAddress}/${ev.first.height}/${ev.first.round}/${ev.first.type}`;
+}
+
+/** A block-sync commit message's entry, shape-checked (the core verifies the votes), or null. */
+function decodeCommitInput(bytes: Uint8Array): CommitInput | null {
+  try {
+    const entry = decodeWalEntry(bytes);
+    if (entry.kind !== 'input' || entry.input.kind !== 'CommitReceived') return null;
+    const input = entry.input;
+    const value = input.value as Partial<Value> | undefined;
+    if (!Number.isSafeInteger(input.height) || input.height < 1 || !Array.isArray(input.commit)) return null;
+    if (!(value?.bytes instanceof Uint8Array) || !(value.id instanceof Uint8Array)) return null;
+    return input;
+  } catch {
+    return null;
+  }
 }
 
 /** Consensus messages travel as WAL entries (one codec for disk and wire; decode → validate → use). */

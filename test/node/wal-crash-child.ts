@@ -39,6 +39,7 @@ const me = signers[0]!;
 const core = createConsensusCore({ chainId: CHAIN, signer: me });
 let rotationsStarted = 0;
 const wal = FileWal.open(join(dir, 'wal'), {
+  segmentBytesMin: 0, // rotate at every height: the most rotations for the kills to land in
   onRotationStep: (step) => {
     if (step === 'synced-old') rotationsStarted++;
     if (step === crashStep && rotationsStarted >= crashAfter) process.kill(process.pid, 'SIGKILL');

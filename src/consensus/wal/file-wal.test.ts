@@ -202,7 +202,7 @@ describe('FileWal rotation', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('starts a segment at each StartHeight and keeps only the current and previous one', () => {
-    const wal = FileWal.open(path);
+    const wal = FileWal.open(path, { segmentBytesMin: 0 });
     const sizes: number[] = [];
     for (let h = 1; h <= 20; h++) {
       for (const entry of heightEntries(h))
@@ -215,7 +215,7 @@ describe('FileWal rotation', () => {
     assert.ok(sizes[19]! <= sizes[2]! + 64, `disk use stays bounded: ${sizes.join(' ')}`);
     assert.deepEqual(startHeights(wal.replay()), [19, 20], 'replay reads two heights only');
     wal.close();
-    const reopened = FileWal.open(path);
+    const reopened = FileWal.open(path, { segmentBytesMin: 0 });
     assert.equal(reopened.replay().length, 6, 'unsynced appends are there after a reopen');
     reopened.append(heightEntries(20)[1]!);
     assert.equal(
@@ -230,7 +230,7 @@ describe('FileWal rotation', () => {
     const legacy = FileWal.open(path);
     for (const entry of heightEntries(7)) legacy.append(entry);
     legacy.close();
-    const wal = FileWal.open(path);
+    const wal = FileWal.open(path, { segmentBytesMin: 0 });
     assert.deepEqual(startHeights(wal.replay()), [7]);
     wal.append(heightEntries(8)[0]!);
     assert.deepEqual(wal.segments, ['wal', 'wal.00000000000000000008']);
@@ -247,6 +247,7 @@ describe('FileWal rotation', () => {
       path = join(dir, 'wal');
       let armed = false;
       const wal = FileWal.open(path, {
+        segmentBytesMin: 0,
         onRotationStep: (step) => {
           if (armed && step === crashAt) throw new Error('crash');
         },
@@ -255,7 +256,7 @@ describe('FileWal rotation', () => {
       armed = true;
       assert.throws(() => wal.append(heightEntries(4)[0]!), /crash/, `${crashAt}: the hook fired`);
       wal.close();
-      const reopened = FileWal.open(path);
+      const reopened = FileWal.open(path, { segmentBytesMin: 0 });
       const heights = startHeights(reopened.replay());
       const last = heights.at(-1);
       const logged = crashAt === 'synced-old' || crashAt === 'created' ? 3 : 4;
@@ -270,8 +271,24 @@ describe('FileWal rotation', () => {
     }
   });
 
+  it('rotates only once a segment reaches segmentBytesMin', () => {
+    const wal = FileWal.open(path, { segmentBytesMin: 2000 }); // about one height of entries
+    let rotations = 0;
+    for (let h = 1; h <= 30; h++) {
+      for (const entry of heightEntries(h)) wal.append(entry);
+      if (wal.segments.at(-1)!.endsWith(`.${String(h).padStart(20, '0')}`)) rotations++;
+      assert.ok(wal.segments.length <= 2, `height ${h}: ${wal.segments.join(',')}`);
+      assert.ok(
+        wal.sizeBytes < 2 * (2000 + 2000),
+        `height ${h}: ${wal.sizeBytes} bytes on disk stay bounded`,
+      );
+    }
+    assert.ok(rotations >= 5 && rotations <= 15, `rotated ${rotations} times in 30 heights`);
+    wal.close();
+  });
+
   it('refuses a closed segment with a damaged tail', () => {
-    const wal = FileWal.open(path);
+    const wal = FileWal.open(path, { segmentBytesMin: 0 });
     for (let h = 1; h <= 2; h++) for (const entry of heightEntries(h)) wal.append(entry);
     wal.close();
     const first = readFileSync(path);

@@ -14,7 +14,8 @@
 // Rotation (docs/adr/010-block-sync-and-wal-rotation.md): replay needs only the entries since the
 // last StartHeight (wal.ts replayWal: inputs and own signatures of older heights are never read),
 // and StartHeight(h) is logged only after block h-1 and its commit are in the block store. So
-// appending StartHeight(h) to a non-empty WAL starts a new segment `<path>.<h, 20 digits>`
+// appending StartHeight(h) to a segment of at least `segmentBytesMin` bytes starts a new segment
+// `<path>.<h, 20 digits>`
 // and deletes every segment but the new one and the one before it (kept for inspection, and so
 // that a crash right after the new file was created still finds the previous StartHeight).
 // The first segment is `<path>` itself (the single file of earlier versions is read as is).
@@ -79,11 +80,18 @@ export type RotationStep = 'synced-old' | 'created' | 'written' | 'deleted-one' 
 export interface FileWalOptions {
   /** Segments kept after a rotation, the new one included (default 2, at least 2). */
   segmentsKept?: number;
+  /**
+   * A StartHeight rotates only once the current segment holds at least this many bytes (default
+   * 1 MiB; 0 rotates at every height). Bounds disk use and replay to about two segments of this
+   * size plus one height's entries, without the rotation's fsyncs on every block.
+   */
+  segmentBytesMin?: number;
   /** Test hook: called at each step of a rotation (a crash test kills the process there). */
   onRotationStep?: (step: RotationStep, segment: string) => void;
 }
 
 const SEGMENT_DIGITS = 20;
+export const DEFAULT_SEGMENT_BYTES_MIN = 1024 * 1024;
 
 function segmentName(base: string, height: number): string {
   return `${base}.${String(height).padStart(SEGMENT_DIGITS, '0')}`;
@@ -139,6 +147,7 @@ export class FileWal implements Wal {
   private readonly dir: string;
   private readonly base: string;
   private readonly segmentsKept: number;
+  private readonly segmentBytesMin: number;
   private readonly onRotationStep: FileWalOptions['onRotationStep'];
 
   private constructor(path: string, current: string, fd: number, bytes: number, options: FileWalOptions) {
@@ -148,6 +157,7 @@ export class FileWal implements Wal {
     this.fd = fd;
     this.currentBytes = bytes;
     this.segmentsKept = Math.max(2, options.segmentsKept ?? 2);
+    this.segmentBytesMin = Math.max(0, options.segmentBytesMin ?? DEFAULT_SEGMENT_BYTES_MIN);
     this.onRotationStep = options.onRotationStep;
   }
 
@@ -209,7 +219,8 @@ export class FileWal implements Wal {
     const frame = encodeFrame(entry);
     if (entry.kind === 'input' && entry.input.kind === 'StartHeight') {
       const name = segmentName(this.base, entry.input.height);
-      if (this.currentBytes > 0 && name > this.current) return this.rotate(name, frame);
+      const full = this.currentBytes > 0 && this.currentBytes >= this.segmentBytesMin;
+      if (full && name > this.current) return this.rotate(name, frame);
       if (this.currentBytes === 0 && this.current !== this.base) {
         // The empty segment a crashed rotation created: this completes that rotation.
         this.write(frame, true);
