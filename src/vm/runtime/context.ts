@@ -15,6 +15,12 @@ function cacheKey(key: Uint8Array): string {
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 
+/** A storage key read from contract memory: its bytes (a copy) and its write-cache string. */
+export interface RegionKey {
+  bytes: Uint8Array;
+  text: string;
+}
+
 /**
  * Per-call buffer of storage changes (CONTRACT_ABI §5): reads see the call's own pending
  * writes; nothing reaches the caller's storage unless the call succeeds.
@@ -25,17 +31,29 @@ export class WriteCache {
   constructor(private readonly storage: Storage) {}
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const entry = this.pending.get(cacheKey(key));
+    return this.getKey({ bytes: key, text: cacheKey(key) });
+  }
+
+  /** `get` for a key read with CallContext.readKey (its cache string already made). */
+  getKey(key: RegionKey): Uint8Array | undefined {
+    const entry = this.pending.get(key.text);
     if (entry !== undefined) return entry.value ?? undefined;
-    return this.storage.get(key);
+    return this.storage.get(key.bytes);
   }
 
   set(key: Uint8Array, value: Uint8Array | null): void {
-    const k = cacheKey(key);
+    this.setOwned({ bytes: key.slice(), text: cacheKey(key) }, value === null ? null : value.slice());
+  }
+
+  /**
+   * `set` that keeps `key.bytes` and `value` without copying: for bytes the caller just
+   * copied out of contract memory (CallContext.readKey / readRegion) and will not touch again.
+   */
+  setOwned(key: RegionKey, value: Uint8Array | null): void {
     // Delete first so the Map's order is the order of each key's last change: applying
     // `writes()` in order then gives the same final state as replaying every call.
-    this.pending.delete(k);
-    this.pending.set(k, { key: key.slice(), value: value === null ? null : value.slice() });
+    this.pending.delete(key.text);
+    this.pending.set(key.text, { key: key.bytes, value });
   }
 
   /** The buffered changes, one per key, in the order of each key's last change. */
@@ -43,6 +61,12 @@ export class WriteCache {
     return [...this.pending.values()];
   }
 }
+
+/** Empty views every context starts with (length 0: the first Region access replaces them). */
+const NO_MEMORY = (() => {
+  const buffer = new ArrayBuffer(0);
+  return { buffer, view: new DataView(buffer), bytes: new Uint8Array(buffer), text: Buffer.from(buffer) };
+})();
 
 /** Exported instance globals the instrumentation adds (src/vm/instrument.ts). */
 export interface MeterGlobals {
@@ -74,6 +98,13 @@ export class CallContext {
   perByteWriteGas = 0n;
 
   private memory: WebAssembly.Memory | null = null;
+  // Views over the memory's current buffer, made again only when it changes: memory.grow
+  // detaches the old ArrayBuffer (its byteLength becomes 0), so a cheap length check replaces
+  // a `memory.buffer` call (a C++ getter) on every Region access.
+  private buffer = NO_MEMORY.buffer;
+  private view = NO_MEMORY.view;
+  private bytes = NO_MEMORY.bytes;
+  private text = NO_MEMORY.text;
   private allocateFn: ((size: number) => number) | null = null;
   private globals: MeterGlobals = { gas: null, exhausted: null, stackExhausted: null };
   // Used only for modules without a `gas_limit` global (raw modules in tests and benchmarks);
@@ -144,27 +175,45 @@ export class CallContext {
 
   // ---- Region protocol (CONTRACT_ABI §1.2) ----
 
-  private mem(): WebAssembly.Memory {
+  /** The memory's size in bytes, after making the views follow a grown memory. */
+  private memorySize(): number {
+    const size = this.buffer.byteLength;
+    if (size !== 0) return size; // not detached: still the memory's buffer
     if (this.memory === null)
       throw new VmError('CONTRACT_TRAP', 'a host function was called before the instance was ready');
-    return this.memory;
+    const buffer = this.memory.buffer;
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.view = new DataView(buffer);
+      this.bytes = new Uint8Array(buffer);
+      this.text = Buffer.from(buffer);
+    }
+    return buffer.byteLength;
   }
 
-  /** Reads the (offset, capacity, length) of the Region at `pointer`, bounds-checked. */
-  private regionAt(pointer: number): { view: DataView; offset: number; capacity: number; length: number } {
+  /**
+   * Bounds-checks the Region at `pointer` and its data (offset ≠ 0, offset + length ≤ memory
+   * size; like Secret, not length ≤ capacity).
+   * @returns the data's offset; its length is then at `pointer + 8`.
+   */
+  private regionData(pointer: number): number {
     const ptr = pointer >>> 0; // wasm i32 arrives signed; addresses are unsigned
-    const buffer = this.mem().buffer; // re-read every time: memory.grow detaches the old one
+    const size = this.memorySize();
     if (ptr === 0) throw new VmError('REGION_OUT_OF_BOUNDS', 'the contract passed a null Region pointer');
-    if (ptr + REGION_BYTES > buffer.byteLength) {
+    if (ptr + REGION_BYTES > size) {
       throw new VmError('REGION_OUT_OF_BOUNDS', `Region pointer ${ptr} is outside the contract's memory`);
     }
-    const view = new DataView(buffer);
-    return {
-      view,
-      offset: view.getUint32(ptr, true),
-      capacity: view.getUint32(ptr + 4, true),
-      length: view.getUint32(ptr + 8, true),
-    };
+    const offset = this.view.getUint32(ptr, true);
+    const length = this.view.getUint32(ptr + 8, true);
+    if (offset === 0)
+      throw new VmError('REGION_OUT_OF_BOUNDS', 'the contract passed a Region whose offset is 0');
+    if (offset + length > size) {
+      throw new VmError(
+        'REGION_OUT_OF_BOUNDS',
+        `Region data [${offset}, ${offset + length}) is outside the contract's memory (${size} bytes)`,
+      );
+    }
+    return offset;
   }
 
   /**
@@ -173,17 +222,19 @@ export class CallContext {
    * @throws {VmError} REGION_OUT_OF_BOUNDS for a bad pointer, offset or length.
    */
   readRegion(pointer: number): Uint8Array {
-    const { offset, length } = this.regionAt(pointer);
-    const buffer = this.mem().buffer;
-    if (offset === 0)
-      throw new VmError('REGION_OUT_OF_BOUNDS', 'the contract passed a Region whose offset is 0');
-    if (offset + length > buffer.byteLength) {
-      throw new VmError(
-        'REGION_OUT_OF_BOUNDS',
-        `Region data [${offset}, ${offset + length}) is outside the contract's memory (${buffer.byteLength} bytes)`,
-      );
-    }
-    return new Uint8Array(buffer, offset, length).slice();
+    const offset = this.regionData(pointer);
+    return this.bytes.slice(offset, offset + this.view.getUint32((pointer >>> 0) + 8, true));
+  }
+
+  /**
+   * readRegion for a storage key: the bytes plus their write-cache string, made straight from
+   * contract memory (half the cost of converting the copy, bench/vm.ts).
+   * @throws {VmError} REGION_OUT_OF_BOUNDS as readRegion.
+   */
+  readKey(pointer: number): RegionKey {
+    const offset = this.regionData(pointer);
+    const end = offset + this.view.getUint32((pointer >>> 0) + 8, true);
+    return { bytes: this.bytes.slice(offset, end), text: this.text.toString('latin1', offset, end) };
   }
 
   /**
@@ -195,21 +246,26 @@ export class CallContext {
     data: Uint8Array,
     code: 'REGION_OUT_OF_BOUNDS' | 'ALLOCATION_FAILED' = 'REGION_OUT_OF_BOUNDS',
   ): void {
-    const ptr = pointer >>> 0;
-    const { view, offset, capacity } = this.regionAt(ptr);
-    const buffer = view.buffer;
+    const ptr = pointer >>> 0; // wasm i32 arrives signed; addresses are unsigned
+    const size = this.memorySize();
+    if (ptr === 0) throw new VmError('REGION_OUT_OF_BOUNDS', 'the contract passed a null Region pointer');
+    if (ptr + REGION_BYTES > size) {
+      throw new VmError('REGION_OUT_OF_BOUNDS', `Region pointer ${ptr} is outside the contract's memory`);
+    }
+    const offset = this.view.getUint32(ptr, true);
+    const capacity = this.view.getUint32(ptr + 4, true);
     if (offset === 0) throw new VmError(code, 'the Region to write into has offset 0');
     if (capacity < data.length) {
       throw new VmError(code, `the Region to write into holds ${capacity} bytes, ${data.length} are needed`);
     }
-    if (offset + data.length > buffer.byteLength) {
+    if (offset + data.length > size) {
       throw new VmError(
         code,
         `Region data [${offset}, ${offset + data.length}) is outside the contract's memory`,
       );
     }
-    new Uint8Array(buffer, offset, data.length).set(data);
-    view.setUint32(ptr + 8, data.length, true);
+    this.bytes.set(data, offset);
+    this.view.setUint32(ptr + 8, data.length, true);
   }
 
   /**

@@ -261,10 +261,12 @@ export type Envelope = { ok: true; value: Json } | { ok: false; error: string };
  * The result envelope (CONTRACT_ABI §1.3): `{"Ok":v}`/`{"ok":v}` or `{"Err":s}`/`{"error":s}`.
  * @throws {VmError} INVALID_RESPONSE when the bytes are not UTF-8 JSON of that shape.
  */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export function parseEnvelope(bytes: Uint8Array): Envelope {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     fail('the result is not valid UTF-8');
   }
