@@ -192,6 +192,12 @@ interface CallContext {
   depth: number;
 }
 
+/** What commit needs from a mempool (structural: the app does not import the mempool layer). */
+export interface MempoolCommitLock {
+  lockForCommit(): Promise<void>;
+  unlock(): void;
+}
+
 export interface ShroudAppOptions {
   store: Store;
   genesis: Genesis;
@@ -286,6 +292,7 @@ export class ShroudApp implements AbciApplication {
    * not pay for predicting and sending requests the enclave will not run.
    */
   private contractBatchLimit = CONTRACT_BATCH_MAX;
+  private mempoolLock: MempoolCommitLock | null = null;
 
   constructor(options: ShroudAppOptions) {
     this.store = options.store;
@@ -852,14 +859,33 @@ export class ShroudApp implements AbciApplication {
     // Behind any ECALL in flight: a query ECALL reads committed state through OCALLs while it
     // runs, and the host now serves them from the event loop (ADR 006 "Asynchronous host
     // wait"), so committing in between would tear its answer.
-    return this.withEnclave(() => {
-      block.batch.commit();
-      this.block = null;
-      this.genesisView = null;
-      // Pending txs are re-checked by the mempool against the new state (ADR 007).
-      this.checkStates = new Map();
-      return Promise.resolve({ retainHeight: 0n });
-    });
+    const run = () =>
+      this.withEnclave(() => {
+        block.batch.commit();
+        this.block = null;
+        this.genesisView = null;
+        // Pending txs are re-checked by the mempool against the new state (ADR 007).
+        this.checkStates = new Map();
+        return Promise.resolve({ retainHeight: 0n });
+      });
+    const lock = this.mempoolLock;
+    if (lock === null) return run();
+    return lock
+      .lockForCommit()
+      .then(run)
+      .catch((error: unknown) => {
+        lock.unlock(); // the commit failed: no mempool update will release it
+        throw error;
+      });
+  }
+
+  /**
+   * Makes every commit take `mempool`'s commit lock first (CometBFT: Lock, Commit, Update,
+   * Unlock): the node's mempool update after the commit releases it. A node whose mempool
+   * checks txs in batches needs it (Mempool.lockForCommit); null removes it.
+   */
+  useMempoolLock(mempool: MempoolCommitLock | null): void {
+    this.mempoolLock = mempool;
   }
 
   /** Height of the next block: the genesis batch's (initial_height) before the first commit. */

@@ -24,6 +24,7 @@ export {
   encodeIndexedTx,
   type IndexedTx,
   type ShroudAppOptions,
+  type MempoolCommitLock,
 } from './app.js';
 export { FifoQueue, SoloDriver, type SoloOptions, type TxQueue } from './solo.js';
 export { KEYS, META } from './state.js';

@@ -282,6 +282,8 @@ export class Mempool {
    * started; later adds join it (null: the next add queues a new batch operation).
    */
   private openBatch: WaitingAdd[] | null = null;
+  /** Held by {@link lockForCommit} until the next update (or unlock). */
+  private commitLock: { readonly acquired: Promise<void>; readonly release: () => void } | null = null;
   /** The app's checkTxBatch, bound (null: every add is checked alone). */
   private readonly batchChecker: BatchChecker | null;
 
@@ -440,12 +442,56 @@ export class Mempool {
     }
     this.lastHeight = height;
     this.openBatch = null; // adds from now on are checked after this update (FIFO)
-    return this.exclusive(async () => {
+    const run = async () => {
       const removedCommitted = this.removeCommitted(committedTxs);
       const removedInvalid = this.config.recheck ? await this.recheckAll() : 0;
       this.compactEvictionHeap();
       return { removedCommitted, removedInvalid };
+    };
+    const lock = this.commitLock;
+    if (lock === null) return this.exclusive(run);
+    // Inside the commit lock (which holds the queue): run now, then let the adds in.
+    await lock.acquired;
+    try {
+      return await run();
+    } finally {
+      this.unlock();
+      this.deliverRemoved();
+    }
+  }
+
+  /**
+   * CometBFT's mempool Lock around the app's Commit: resolves once every earlier add has been
+   * checked and admitted, and holds later adds until the next {@link update} has removed the
+   * committed txs and re-checked the rest (update runs inside the lock and releases it). Without
+   * it, an add checked between the app's Commit (which resets its check state) and the recheck
+   * sees the committed state without the pending txs and refuses a sender's next tx
+   * (`account sequence mismatch`) — an add whose batch waits on a signature worker can fall in
+   * that window. Call {@link unlock} instead if the commit failed.
+   * @throws {MempoolError} INVALID_ARGUMENT when already locked.
+   */
+  lockForCommit(): Promise<void> {
+    if (this.commitLock !== null) {
+      throw new MempoolError('INVALID_ARGUMENT', 'the mempool is already locked for a commit');
+    }
+    this.openBatch = null;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let acquire: () => void = () => undefined;
+    const acquired = new Promise<void>((resolve) => (acquire = resolve));
+    this.commitLock = { acquired, release };
+    void this.exclusive(() => {
+      acquire();
+      return held;
     });
+    return acquired;
+  }
+
+  /** Releases {@link lockForCommit} without an update (the commit failed). Idempotent. */
+  unlock(): void {
+    const lock = this.commitLock;
+    this.commitLock = null;
+    lock?.release();
   }
 
   /**

@@ -25,6 +25,11 @@ export interface StartConsensusNodeOptions extends Omit<StartSoloNodeOptions, 'b
   p2pPort?: number;
   /** Called after the node stopped itself because a decided block could not be executed. */
   onFatal?: (error: unknown) => void;
+  /**
+   * Check new txs that arrive together through app.checkTxBatch with the signature worker
+   * (default true); false checks every tx alone on the main thread.
+   */
+  batchCheckTx?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -111,12 +116,30 @@ export async function startConsensusNode(
 
     // checkTx answers are kept per tx object so submit() can return the app's full response.
     const answers = new WeakMap<Uint8Array, ResponseCheckTx>();
+    // New txs that wait for the app together (an RPC batch, gossip arriving during a block)
+    // are checked with checkTxBatch: their signatures are verified on the app's worker thread
+    // while this thread checks the previous ones (bench/RESULTS.md "app", mempool batch path).
+    const batchCheck =
+      options.batchCheckTx !== false &&
+      process.env.TMP_NO_BATCH === undefined &&
+      (await app.startSignatureWorker());
+    opened.onStop(() => app.stopSignatureWorker());
     const abciCheck = {
       checkTx: (request: { tx: Uint8Array; type: 'new' | 'recheck' }) => {
         const response = app.checkTx(request);
         answers.set(request.tx, response);
         return response;
       },
+      ...(batchCheck && {
+        checkTxBatch: async (requests: readonly { tx: Uint8Array; type: 'new' | 'recheck' }[]) => {
+          const responses = await app.checkTxBatch(requests);
+          responses.forEach((response, i) => {
+            const request = requests[i];
+            if (request !== undefined) answers.set(request.tx, response);
+          });
+          return responses;
+        },
+      }),
     };
     let p2p: P2pNode | null = null;
     const mempool = new Mempool(
@@ -137,6 +160,10 @@ export async function startConsensusNode(
         },
       },
     );
+
+    // CometBFT's Lock/Commit/Update: no add is checked between the app's commit (check state
+    // reset) and the mempool's recheck after it (a batch waiting on the signature worker could).
+    app.useMempoolLock(mempool);
 
     const started = await P2pNode.start({
       listenAddress: { host: config.p2p.host, port: options.p2pPort ?? config.p2p.port },

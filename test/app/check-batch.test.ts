@@ -1,6 +1,7 @@
 // checkTxBatch (ADR 007 "checkTx"): with the signature worker, the same responses as checkTx
 // one by one, in order, for good and bad transactions, and the verified signatures reach the
 // cache (finalizeBlock then accepts the block as before).
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TxCode, type ResponseCheckTx } from '../../src/app/index.js';
@@ -93,5 +94,56 @@ describe('checkTxBatch with the signature worker', () => {
     const tx = new Uint8Array([9, 9]);
     const [response] = await node.app.checkTxBatch([{ tx, type: 'new' }]);
     assert.equal(response?.code, TxCode.TX_DECODE);
+  });
+});
+
+describe('commit with a mempool commit lock', () => {
+  const users = [makeUser('lock-0', 0n), makeUser('lock-1', 1n)];
+  const [alice, bob] = users as [(typeof users)[0], (typeof users)[0]];
+
+  it('takes the lock before committing, and releases it only when the commit fails', async () => {
+    const home = tempDir('lock');
+    const node = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
+    try {
+      await initChain(node);
+      const calls: string[] = [];
+      let release: () => void = () => undefined;
+      node.app.useMempoolLock({
+        lockForCommit: () => {
+          calls.push('lock');
+          return new Promise<void>((resolve) => (release = resolve));
+        },
+        unlock: () => calls.push('unlock'),
+      });
+      const finalize = (height: bigint) =>
+        node.app.finalizeBlock({
+          txs: [signTx(alice, [sendMsg(alice, bob.address, 1n)])],
+          hash: new Uint8Array(32),
+          height,
+          timeNanos: 1_900_000_000_000_000_000n + height,
+          proposerAddress: new Uint8Array(20),
+          misbehavior: [],
+        });
+      const height = node.store.info().height + 1n;
+      await finalize(height);
+      const committing = node.app.commit();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(node.store.info().height, height - 1n, 'nothing committed while the lock is awaited');
+      release();
+      await committing;
+      assert.equal(node.store.info().height, height, 'committed once locked');
+      assert.deepEqual(calls, ['lock'], 'a successful commit leaves the lock to the mempool update');
+      node.app.useMempoolLock({
+        lockForCommit: () => Promise.reject(new Error('mempool closed')),
+        unlock: () => calls.push('unlock'),
+      });
+      await finalize(height + 1n);
+      await assert.rejects(node.app.commit(), /mempool closed/);
+      assert.deepEqual(calls, ['lock', 'unlock'], 'a failed commit releases the lock');
+      assert.equal(node.store.info().height, height, 'the failed commit wrote nothing');
+    } finally {
+      await node.close();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -45,12 +45,14 @@ function outcome(result: AddResult): string {
   return result.ok ? 'ok' : result.reason;
 }
 
+function label(bytes: Uint8Array): string {
+  const parsed = parse(bytes);
+  assert.ok(parsed, 'test txs parse');
+  return `${parsed.sender}${parsed.sequence}`;
+}
+
 function labels(pool: Mempool): string[] {
-  return pool.reap().map((bytes) => {
-    const parsed = parse(bytes);
-    assert.ok(parsed, 'reaped bytes parse');
-    return `${parsed.sender}${parsed.sequence}`;
-  });
+  return pool.reap().map(label);
 }
 
 describe('mempool batch path', () => {
@@ -286,5 +288,66 @@ describe('mempool batch path', () => {
       ),
       { numRuns: 150, seed: 7 },
     );
+  });
+});
+
+describe('mempool commit lock (Lock, Commit, Update, Unlock)', () => {
+  it('finishes the batch in flight, holds later adds until update has rechecked, then checks them', async () => {
+    const app = new BatchLedger(1000n);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const pool = new Mempool(roomy, {
+      checkTx: app.check,
+      checkTxBatch: async (txs) => {
+        await gate; // a signature worker still busy when the block commits
+        return app.checkBatch(txs);
+      },
+    });
+    const a0 = tx({ sender: 'a', sequence: 0, gas: 1, fee: 1 });
+    const a1 = tx({ sender: 'a', sequence: 1, gas: 1, fee: 1 });
+    const a2 = tx({ sender: 'a', sequence: 2, gas: 1, fee: 1 });
+    const inFlight = pool.addMany([a0, a1]);
+    const locked = pool.lockForCommit();
+    const held = pool.add(a2); // arrives during the commit
+    release();
+    await locked;
+    assert.deepEqual((await inFlight).map(outcome), ['ok', 'ok'], 'the batch in flight finished first');
+    assert.equal(pool.size, 2, 'a2 waits while the lock is held');
+    app.commit([a0]); // the app commits a0 and resets its check state
+    assert.deepEqual(await pool.update(1, [a0]), { removedCommitted: 1, removedInvalid: 0 });
+    assert.equal(outcome(await held), 'ok', 'a2 is checked after the recheck restored a1');
+    assert.deepEqual(
+      app.calls.map((c) => `${c.mode} ${label(c.bytes)}`),
+      ['new a0', 'new a1', 'recheck a1', 'new a2'],
+    );
+  });
+
+  it('without the lock, an add checked between the app commit and update is refused (why it exists)', async () => {
+    const app = new BatchLedger(1000n);
+    const pool = batchPool(app);
+    const a0 = tx({ sender: 'a', sequence: 0, gas: 1, fee: 1 });
+    const a1 = tx({ sender: 'a', sequence: 1, gas: 1, fee: 1 });
+    assert.deepEqual((await pool.addMany([a0, a1])).map(outcome), ['ok', 'ok']);
+    app.commit([a0]);
+    const early = await pool.add(tx({ sender: 'a', sequence: 2, gas: 1, fee: 1 }));
+    assert.equal(outcome(early), 'CHECK_FAILED', 'a1 is not in the reset check state yet');
+  });
+
+  it('unlock releases the held adds when the commit failed; a second lock is refused', async () => {
+    const app = new BatchLedger(1000n);
+    const pool = batchPool(app);
+    await pool.lockForCommit();
+    assert.throws(
+      () => void pool.lockForCommit(),
+      (error) => hasErrorCode(error, 'INVALID_ARGUMENT'),
+    );
+    const held = pool.add(tx({ sender: 'a', sequence: 0, gas: 1, fee: 1 }));
+    await Promise.resolve();
+    assert.equal(app.calls.length, 0, 'held while locked');
+    pool.unlock();
+    assert.equal(outcome(await held), 'ok');
+    pool.unlock(); // idempotent
+    await pool.lockForCommit(); // can be taken again
+    pool.unlock();
   });
 });
