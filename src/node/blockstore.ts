@@ -7,7 +7,8 @@ import { open, type RootDatabase } from 'lmdb';
 import { bytesToHex, concatBytes, sha256, utf8Encode } from '../crypto/index.js';
 import type { AbciEvent, ExecTxResult } from '../app/index.js';
 import { NodeError } from './errors.js';
-import { commitJson, decodeCommit, type Commit } from './block.js';
+import { commitJson, decodeCommit, decodeConsensusBlock, type Commit } from './block.js';
+import { evidenceKey } from './evidence-pool.js';
 
 /** What the Tendermint engine adds to a stored block (absent for solo blocks). */
 export interface ConsensusRecord {
@@ -201,6 +202,14 @@ export function decodeBlock(bytes: Uint8Array): StoredBlock {
 
 const blockKey = (height: bigint) => `b/${height.toString().padStart(20, '0')}`;
 const txKey = (hash: Uint8Array) => `t/${hex(hash)}`;
+/** Evidence index: evidence-pool.ts evidenceKey → height of the block that committed it. */
+const evidenceIndexKey = (key: string) => `e/${key}`;
+
+/** Keys of the evidence a Tendermint block carries (none for solo blocks). */
+function evidenceKeysOf(block: Omit<StoredBlock, 'sizeBytes'>): string[] {
+  if (block.consensus === undefined) return [];
+  return (decodeConsensusBlock(block.consensus.block)?.evidence ?? []).map(evidenceKey);
+}
 
 /** Where a tx sits: its block height and index in the block. */
 export interface TxLocation {
@@ -223,10 +232,13 @@ export class BlockStore {
     return value === undefined ? 0n : BigInt(value.toString('utf8'));
   }
 
-  /** Saves a block and indexes its txs; durable when it returns. */
+  /** Saves a block and indexes its txs and evidence; durable when it returns. */
   async save(block: Omit<StoredBlock, 'sizeBytes'>): Promise<void> {
     const bytes = encodeBlock(block);
+    const evidence = evidenceKeysOf(block);
     await this.db.transaction(() => {
+      for (const key of evidence)
+        void this.db.put(evidenceIndexKey(key), Buffer.from(block.header.height.toString()));
       void this.db.put(blockKey(block.header.height), Buffer.from(bytes));
       block.header.txHashes.forEach((hash, index) => {
         void this.db.put(txKey(hash), Buffer.from(`${block.header.height}:${index}`));
@@ -243,7 +255,9 @@ export class BlockStore {
       for (let h = height + 1n; h <= top; h += 1n) {
         const bytes = this.db.get(blockKey(h));
         if (bytes !== undefined) {
-          for (const hash of decodeBlock(bytes).header.txHashes) void this.db.remove(txKey(hash));
+          const block = decodeBlock(bytes);
+          for (const hash of block.header.txHashes) void this.db.remove(txKey(hash));
+          for (const key of evidenceKeysOf(block)) void this.db.remove(evidenceIndexKey(key));
         }
         void this.db.remove(blockKey(h));
       }
@@ -255,6 +269,12 @@ export class BlockStore {
   load(height: bigint): StoredBlock | undefined {
     const bytes = this.db.get(blockKey(height));
     return bytes === undefined ? undefined : decodeBlock(bytes);
+  }
+
+  /** Height of the block that committed the evidence with this key (evidence-pool.ts), or undefined. */
+  evidenceHeight(key: string): bigint | undefined {
+    const value = this.db.get(evidenceIndexKey(key));
+    return value === undefined ? undefined : BigInt(value.toString('utf8'));
   }
 
   /** Where the tx with this hash was committed, or undefined. */

@@ -46,6 +46,7 @@ import {
 } from './block.js';
 import { resultsHash, type BlockStore, type StoredBlock } from './blockstore.js';
 import { BlockSyncWindow, type CommitInput } from './block-sync.js';
+import { EvidencePool, evidenceKey } from './evidence-pool.js';
 import type { BlockFeed } from './node.js';
 
 /** p2p channel ids (CometBFT's numbering: consensus 0x20, mempool 0x30, evidence 0x38, block sync 0x40). */
@@ -65,8 +66,6 @@ const GOSSIP_INTERVAL_MS = 1000;
 const CATCHUP_RESEND_MS = 500;
 /** Messages of the next height kept until we get there (STYLE.md §6: bounded). */
 const FUTURE_MESSAGES_MAX = 1000;
-const EVIDENCE_POOL_MAX = 100;
-const EVIDENCE_PER_BLOCK_MAX = 10;
 /** Bytes of txs per proposal: the block's base64 encoding must stay under the core's 4 MiB value limit. */
 const PROPOSAL_TX_BYTES_MAX = 2 * 1024 * 1024;
 
@@ -93,6 +92,8 @@ export interface ConsensusDriverOptions {
   log: Logger;
   /** Wall clock in ns (block times only; injected for tests). */
   clockNanos?: () => bigint;
+  /** Evidence older than this many heights is dropped (default 100000, CometBFT's MaxAgeNumBlocks). */
+  evidenceMaxAgeHeights?: number;
   /** Called once if a decided block cannot be executed (the node must stop: it cannot advance). */
   onFatal?: (error: unknown) => void;
 }
@@ -181,9 +182,8 @@ export class ConsensusDriver {
   private readonly catchupSentAt = new Map<string, number>();
   /** Block sync: heights requested from peers, blocks held for later heights. */
   private readonly sync = new BlockSyncWindow();
-  private readonly evidencePool = new Map<string, DuplicateVoteEvidence>();
-  /** Keys of evidence already in a committed block (not proposed again; bounded). */
-  private readonly committedEvidence = new Set<string>();
+  /** Pending evidence; "already on chain" is the block store's evidence index (survives restarts). */
+  private readonly evidencePool: EvidencePool;
   private readonly clock: () => bigint;
   /** Decided heights whose StartHeight(h + 1) is already scheduled. */
   private readonly advancing = new Set<number>();
@@ -193,6 +193,10 @@ export class ConsensusDriver {
   constructor(private readonly o: ConsensusDriverOptions) {
     this.state = o.core.initialState(null);
     this.clock = o.clockNanos ?? (() => BigInt(Date.now()) * 1_000_000n);
+    this.evidencePool = new EvidencePool({
+      committedAt: (key) => o.blocks.evidenceHeight(key),
+      ...(o.evidenceMaxAgeHeights === undefined ? {} : { maxAgeHeights: o.evidenceMaxAgeHeights }),
+    });
     this.sets.set(1, o.genesisValidators);
     this.nextSets.set(1, o.genesisValidators.withIncrementedPriority(1));
   }
@@ -418,9 +422,7 @@ export class ConsensusDriver {
       timeNanos: time,
       proposerAddress,
     });
-    const evidence = [...this.evidencePool.values()]
-      .filter((ev) => ev.first.height < height)
-      .slice(0, EVIDENCE_PER_BLOCK_MAX);
+    const evidence = this.evidencePool.forProposal(height);
     const lastCommit = previous?.consensus?.commit ?? null;
     const block: ConsensusBlock = {
       header: {
@@ -493,7 +495,10 @@ export class ConsensusDriver {
             },
       validators: set,
       verify: ed25519Verify,
-      evidenceProblem: (ev) => this.evidenceProblem(ev),
+      evidenceProblem: (ev) =>
+        ev.first.height >= height
+          ? 'evidence of this height or later'
+          : (this.evidencePool.problem(ev, height) ?? this.evidenceProblem(ev)),
     });
   }
 
@@ -575,11 +580,7 @@ export class ConsensusDriver {
     // dropped and the WAL decides the height again).
     await this.o.blocks.save(record);
     await this.o.app.commit();
-    for (const ev of block.evidence) {
-      this.evidencePool.delete(evidenceKey(ev));
-      if (this.committedEvidence.size >= 10_000) this.committedEvidence.clear();
-      this.committedEvidence.add(evidenceKey(ev));
-    }
+    this.evidencePool.remove(block.evidence); // and the block store indexed it (blocks.save)
     this.o.log.info(
       { height: e.height, round: e.round, txs: block.txs.length, hash: bytesToHex(e.value.id).slice(0, 16) },
       'committed block',
@@ -828,10 +829,11 @@ export class ConsensusDriver {
 
   private addEvidence(ev: DuplicateVoteEvidence, broadcast: boolean): void {
     // Own detection (Evidence effect) or a verified peer report: pooled, gossiped, proposed.
-    const key = evidenceKey(ev);
-    if (this.evidencePool.has(key) || this.committedEvidence.has(key)) return;
-    if (this.evidencePool.size >= EVIDENCE_POOL_MAX) return;
-    this.evidencePool.set(key, ev);
+    const result = this.evidencePool.add(ev, this.state.height);
+    if (result !== 'added') {
+      this.o.log.debug({ key: evidenceKey(ev), result }, 'evidence not pooled');
+      return;
+    }
     this.o.log.warn(
       { validator: ev.first.validatorAddress, height: ev.first.height },
       'equivocation evidence',
@@ -847,10 +849,6 @@ export class ConsensusDriver {
     }
     this.addEvidence(ev, true); // gossiped on: a node that already has it stops the echo
   }
-}
-
-function evidenceKey(ev: DuplicateVoteEvidence): string {
-  return `${ev.first.validatorAddress}/${ev.first.height}/${ev.first.round}/${ev.first.type}`;
 }
 
 /** A block-sync commit message's entry, shape-checked (the core verifies the votes), or null. */
