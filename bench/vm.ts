@@ -1,5 +1,6 @@
 // Contract runtime throughput: warm calls/s of counter.increment and token.transfer through
-// ContractVm (in-memory storage, cached module, fresh instance per call), cold compile +
+// ContractVm (in-memory storage, cached module, reused reset instances — ADR 010 — and, for
+// comparison, a fresh instance per call), cold compile +
 // instantiate of a ~500 KB module, and the end-to-end metering overhead (same contract,
 // instrumented vs raw, same run). Compute-only metering overhead: bench/vm-metering.ts.
 // Usage: npx tsx bench/vm.ts      (about 10 s; results go to bench/RESULTS.md, section "vm")
@@ -86,8 +87,11 @@ function counterRate(instrument: boolean): { cpu: number; wall: number } {
   return rate(() => void call('execute', { increment: {} }, info(ALICE)));
 }
 
-function tokenRate(instrument: boolean): { rate: { cpu: number; wall: number }; gas: bigint } {
-  const call = harness(new ContractVm({ instrument }), token);
+function tokenRate(
+  instrument: boolean,
+  reuseInstances = true,
+): { rate: { cpu: number; wall: number }; gas: bigint } {
+  const call = harness(new ContractVm({ instrument, reuseInstances }), token);
   call(
     'instantiate',
     {
@@ -196,6 +200,21 @@ line('counter.increment', counterRate(true), counterRate(false));
 const tokenMetered = tokenRate(true);
 const tokenRaw = tokenRate(false);
 line('token.transfer', tokenMetered.rate, tokenRaw.rate, `; ${tokenMetered.gas} wasm gas per transfer`);
+// Instance reuse (ADR 010) against a fresh instance per call, alternated so load drifts hit both.
+const reuse: number[] = [];
+const fresh: number[] = [];
+let freshGas = 0n;
+for (let round = 0; round < 2; round++) {
+  reuse.push(1e6 / tokenRate(true, true).rate.cpu);
+  const f = tokenRate(true, false);
+  fresh.push(1e6 / f.rate.cpu);
+  freshGas = f.gas;
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.log(
+  `token.transfer     ${mean(reuse).toFixed(1)} CPU µs/call reused instance, ${mean(fresh).toFixed(1)} fresh instance ` +
+    `(${fmt(1e6 / mean(reuse))} vs ${fmt(1e6 / mean(fresh))} calls/CPU-s; gas ${freshGas === tokenMetered.gas ? 'identical' : 'DIFFERS'})`,
+);
 const cold = await coldCompile();
 console.log(
   `cold ${fmt(cold.bytes / 1024)} KB module: validate ${cold.validateMs.toFixed(1)} ms, instrument+compile ${cold.compileMs.toFixed(1)} ms, ` +

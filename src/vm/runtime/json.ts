@@ -12,6 +12,41 @@ export function encodeBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
+/** Sextet of each base64 character code (standard alphabet), -1 elsewhere. */
+const BASE64_SEXTETS = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+})();
+
+/**
+ * Below this length base64 is decoded in JS: `Buffer.from(text, 'base64')` takes its bytes
+ * from Node's shared 8 KiB pool, and refilling the pool (an off-heap allocation that can start
+ * a GC) was ~6 % of a token transfer's VM time for its 44-character `data` (CPU profile of
+ * src/enclave/core/executor.ts runVm).
+ */
+const SMALL_BASE64 = 1024;
+
+/** Decodes text already checked by decodeBase64: bits past the last whole byte are ignored, as Buffer does. */
+function decodeSmallBase64(text: string): Uint8Array {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61) end--; // '='
+  const out = new Uint8Array((end * 3) >>> 2);
+  let bits = 0;
+  let pending = 0;
+  let next = 0;
+  for (let i = 0; i < end; i++) {
+    pending = ((pending << 6) | (BASE64_SEXTETS[text.charCodeAt(i)] as number)) & 0xffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[next++] = (pending >>> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
 /**
  * Strict standard base64 (padding optional, no whitespace or URL alphabet).
  * @returns the bytes, or undefined when `text` is not base64.
@@ -21,6 +56,7 @@ export function decodeBase64(text: string): Uint8Array | undefined {
   const padIndex = text.indexOf('=');
   if (padIndex !== -1 && padIndex < text.length - 2) return undefined;
   if (padIndex !== -1 && text.length % 4 !== 0) return undefined;
+  if (text.length < SMALL_BASE64) return decodeSmallBase64(text);
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
@@ -44,12 +80,23 @@ export function encodeEnv(env: ContractEnv, withRandom: boolean): string {
     withRandom && env.block.random !== undefined && env.block.random !== null
       ? `,"random":${JSON.stringify(encodeBase64(env.block.random))}`
       : '';
+  // Templates instead of JSON.stringify of objects (same bytes: the keys are fixed, strings go
+  // through JSON.stringify, numbers are integers): the env is built for every call.
   const block =
     `{"height":${BigInt(env.block.height).toString()},"time":"${env.block.time.toString()}",` +
     `"chain_id":${JSON.stringify(env.block.chainId)}${random}}`;
-  const contract = JSON.stringify({ address: env.contract.address, code_hash: env.contract.codeHash });
+  const { address, codeHash } = env.contract;
+  const contract =
+    typeof address === 'string' && typeof codeHash === 'string'
+      ? `{"address":${JSON.stringify(address)},"code_hash":${JSON.stringify(codeHash)}}`
+      : JSON.stringify({ address, code_hash: codeHash }); // what the types forbid, encoded as before
   const tx = env.transaction ?? null;
-  const transaction = tx === null ? 'null' : JSON.stringify({ index: tx.index, hash: tx.hash });
+  const transaction =
+    tx === null
+      ? 'null'
+      : typeof tx.index === 'number' && typeof tx.hash === 'string'
+        ? `{"index":${JSON.stringify(tx.index)},"hash":${JSON.stringify(tx.hash)}}`
+        : JSON.stringify({ index: tx.index, hash: tx.hash });
   return `{"block":${block},"contract":${contract},"transaction":${transaction}}`;
 }
 
