@@ -4,8 +4,28 @@
 // Figures are per CPU-second of this process (process.cpuUsage), best of ROUNDS, because the
 // machine is shared; wall-clock figures are printed too.
 // Usage: npx tsx bench/mempool.ts   (results recorded in bench/RESULTS.md, section "mempool")
+//
+// `--app [--txs 1000] [--chunk 20] [--rounds 2]`: instead, the node's mempool path with the real
+// app (ShroudApp.checkTx: decode, account, signature): signed bank sends arrive `--chunk` at a
+// time (one RPC batch or gossip burst: all added at once) and each mode adds them to a fresh
+// pool — one by one (`checkTx` on the main thread) or through the batch path (`checkTxBatch`,
+// signatures on the app's worker) — alternated per round, with main-thread and process CPU per
+// tx (bench/RESULTS.md "app").
+import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { Mempool, type CheckResult } from '../src/mempool/index.js';
+import { Mempool, mempoolAppFromAbci, type CheckResult } from '../src/mempool/index.js';
+import {
+  genesisJson,
+  initChain,
+  makeUser,
+  openNode,
+  sendMsg,
+  signTx,
+  tempDir,
+  type User,
+} from '../test/app/helpers.js';
+import { argNumber, hasFlag } from './lib/args.js';
+import { mainThreadCpuMs } from './lib/stats.js';
 
 const TXS = 10_000;
 const SENDERS = 1_000; // 10 consecutive sequences each
@@ -173,4 +193,61 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/** The node's mempool path with the real app, one by one vs batched (see the header). */
+async function appPath(): Promise<void> {
+  const count = argNumber('txs', 1000);
+  const chunk = argNumber('chunk', 20);
+  const rounds = argNumber('rounds', 2);
+  const users: User[] = Array.from({ length: count }, (_, i) => makeUser(`mempool ${i}`, BigInt(i)));
+  const home = tempDir('mempool-bench');
+  const node = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
+  await initChain(node);
+  await node.app.startSignatureWorker();
+  const modes = ['one by one', 'batch'] as const;
+  console.log(
+    `mempool --app: ${count} signed bank sends, ${count} senders, arriving ${chunk} at a time; machine ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}`,
+  );
+  console.log('| round | mode | load | wall ms | process CPU µs/tx | main-thread CPU µs/tx |');
+  console.log('|--:|:--|--:|--:|--:|--:|');
+  let sequence = 0n;
+  for (let round = 1; round <= rounds; round++) {
+    for (const mode of modes) {
+      // Fresh txs every time (the next sequence of each sender): nothing is in the app's
+      // verified-signature cache, as for new txs from clients.
+      const txs = users.map((u, i) =>
+        signTx(u, [sendMsg(u, (users[(i + 1) % count] as User).address, 1n)], { sequence }),
+      );
+      sequence++;
+      const abci = mempoolAppFromAbci(
+        mode === 'batch' ? node.app : { checkTx: (request) => node.app.checkTx(request) },
+      );
+      const pool = new Mempool(
+        { maxTxs: 2 * count, maxBytes: 64 << 20, maxTxBytes: 1 << 20, cacheSize: 10_000 },
+        abci,
+      );
+      const load = loadavg()[0] ?? 0;
+      const c0 = process.cpuUsage();
+      const m0 = mainThreadCpuMs();
+      const t0 = performance.now();
+      for (let start = 0; start < txs.length; start += chunk) {
+        const results = await pool.addMany(txs.slice(start, start + chunk));
+        const refused = results.find((r) => !r.ok);
+        if (refused !== undefined) throw new Error(`bench: add refused: ${JSON.stringify(refused)}`);
+      }
+      const wall = performance.now() - t0;
+      const main = mainThreadCpuMs() - m0;
+      const used = process.cpuUsage(c0);
+      const cpu = (used.user + used.system) / 1000;
+      console.log(
+        `| ${round} | ${mode} | ${load.toFixed(1)} | ${wall.toFixed(0)} | ${((cpu / count) * 1000).toFixed(0)} | ${((main / count) * 1000).toFixed(0)} |`,
+      );
+    }
+  }
+  console.log(`signatures verified on the worker: ${node.app.signaturesVerifiedAhead}`);
+  await node.app.stopSignatureWorker();
+  await node.close();
+  rmSync(home, { recursive: true, force: true });
+}
+
+if (hasFlag('app')) await appPath();
+else await main();
