@@ -82,6 +82,33 @@ const cases: Case[] = [
       return () => api.hkdfSha256(ikm, salt, info, 32);
     },
   },
+  // The enclave's per-transfer mix (counted in a token transfer, issue #4): ~12 HMACs of ~114 B
+  // (synthetic state IVs, tx IVs), 2 SHA-256 of ~460 B (sign doc, tx hash), 9 AES-GCM of ~160 B.
+  ...[32, 114, 460, 4096].map((size): Case => ({
+    name: `SHA-256 ${size} B`,
+    prepare(api) {
+      const data = api.randomBytes(size);
+      return () => api.sha256(data);
+    },
+  })),
+  ...[114, 1024].map((size): Case => ({
+    name: `HMAC-SHA256 ${size} B`,
+    prepare(api) {
+      const key = api.randomBytes(32);
+      const data = api.randomBytes(size);
+      return () => api.hmacSha256(key, data);
+    },
+  })),
+  {
+    name: 'AES-256-GCM encrypt 100 B (+80 B AAD)',
+    prepare(api) {
+      const key = api.randomBytes(32);
+      const iv = api.randomBytes(12);
+      const plaintext = api.randomBytes(100);
+      const aad = api.randomBytes(80);
+      return () => api.aesGcmEncrypt(key, iv, plaintext, aad);
+    },
+  },
   ...envelopeCases(200, '200 B'),
   ...envelopeCases(10 * 1024, '10 KiB'),
   {

@@ -16,8 +16,11 @@ import sodium from 'sodium-native';
 const SHA256_BYTES = 32;
 /** SHA-256 block size B of RFC 2104 §2. */
 const BLOCK_BYTES = 64;
-/** Longest message the scratch path takes; longer ones go to the caller's fallback. */
-export const SODIUM_HMAC_MAX_MESSAGE_BYTES = 4096;
+/**
+ * Longest message the scratch path takes; longer ones go to the caller's fallback (createHmac
+ * is as fast from ~800 bytes on: both hashes are then OpenSSL's, plus a copy here).
+ */
+export const SODIUM_HMAC_MAX_MESSAGE_BYTES = 768;
 
 // inner = (K ^ ipad) || message; outer = (K ^ opad) || H(inner) (RFC 2104 §2 steps 1–7).
 const inner = new Uint8Array(BLOCK_BYTES + SODIUM_HMAC_MAX_MESSAGE_BYTES);
@@ -28,10 +31,10 @@ const hashedKey = new Uint8Array(SHA256_BYTES);
 /**
  * Up to this many bytes libsodium's SHA-256 is the cheaper call; above, OpenSSL's one-shot
  * `crypto.hash` (Node ≥ 20.12). libsodium hashes in portable C (~5 ns/byte here) after a ~0.3 µs
- * call; OpenSSL uses the CPU's SHA extensions (<1 ns/byte) after a ~1.5 µs call (a Buffer per
- * result). Measured crossover ~250 bytes (bench/RESULTS.md "enclave", crypto helper).
+ * call; OpenSSL uses the CPU's SHA extensions (<1 ns/byte) after a ~1 µs call and a Buffer per
+ * result. Measured crossover 160–200 bytes (bench/RESULTS.md "enclave", crypto helper).
  */
-export const SODIUM_SHA256_MAX_BYTES = 256;
+export const SODIUM_SHA256_MAX_BYTES = 160;
 
 const oneShot: ((data: Uint8Array) => Uint8Array) | null =
   typeof nodeHash === 'function' ? (data) => nodeHash('sha256', data, 'buffer') : null;
