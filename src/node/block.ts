@@ -319,6 +319,30 @@ export interface ProposalContext {
   evidenceProblem: (evidence: DuplicateVoteEvidence) => string | null;
 }
 
+/** Default bound on how far a proposal's header time may run ahead of a validator's clock. */
+export const DEFAULT_MAX_CLOCK_DRIFT_MS = 5000;
+
+/**
+ * What is wrong with a proposal's header time, or null (issue #6 gap 4): it must be after the
+ * previous block's time (`previousTimeNanos`, null at height 1), and at most `maxClockDriftMs`
+ * ahead of the validator's clock `nowNanos` (a proposer with a fast clock would otherwise push
+ * every later block time into the future, as block times must increase). A time in the past is
+ * accepted: our clock may be fast, and the previous-time rule already orders blocks. Applies
+ * to proposals only — a block that already holds +2/3 precommits (block sync) is final, and a
+ * node with a slow clock must still follow it. Pure, so the simulator uses it with its clock.
+ */
+export function proposalTimeProblem(
+  timeNanos: bigint,
+  previousTimeNanos: bigint | null,
+  nowNanos: bigint,
+  maxClockDriftMs: number,
+): string | null {
+  if (previousTimeNanos !== null && timeNanos <= previousTimeNanos) return 'time does not increase';
+  if (timeNanos > nowNanos + BigInt(maxClockDriftMs) * 1_000_000n)
+    return `time is more than ${maxClockDriftMs} ms ahead of our clock`;
+  return null;
+}
+
 /** Byte equality (constant-time is not needed: everything compared here is public). */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);

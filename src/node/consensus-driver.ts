@@ -33,6 +33,8 @@ import type { Store } from '../store/index.js';
 import {
   commitHash,
   decodeConsensusBlock,
+  DEFAULT_MAX_CLOCK_DRIFT_MS,
+  proposalTimeProblem,
   proposedBlockProblem,
   sameBytes,
   decodeEvidence,
@@ -92,6 +94,8 @@ export interface ConsensusDriverOptions {
   log: Logger;
   /** Wall clock in ns (block times only; injected for tests). */
   clockNanos?: () => bigint;
+  /** A proposal whose header time is further ahead of our clock gets a nil prevote (default 5000). */
+  maxClockDriftMs?: number;
   /** Evidence older than this many heights is dropped (default 100000, CometBFT's MaxAgeNumBlocks). */
   evidenceMaxAgeHeights?: number;
   /** Called once if a decided block cannot be executed (the node must stop: it cannot advance). */
@@ -461,6 +465,21 @@ export class ConsensusDriver {
       return false;
     }
     const block = decodeConsensusBlock(value.bytes)!;
+    // Timeliness (ADR 010): only for a proposal. A value +2/3 already committed (block sync) is
+    // final, and the core asks again for one it saw refused as a proposal.
+    const pending = this.state.pendingCommit;
+    if (pending === null || !sameBytes(pending.value.id, value.id)) {
+      const late = proposalTimeProblem(
+        block.header.timeNanos,
+        null, // the previous block's time is checked by blockProblem
+        this.clock(),
+        this.o.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS,
+      );
+      if (late !== null) {
+        this.o.log.warn({ height, problem: late }, 'proposed block refused');
+        return false;
+      }
+    }
     const answer = await this.o.app.processProposal({
       txs: block.txs,
       hash: value.id,

@@ -190,6 +190,7 @@ export async function startConsensusNode(
       validatorAddress,
       timeoutCommitMs: config.consensus.timeoutCommitMs,
       maxBlockTxs: config.consensus.maxBlockTxs,
+      maxClockDriftMs: config.consensus.maxClockDriftMs,
       app,
       store,
       blocks,

@@ -66,6 +66,8 @@ export interface ConsensusConfig {
    * "consensus"); ~500 transfers execute in about a second on this class of machine.
    */
   maxBlockTxs: number;
+  /** A proposal whose header time is further ahead of the local clock gets a nil prevote (ADR 010). */
+  maxClockDriftMs: number;
 }
 
 export interface NodeConfig {
@@ -101,6 +103,7 @@ export const DEFAULT_CONSENSUS_CONFIG: Readonly<ConsensusConfig> = Object.freeze
   timeoutPrecommitMs: 1000,
   timeoutCommitMs: 1000,
   maxBlockTxs: 500,
+  maxClockDriftMs: 5000,
 });
 
 /** A persistent peer parsed from `"<nodeIdHex>@host:port"`. */
@@ -231,6 +234,7 @@ function configProblem(json: Partial<NodeConfig>): string | null {
       'timeoutPrevoteMs',
       'timeoutPrecommitMs',
       'timeoutCommitMs',
+      'maxClockDriftMs',
     ] as const) {
       if (consensus[key] !== undefined && !isPositiveInteger(consensus[key], 3_600_000)) {
         return `consensus.${key} (milliseconds, 0..3600000)`;

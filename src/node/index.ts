@@ -54,6 +54,8 @@ export {
   encodeEvidence,
   evidenceHash,
   proposedBlockProblem,
+  proposalTimeProblem,
+  DEFAULT_MAX_CLOCK_DRIFT_MS,
   txsDataHash,
   verifyCommit,
   type Commit,

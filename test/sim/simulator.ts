@@ -33,10 +33,13 @@ import {
   type ValidatorUpdate,
 } from '../../src/consensus/index.js';
 import { makeValidators, type TestSigner } from '../../src/consensus/testing.js';
+import { proposalTimeProblem } from '../../src/node/block.js';
 import { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';
 
 export const CHAIN_ID = 'shroud-sim';
+/** The simulator's default drift bound (virtual ms). */
+export const SIM_MAX_CLOCK_DRIFT_MS = 1000;
 const INVALID_PREFIX = 'INVALID';
 const POST_GST_DELAY_MAX_MS = 50;
 const COMMIT_DELAY_MS = 20;
@@ -60,6 +63,10 @@ export interface SimOptions {
   readonly gossipIntervalMs?: number;
   /** Disables commit catch-up (block sync), leaving the consensus rules alone to keep agreement. */
   readonly disableCatchup?: boolean;
+  /** A proposal time further ahead of a validator's clock is refused (default 1000 ms, ADR 010). */
+  readonly maxClockDriftMs?: number;
+  /** Each node's clock offset from virtual time (overrides the scenario's draw). */
+  readonly clockSkewMs?: readonly number[];
 }
 
 export interface SimStats {
@@ -71,6 +78,8 @@ export interface SimStats {
   evidence: number;
   dropped: Record<string, number>;
   restarts: number;
+  /** Proposals a correct node refused because of their header time (proposalTimeProblem). */
+  timeRefused: number;
 }
 
 export interface SimResult {
@@ -144,6 +153,8 @@ interface Scenario {
   partition: { startMs: number; side: boolean[] } | null;
   crashes: { node: number; atMs: number; restartMs: number; walKeptFraction: number }[];
   validatorChange: { decidedAt: number; node: number; addPower: number } | null;
+  /** Per node: its clock minus virtual time. One correct node may run past the drift bound. */
+  clockSkewMs: number[];
 }
 
 function messageHeight(m: SimMessage): number {
@@ -171,6 +182,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** The header time (virtual ms) a correct proposer put in a value, or undefined. */
+function timeOfValue(value: Value | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /\/t(\d+)$/.exec(new TextDecoder().decode(value.bytes));
+  return match === null ? undefined : Number(match[1]);
+}
+
 function makeValue(text: string): Value {
   const bytes = utf8Encode(text);
   return { id: sha256(bytes), bytes };
@@ -192,6 +210,7 @@ function describeScenario(s: Scenario): string {
     `delay<=${s.delayMaxMs}ms`,
     `partition=${s.partition ? `${s.partition.startMs}ms:${s.partition.side.map((x) => (x ? 'A' : 'B')).join('')}` : 'none'}`,
     `crashes=${s.crashes.map((c) => `n${c.node}@${c.atMs}-${c.restartMs}${c.walKeptFraction < 1 ? `(wal ${Math.round(c.walKeptFraction * 100)}%)` : ''}`).join(',') || 'none'}`,
+    `clocks=[${s.clockSkewMs.join(',')}]`,
     `valsetChange=${s.validatorChange ? `h${s.validatorChange.decidedAt}:n${s.validatorChange.node}+${s.validatorChange.addPower}` : 'none'}`,
   ];
   return parts.join(' ');
@@ -229,6 +248,12 @@ function makeScenario(prng: Prng, n: number): Scenario {
   // entry), while the signed-state record survives. The double-sign guard must then refuse.
   const lossPrng = new Prng(prng.peekState() ^ 0x5eed);
   for (const crash of crashes) if (lossPrng.chance(0.3)) crash.walKeptFraction = lossPrng.float();
+  // A third stream (scenarios keep their earlier shape): clocks a little apart, and in 30% of the
+  // runs one correct node whose clock is past the drift bound, so its proposals are refused.
+  const clockPrng = new Prng(prng.peekState() ^ 0xc10c);
+  const clockSkewMs = Array.from({ length: n }, () => clockPrng.int(-100, 100));
+  if (clockPrng.chance(0.3))
+    clockSkewMs[clockPrng.pick(correct)] = SIM_MAX_CLOCK_DRIFT_MS + clockPrng.int(500, 3000);
   return {
     powers,
     byzantine,
@@ -239,6 +264,7 @@ function makeScenario(prng: Prng, n: number): Scenario {
     partition,
     crashes,
     validatorChange,
+    clockSkewMs,
   };
 }
 
@@ -273,6 +299,7 @@ class Simulation {
     evidence: 0,
     dropped: {},
     restarts: 0,
+    timeRefused: 0,
   };
   private readonly heightsAfterGst: number;
   private readonly livenessBoundMs: number;
@@ -282,7 +309,9 @@ class Simulation {
   constructor(private readonly options: SimOptions) {
     this.prng = new Prng(options.seed);
     const n = options.nodes ?? 4;
-    this.scenario = makeScenario(this.prng, n);
+    const scenario = makeScenario(this.prng, n);
+    this.scenario =
+      options.clockSkewMs === undefined ? scenario : { ...scenario, clockSkewMs: [...options.clockSkewMs] };
     this.heightsAfterGst = options.heightsAfterGst ?? 2;
     this.livenessBoundMs = options.livenessBoundMs ?? 60_000;
     const { signers, set } = makeValidators(this.scenario.powers);
@@ -463,14 +492,19 @@ class Simulation {
           );
           break;
         case 'GetValue': {
-          const value = makeValue(`h${e.height}/r${e.round}/n${node.index}/${this.prng.nextU32()}`);
+          // The header time: our clock, but after the previous block's (as the driver does).
+          const previous = timeOfValue(node.decided.get(e.height - 1)?.value);
+          const time = Math.max(this.clockOf(node), (previous ?? -1) + 1);
+          const value = makeValue(`h${e.height}/r${e.round}/n${node.index}/${this.prng.nextU32()}/t${time}`);
           this.guarded(node, this.prng.int(1, 20), () =>
             this.input(node, { kind: 'ValueReady', height: e.height, round: e.round, value }),
           );
           break;
         }
         case 'ValidateValue': {
-          const valid = !new TextDecoder().decode(e.value.bytes).startsWith(INVALID_PREFIX);
+          const valid =
+            !new TextDecoder().decode(e.value.bytes).startsWith(INVALID_PREFIX) &&
+            this.timely(node, e.height, e.value);
           this.guarded(node, this.prng.int(1, 10), () =>
             this.input(node, { kind: 'ValueValidated', height: e.height, valueId: e.value.id, valid }),
           );
@@ -512,6 +546,36 @@ class Simulation {
     const previous = this.signedByCorrect.get(key);
     if (previous === undefined) this.signedByCorrect.set(key, hex);
     else if (previous !== hex) this.violate(`double-sign by correct node n${node.index} at ${key}`);
+  }
+
+  /** This node's clock (virtual time + its skew). */
+  private clockOf(node: SimNode): number {
+    return this.sched.nowMs + (this.scenario.clockSkewMs[node.index] ?? 0);
+  }
+
+  /**
+   * The driver's timeliness rule with the simulated clock (proposalTimeProblem): a proposal's
+   * time must follow the previous block's and be at most the drift bound ahead of our clock. A
+   * committed value (block sync) is exempt. The Byzantine node's alternative values carry no
+   * time and are exempt too, so they keep testing what they tested before (a valid alternative).
+   */
+  private timely(node: SimNode, height: number, value: Value): boolean {
+    const pending = node.state.pendingCommit;
+    if (pending !== null && sameBytes(pending.value.id, value.id)) return true;
+    const time = timeOfValue(value);
+    if (time === undefined) return true;
+    const previous = height > 1 ? timeOfValue(node.decided.get(height - 1)?.value) : undefined;
+    const problem = proposalTimeProblem(
+      BigInt(time) * 1_000_000n,
+      previous === undefined ? null : BigInt(previous) * 1_000_000n,
+      BigInt(this.clockOf(node)) * 1_000_000n,
+      this.options.maxClockDriftMs ?? SIM_MAX_CLOCK_DRIFT_MS,
+    );
+    if (problem !== null && !node.byzantine) {
+      this.stats.timeRefused++;
+      this.log(`n${node.index} refuses a proposal at h${height}: ${problem}`);
+    }
+    return problem === null;
   }
 
   private onDecide(node: SimNode, e: Extract<Effect, { kind: 'Decide' }>): void {
@@ -577,6 +641,11 @@ class Simulation {
     }
     if (new TextDecoder().decode(value.bytes).startsWith(INVALID_PREFIX)) {
       this.violate(`validity: n${node.index} decided an invalid value at h${height}`);
+    }
+    const time = timeOfValue(value);
+    const previous = timeOfValue(node.decided.get(height - 1)?.value);
+    if (time !== undefined && previous !== undefined && time <= previous) {
+      this.violate(`validity: n${node.index} decided h${height} with a time not after h${height - 1}'s`);
     }
   }
 
