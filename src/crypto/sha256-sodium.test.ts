@@ -51,18 +51,7 @@ describe('sodium SHA-256 paths', () => {
 
   it('HMAC-SHA256 equals createHmac for keys around the block size and messages around every switch', () => {
     const messageLengths = [
-      0,
-      1,
-      31,
-      32,
-      55,
-      56,
-      64,
-      120,
-      191,
-      192,
-      193,
-      1000,
+      ...[0, 1, 31, 32, 55, 56, 64, 95, 96, 97, 120, 191, 192, 193, 600],
       SODIUM_HMAC_MAX_MESSAGE_BYTES,
     ];
     for (const keyLength of [0, 1, 16, 32, 63, 64, 65, 100, 200]) {
