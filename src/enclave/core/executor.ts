@@ -128,8 +128,12 @@ export const MAX_BATCH_CALLS = 4096;
 const READ_AHEAD_MAX_SLOTS = 32;
 /** Contracts whose last read set is remembered (cleared when full). */
 const READ_AHEAD_MAX_CONTRACTS = 4096;
-/** (contract, sender) pairs whose last call's read set is remembered (cleared when full). */
-const SENDER_READS_MAX = 16_384;
+/**
+ * (contract, sender) pairs whose last call's read set is remembered (cleared when full). Worst
+ * case 8,192 × 32 disk keys ≈ 26 MB of the enclave's heap with object overhead; a transfer
+ * remembers 6 (≈ 5 MB), and the keys are mostly the disk-key memo's own objects.
+ */
+const SENDER_READS_MAX = 8192;
 /** Most slots a batch fetches at its start from its senders' last calls (64 KiB of disk keys). */
 const BATCH_PREFETCH_MAX_SLOTS = 2048;
 
