@@ -1,16 +1,20 @@
 // The host end of the boundary: starts the enclave worker, makes ECALLs, serves OCALLs.
 //
-// The host never blocks its thread on the enclave. Waiting for the enclave's next frame (an
-// OCALL or the answer) is a short bounded spin (spin-wait.ts: the base loads, then the adaptive
-// budget while it pays off), so an OCALL that follows within microseconds is served at once;
-// after that the host waits with `Atomics.waitAsync`, and the event loop runs other work (checkTx,
-// RPC, p2p) while the enclave computes. Issue #4/#6: blocking in `Atomics.wait` had the
+// The host never blocks its thread on the enclave for longer than one short slice. While an
+// ECALL is in flight and the enclave makes OCALLs, the host serves them synchronously: a
+// bounded spin (spin-wait.ts), then `Atomics.wait` until the slice (`syncSliceMs`, default
+// 2 ms) ends, so an OCALL costs a spin hit or a futex wake-up. Between slices it yields one
+// event-loop turn (timers, checkTx, RPC, p2p run). A slice in which the enclave sent nothing (a
+// long computation) ends the synchronous serving: the host then waits with `Atomics.waitAsync`
+// and its thread is free until the next frame. Issue #4/#6: blocking for the whole ECALL had the
 // validator's main thread blocked 43-53 % of the time during blocks (bench/RESULTS.md
-// "consensus"). The enclave side is unchanged: from inside a contract call an OCALL is still
-// synchronous (its thread blocks until the host answers, whenever the host's loop gets to it).
+// "consensus"); serving every OCALL from the event loop instead cost each one an event-loop
+// wake-up (session 2; bench/ocall.ts compares, ADR 006 "As built, session 3"). The enclave side
+// is unchanged: from inside a contract call an OCALL is synchronous (its thread blocks until the
+// host answers).
 //
-// The async wait also races the worker's 'exit'/'error', so a crashed or killed worker (out of
-// memory under `resourceLimits`) surfaces as ENCLAVE_CRASHED instead of hanging the host.
+// Every asynchronous wait races the worker's 'exit'/'error', so a crashed or killed worker (out
+// of memory under `resourceLimits`) surfaces as ENCLAVE_CRASHED instead of hanging the host.
 
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { BoundaryError, FrameState, SharedChannel, type Frame } from './channel.js';
