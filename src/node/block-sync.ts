@@ -1,4 +1,4 @@
-// Block sync's request window (docs/adr/010-block-sync-and-wal-rotation.md): which heights a
+// Block sync's request window (docs/adr/011-block-sync-and-wal-rotation.md): which heights a
 // lagging node asks which peer for, and the decided blocks it holds until their turn. Pure
 // bookkeeping (time is an argument); the driver sends the requests and applies the blocks in
 // height order through the core's CommitReceived path, which verifies each commit (+2/3 of the

@@ -465,7 +465,7 @@ export class ConsensusDriver {
       return false;
     }
     const block = decodeConsensusBlock(value.bytes)!;
-    // Timeliness (ADR 010): only for a proposal. A value +2/3 already committed (block sync) is
+    // Timeliness (ADR 011): only for a proposal. A value +2/3 already committed (block sync) is
     // final, and the core asks again for one it saw refused as a proposal.
     const pending = this.state.pendingCommit;
     if (pending === null || !sameBytes(pending.value.id, value.id)) {

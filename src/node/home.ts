@@ -66,7 +66,7 @@ export interface ConsensusConfig {
    * "consensus"); ~500 transfers execute in about a second on this class of machine.
    */
   maxBlockTxs: number;
-  /** A proposal whose header time is further ahead of the local clock gets a nil prevote (ADR 010). */
+  /** A proposal whose header time is further ahead of the local clock gets a nil prevote (ADR 011). */
   maxClockDriftMs: number;
 }
 

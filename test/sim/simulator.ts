@@ -63,7 +63,7 @@ export interface SimOptions {
   readonly gossipIntervalMs?: number;
   /** Disables commit catch-up (block sync), leaving the consensus rules alone to keep agreement. */
   readonly disableCatchup?: boolean;
-  /** A proposal time further ahead of a validator's clock is refused (default 1000 ms, ADR 010). */
+  /** A proposal time further ahead of a validator's clock is refused (default 1000 ms, ADR 011). */
   readonly maxClockDriftMs?: number;
   /** Each node's clock offset from virtual time (overrides the scenario's draw). */
   readonly clockSkewMs?: readonly number[];

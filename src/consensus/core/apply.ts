@@ -397,7 +397,7 @@ export function createConsensusCore(config: CoreConfig): ConsensusCore {
         return this.drop('INVALID_COMMIT', `commit h${height}/r${round}: not +2/3`);
       d.pendingCommit = { round, value, commit: [...votes] };
       // A value this node refused as a proposal may have been refused for a local reason (its
-      // header time ahead of our clock, ADR 010): now that +2/3 committed it, ask again; the host
+      // header time ahead of our clock, ADR 011): now that +2/3 committed it, ask again; the host
       // validates a committed value without the timeliness rule (a value invalid for every node
       // stays invalid, and the node halts there as before).
       const key = bytesToHex(value.id);

@@ -11,7 +11,7 @@
 // tail (those entries were never acted on). A bad frame FOLLOWED by more data is corruption of
 // durable entries: opening fails with WAL_CORRUPTED rather than silently dropping history.
 //
-// Rotation (docs/adr/010-block-sync-and-wal-rotation.md): replay needs only the entries since the
+// Rotation (docs/adr/011-block-sync-and-wal-rotation.md): replay needs only the entries since the
 // last StartHeight (wal.ts replayWal: inputs and own signatures of older heights are never read),
 // and StartHeight(h) is logged only after block h-1 and its commit are in the block store. So
 // appending StartHeight(h) to a segment of at least `segmentBytesMin` bytes starts a new segment
