@@ -516,6 +516,49 @@ describe('instance reuse: a reset instance is pristine', () => {
   });
 });
 
+describe('instance reuse: bounds', () => {
+  it('a module evicted from the cache during its own call (nested call to other code) keeps no instance', async () => {
+    const outer = await buildContract({
+      execute: `(drop (call $query_chain (call $blob1))) (call $ok)`,
+      blobs: ['{"wasm":{"smart":{}}}'],
+    });
+    const inner = await buildContract({ query: '(call $blob1)', blobs: ['{"Ok":"AA=="}'] });
+    const vm = new ContractVm({ cacheSize: 1 });
+    const querier: Querier = {
+      query: (_request, depth) => {
+        const outcome = vm.call({
+          code: inner,
+          entry: 'query',
+          env: ENV,
+          msg: encoder.encode('{}'),
+          storage: storageOf(new Map()),
+          querier,
+          gasLimit: 1_000_000n,
+          queryDepth: depth,
+        });
+        assert.equal(outcome.ok, true, 'the nested query succeeds');
+        return encoder.encode('{"Ok":{"Ok":"AA=="}}');
+      },
+    };
+    for (let i = 0; i < 3; i++) {
+      writesOf(
+        vm.call({
+          code: outer,
+          entry: 'execute',
+          env: ENV,
+          info: infoOf('shroud1sender'),
+          msg: encoder.encode('{}'),
+          storage: storageOf(new Map()),
+          querier,
+          gasLimit: 10_000_000n,
+        }),
+      );
+      assert.equal(vm.cachedModules, 1, `call ${i}: the inner module evicted the outer one`);
+      assert.equal(vm.idleInstances.bytes, 4 * 65_536, `call ${i}: only the inner module's instance is idle`);
+    }
+  });
+});
+
 describe('instance reuse: modules whose tables or segments can change are never reused', () => {
   it('table.set: a later call sees the initial table', async () => {
     const code = await buildContract({

@@ -35,6 +35,11 @@ export class ModuleCache<T = WebAssembly.Module> {
     return this.entries.has(codeHash);
   }
 
+  /** The cached module for `codeHash`, without counting a hit or refreshing its recency. */
+  peek(codeHash: string): T | undefined {
+    return this.entries.get(codeHash);
+  }
+
   /** Returns the cached module for `codeHash`, compiling it with `compile` on a miss. */
   getOrCompile(codeHash: string, compile: () => T): T {
     const cached = this.entries.get(codeHash);

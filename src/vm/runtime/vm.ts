@@ -194,7 +194,7 @@ export class ContractVm {
     } finally {
       // The outcome (gas, writes, copied result bytes) is complete: the instance can be reset.
       this.binding.ctx = previous; // back to the outer call after a nested one (query_chain)
-      if (ready !== undefined) this.release(compiled, ready);
+      if (ready !== undefined) this.release(code.codeHash, compiled, ready);
     }
   }
 
@@ -239,10 +239,19 @@ export class ContractVm {
     return ready;
   }
 
-  /** After a call: reset the instance into the pool, or give its memory back if it grew or is not kept. */
-  private release(compiled: CompiledContract, ready: ReadyInstance): void {
+  /**
+   * After a call: reset the instance into the pool, or give its memory back if it grew or is
+   * not kept. A module evicted from the cache while this call ran (by a nested call compiling
+   * other code) keeps no instances: its pool entry would never be asked for again.
+   */
+  private release(codeHash: string, compiled: CompiledContract, ready: ReadyInstance): void {
     const snapshot = compiled.snapshot;
-    if (this.instances !== null && snapshot !== undefined && this.instances.give(compiled, ready, snapshot))
+    if (
+      this.instances !== null &&
+      snapshot !== undefined &&
+      this.cache.peek(codeHash) === compiled &&
+      this.instances.give(compiled, ready, snapshot)
+    )
       return;
     this.memories.release(compiled.memory, ready.memory);
   }
