@@ -240,6 +240,31 @@ describe('host serving OCALLs in synchronous slices (ADR 006, session 3)', () =>
     }
   });
 
+  it('yields to the event loop during a long chain of short ECALLs awaited one after another', async () => {
+    // Each ECALL ends within the spin or its first slice, and the next is made from the promise
+    // continuation (a microtask): without a slice that spans ECALLs, the chain would hold the
+    // loop until its end. The slice counts from the loop's last turn, not from each ECALL.
+    const enclave = await EnclaveWorker.start({
+      entry,
+      ocall: (tag, payload) => {
+        busyFor(0.5);
+        return ocall(tag, payload);
+      },
+      channelCapacityBytes: 1 << 20,
+    });
+    try {
+      const timer = ticker(1);
+      for (let i = 0; i < 200; i++) await enclave.ecall(ECALL.sumViaOcalls, Uint8Array.of(1));
+      timer.stop();
+      assert.ok(
+        timer.ticks() >= 20,
+        `the 1 ms timer ran during 200 ECALLs of ≥ 0.5 ms (${timer.ticks()} times)`,
+      );
+    } finally {
+      await enclave.stop();
+    }
+  });
+
   it('stops blocking the thread after a slice in which the enclave sent nothing', async () => {
     // A 300 ms ECALL without OCALLs and 50 ms slices: the host blocks for the first slice only,
     // then waits asynchronously, so a 5 ms timer runs ~50 times. Yielding between blocking

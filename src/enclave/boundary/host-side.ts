@@ -109,6 +109,13 @@ export class EnclaveWorker {
   private sliceBusy = false;
   /** Whether the host is serving synchronously (false: waiting asynchronously, thread free). */
   private serving = false;
+  /**
+   * Whether the event loop has had a turn since the current slice began (set by a `setImmediate`
+   * queued when it began). A slice counts from the loop's last turn, not from each ECALL: a chain
+   * of short ECALLs, each awaited from the previous one's continuation (a microtask), must not
+   * hold the loop beyond one slice either.
+   */
+  private loopTurned = true;
 
   private constructor(worker: Worker, channel: SharedChannel, options: EnclaveWorkerOptions) {
     this.worker = worker;
@@ -196,7 +203,9 @@ export class EnclaveWorker {
 
   private async exchange(tag: number, payload: Uint8Array): Promise<Uint8Array> {
     this.send('host-to-enclave', FrameState.EcallRequest, tag, payload);
-    this.startSlice();
+    // Continue the running slice if the loop has not turned since it began (see loopTurned).
+    if (this.loopTurned || this.sliceMs === 0) this.startSlice();
+    else this.serving = true;
     let waitingWhile: FrameState = FrameState.EcallRequest;
     for (;;) {
       const frame = await this.nextFrame(waitingWhile);
@@ -251,7 +260,10 @@ export class EnclaveWorker {
   private async nextFrame(whileState: FrameState): Promise<Frame> {
     // A frame that is ready at once (the spin catches it) must not keep the loop waiting
     // beyond the slice either.
-    if (this.sliceMs > 0 && isPast(this.sliceEnd)) await this.yieldTurn();
+    if (this.sliceMs > 0 && isPast(this.sliceEnd)) {
+      if (this.loopTurned) this.startSlice();
+      else await this.yieldTurn();
+    }
     const spun = spinPoll(this.channel, whileState, this.spin);
     if (spun.frame !== null) return spun.frame;
     try {
@@ -290,6 +302,9 @@ export class EnclaveWorker {
     this.serving = this.sliceMs > 0;
     this.sliceEnd = this.serving ? deadlineAfter(this.sliceMs) : Infinity;
     this.sliceBusy = false;
+    if (!this.serving) return;
+    this.loopTurned = false;
+    setImmediate(() => (this.loopTurned = true));
   }
 
   private send(direction: Crossing['direction'], state: FrameState, tag: number, payload: Uint8Array): void {
