@@ -373,6 +373,43 @@ async function garbageContract(): Promise<ValidatedCode> {
 
 const PRISTINE_WORD = Buffer.from('PRIS').readUInt32LE(0);
 
+/** A querier that answers every query_chain by running `code`'s query on `vm` (a nested call). */
+function nestedQuerier(vm: ContractVm, code: ValidatedCode): Querier & { calls: number } {
+  const querier = {
+    calls: 0,
+    query: (_request: Uint8Array, depth: number): Uint8Array => {
+      querier.calls++;
+      const outcome = vm.call({
+        code,
+        entry: 'query',
+        env: ENV,
+        msg: encoder.encode('{}'),
+        storage: storageOf(new Map()),
+        querier,
+        gasLimit: 1_000_000n,
+        queryDepth: depth,
+      });
+      assert.equal(outcome.ok, true, 'the nested query succeeds');
+      return encoder.encode('{"Ok":{"Ok":"AA=="}}');
+    },
+  };
+  return querier;
+}
+
+/** One execute of `code` with `querier`, empty storage and a 10M gas limit. */
+function executeWith(vm: ContractVm, code: ValidatedCode, querier: Querier): CallOutcome {
+  return vm.call({
+    code,
+    entry: 'execute',
+    env: ENV,
+    info: infoOf('shroud1sender'),
+    msg: encoder.encode('{}'),
+    storage: storageOf(new Map()),
+    querier,
+    gasLimit: 10_000_000n,
+  });
+}
+
 function callGarbage(
   vm: ContractVm,
   code: ValidatedCode,
@@ -478,40 +515,13 @@ describe('instance reuse: a reset instance is pristine', () => {
       blobs: ['{"wasm":{"smart":{}}}', '{"Ok":"AA=="}'],
     });
     const vm = new ContractVm();
-    let nestedCalls = 0;
-    const querier: Querier = {
-      query: (_request, depth) => {
-        nestedCalls++;
-        const outcome = vm.call({
-          code,
-          entry: 'query',
-          env: ENV,
-          msg: encoder.encode('{}'),
-          storage: storageOf(new Map()),
-          querier,
-          gasLimit: 1_000_000n,
-          queryDepth: depth,
-        });
-        assert.equal(outcome.ok, true, 'the nested query succeeds');
-        return encoder.encode('{"Ok":{"Ok":"AA=="}}');
-      },
-    };
+    const querier = nestedQuerier(vm, code);
     for (let i = 0; i < 4; i++) {
-      const outcome = vm.call({
-        code,
-        entry: 'execute',
-        env: ENV,
-        info: infoOf('shroud1sender'),
-        msg: encoder.encode('{}'),
-        storage: storageOf(new Map()),
-        querier,
-        gasLimit: 10_000_000n,
-      });
-      const w = writesOf(outcome);
+      const w = writesOf(executeWith(vm, code, querier));
       assert.equal(u32le(w.get('A')), 0, `call ${i}: the outer call starts pristine`);
       assert.equal(u32le(w.get('B')), 41, `call ${i}: the nested call did not touch the outer instance`);
     }
-    assert.equal(nestedCalls, 4);
+    assert.equal(querier.calls, 4);
     assert.ok(vm.idleInstances.bytes >= 2 * 4 * 65_536, 'two instances idle (outer and nested)');
   });
 });
@@ -524,35 +534,9 @@ describe('instance reuse: bounds', () => {
     });
     const inner = await buildContract({ query: '(call $blob1)', blobs: ['{"Ok":"AA=="}'] });
     const vm = new ContractVm({ cacheSize: 1 });
-    const querier: Querier = {
-      query: (_request, depth) => {
-        const outcome = vm.call({
-          code: inner,
-          entry: 'query',
-          env: ENV,
-          msg: encoder.encode('{}'),
-          storage: storageOf(new Map()),
-          querier,
-          gasLimit: 1_000_000n,
-          queryDepth: depth,
-        });
-        assert.equal(outcome.ok, true, 'the nested query succeeds');
-        return encoder.encode('{"Ok":{"Ok":"AA=="}}');
-      },
-    };
+    const querier = nestedQuerier(vm, inner);
     for (let i = 0; i < 3; i++) {
-      writesOf(
-        vm.call({
-          code: outer,
-          entry: 'execute',
-          env: ENV,
-          info: infoOf('shroud1sender'),
-          msg: encoder.encode('{}'),
-          storage: storageOf(new Map()),
-          querier,
-          gasLimit: 10_000_000n,
-        }),
-      );
+      writesOf(executeWith(vm, outer, querier));
       assert.equal(vm.cachedModules, 1, `call ${i}: the inner module evicted the outer one`);
       assert.equal(vm.idleInstances.bytes, 4 * 65_536, `call ${i}: only the inner module's instance is idle`);
     }

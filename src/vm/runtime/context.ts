@@ -192,17 +192,26 @@ export class CallContext {
   }
 
   /**
+   * Bounds-checks a Region pointer (non-null, the 12-byte struct inside memory).
+   * @returns the pointer as an unsigned address.
+   */
+  private regionPointer(pointer: number, size: number): number {
+    const ptr = pointer >>> 0; // wasm i32 arrives signed; addresses are unsigned
+    if (ptr === 0) throw new VmError('REGION_OUT_OF_BOUNDS', 'the contract passed a null Region pointer');
+    if (ptr + REGION_BYTES > size) {
+      throw new VmError('REGION_OUT_OF_BOUNDS', `Region pointer ${ptr} is outside the contract's memory`);
+    }
+    return ptr;
+  }
+
+  /**
    * Bounds-checks the Region at `pointer` and its data (offset ≠ 0, offset + length ≤ memory
    * size; like Secret, not length ≤ capacity).
    * @returns the data's offset; its length is then at `pointer + 8`.
    */
   private regionData(pointer: number): number {
-    const ptr = pointer >>> 0; // wasm i32 arrives signed; addresses are unsigned
     const size = this.memorySize();
-    if (ptr === 0) throw new VmError('REGION_OUT_OF_BOUNDS', 'the contract passed a null Region pointer');
-    if (ptr + REGION_BYTES > size) {
-      throw new VmError('REGION_OUT_OF_BOUNDS', `Region pointer ${ptr} is outside the contract's memory`);
-    }
+    const ptr = this.regionPointer(pointer, size);
     const offset = this.view.getUint32(ptr, true);
     const length = this.view.getUint32(ptr + 8, true);
     if (offset === 0)
@@ -246,12 +255,8 @@ export class CallContext {
     data: Uint8Array,
     code: 'REGION_OUT_OF_BOUNDS' | 'ALLOCATION_FAILED' = 'REGION_OUT_OF_BOUNDS',
   ): void {
-    const ptr = pointer >>> 0; // wasm i32 arrives signed; addresses are unsigned
     const size = this.memorySize();
-    if (ptr === 0) throw new VmError('REGION_OUT_OF_BOUNDS', 'the contract passed a null Region pointer');
-    if (ptr + REGION_BYTES > size) {
-      throw new VmError('REGION_OUT_OF_BOUNDS', `Region pointer ${ptr} is outside the contract's memory`);
-    }
+    const ptr = this.regionPointer(pointer, size);
     const offset = this.view.getUint32(ptr, true);
     const capacity = this.view.getUint32(ptr + 4, true);
     if (offset === 0) throw new VmError(code, 'the Region to write into has offset 0');

@@ -8,6 +8,8 @@
 // is reused only if it still has exactly its initial size, after being zero-filled. Active
 // data segments are (re)written by instantiation itself, so the contract starts from the same
 // bytes, the same memory.size and the same maximum as with a brand-new memory.
+// Since ADR 010 most calls run on a reused, reset instance (instance-pool.ts); this pool serves
+// the fresh instances: the first of each module, nested calls, modules that cannot be reset.
 
 /** Limits of the module's single memory (pages). */
 export interface MemoryShape {
