@@ -153,6 +153,8 @@ export async function openNode(args: {
   backgroundHashing?: boolean;
   /** ShroudAppOptions.contractBatching (default: the app's default). */
   contractBatching?: boolean;
+  /** EnclaveOptions.spin (default: the enclave's default, adaptive spinning on). */
+  spin?: boolean;
 }): Promise<Node & { genesisText: string }> {
   const store = Store.open(join(args.home, 'data'), {
     durable: args.durable ?? false,
@@ -179,6 +181,7 @@ export async function openNode(args: {
           maxClockSkewSeconds: 60n,
         }),
     services,
+    ...(args.spin === undefined ? {} : { spin: args.spin }),
   });
   let genesisText = args.genesisText;
   const sealedPath = join(args.home, 'sealed-seed');
