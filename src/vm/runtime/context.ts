@@ -255,49 +255,62 @@ export class CallContext {
     data: Uint8Array,
     code: 'REGION_OUT_OF_BOUNDS' | 'ALLOCATION_FAILED' = 'REGION_OUT_OF_BOUNDS',
   ): void {
+    this.bytes.set(data, this.reserveRegion(pointer, data.length, code));
+  }
+
+  /**
+   * Checks that the Region at `pointer` can take `length` bytes (offset ≠ 0, capacity, inside
+   * memory) and sets its length; the caller then copies the data to the returned offset.
+   */
+  private reserveRegion(
+    pointer: number,
+    length: number,
+    code: 'REGION_OUT_OF_BOUNDS' | 'ALLOCATION_FAILED',
+  ): number {
     const size = this.memorySize();
     const ptr = this.regionPointer(pointer, size);
     const offset = this.view.getUint32(ptr, true);
     const capacity = this.view.getUint32(ptr + 4, true);
     if (offset === 0) throw new VmError(code, 'the Region to write into has offset 0');
-    if (capacity < data.length) {
-      throw new VmError(code, `the Region to write into holds ${capacity} bytes, ${data.length} are needed`);
+    if (capacity < length) {
+      throw new VmError(code, `the Region to write into holds ${capacity} bytes, ${length} are needed`);
     }
-    if (offset + data.length > size) {
-      throw new VmError(
-        code,
-        `Region data [${offset}, ${offset + data.length}) is outside the contract's memory`,
-      );
+    if (offset + length > size) {
+      throw new VmError(code, `Region data [${offset}, ${offset + length}) is outside the contract's memory`);
     }
-    this.bytes.set(data, offset);
-    this.view.setUint32(ptr + 8, data.length, true);
+    this.view.setUint32(ptr + 8, length, true);
+    return offset;
   }
 
   /**
    * Passes `data` into the contract: calls its `allocate(len)` (metered wasm), checks the
-   * returned Region (capacity ≥ len, inside memory) and copies the bytes in.
+   * returned Region (capacity ≥ len, inside memory) and copies the bytes in. A string is
+   * written as UTF-8 straight into contract memory (the bytes TextEncoder would give, lone
+   * surrogates as U+FFFD, without the intermediate array: Env and MessageInfo, every call).
    * @returns the Region pointer.
    * @throws {VmError} ALLOCATION_FAILED when `allocate` returns an unusable Region.
    */
-  allocateRegion(data: Uint8Array): number {
+  allocateRegion(data: Uint8Array | string): number {
     if (this.allocateFn === null) throw new VmError('CONTRACT_TRAP', 'allocate is not bound');
-    const pointer = this.allocateFn(data.length) >>> 0;
+    const length = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+    const pointer = this.allocateFn(length) >>> 0;
     if (pointer === 0)
-      throw new VmError(
-        'ALLOCATION_FAILED',
-        `the contract's allocate(${data.length}) returned a null Region`,
-      );
+      throw new VmError('ALLOCATION_FAILED', `the contract's allocate(${length}) returned a null Region`);
+    let offset: number;
     try {
-      this.writeRegion(pointer, data, 'ALLOCATION_FAILED');
+      offset = this.reserveRegion(pointer, length, 'ALLOCATION_FAILED');
     } catch (error) {
       if (error instanceof VmError && error.code === 'REGION_OUT_OF_BOUNDS') {
         throw new VmError(
           'ALLOCATION_FAILED',
-          `the contract's allocate(${data.length}) returned an unusable Region: ${error.message}`,
+          `the contract's allocate(${length}) returned an unusable Region: ${error.message}`,
         );
       }
       throw error;
     }
+    if (typeof data !== 'string') this.bytes.set(data, offset);
+    else if (this.text.write(data, offset, length, 'utf8') !== length)
+      throw new RangeError('allocateRegion: UTF-8 length mismatch (host bug)');
     return pointer;
   }
 }

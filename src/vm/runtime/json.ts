@@ -71,6 +71,13 @@ export function coinsToJson(coins: readonly Coin[]): { denom: string; amount: st
   return coins.map((c) => ({ denom: c.denom, amount: c.amount.toString() }));
 }
 
+/** A block height as JSON digits: String() for safe integers (same text), BigInt otherwise (exact, or throws). */
+function heightText(height: number | bigint): string {
+  return typeof height === 'number' && Number.isSafeInteger(height)
+    ? String(height)
+    : BigInt(height).toString();
+}
+
 /**
  * Env JSON (CONTRACT_ABI §3.1): time as a nanosecond *string*, height a number, `random`
  * only when the contract asked for it, `transaction` null when absent.
@@ -83,7 +90,7 @@ export function encodeEnv(env: ContractEnv, withRandom: boolean): string {
   // Templates instead of JSON.stringify of objects (same bytes: the keys are fixed, strings go
   // through JSON.stringify, numbers are integers): the env is built for every call.
   const block =
-    `{"height":${BigInt(env.block.height).toString()},"time":"${env.block.time.toString()}",` +
+    `{"height":${heightText(env.block.height)},"time":"${env.block.time.toString()}",` +
     `"chain_id":${JSON.stringify(env.block.chainId)}${random}}`;
   const { address, codeHash } = env.contract;
   const contract =

@@ -49,28 +49,21 @@ export interface ContractVmOptions {
   reuseInstances?: boolean;
 }
 
-const ENCODER = new TextEncoder();
-
 /** The wasm argument list of an entry point, in Secret's allocation order (CONTRACT_ABI §1.2). */
 interface EntryPlan {
   exportName: string;
-  /** Argument bytes per position (Env/MessageInfo JSON; the message exactly as given). */
-  args: Uint8Array[];
+  /** Argument per position: Env/MessageInfo JSON text (written as UTF-8), the message bytes as given. */
+  args: (Uint8Array | string)[];
   /** Order in which positions are allocated. */
   allocationOrder: number[];
 }
 
-function planV1(
-  entry: EntryPoint,
-  env: Uint8Array,
-  info: Uint8Array | undefined,
-  msg: Uint8Array,
-): EntryPlan {
+function planV1(entry: EntryPoint, env: string, info: string | undefined, msg: Uint8Array): EntryPlan {
   switch (entry) {
     case 'instantiate':
-      return { exportName: entry, args: [env, info as Uint8Array, msg], allocationOrder: [0, 2, 1] };
+      return { exportName: entry, args: [env, info as string, msg], allocationOrder: [0, 2, 1] };
     case 'execute':
-      return { exportName: entry, args: [env, info as Uint8Array, msg], allocationOrder: [2, 0, 1] };
+      return { exportName: entry, args: [env, info as string, msg], allocationOrder: [2, 0, 1] };
     case 'query':
       return { exportName: entry, args: [env, msg], allocationOrder: [1, 0] };
     case 'reply':
@@ -270,7 +263,7 @@ export class ContractVm {
     }
     const pointers: number[] = new Array<number>(plan.args.length).fill(0);
     for (const position of plan.allocationOrder) {
-      pointers[position] = ctx.allocateRegion(plan.args[position] as Uint8Array);
+      pointers[position] = ctx.allocateRegion(plan.args[position] as Uint8Array | string);
     }
     const resultPointer = (fn as (...args: number[]) => number)(...pointers);
     const envelope = parseEnvelope(ctx.readRegion(resultPointer));
@@ -299,15 +292,15 @@ export class ContractVm {
 
   private planV1(request: CallRequest): EntryPlan {
     const withRandom = request.code.features.includes('random');
-    const env = ENCODER.encode(encodeEnv(request.env, withRandom && request.entry !== 'query'));
-    const info = request.info === undefined ? undefined : ENCODER.encode(encodeInfo(request.info));
+    const env = encodeEnv(request.env, withRandom && request.entry !== 'query');
+    const info = request.info === undefined ? undefined : encodeInfo(request.info);
     return planV1(request.entry, env, info, request.msg);
   }
 
   /** v0.10: init(env, msg), handle(env, msg), query(msg); no reply or migrate. */
   private planV010(request: CallRequest): EntryPlan {
     const msg = request.msg;
-    const env = ENCODER.encode(encodeEnvV010(request.env, request.info));
+    const env = encodeEnvV010(request.env, request.info);
     switch (request.entry) {
       case 'instantiate':
         return { exportName: 'init', args: [env, msg], allocationOrder: [0, 1] };
