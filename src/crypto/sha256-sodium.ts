@@ -51,8 +51,10 @@ function sha256Into(out: Uint8Array, data: Uint8Array): void {
 
 /** SHA-256 of `data` (FIPS 180-4) into a new 32-byte array. */
 export function sodiumSha256(data: Uint8Array): Uint8Array {
+  // A plain copy of OpenSSL's Buffer (Buffers may share a pooled ArrayBuffer), as before.
+  if (data.length > SODIUM_SHA256_MAX_BYTES && oneShot !== null) return new Uint8Array(oneShot(data));
   const out = new Uint8Array(SHA256_BYTES);
-  sha256Into(out, data);
+  sodium.crypto_hash_sha256(out as Buffer, data as Buffer);
   return out;
 }
 
