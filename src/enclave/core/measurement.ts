@@ -1,6 +1,6 @@
 // The enclave's measurement in software mode (DESIGN.md §4): sha256 over the code that runs
-// inside the enclave — every source (or compiled) file of src/codec, src/crypto, src/enclave and
-// src/vm, tests and fixtures excluded — so a node running modified enclave code presents a
+// inside the enclave — every source (or compiled) file of src/codec, src/crypto, src/enclave,
+// src/util and src/vm, tests and fixtures excluded — so a node running modified enclave code presents a
 // different measurement and genesis can refuse it.
 //
 //   measurement = sha256( "shroud/v1/measurement" || 0x00
@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { concatBytes, sha256, utf8Encode } from '../../crypto/index.js';
 
-export const MEASURED_LAYERS = ['codec', 'crypto', 'enclave', 'vm'] as const;
+// util: the enclave's host side loads its worker through util/worker-source (session 3).
+export const MEASURED_LAYERS = ['codec', 'crypto', 'enclave', 'util', 'vm'] as const;
 const DOMAIN = utf8Encode('shroud/v1/measurement\u0000');
 const CODE_FILE = /\.(ts|js|mjs)$/;
 const EXCLUDED = /(\.test\.(ts|js)|\.fixture\.(ts|js)|\.d\.ts)$/;
