@@ -834,7 +834,8 @@ export class ShroudApp implements AbciApplication {
       events.push(...this.payFees(free, request.proposerAddress));
       batch.setMeta('app/lastBlockTime', encodeU64(request.timeNanos));
       const validatorUpdates = this.validatorUpdates(block);
-      const appHash = batch.hash();
+      // Waits for the hashing worker without blocking the event loop (checkTx, RPC, gossip run).
+      const appHash = await batch.hashAsync();
       const response: ResponseFinalizeBlock = { events, txResults, validatorUpdates, appHash };
       block.response = response;
       return response;

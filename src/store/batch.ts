@@ -11,6 +11,8 @@ export interface BatchHost {
   readCommittedMeta(name: string): Uint8Array | undefined;
   committedEntries(start: Uint8Array | undefined, end: Uint8Array | undefined): Iterable<Entry>;
   prepare(height: bigint, writes: readonly Pending[], streamed: boolean): PreparedCommit;
+  /** As prepare, waiting for the background hasher without blocking the event loop (optional). */
+  prepareAsync?(height: bigint, writes: readonly Pending[], streamed: boolean): Promise<PreparedCommit>;
   /**
    * Receives the data slots written since the last call, once no checkpoint is open (their
    * values are then final unless a later write changes them): background hashing
@@ -83,6 +85,8 @@ export class BlockBatch {
   private readonly journal: JournalEntry[] = [];
   private readonly checkpoints: CheckpointState[] = [];
   private prepared: PreparedCommit | undefined;
+  /** Writes so far (hashAsync notices a write made while it waited). */
+  private writeCount = 0;
   private finished = false;
   /** Data slots written since the last stream (only when the host streams). */
   private readonly dirty: Set<string> | null;
@@ -258,6 +262,28 @@ export class BlockBatch {
   }
 
   /**
+   * As {@link hash}, but a store that hashes in the background waits for its worker without
+   * blocking the event loop. The batch must not be written while the promise is pending (a write
+   * in between is detected: the block is then hashed on this thread, with the same result).
+   * @throws StoreError as hash
+   */
+  async hashAsync(): Promise<Uint8Array> {
+    this.assertOpen();
+    this.assertNoCheckpoint();
+    if (this.prepared === undefined && this.dirty !== null && this.host.prepareAsync !== undefined) {
+      this.stream();
+      const writesBefore = this.writeCount;
+      const prepared = await this.host.prepareAsync(
+        this.height,
+        [...this.writes.values()].filter((write) => write.kind === 'd'),
+        true,
+      );
+      if (this.writeCount === writesBefore && !this.finished) this.prepared = prepared;
+    }
+    return this.hash();
+  }
+
+  /**
    * Writes every change, the new height and app hash in ONE synchronous, fsynced LMDB
    * transaction, then makes them visible to readers and finishes the batch.
    * @returns the new app hash
@@ -285,14 +311,18 @@ export class BlockBatch {
     this.host.finish(this);
   }
 
-  private prepare(): PreparedCommit {
-    this.assertOpen();
+  private assertNoCheckpoint(): void {
     if (this.checkpoints.length > 0) {
       throw new StoreError(
         'CHECKPOINT_OPEN',
         `block ${this.height} has ${this.checkpoints.length} open checkpoint(s): release or revert them before hashing or committing`,
       );
     }
+  }
+
+  private prepare(): PreparedCommit {
+    this.assertOpen();
+    this.assertNoCheckpoint();
     this.stream();
     this.prepared ??= this.host.prepare(
       this.height,
@@ -308,6 +338,7 @@ export class BlockBatch {
     this.writes.set(slot, pending);
     if (pending.kind === 'd') this.dirty?.add(slot);
     this.prepared = undefined;
+    this.writeCount++;
   }
 
   private popCheckpoint(checkpoint: Checkpoint, action: string): CheckpointState {

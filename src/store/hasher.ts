@@ -5,9 +5,11 @@
 // buffer per transaction, and the worker hashes them on the other core (incremental.ts).
 // `finish` then blocks the main thread (Atomics.wait) until the worker has caught up and
 // answered with the app hash, the changed tree nodes and every written key's entry hash, so
-// BlockBatch.hash() stays synchronous. Any failure (worker not started yet, crashed, timed
-// out, answer inconsistent with the batch) returns null and the store hashes the block
-// itself: the worker only ever saves time, it never decides a hash alone.
+// BlockBatch.hash() stays synchronous; `finishAsync` (BlockBatch.hashAsync, used by the app's
+// finalizeBlock) waits with Atomics.waitAsync instead, so the event loop runs meanwhile. Any
+// failure (worker not started yet, crashed, timed out, answer inconsistent with the batch)
+// returns null and the store hashes the block itself: the worker only ever saves time, it
+// never decides a hash alone.
 //
 // apply payload, per write: u16be key length ‖ key ‖ u8 kind (0 set, 1 delete, 2 no longer
 // written) ‖ for kind 0: u32be value length ‖ value.
@@ -182,6 +184,47 @@ export class BackgroundHasher {
         return null;
       }
       Atomics.wait(this.signal, 0, seen, WAIT_SLICE_MS);
+    }
+  }
+
+  /**
+   * As {@link finish}, but waits with Atomics.waitAsync: the event loop keeps running (RPC,
+   * gossip, checkTx) while the worker catches up, instead of the main thread blocking in
+   * Atomics.wait (~50 ms per 500-transfer block on 2 busy cores, bench/RESULTS.md "app").
+   */
+  async finishAsync(): Promise<BlockHash | null> {
+    if (!this.usable) return null;
+    const id = this.nextId++;
+    this.post({ op: 'finish', id });
+    let slicesLeft = Math.ceil(FINISH_TIMEOUT_MS / WAIT_SLICE_MS);
+    for (;;) {
+      if (this.broken) return null; // closed or crashed while we waited
+      const seen = Atomics.load(this.signal, 0);
+      const received = receiveMessageOnPort(this.port);
+      if (received !== undefined) {
+        const answer = received.message as FinishAnswer;
+        if (answer.id !== id) continue;
+        if ('error' in answer) {
+          this.workerHeight = null;
+          return null;
+        }
+        return answer;
+      }
+      if (slicesLeft-- <= 0) {
+        this.workerHeight = null;
+        return null;
+      }
+      const waited = Atomics.waitAsync(this.signal, 0, seen, WAIT_SLICE_MS);
+      if (waited.async) {
+        // A pending waitAsync does not keep the event loop alive (the worker and its port are
+        // unref'd): a ref'd timer for the slice does, so the process cannot exit mid-block.
+        const keepAlive = setTimeout(() => undefined, WAIT_SLICE_MS + 10);
+        try {
+          await waited.value;
+        } finally {
+          clearTimeout(keepAlive);
+        }
+      }
     }
   }
 

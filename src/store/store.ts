@@ -124,6 +124,7 @@ export class Store {
       readCommittedMeta: (name) => copy(this.meta.get(Buffer.from(name, 'utf8'))),
       committedEntries: (start, end) => this.scan(start, end),
       prepare: (height, writes, streamed) => this.prepare(height, writes, streamed),
+      prepareAsync: (height, writes, streamed) => this.prepareAsync(height, writes, streamed),
       persist: (height, writes, prepared) => this.persist(height, writes, prepared),
       stream: (_height, writes) => this.hasher?.stream(writes),
       finish: (batch) => {
@@ -403,6 +404,25 @@ export class Store {
       // lmdb-js reuses its read buffers: keep copies.
       into.set((key as Buffer).toString('latin1', 2), Buffer.from(value));
     }
+  }
+
+  /** As prepare, waiting for the background hasher asynchronously (BlockBatch.hashAsync). */
+  private async prepareAsync(
+    height: bigint,
+    writes: readonly Pending[],
+    streamed: boolean,
+  ): Promise<PreparedCommit> {
+    this.assertOpen();
+    this.assertNextHeight(height);
+    if (streamed && this.hasher !== null) {
+      const prepared = fromBackground(await this.hasher.finishAsync(), writes);
+      if (prepared !== null) {
+        this.backgroundHashes++;
+        return prepared;
+      }
+      this.hasher.invalidate();
+    }
+    return this.prepare(height, writes, false);
   }
 
   /** Hashes a block: re-hash only the touched buckets, then their paths to the root. */

@@ -4,6 +4,7 @@
 // discarded blocks and reopening.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { hasErrorCode } from '../../src/errors.js';
 import { Store } from '../../src/store/index.js';
 import { IncrementalHasher, unpackEntries } from '../../src/store/incremental.js';
 import { bucketOf } from '../../src/store/hash.js';
@@ -117,6 +118,56 @@ describe('background hashing', () => {
     } finally {
       await store.close();
       removeDir(dir);
+    }
+  });
+  it('hashAsync gives the hash of hash(), also without the worker and when written to while it waits', async () => {
+    const dirs = [tempDir(), tempDir(), tempDir()];
+    const plain = Store.open(dirs[0] as string, { durable: false });
+    const background = Store.open(dirs[1] as string, { durable: false, backgroundHashing: true });
+    const unready = Store.open(dirs[2] as string, { durable: false });
+    try {
+      assert.equal(await background.backgroundHashingReady(), true, 'the worker starts');
+      const model: StateModel = new Map();
+      for (let height = 1n; height <= 12n; height++) {
+        const ops = blockOps(height);
+        const batches = [plain.beginBlock(height), background.beginBlock(height), unready.beginBlock(height)];
+        for (const batch of batches) applyToBatch(batch, ops);
+        applyToModel(model, ops);
+        const expected = hex(batches[0]!.hash());
+        if (height % 3n === 0n) {
+          // A write while the worker's answer is awaited: the block is hashed again with it.
+          const waiting = batches[1]!.hashAsync();
+          const extra = b(`while-waiting/${height}`);
+          batches[1]!.set(extra, extra);
+          batches[0]!.set(extra, extra);
+          batches[2]!.set(extra, extra);
+          model.set(hex(extra), extra);
+          await waiting;
+          assert.equal(hex(await batches[1]!.hashAsync()), hex(batches[0]!.hash()), `rehashed at ${height}`);
+        } else {
+          assert.equal(hex(await batches[1]!.hashAsync()), expected, `background at ${height}`);
+        }
+        assert.equal(hex(await batches[2]!.hashAsync()), hex(batches[0]!.hash()), `no worker at ${height}`);
+        const committed = batches.map((batch) => hex(batch.commit()));
+        assert.deepEqual(new Set(committed).size, 1, `one app hash at ${height}`);
+        assert.equal(committed[0], hex(referenceAppHash(height, model)), `reference at ${height}`);
+      }
+      assert.ok(
+        background.backgroundHashCount >= 8,
+        `hashed in the background: ${background.backgroundHashCount}`,
+      );
+      // A batch with an open checkpoint or already committed is refused as by hash().
+      const open = background.beginBlock(13n);
+      const checkpoint = open.checkpoint();
+      await assert.rejects(open.hashAsync(), (error) => hasErrorCode(error, 'CHECKPOINT_OPEN'));
+      open.revert(checkpoint);
+      open.discard();
+      await assert.rejects(open.hashAsync(), (error) => hasErrorCode(error, 'BATCH_FINISHED'));
+    } finally {
+      await plain.close();
+      await background.close();
+      await unready.close();
+      dirs.forEach(removeDir);
     }
   });
 });
