@@ -1,0 +1,178 @@
+// Adversarial review of instance reuse (docs/adr/010-vm-instance-reuse.md, "Review"): contract
+// code written to carry data from one call into the next, or from one contract into another
+// contract with the same code. Every call on a reusing VM must be indistinguishable from the
+// same call on a fresh instance (CONTRACT_ABI §1.2, §6): the tests compare against
+// `new ContractVm({ reuseInstances: false })` or against the module's initial values.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+
+import { toBech32 } from '../../src/crypto/index.js';
+import { ContractVm, validateContractCode, VmError } from '../../src/vm/index.js';
+import type { CallOutcome, ContractEnv, Querier, ValidatedCode } from '../../src/vm/index.js';
+import { ENV, INFO, storageOf, writesOf } from './helpers.js';
+import { buildContract, contractWat, u32le, u64le, wat2wasm, watBytes } from './wat.js';
+
+const encoder = new TextEncoder();
+
+/** Env of the contract at `address` (two contracts sharing one code differ only here). */
+const envOf = (address: string): ContractEnv => ({ ...ENV, contract: { ...ENV.contract, address } });
+
+const NO_QUERIES: Querier = { query: () => encoder.encode('{"Err":{"unknown":{}}}') };
+
+function execute(
+  vm: ContractVm,
+  code: ValidatedCode,
+  msg: string,
+  options: { address?: string; storage?: Map<string, Uint8Array>; querier?: Querier; gasLimit?: bigint } = {},
+): CallOutcome {
+  return vm.call({
+    code,
+    entry: 'execute',
+    env: envOf(options.address ?? 'shroud1victim'),
+    info: INFO,
+    msg: encoder.encode(msg),
+    storage: storageOf(options.storage ?? new Map()),
+    querier: options.querier ?? NO_QUERIES,
+    gasLimit: options.gasLimit ?? 10_000_000_000n,
+  });
+}
+
+/** Outcome or VmError as comparable text (gas, writes, error code and message). */
+function describeCall(run: () => CallOutcome): string {
+  try {
+    return JSON.stringify(run(), (_key, value: unknown) => {
+      if (typeof value === 'bigint') return `${value}n`;
+      if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString('hex')}`;
+      return value;
+    });
+  } catch (error) {
+    if (!(error instanceof VmError)) throw error;
+    return JSON.stringify({ vmError: error.code, message: error.message, gasUsed: `${error.gasUsed}n` });
+  }
+}
+
+/** Upload-validates a test contract: the attacks below must pass the chain's own checks. */
+async function upload(text: string): Promise<ValidatedCode> {
+  return validateContractCode(await wat2wasm(text));
+}
+
+describe('reuse review: a contract exporting the reset name itself', () => {
+  // The instrumentation adds RESET_EXPORT only when the name is free; a contract may export a
+  // function of that name (nothing in validation forbids it). The VM must then treat the
+  // module as not resettable, never call the contract's function as "the reset".
+  const collide = (body: string): string =>
+    contractWat({
+      execute: `(local $action i32)
+        (local.set $action (i32.load8_u (i32.load (local.get $msg))))
+        ;; s: remember a secret in globals; anything else: report what the globals hold
+        (if (i32.eq (local.get $action) (i32.const 0x73))
+          (then
+            (global.set $g0 (i32.const 0x5ec2e7))
+            (global.set $l0 (i64.const 0x0123456789abcdef))
+            (return (call $ok))))
+        (call $save_i32 (i32.const 65) (global.get $g0))
+        (call $save_i64 (i32.const 66) (global.get $l0))
+        (call $ok)`,
+      extra: `(func (export "__shroud_reset") ${body})`,
+    });
+
+  it('globals do not carry over to the next call or to another contract of the same code', async () => {
+    const code = await upload(collide(''));
+    const vm = new ContractVm();
+    const fresh = new ContractVm({ reuseInstances: false });
+    for (let i = 0; i < 3; i++) {
+      for (const side of [vm, fresh]) {
+        writesOf(execute(side, code, 's', { address: 'shroud1alice' })); // Alice's call reads her secret
+      }
+      const w = writesOf(execute(vm, code, 'r', { address: 'shroud1mallory' }));
+      assert.equal(u32le(w.get('A')), 0, `round ${i}: Mallory's call sees $g0 at its initial 0`);
+      assert.equal(u64le(w.get('B')), 0n, `round ${i}: Mallory's call sees $l0 at its initial 0`);
+      assert.equal(
+        describeCall(() => execute(vm, code, 'r')),
+        describeCall(() => execute(fresh, code, 'r')),
+        `round ${i}: the same answer as a fresh instance`,
+      );
+    }
+  });
+
+  it('the host never runs contract code between calls (in the caller’s context)', async () => {
+    // The victim: an honest execute that queries another contract. Its memory holds a Region at
+    // 3000 over the bytes "PWND" (any contract's layout is public: its code is).
+    const victim = await buildContract({
+      execute: `(drop (call $query_chain (call $blob1))) (call $ok)`,
+      blobs: ['{"wasm":{"smart":{}}}'],
+      extra: `(data (i32.const 3000) "${watBytes(new Uint8Array([0xc4, 0x0b, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0]))}PWND")`,
+    });
+    // The attacker's "reset" writes into whatever storage the host's current call has, burns its
+    // gas, and records that it ran.
+    const attacker = await upload(
+      contractWat({
+        query: '(call $blob1)',
+        blobs: ['{"Ok":"AA=="}'],
+        extra: `(global $ran (mut i32) (i32.const 0))
+          (func (export "__shroud_reset")
+            (global.set $ran (i32.add (global.get $ran) (i32.const 1)))
+            (call $db_write (i32.const 3000) (i32.const 3000))
+            (drop (call $gas_evaporate (i32.const 1000))))`,
+      }),
+    );
+    for (const reuseInstances of [true, false]) {
+      const vm = new ContractVm({ reuseInstances });
+      const querier: Querier = {
+        query: (_request, depth) => {
+          const outcome = vm.call({
+            code: attacker,
+            entry: 'query',
+            env: envOf('shroud1attacker'),
+            msg: encoder.encode('{}'),
+            storage: storageOf(new Map()),
+            querier: NO_QUERIES,
+            gasLimit: 1_000_000n,
+            queryDepth: depth,
+          });
+          assert.equal(outcome.ok, true, 'the nested query succeeds');
+          return encoder.encode('{"Ok":{"Ok":"AA=="}}');
+        },
+      };
+      const results = [0, 1, 2].map(() => describeCall(() => execute(vm, victim, '{}', { querier })));
+      for (const [i, text] of results.entries()) {
+        assert.ok(!text.includes(Buffer.from('PWND').toString('hex')), `reuse ${reuseInstances}, call ${i}: no foreign write`);
+        assert.equal(text, results[0], `reuse ${reuseInstances}, call ${i}: same gas and writes every time`);
+      }
+    }
+  });
+
+  it('raw (uninstrumented) modules exporting the name are not reused either', async () => {
+    const code = await upload(collide(''));
+    const vm = new ContractVm({ instrument: false });
+    writesOf(execute(vm, code, 's'));
+    const w = writesOf(execute(vm, code, 'r'));
+    assert.equal(u32le(w.get('A')), 0, 'the next call sees $g0 at 0');
+    assert.equal(vm.idleInstances.bytes, 0, 'nothing kept');
+  });
+});
+
+describe('reuse review: addr_validate (shared by every contract of a VM)', () => {
+  it('a byte-order mark is part of the input, not stripped (Secret: invalid address)', async () => {
+    // TextDecoder strips a leading BOM unless ignoreBOM is set: "\uFEFF" + a valid address would
+    // then be reported valid and normalized although its bytes differ from the address.
+    const valid = toBech32('shroud', new Uint8Array(20).fill(9));
+    const code = await buildContract({
+      execute: `(call $save_result32 (i32.const 65) (call $addr_validate (call $blob1)))
+        (call $save_result32 (i32.const 67) (call $addr_validate (call $blob2)))
+        (call $ok)`,
+      blobs: [valid, `\uFEFF${valid}`],
+    });
+    for (const vm of [new ContractVm(), new ContractVm({ reuseInstances: false })]) {
+      for (let i = 0; i < 2; i++) {
+        const w = writesOf(execute(vm, code, '{}'));
+        assert.equal(u32le(w.get('A')), 0, `call ${i}: the plain address is valid`);
+        assert.notEqual(u32le(w.get('C')), 0, `call ${i}: the address behind a BOM is not`);
+      }
+    }
+  });
+});
+
+export { gzipSync };
