@@ -115,6 +115,24 @@ export interface FunctionMetering {
   stackMetered: boolean;
 }
 
+/** The configured Instrumenter (options checked, module parsed); `run()` makes the bytes. */
+function instrumenter(wasm: Uint8Array | WasmModule, options: InstrumentOptions): Instrumenter {
+  const maxStackCost = options.maxStackCost ?? MAX_STACK_COST;
+  const maxPages = options.maxPages ?? WASM_LIMITS.maxPages;
+  if (!Number.isInteger(maxStackCost) || maxStackCost < 1 || maxStackCost > 0x3fffffff) {
+    throw new VmError('INSTRUMENT_ERROR', `maxStackCost ${maxStackCost} out of range`);
+  }
+  // Accepts an already parsed module so upload validation does not parse twice.
+  const module = wasm instanceof Uint8Array ? parseModule(wasm) : wasm;
+  return new Instrumenter(module, maxStackCost, maxPages, {
+    chargeMode: options.chargeMode ?? 'inline',
+    chargePoints: options.chargePoints ?? 'merged',
+    smallArm: options.smallArmInstructions ?? SMALL_ARM_INSTRUCTIONS,
+    stackMeter: options.stackMeter ?? 'cycles',
+    reset: options.reset ?? false,
+  });
+}
+
 /**
  * Returns the metered module. The input (bytes, or a module from `parseModule`) must already
  * be valid wasm (validateContractCode).
@@ -129,20 +147,23 @@ export function instrumentContract(
   wasm: Uint8Array | WasmModule,
   options: InstrumentOptions = {},
 ): Uint8Array {
-  const maxStackCost = options.maxStackCost ?? MAX_STACK_COST;
-  const maxPages = options.maxPages ?? WASM_LIMITS.maxPages;
-  if (!Number.isInteger(maxStackCost) || maxStackCost < 1 || maxStackCost > 0x3fffffff) {
-    throw new VmError('INSTRUMENT_ERROR', `maxStackCost ${maxStackCost} out of range`);
-  }
-  // Accepts an already parsed module so upload validation does not parse twice.
-  const module = wasm instanceof Uint8Array ? parseModule(wasm) : wasm;
-  return new Instrumenter(module, maxStackCost, maxPages, {
-    chargeMode: options.chargeMode ?? 'inline',
-    chargePoints: options.chargePoints ?? 'merged',
-    smallArm: options.smallArmInstructions ?? SMALL_ARM_INSTRUCTIONS,
-    stackMeter: options.stackMeter ?? 'cycles',
-    reset: options.reset ?? false,
-  }).run();
+  return instrumenter(wasm, options).run();
+}
+
+/**
+ * `instrumentContract` with `{ reset: true }`, saying whether the module's RESET_EXPORT is the
+ * injected function. Only then may the host call it: a contract may export a function of that
+ * name itself (no rule forbids it), and calling that between calls would run contract code
+ * outside any call, in whatever context the host is in, and reset nothing (ADR 010, Review).
+ * @throws VmError as `instrumentContract`.
+ */
+export function instrumentResettable(
+  wasm: Uint8Array | WasmModule,
+  options: Omit<InstrumentOptions, 'reset'> = {},
+): { wasm: Uint8Array; resettable: boolean } {
+  const it = instrumenter(wasm, { ...options, reset: true });
+  const bytes = it.run();
+  return { wasm: bytes, resettable: it.resetInjected };
 }
 
 /** Stack cost and entry gas of every defined function, as the instrumentation computes them. */
@@ -421,6 +442,8 @@ class Instrumenter {
   private readonly stackExhaustedGlobal: number;
   /** Set while instrumenting bodies: the module uses an INSTANCE_STATE_OPS instruction. */
   private changesInstanceState = false;
+  /** After `run`: the module's RESET_EXPORT is the injected reset function. */
+  resetInjected = false;
 
   constructor(
     private readonly module: WasmModule,
@@ -472,6 +495,7 @@ class Instrumenter {
     ) {
       this.helper('reset'); // last helper: the index of every other injected function is unchanged
     }
+    this.resetInjected = this.helperIndex.has('reset');
     const helperBodies = this.helperOrder.map((kind) => this.helperBody(kind));
     // Helper types may add entries to the type section, so they are settled before it is written.
     this.helperTypeIndices = this.helperOrder.map((kind) => this.helperType(kind));

@@ -44,7 +44,9 @@ const VALID_ADDRESSES_MAX = 4096;
 /** Query recursion limit (CONTRACT_ABI §2, §6). */
 export const MAX_QUERY_DEPTH = 10;
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the input (Rust's String::from_utf8 keeps it), not
+// stripped: "\uFEFF" + a valid address must not validate as that address (ADR 010, Review).
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {

@@ -9,7 +9,7 @@ import { VmError } from '../errors.js';
 import {
   GAS_EXHAUSTED_GLOBAL,
   GAS_GLOBAL,
-  instrumentContract,
+  instrumentResettable,
   RESET_EXPORT,
   STACK_EXHAUSTED_GLOBAL,
 } from '../instrument.js';
@@ -77,6 +77,12 @@ export interface CompiledContract {
   module: WebAssembly.Module;
   memory: MemoryShape;
   /**
+   * The module's RESET_EXPORT is the function the instrumentation injected. False for modules
+   * that cannot be reset and for uninstrumented ones, even if the contract itself exports a
+   * function of that name: the host must never call contract code as the reset (ADR 010, Review).
+   */
+  resettable: boolean;
+  /**
    * The memory of a just-created instance, taken at the first instantiation; set only for
    * modules with the reset export (their instances may be reused, instance-pool.ts).
    */
@@ -136,11 +142,15 @@ export class ContractVm {
   compile(code: ValidatedCode): CompiledContract {
     return this.cache.getOrCompile(code.codeHash, () => {
       const instrumented = this.instrument
-        ? instrumentContract(code.wasm, { maxPages: WASM_LIMITS.maxPages, reset: true })
-        : code.wasm;
+        ? instrumentResettable(code.wasm, { maxPages: WASM_LIMITS.maxPages })
+        : { wasm: code.wasm, resettable: false };
       try {
-        const { wasm, shape } = importMemory(instrumented);
-        return { module: new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), memory: shape };
+        const { wasm, shape } = importMemory(instrumented.wasm);
+        return {
+          module: new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>),
+          memory: shape,
+          resettable: instrumented.resettable,
+        };
       } catch (error) {
         throw new VmError('INVALID_WASM', `the contract does not compile: ${(error as Error).message}`, {
           cause: error,
@@ -215,7 +225,8 @@ export class ContractVm {
       return value instanceof WebAssembly.Global ? value : null;
     };
     const allocate = exports.allocate;
-    const reset = this.instances === null ? undefined : exports[RESET_EXPORT];
+    // Only the injected reset: a contract's own export of that name is contract code.
+    const reset = this.instances !== null && compiled.resettable ? exports[RESET_EXPORT] : undefined;
     const ready: ReadyInstance = {
       memory,
       exports,
