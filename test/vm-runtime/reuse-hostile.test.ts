@@ -175,4 +175,30 @@ describe('reuse review: addr_validate (shared by every contract of a VM)', () =>
   });
 });
 
-export { gzipSync };
+describe('reuse review: UTF-8 from contracts is taken byte for byte (a BOM is not stripped)', () => {
+  it('a result envelope behind a BOM is not JSON (serde_json rejects it too)', async () => {
+    const code = await buildContract({
+      execute: '(call $blob1)',
+      blobs: ['\uFEFF{"Ok":{"messages":[],"attributes":[],"events":[],"data":null}}'],
+    });
+    for (const vm of [new ContractVm(), new ContractVm({ reuseInstances: false })]) {
+      assert.throws(
+        () => execute(vm, code, '{}'),
+        (e: unknown) => e instanceof VmError && e.code === 'INVALID_RESPONSE',
+        'INVALID_RESPONSE',
+      );
+    }
+  });
+
+  it('an export named BOM + "instantiate" is not the instantiate entry point', async () => {
+    const text = contractWat({}).replace('(export "instantiate")', '(export "\\ef\\bb\\bfinstantiate")');
+    assert.ok(text.includes('bfinstantiate'), 'the export was renamed');
+    assert.ok(validateContractCode(await wat2wasm(contractWat({}))), 'control: the unrenamed contract validates');
+    const wasm = await wat2wasm(text);
+    assert.throws(
+      () => validateContractCode(wasm),
+      (e: unknown) => e instanceof VmError && e.code === 'MISSING_EXPORT',
+      'MISSING_EXPORT: the name is not "instantiate"',
+    );
+  });
+});

@@ -261,7 +261,8 @@ export type Envelope = { ok: true; value: Json } | { ok: false; error: string };
  * The result envelope (CONTRACT_ABI §1.3): `{"Ok":v}`/`{"ok":v}` or `{"Err":s}`/`{"error":s}`.
  * @throws {VmError} INVALID_RESPONSE when the bytes are not UTF-8 JSON of that shape.
  */
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF stays in the text, so JSON.parse rejects it as serde_json does.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function parseEnvelope(bytes: Uint8Array): Envelope {
   let text: string;

@@ -4,7 +4,8 @@
 
 import { VmError, type VmErrorCode } from '../errors.js';
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: names are compared byte for byte (the engine does); a leading U+FEFF is part of the name.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Throws the parser's one error code with the byte offset, so a bad upload names where it broke. */
 export function parseError(message: string, offset: number): never {
