@@ -23,11 +23,13 @@ describe('checkTxBatch with the signature worker', () => {
   let node: Node;
   let reference: Node;
 
+  const homes = [tempDir('batch'), tempDir('batch-ref')];
+
   before(async () => {
-    node = await openNode({ home: tempDir('batch'), makeGenesis: (keys) => genesisJson(keys, users) });
+    node = await openNode({ home: homes[0] as string, makeGenesis: (keys) => genesisJson(keys, users) });
     // A second node on the same genesis answers the same txs with plain checkTx.
     reference = await openNode({
-      home: tempDir('batch-ref'),
+      home: homes[1] as string,
       makeGenesis: (keys) => genesisJson(keys, users),
     });
     await initChain(node);
@@ -39,6 +41,7 @@ describe('checkTxBatch with the signature worker', () => {
     await node.app.stopSignatureWorker();
     await node.close();
     await reference.close();
+    for (const home of homes) rmSync(home, { recursive: true, force: true });
   });
 
   /** A mix of good and bad txs over more than one worker chunk (50). */
