@@ -33,7 +33,7 @@ function execute(
     env: envOf(options.address ?? 'shroud1victim'),
     info: INFO,
     msg: encoder.encode(msg),
-    storage: storageOf(options.storage ?? new Map()),
+    storage: storageOf(options.storage ?? new Map<string, Uint8Array>()),
     querier: options.querier ?? NO_QUERIES,
     gasLimit: options.gasLimit ?? 10_000_000_000n,
   });
@@ -138,7 +138,10 @@ describe('reuse review: a contract exporting the reset name itself', () => {
       };
       const results = [0, 1, 2].map(() => describeCall(() => execute(vm, victim, '{}', { querier })));
       for (const [i, text] of results.entries()) {
-        assert.ok(!text.includes(Buffer.from('PWND').toString('hex')), `reuse ${reuseInstances}, call ${i}: no foreign write`);
+        assert.ok(
+          !text.includes(Buffer.from('PWND').toString('hex')),
+          `reuse ${reuseInstances}, call ${i}: no foreign write`,
+        );
         assert.equal(text, results[0], `reuse ${reuseInstances}, call ${i}: same gas and writes every time`);
       }
     }
@@ -193,12 +196,202 @@ describe('reuse review: UTF-8 from contracts is taken byte for byte (a BOM is no
   it('an export named BOM + "instantiate" is not the instantiate entry point', async () => {
     const text = contractWat({}).replace('(export "instantiate")', '(export "\\ef\\bb\\bfinstantiate")');
     assert.ok(text.includes('bfinstantiate'), 'the export was renamed');
-    assert.ok(validateContractCode(await wat2wasm(contractWat({}))), 'control: the unrenamed contract validates');
+    assert.ok(
+      validateContractCode(await wat2wasm(contractWat({}))),
+      'control: the unrenamed contract validates',
+    );
     const wasm = await wat2wasm(text);
     assert.throws(
       () => validateContractCode(wasm),
       (e: unknown) => e instanceof VmError && e.code === 'MISSING_EXPORT',
       'MISSING_EXPORT: the name is not "instantiate"',
+    );
+  });
+});
+
+/**
+ * A contract that tries every way to leave state behind, chosen by the message's first byte,
+ * and one action ('d') that reports everything an instance can observe: a digest of its whole
+ * memory, memory.size, every global (exported, funcref, i32, i64) at entry.
+ */
+function hoarderWat(tag: string): string {
+  const scribble = `(func $scribble
+      (global.set $g0 (i32.const 0x5ec2e7))
+      (global.set $g1 (i32.const -1))
+      (global.set $l0 (i64.const 0x0123456789abcdef))
+      (global.set $exp (i32.const 0x5ec))
+      (global.set $fr (ref.null func))
+      (i32.store (i32.const 8) (i32.const 0x5ec2e7))
+      (memory.fill (i32.const 3000) (i32.const 0x21) (i32.const 8)) ;; over the active segment at 3000
+      (memory.fill (i32.const 32768) (i32.const 0x5a)
+        (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 32768))))`;
+  const execute = `(local $action i32) (local $d i64)
+      (local.set $action (i32.load8_u (i32.load (local.get $msg))))
+      (if (i32.eq (local.get $action) (i32.const 0x64)) ;; d: report
+        (then
+          (local.set $d (call $digest))
+          (call $save_i64 (i32.const 68) (local.get $d))
+          (call $save_i32 (i32.const 65) (global.get $g0))
+          (call $save_i32 (i32.const 66) (global.get $g1))
+          (call $save_i64 (i32.const 67) (global.get $l0))
+          (call $save_i32 (i32.const 69) (global.get $exp))
+          (call $save_i32 (i32.const 70) (ref.is_null (global.get $fr)))
+          (call $save_i32 (i32.const 71) (memory.size))
+          (return (call $ok))))
+      (call $scribble)
+      ;; l: the last bytes of memory; c: memory.copy of a data segment to the end
+      (if (i32.eq (local.get $action) (i32.const 0x6c))
+        (then (i64.store (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 8)) (i64.const -2))))
+      (if (i32.eq (local.get $action) (i32.const 0x63))
+        (then (memory.copy (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 8)) (i32.const 1024) (i32.const 8))))
+      ;; i: a passive segment into memory (kept: no data.drop); a: memory.init of an active
+      ;; segment, dropped at instantiation (traps on a fresh instance too)
+      (if (i32.eq (local.get $action) (i32.const 0x69))
+        (then (memory.init $secret (i32.const 200000) (i32.const 0) (i32.const 8))))
+      (if (i32.eq (local.get $action) (i32.const 0x61))
+        (then (memory.init 0 (i32.const 200000) (i32.const 0) (i32.const 8))))
+      ;; g: grow, write into the new page, trap; G: grow and succeed
+      (if (i32.eq (local.get $action) (i32.const 0x67))
+        (then (drop (memory.grow (i32.const 1))) (i32.store (i32.const 270000) (i32.const 7)) unreachable))
+      (if (i32.eq (local.get $action) (i32.const 0x47))
+        (then (drop (memory.grow (i32.const 1))) (i32.store (i32.const 270000) (i32.const 7))))
+      ;; h: a trap inside a host import (db_read's allocate runs out of memory)
+      (if (i32.eq (local.get $action) (i32.const 0x68))
+        (then (global.set $heap (i32.const -16)) (drop (call $db_read (call $key (i32.const 107))))))
+      (if (i32.eq (local.get $action) (i32.const 0x6f)) (then (loop $forever (br $forever))))
+      (if (i32.eq (local.get $action) (i32.const 0x73)) (then (drop (call $deeper (i32.const 0)))))
+      ;; q: a nested query into the same code that traps; r: one that succeeds (re-entrancy)
+      (if (i32.eq (local.get $action) (i32.const 0x71)) (then (drop (call $query_chain (call $blob1)))))
+      (if (i32.eq (local.get $action) (i32.const 0x72))
+        (then
+          (drop (call $query_chain (call $blob2)))
+          (call $save_i32 (i32.const 65) (global.get $g0))
+          (call $save_i32 (i32.const 66) (i32.load (i32.const 8)))))
+      (if (i32.eq (local.get $action) (i32.const 0x65)) (then (return (call $blob3))))
+      (call $ok)`;
+  return contractWat({
+    execute,
+    query: `(call $scribble)
+      (if (i32.eq (i32.load8_u (i32.load (local.get $msg))) (i32.const 0x74)) (then unreachable))
+      (call $blob4)`,
+    blobs: ['{"t":1}', '{"n":1}', '{"Err":"hoarder error"}', '{"Ok":"AA=="}', tag],
+    extra: `(global $exp (export "exp") (mut i32) (i32.const 3))
+      (global $fr (mut funcref) (ref.func $allocate))
+      (data $secret "SECRET!!")
+      (data (i32.const 3000) "SEGMENT!")
+      ${scribble}
+      (func $deeper (param $n i32) (result i32)
+        (global.set $g1 (local.get $n))
+        (i32.add (call $deeper (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))
+      (func $digest (result i64)
+        (local $p i32) (local $end i32) (local $h i64)
+        (local.set $end (i32.mul (memory.size) (i32.const 65536)))
+        (local.set $h (i64.const 0xcbf29ce484222325))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $h (i64.rotl
+              (i64.mul (i64.xor (local.get $h) (i64.load (local.get $p))) (i64.const 0x100000001b3))
+              (i64.const 5)))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $next)))
+        (local.get $h))`,
+  });
+}
+
+/** A VM plus a querier that runs nested queries ('t' traps, else succeeds) on the same VM. */
+class Runner {
+  readonly vm: ContractVm;
+  constructor(options: ConstructorParameters<typeof ContractVm>[0]) {
+    this.vm = new ContractVm(options);
+  }
+
+  querier(code: ValidatedCode): Querier {
+    return {
+      query: (request, depth) => {
+        const outcome = this.vm.call({
+          code,
+          entry: 'query',
+          env: envOf('shroud1nested'),
+          msg: encoder.encode(Buffer.from(request).toString('utf8').includes('"t"') ? 't' : 'n'),
+          storage: storageOf(new Map()),
+          querier: NO_QUERIES,
+          gasLimit: 50_000_000n,
+          queryDepth: depth,
+        });
+        return encoder.encode(JSON.stringify({ Ok: { Ok: outcome.ok ? 'AA==' : 'x' } }));
+      },
+    };
+  }
+
+  run(code: ValidatedCode, action: string, address: string, gasLimit = 200_000_000n): string {
+    return describeCall(() =>
+      execute(this.vm, code, action, {
+        address,
+        storage: new Map([['k', encoder.encode('a secret value')]]),
+        querier: this.querier(code),
+        gasLimit,
+      }),
+    );
+  }
+}
+
+describe('reuse review: nothing of a call survives into the next (fresh-instance reference)', () => {
+  it('every hostile ending, then a full report, across contracts sharing code, modules evicted and recompiled', async () => {
+    const codeA = await upload(hoarderWat('A'));
+    const codeB = await upload(hoarderWat('B'));
+    const gzipped = validateContractCode(gzipSync(await wat2wasm(hoarderWat('A'))));
+    assert.equal(gzipped.codeHash, codeA.codeHash, 'a gzipped upload of the same code has the same hash');
+    const reference = new Runner({ reuseInstances: false });
+    const reusing = [new Runner({}), new Runner({ cacheSize: 1 })];
+    const actions = 'lcigGahosqrex';
+    let seed = 0x5eed;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const endings = new Set<string>();
+    let reused = false;
+    for (let i = 0; i < 120; i++) {
+      const action = actions[random(actions.length)] as string;
+      const code = [codeA, codeB, gzipped][random(3)] as ValidatedCode;
+      const owner = `shroud1owner${random(3)}`;
+      const next = `shroud1other${random(3)}`;
+      const gas = action === 'o' ? 20_000_000n : 200_000_000n;
+      const expected = reference.run(code, action, owner, gas);
+      const report = reference.run(code, 'd', next);
+      const parsed = JSON.parse(expected) as { ok?: boolean; vmError?: string };
+      endings.add(parsed.vmError ?? (parsed.ok === true ? 'Ok' : 'Err'));
+      for (const [k, runner] of reusing.entries()) {
+        const note = `step ${i} (${action}), vm ${k}`;
+        assert.equal(
+          runner.run(code, action, owner, gas),
+          expected,
+          `${note}: the hostile call as on a fresh instance`,
+        );
+        assert.equal(runner.run(code, 'd', next), report, `${note}: the next call sees a fresh instance`);
+        reused ||= runner.vm.idleInstances.bytes > 0;
+      }
+    }
+    assert.ok(reused, 'instances were reused');
+    assert.deepEqual(
+      [...endings].sort(),
+      ['CONTRACT_TRAP', 'Err', 'OUT_OF_GAS', 'Ok', 'STACK_OVERFLOW'],
+      'the run covers every ending',
+    );
+    // The report itself: the initial globals (an exported one and a funcref one included).
+    const w = writesOf(execute(reusing[0]?.vm as ContractVm, codeA, 'd'));
+    assert.deepEqual(
+      [
+        u32le(w.get('A')),
+        u32le(w.get('B')),
+        u64le(w.get('C')),
+        u32le(w.get('E')),
+        u32le(w.get('F')),
+        u32le(w.get('G')),
+      ],
+      [0, 0, 0n, 3, 0, 4],
+      'g0, g1, l0, exported global, funcref is not null, 4 pages',
     );
   });
 });
