@@ -395,3 +395,136 @@ describe('reuse review: nothing of a call survives into the next (fresh-instance
     );
   });
 });
+
+/** wat2wasm with the features a hostile module may use beyond the default set. */
+async function wat2wasmWith(text: string, features: Record<string, boolean>): Promise<Uint8Array> {
+  const wabt = await (await import('wabt')).default();
+  const module = wabt.parseWat('hostile.wat', text, features);
+  try {
+    return new Uint8Array(module.toBinary({}).buffer);
+  } finally {
+    module.destroy();
+  }
+}
+
+describe('reuse review: instance state that upload validation keeps out', () => {
+  it('imported globals and tables, a second memory, a start function are rejected', async () => {
+    // [imports, definitions, expected rejection, wabt features]
+    const cases: [string, string, string, Record<string, boolean>][] = [
+      ['(import "env" "g" (global (mut i32)))', '', 'NON_FUNCTION_IMPORT', {}],
+      // An initializer reading an import: the reset would replay it (still correct), never reached.
+      ['(import "env" "g" (global i32))', '(global $x (mut i32) (global.get 0))', 'NON_FUNCTION_IMPORT', {}],
+      ['(import "env" "t" (table 1 funcref))', '', 'NON_FUNCTION_IMPORT', {}],
+      ['', '(memory $second 1)', 'MULTIPLE_MEMORIES', { multi_memory: true }],
+      ['', '(func $boot (global.set $g0 (i32.const 1))) (start $boot)', 'START_FUNCTION', {}],
+    ];
+    for (const [imports, extra, expected, features] of cases) {
+      const full = contractWat({ extra }).replace('(module', `(module ${imports}`);
+      let wasm: Uint8Array;
+      try {
+        wasm = await wat2wasmWith(full, { mutable_globals: true, sign_extension: true, ...features });
+      } catch (error) {
+        assert.fail(`${imports}${extra}: the test module must assemble: ${String(error)}`);
+      }
+      assert.throws(
+        () => validateContractCode(wasm),
+        (e: unknown) => e instanceof VmError && e.code === expected,
+        `${imports}${extra}: rejected with ${expected}`,
+      );
+    }
+  });
+
+  it('global initializers beyond constants: rejected by this engine, or reset like any other', async () => {
+    for (const init of ['(global.get $k)', '(i32.add (i32.const 40) (i32.const 2))']) {
+      const text = contractWat({
+        execute: `(call $save_i32 (i32.const 65) (global.get $odd)) (global.set $odd (i32.const 7)) (call $ok)`,
+        extra: `(global $k i32 (i32.const 42)) (global $odd (mut i32) ${init})`,
+      });
+      const wasm = await wat2wasmWith(text, {
+        mutable_globals: true,
+        sign_extension: true,
+        extended_const: true,
+      });
+      let code: ValidatedCode;
+      try {
+        code = validateContractCode(wasm);
+      } catch (error) {
+        // Our parser (PARSE_ERROR) or the engine (INVALID_WASM, Node 20) refuses them today.
+        assert.ok(
+          error instanceof VmError && (error.code === 'INVALID_WASM' || error.code === 'PARSE_ERROR'),
+          `${init}: rejected (${String(error)})`,
+        );
+        continue;
+      }
+      const vm = new ContractVm();
+      for (let i = 0; i < 3; i++) {
+        assert.equal(u32le(writesOf(execute(vm, code, '{}')).get('A')), 42, `${init}, call ${i}: initial 42`);
+      }
+    }
+  });
+
+  it('elem.drop modules are never reused (like table.set and data.drop)', async () => {
+    const code = await buildContract({
+      execute: `(elem.drop $e) (global.set $g0 (i32.const 9)) (call $save_i32 (i32.const 65) (global.get $g0)) (call $ok)`,
+      extra: '(table 1 funcref) (elem $e func $allocate)',
+    });
+    const vm = new ContractVm();
+    for (let i = 0; i < 3; i++) {
+      writesOf(execute(vm, code, '{}'));
+      assert.equal(vm.idleInstances.bytes, 0, `call ${i}: not kept`);
+    }
+  });
+
+  it('call_indirect reaches exactly the contract’s table entries (the injected functions are in none)', async () => {
+    const code = await upload(
+      contractWat({
+        execute: `(call_indirect (type $void) (i32.load8_u (i32.load (local.get $msg))))
+          (call $save_i32 (i32.const 65) (global.get $g0))
+          (call $ok)`,
+        extra: `(type $void (func))
+          (table 3 3 funcref)
+          (elem (i32.const 0) func $one $two $three)
+          (func $one (global.set $g0 (i32.const 1)))
+          (func $two (global.set $g0 (i32.const 2)))
+          (func $three (global.set $g0 (i32.const 3)))`,
+      }),
+    );
+    const fresh = new ContractVm({ reuseInstances: false });
+    const vm = new ContractVm();
+    for (const slot of [0, 1, 2, 3, 4, 255, 0, 2]) {
+      const msg = String.fromCharCode(slot);
+      const expected = describeCall(() => execute(fresh, code, msg));
+      assert.equal(
+        describeCall(() => execute(vm, code, msg)),
+        expected,
+        `slot ${slot}: as on a fresh instance`,
+      );
+      if (slot < 3) assert.equal(u32le(writesOf(execute(vm, code, msg)).get('A')), slot + 1, `slot ${slot}`);
+      else assert.ok(expected.includes('CONTRACT_TRAP'), `slot ${slot}: outside the table traps`);
+    }
+  });
+
+  it('an instantiation that fails half-way leaves nothing for the next module of the same memory shape', async () => {
+    // Active segments are written in order; the second is out of bounds, so instantiation traps
+    // after the first wrote its bytes into a pooled memory.
+    const failing = await buildContract({
+      extra: `(data (i32.const 40000) "SECRET!!") (data (i32.const 262140) "12345678")`,
+    });
+    const reporter = await upload(hoarderWat('R'));
+    const reference = new Runner({ reuseInstances: false });
+    const runner = new Runner({});
+    const expected = reference.run(reporter, 'd', 'shroud1r');
+    for (let i = 0; i < 3; i++) {
+      assert.throws(
+        () => execute(runner.vm, failing, '{}'),
+        (e: unknown) => e instanceof VmError && e.code === 'CONTRACT_TRAP',
+        `call ${i}: instantiation fails`,
+      );
+      assert.equal(
+        runner.run(reporter, 'd', 'shroud1r'),
+        expected,
+        `call ${i}: the next module sees zeroed memory`,
+      );
+    }
+  });
+});
