@@ -178,6 +178,34 @@ describe('reuse review: addr_validate (shared by every contract of a VM)', () =>
   });
 });
 
+describe('reuse review: the addr_validate cache answers as the bech32 work would', () => {
+  it('same result and gas as a VM with an empty cache, for valid, unnormalized, foreign and broken input', async () => {
+    const code = await buildContract({
+      execute: `(call $save_result32 (i32.const 65) (call $addr_validate (local.get $msg))) (call $ok)`,
+    });
+    const vm = new ContractVm();
+    const inputs: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const valid = toBech32('shroud', new Uint8Array(20).fill(i));
+      inputs.push(
+        valid,
+        valid.toUpperCase(),
+        `\uFEFF${valid}`,
+        toBech32('other', new Uint8Array(20).fill(i)),
+      );
+      inputs.push(valid.slice(0, -1) + (valid.endsWith('q') ? 'p' : 'q'), `${valid} `, valid);
+    }
+    for (const [i, input] of inputs.entries()) {
+      const expected = describeCall(() => execute(new ContractVm(), code, input));
+      assert.equal(
+        describeCall(() => execute(vm, code, input)),
+        expected,
+        `input ${i} ${JSON.stringify(input)}`,
+      );
+    }
+  });
+});
+
 describe('reuse review: UTF-8 from contracts is taken byte for byte (a BOM is not stripped)', () => {
   it('a result envelope behind a BOM is not JSON (serde_json rejects it too)', async () => {
     const code = await buildContract({

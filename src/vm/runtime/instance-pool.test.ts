@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { GAS_GLOBAL, instrumentContract, RESET_EXPORT } from '../instrument.js';
+import { GAS_GLOBAL, instrumentContract, instrumentResettable, RESET_EXPORT } from '../instrument.js';
 import { wat2wasm } from '../../../test/vm-runtime/wat.js';
 import { importMemory } from './memory-pool.js';
 import { InstancePool, resetInstance, snapshotMemory } from './instance-pool.js';
@@ -74,6 +74,27 @@ describe('RESET_EXPORT (instrumentContract { reset: true })', () => {
       assert.ok(
         names.filter((n) => n === RESET_EXPORT).length <= (extra.includes(RESET_EXPORT) ? 1 : 0),
         `${extra}: no reset export added`,
+      );
+    }
+  });
+
+  it('instrumentResettable says whether the export of that name is the injected one', async () => {
+    const cases: [string, boolean][] = [
+      ['(memory 1) (global (mut i32) (i32.const 1)) (func (export "x"))', true],
+      [`(memory 1) (func (export "${RESET_EXPORT}"))`, false],
+      [`(memory 1) (global (export "${RESET_EXPORT}") i32 (i32.const 0))`, false],
+      ['(memory 1) (data $p "zz") (func (export "x") (data.drop $p))', false],
+    ];
+    for (const [fields, resettable] of cases) {
+      const result = instrumentResettable(await wat2wasm(`(module ${fields})`));
+      assert.equal(result.resettable, resettable, `${fields}: resettable ${resettable}`);
+      const exported = WebAssembly.Module.exports(
+        new WebAssembly.Module(result.wasm as Uint8Array<ArrayBuffer>),
+      );
+      assert.equal(
+        exported.filter((e) => e.name === RESET_EXPORT).length,
+        fields.includes(RESET_EXPORT) || resettable ? 1 : 0,
+        `${fields}: one export of the name at most`,
       );
     }
   });
