@@ -284,6 +284,13 @@ export async function startConsensusNode(
       opened.onStop(() => server.close()); // servers close first (steps run in reverse)
       log.info({ url: server.url }, 'serving RPC');
     }
+    // Runs first on stop: a request whose add is held by the mempool's commit lock (a block
+    // stopped between the app's commit and the mempool update) must not hold up the servers'
+    // close; the adds then answer (or refuse) at once.
+    opened.onStop(() => {
+      stopping = true;
+      mempool.unlock();
+    });
     log.info(
       { home, height: store.info().height.toString(), nodeId: started.id, p2pPort: started.listenPort },
       'consensus node started',
