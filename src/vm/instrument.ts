@@ -32,7 +32,7 @@ export const STACK_EXHAUSTED_GLOBAL = 'stack_exhausted';
 /**
  * Exported `() -> ()` added with `{ reset: true }`: sets every mutable global back to its
  * initial value, so the host can return a used instance to its pristine state (instance
- * reuse, docs/adr/010-instance-reuse.md). Never called by contract code.
+ * reuse, docs/adr/010-vm-instance-reuse.md). Never called by contract code.
  */
 export const RESET_EXPORT = '__shroud_reset';
 

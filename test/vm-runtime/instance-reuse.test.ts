@@ -1,4 +1,4 @@
-// Instance reuse (docs/adr/010-instance-reuse.md) must be invisible: every call behaves as on
+// Instance reuse (docs/adr/010-vm-instance-reuse.md) must be invisible: every call behaves as on
 // a brand-new instance (CONTRACT_ABI §1.2, §6). Differential runs compare a VM that creates a
 // fresh instance per call with one that reuses reset instances, call by call: same outcome,
 // same gas, same writes, same errors. Hostile contracts then check the reset itself: garbage

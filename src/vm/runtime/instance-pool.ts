@@ -1,5 +1,5 @@
 // Reusing contract instances across calls without the contract being able to tell
-// (docs/adr/010-instance-reuse.md).
+// (docs/adr/010-vm-instance-reuse.md).
 //
 // Why: `new WebAssembly.Instance` was ~30 % of the VM's time in an encrypted token transfer
 // (CPU profile of src/enclave/core/executor.ts runVm, issue #4). Secret gives every call a
@@ -10,7 +10,9 @@
 //   the first instantiation (data segments written, nothing run: start functions are
 //   rejected by validation);
 // - globals: the instrumentation's RESET_EXPORT sets every mutable global (the contract's
-//   own and the four metering globals) to its initializer; immutable ones cannot change;
+//   own and the four metering globals) to its initializer; immutable ones cannot change.
+//   Only the injected function is ever called: a contract may export one of that name itself,
+//   and its module is never reused (CompiledContract.resettable, ADR 010 Review);
 // - tables and data/element segments: the module gets a reset export only if no instruction
 //   can change them (src/vm/instrument.ts INSTANCE_STATE_OPS); the host never touches them.
 // Nothing else of an instance is observable from wasm. An instance is in the pool only while
