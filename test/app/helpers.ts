@@ -1,9 +1,9 @@
 // Helpers of the app tests: a node (Store + ShroudApp + enclave in a temp home), a genesis
 // built around the bootstrap enclave's public keys, users that build, encrypt and sign
 // transactions as the client SDK does, and a block runner.
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirRemovedAtExit } from '../helpers/temp.js';
 import {
   addressFromPublicKey,
   bytesToHex,
@@ -48,8 +48,9 @@ export const DENOM = 'ushd';
 export const GENESIS_TIME = 1_800_000_000_000_000_000n;
 export const BLOCK_NS = 5_000_000_000n;
 
+/** A home for a test node, removed when the test process exits. */
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `shroud-app-${label}-`));
+  return tempDirRemovedAtExit(`shroud-app-${label}-`);
 }
 
 export function contractWasm(name: string): Uint8Array {

@@ -1,8 +1,8 @@
 // Helpers of the enclave tests: an in-memory host (the OCALL services), users that build and
 // sign encrypted contract transactions exactly as the client SDK will, and output decryption.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirRemovedAtExit } from '../helpers/temp.js';
 import {
   addressFromPublicKey,
   bytesToHex,
@@ -42,8 +42,9 @@ export function contractWasm(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(`../../contracts/build/${name}.wasm`, import.meta.url)));
 }
 
+/** An enclave home, removed when the test process exits. */
 export function tempHome(): string {
-  return mkdtempSync(join(tmpdir(), 'shroud-enclave-'));
+  return tempDirRemovedAtExit('shroud-enclave-');
 }
 
 export function contractAddress(name: string): string {
