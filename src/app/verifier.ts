@@ -6,7 +6,7 @@
 // Item layout (packed, one transfer per chunk): 32-byte digest ‖ 64-byte signature ‖ u8 key
 // length ‖ public key.
 import { Worker } from 'node:worker_threads';
-import { siblingModule, workerSource } from '../store/index.js';
+import { siblingModule, workerSource } from '../util/index.js';
 
 /** One signature to verify: sha256 of the sign bytes, compact signature, signer key. */
 export interface VerifyItem {

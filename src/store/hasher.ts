@@ -16,7 +16,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { AppliedWrite, BlockHash } from './incremental.js';
 import type { Pending } from './limits.js';
-import { siblingModule, workerSource } from './worker-source.js';
+import { siblingModule, workerSource } from '../util/index.js';
 
 /** workerData of hasher-worker.ts. */
 export interface HasherWorkerData {

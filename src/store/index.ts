@@ -13,4 +13,3 @@ export {
   type StoreProof,
 } from './hash.js';
 // Shared with the app's signature worker (one way to start a worker from source or compiled).
-export { siblingModule, workerSource } from './worker-source.js';
