@@ -30,6 +30,7 @@ import { HOME_FILES, initNetwork, type NetworkDescription } from '../src/node/in
 import { BIN, exitOf, freePortBase, pollFor, waitForOutput } from '../test/network/helpers.js';
 import { argNumber, argText, hasFlag } from './lib/args.js';
 import { CommitWatcher, type SeenBlock } from './lib/commit-watcher.js';
+import { argvOf, childPids, cpuDelta, processCpu, type ProcessCpu } from './lib/proc-cpu.js';
 import { machine, percentile } from './lib/stats.js';
 import { buildTransfer, setUpTransfers, type BenchSender, type BenchToken } from './lib/transfers.js';
 
@@ -185,6 +186,37 @@ interface PhaseResult {
   /** Largest node mempool, mean and max over the 250 ms samples of the phase. */
   mempoolMean: number;
   mempoolMax: number;
+  /** CPU of each node process (all its threads) from the phase's start to its last commit. */
+  cpu: ProcessCpu[];
+}
+
+/** CPU readings of the devnet's node processes (its `shroud start` children, not tsx's esbuild). */
+function nodesCpu(network: Network): ProcessCpu[] {
+  return childPids(network.devnet.pid ?? -1)
+    .filter((pid) => argvOf(pid).includes('start'))
+    .map((pid) => processCpu(pid))
+    .filter((c): c is ProcessCpu => c !== undefined);
+}
+
+/**
+ * `total ms/tx (main thread; busiest other threads)` summed over the node processes: each
+ * node's other threads ranked by CPU (the 1st is the enclave worker under this load), the
+ * k-th busiest summed over nodes.
+ */
+function cpuPerTx(cpu: ProcessCpu[], txs: number): string {
+  const n = Math.max(1, txs);
+  const total = cpu.reduce((s, c) => s + c.totalMs, 0) / n;
+  const main = cpu.reduce((s, c) => s + c.mainMs, 0) / n;
+  const ranked: number[] = [];
+  for (const c of cpu) {
+    [...c.threads.values()].sort((a, b) => b - a).forEach((ms, k) => (ranked[k] = (ranked[k] ?? 0) + ms));
+  }
+  const rest = ranked.slice(3).reduce((s, ms) => s + ms, 0);
+  const others = ranked
+    .slice(0, 3)
+    .map((ms, k) => `#${k + 1} ${(ms / n).toFixed(2)}`)
+    .join(', ');
+  return `${total.toFixed(2)} ms CPU/tx over ${cpu.length} node(s) (main ${main.toFixed(2)}; other threads ${others}, rest ${(rest / n).toFixed(2)})`;
 }
 
 /** Submits `txs` with at most `inflight` requests open or at `ratePerSecond`; waits for commits. */
@@ -258,6 +290,7 @@ async function runPhase(
     }
   };
   const sampler = sampleMempools(network.rpcUrls);
+  const cpuBefore = nodesCpu(network);
   const baseTotal = watcher.totalTxs;
   if ('inflight' in mode) {
     await Promise.all(
@@ -300,6 +333,7 @@ async function runPhase(
   while (performance.now() < deadline && !watcher.sawAll(hashes)) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const cpu = cpuDelta(cpuBefore, nodesCpu(network));
   const latencies = hashes
     .filter((h) => watcher.committedAt.has(h))
     .map((h) => watcher.committedAt.get(h)! - submittedAt.get(h)!)
@@ -328,6 +362,7 @@ async function runPhase(
     refused: failures,
     mempoolMean: mempool.mean,
     mempoolMax: mempool.max,
+    cpu,
   };
 }
 
@@ -360,6 +395,7 @@ async function benchNetwork(validators: number): Promise<string[]> {
       console.log(
         `  saturation: ${saturation.submitted} submitted, ${saturation.committed} committed, ${saturation.throughput.toFixed(0)} tx/s (in-window ${saturation.windowThroughput.toFixed(0)}), p50 ${saturation.p50.toFixed(0)} ms, p99 ${saturation.p99.toFixed(0)} ms; answer p50 ${saturation.checkP50.toFixed(0)} ms, p99 ${saturation.checkP99.toFixed(0)} ms; refused ${saturation.refused}; mempool mean ${saturation.mempoolMean.toFixed(0)}, max ${saturation.mempoolMax}; blocks ${saturation.blocks.map((b) => b.txs).join(' ')}`,
       );
+      console.log(`  saturation CPU: ${cpuPerTx(saturation.cpu, saturation.committed)}`);
       // Txs still pending would conflict with the rebuilt sequences: wait for empty mempools.
       await pollFor(
         'the mempools to drain after saturation',
@@ -391,6 +427,7 @@ async function benchNetwork(validators: number): Promise<string[]> {
       console.log(
         `  latency at ${rate} tx/s: ${latency.submitted} submitted, ${latency.committed} committed, ${latency.throughput.toFixed(0)} tx/s, p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms; answer p50 ${latency.checkP50.toFixed(0)} ms, p99 ${latency.checkP99.toFixed(0)} ms; refused ${latency.refused}; mempool mean ${latency.mempoolMean.toFixed(0)}, max ${latency.mempoolMax}`,
       );
+      console.log(`  latency CPU: ${cpuPerTx(latency.cpu, latency.committed)}`);
       const intervals = saturation.blocks.slice(1).map((b, i) => b.atMs - saturation.blocks[i]!.atMs);
       const meanInterval = intervals.reduce((s, x) => s + x, 0) / Math.max(1, intervals.length);
       const maxBlock = Math.max(0, ...saturation.blocks.map((b) => b.txs));

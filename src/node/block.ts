@@ -227,6 +227,20 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * caller treats the value as invalid, so its validator votes nil).
  */
 export function decodeConsensusBlock(bytes: Uint8Array): ConsensusBlock | null {
+  // The same value's bytes are decoded several times per height (validation, execution, the
+  // block store's record, the RPC's header and evidence): once per bytes object now. Values
+  // are never mutated (their id is their hash); callers share the result and must not mutate it.
+  const known = decodedBlocks.get(bytes);
+  if (known !== undefined) return known;
+  const block = decodeConsensusBlockUncached(bytes);
+  decodedBlocks.set(bytes, block);
+  return block;
+}
+
+/** Decodes by bytes object; a WeakMap, so an entry lives as long as its bytes do. */
+const decodedBlocks = new WeakMap<Uint8Array, ConsensusBlock | null>();
+
+function decodeConsensusBlockUncached(bytes: Uint8Array): ConsensusBlock | null {
   try {
     const json: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
     const h = field(json, 'header');

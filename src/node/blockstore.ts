@@ -217,8 +217,20 @@ export interface TxLocation {
   index: number;
 }
 
+/** Decoded blocks a BlockStore keeps (the current and previous heights, with room for RPC reads). */
+const RECENT_BLOCKS = 4;
+
 /** Committed blocks by height and tx locations by hash, in LMDB. */
 export class BlockStore {
+  /**
+   * The last few blocks loaded, decoded. Around each height the same recent blocks are loaded
+   * many times (the driver after saving, the next proposal and its validation, the validator
+   * set, the RPC's NewBlock event and its previous block's commit): each load of a 500-tx
+   * block decoded ~1 MB of JSON (bench/RESULTS.md "consensus", session 3). Callers share the
+   * returned objects and must not mutate them.
+   */
+  private readonly recent = new Map<bigint, StoredBlock>();
+
   private constructor(private readonly db: RootDatabase<Buffer, string>) {}
 
   /** Opens (or creates) the block store at `dir`. */
@@ -234,6 +246,7 @@ export class BlockStore {
 
   /** Saves a block and indexes its txs and evidence; durable when it returns. */
   async save(block: Omit<StoredBlock, 'sizeBytes'>): Promise<void> {
+    this.recent.delete(block.header.height);
     const bytes = encodeBlock(block);
     const evidence = evidenceKeysOf(block);
     await this.db.transaction(() => {
@@ -263,12 +276,20 @@ export class BlockStore {
       }
       void this.db.put('latest', Buffer.from(height.toString()));
     });
+    this.recent.clear();
   }
 
   /** The block at `height`, or undefined. */
   load(height: bigint): StoredBlock | undefined {
+    const cached = this.recent.get(height);
+    if (cached !== undefined) return cached;
     const bytes = this.db.get(blockKey(height));
-    return bytes === undefined ? undefined : decodeBlock(bytes);
+    if (bytes === undefined) return undefined;
+    const block = decodeBlock(bytes);
+    this.recent.set(height, block);
+    // Oldest first in a Map's order: keep the last RECENT_BLOCKS loaded.
+    if (this.recent.size > RECENT_BLOCKS) this.recent.delete(this.recent.keys().next().value as bigint);
+    return block;
   }
 
   /** Height of the block that committed the evidence with this key (evidence-pool.ts), or undefined. */

@@ -16,8 +16,31 @@ const INPUT_KINDS = new Set([
   'CommitReceived',
 ]);
 
+/**
+ * Byte arrays at least this long are converted by Node's native hex codec: a proposal's block
+ * (hundreds of KB) went through the per-byte string concatenation of bytesToHex, ~30 ms of the
+ * main thread per 500-tx block (bench/RESULTS.md "consensus", session 3). Short ones (hashes,
+ * signatures) stay on bytesToHex, cheaper there than a Buffer view. Same text either way.
+ */
+const NATIVE_HEX_MIN = 256;
+const NOT_HEX = /[^0-9a-fA-F]/;
+
+function toHex(bytes: Uint8Array): string {
+  if (bytes.length < NATIVE_HEX_MIN) return bytesToHex(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** As hexToBytes (which throws on a bad digit or odd length), natively for long strings. */
+function fromHex(hex: string): Uint8Array {
+  if (hex.length < 2 * NATIVE_HEX_MIN) return hexToBytes(hex);
+  // Buffer.from stops silently at the first non-hex pair: check the whole text first.
+  if (hex.length % 2 !== 0 || NOT_HEX.test(hex)) return hexToBytes(hex); // throws the precise error
+  // A copy: a Buffer may be a slice of Node's shared pool, and callers may keep `.buffer`.
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
 function replacer(this: unknown, _key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return { $b: bytesToHex(value) };
+  if (value instanceof Uint8Array) return { $b: toHex(value) };
   if (typeof value === 'bigint') return { $n: value.toString() };
   if (value instanceof ValidatorSet) {
     return { $vs: { validators: value.validators, proposerAddress: value.proposerAddress } };
@@ -32,7 +55,7 @@ function reviver(_key: string, value: unknown): unknown {
     $n?: unknown;
     $vs?: { validators: Validator[]; proposerAddress: string };
   };
-  if (typeof tagged.$b === 'string') return hexToBytes(tagged.$b);
+  if (typeof tagged.$b === 'string') return fromHex(tagged.$b);
   if (typeof tagged.$n === 'string') return BigInt(tagged.$n);
   if (tagged.$vs !== undefined) return new ValidatorSet(tagged.$vs.validators, tagged.$vs.proposerAddress);
   return value;
