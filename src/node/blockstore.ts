@@ -53,7 +53,15 @@ export interface StoredBlock {
   consensus?: ConsensusRecord;
 }
 
-const hex = bytesToHex;
+/**
+ * Lower-case hex, as bytesToHex; arrays from 64 bytes (txs, results' data) through Node's
+ * native codec: bytesToHex's per-byte string concatenation was ~0.4 s of a validator's main
+ * thread per 3,000 txs (bench/RESULTS.md "consensus", session 3). Same text either way.
+ */
+const hex = (bytes: Uint8Array): string =>
+  bytes.length < 64
+    ? bytesToHex(bytes)
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 const unhex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'));
 
 function encodeHeader(h: BlockHeader): string {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256, utf8Encode } from '../../src/crypto/index.js';
+import { bytesToHex, sha256, utf8Encode } from '../../src/crypto/index.js';
 import { makeValidators } from '../../src/consensus/testing.js';
 import {
   BlockStore,
@@ -17,6 +17,7 @@ import {
   type ConsensusBlock,
   type StoredBlock,
 } from '../../src/node/index.js';
+import { decodeBlock, encodeBlock } from '../../src/node/blockstore.js';
 
 const CHAIN = 'shroud-decode-cache';
 const { set } = makeValidators([1]);
@@ -137,5 +138,22 @@ describe('decodeConsensusBlock: one decode per bytes object', () => {
     bad[bad.length - 1] = 0x7b; // '{' instead of the closing brace
     assert.ok(decodeConsensusBlock(good) !== null, 'the good one decodes');
     assert.equal(decodeConsensusBlock(bad), null, 'its corrupted copy does not');
+  });
+});
+
+describe('block store encoding: hex of long byte arrays', () => {
+  it('txs of every length are the bytesToHex text and decode back', () => {
+    const lengths = [0, 1, 63, 64, 65, 1000, 70_000];
+    const base = stored(1, 'x');
+    const whole = Uint8Array.from({ length: 80_000 }, (_, i) => (i * 37 + 11) & 255);
+    // Views at an offset into a larger buffer too: only their own bytes may be encoded.
+    const txs = lengths.map((n, i) => whole.subarray(i, i + n));
+    const block = { ...base, txs, header: { ...base.header, txHashes: txs.map((tx) => sha256(tx)) } };
+    const json = JSON.parse(new TextDecoder().decode(encodeBlock(block))) as { txs: string[] };
+    lengths.forEach((n, i) => {
+      assert.equal(json.txs[i], bytesToHex(txs[i]!), `hex text of a ${n}-byte tx`);
+    });
+    const back = decodeBlock(encodeBlock(block));
+    lengths.forEach((n, i) => assert.deepEqual([...back.txs[i]!], [...txs[i]!], `bytes of a ${n}-byte tx`));
   });
 });
