@@ -18,8 +18,9 @@ const INPUT_KINDS = new Set([
 
 /**
  * Byte arrays at least this long are converted by Node's native hex codec: a proposal's block
- * (hundreds of KB) went through the per-byte string concatenation of bytesToHex, ~30 ms of the
- * main thread per 500-tx block (bench/RESULTS.md "consensus", session 3). Short ones (hashes,
+ * (hundreds of KB, encoded for the WAL and for each broadcast) went through the per-byte string
+ * concatenation of bytesToHex: 37–43 ms of CPU per 600 KB value, 2.6–3.4 ms natively
+ * (bench/RESULTS.md "consensus", session 3). Short ones (hashes,
  * signatures) stay on bytesToHex, cheaper there than a Buffer view. Same text either way.
  */
 const NATIVE_HEX_MIN = 256;
