@@ -1,6 +1,15 @@
 // The enclave worker's entry module (docs/adr/006-enclave-calls.md): serves the ECALL table of
 // handlers.ts over the boundary channel until the host shuts it down.
 import { runEnclaveWorker } from './boundary/worker-entry.js';
+import { SignaturePool } from './core/signature-pool.js';
 import { buildHandlers, describeFault } from './handlers.js';
 
-runEnclaveWorker((side, init) => buildHandlers(side, init), describeFault);
+// The enclave's own signature thread (core/signature-pool.ts), inside the trust boundary: batches
+// verify later calls' signatures there while earlier calls run. Null if it cannot start: then
+// every signature is verified in this thread, as before.
+const signatures = SignaturePool.start();
+try {
+  runEnclaveWorker((side, init) => buildHandlers(side, init, { signatures }), describeFault);
+} finally {
+  signatures?.stop();
+}

@@ -75,6 +75,7 @@ import type {
 } from '../protocol.js';
 import { u64be, type KeyVault } from './keys.js';
 import { BoundedCache, signDocBytes, StateValueMemo } from './fast-paths.js';
+import { verifyJob, type SignaturePool } from './signature-pool.js';
 
 /** The host services the enclave calls out to (OCALLs), already decoded. */
 export interface Ocalls {
@@ -102,7 +103,29 @@ export type ExecutorCipher = 'aes-gcm' | 'null';
 export interface ExecutorOptions {
   /** Default 'aes-gcm'. */
   cipher?: ExecutorCipher;
+  /**
+   * The enclave's own signature thread (signature-pool.ts), started by the enclave worker:
+   * runBatch verifies later calls' user signatures there while earlier calls run. Without it
+   * (null, the default) every signature is verified in this thread.
+   */
+  signatures?: SignaturePool | null;
 }
+
+/**
+ * A user call of the running batch whose signature the pool verifies: what runBatch's prelude
+ * computed from the request (the same pure functions checkUserCall applies), and the job.
+ */
+interface PooledSignature {
+  request: RunContractRequest;
+  job: number;
+  /** The signer's address. */
+  address: string;
+  verifyKey: Uint8Array;
+  digest: Uint8Array;
+}
+
+/** Fewest calls in a batch for the pool (call 0 is always verified in this thread). */
+const MIN_POOLED_BATCH = 2;
 
 /** Blobs the host sent with the ECALL for the slots of `readAheadFor` (same order). */
 export interface ReadAhead {
@@ -434,6 +457,9 @@ export class Executor {
   /** During runBatch: per contract, the blobs written by the batch's earlier calls (by slot). */
   private overlay: Map<string, Map<string, Uint8Array | null>> | null = null;
   private yieldOnOcall = false;
+  private readonly signaturePool: SignaturePool | null;
+  /** During runBatch: the call being run, when the pool verifies its signature. */
+  private pooled: PooledSignature | null = null;
 
   constructor(
     private readonly vault: KeyVault,
@@ -442,6 +468,7 @@ export class Executor {
     options: ExecutorOptions = {},
   ) {
     this.nullCipher = options.cipher === 'null';
+    this.signaturePool = options.signatures ?? null;
     this.vm = new ContractVm({ addressPrefix });
     const guard = <T>(answer: () => T): T => {
       if (this.yieldOnOcall) throw new BatchYield('BATCH_YIELD', 'this call needs the host between calls');
@@ -701,6 +728,9 @@ export class Executor {
    * @returns the transaction hash.
    */
   private checkUserCall(request: RunContractRequest, auth: UserAuth): Uint8Array {
+    // In a batch, runBatch's prelude already decoded the auth info and derived the signer and
+    // the digest from this very request (pure functions), and the pool is verifying it.
+    const pooled = this.pooled?.request === request ? this.pooled : null;
     let signer: string;
     let message: Msg | undefined;
     let verifyKey: Uint8Array;
@@ -708,16 +738,7 @@ export class Executor {
       // Lenient protobuf parsing is enough here: the signature below covers these exact bytes,
       // and the host already refused non-canonical encodings (docs/adr/002) before the block.
       const body = fromBinary(TxBodySchema, auth.bodyBytes);
-      const authInfo = fromBinary(AuthInfoSchema, auth.authInfoBytes);
-      const key = authInfo.signer?.publicKey ?? new Uint8Array(0);
-      // Both are pure functions of the key. libsecp256k1 parses a 65-byte key without the square
-      // root a 33-byte one needs (measured 51 vs 57 µs per verify), so verify gets that form.
-      // The cache key is latin1 (1:1 with the bytes, cheaper than hex); a key that fails here
-      // throws and is not cached.
-      ({ address: signer, verifyKey } = this.signers.get(latin1(key), () => ({
-        address: addressFromPublicKey(key, this.addressPrefix),
-        verifyKey: secp256k1ConvertPublicKey(key, false),
-      })));
+      ({ address: signer, verifyKey } = pooled ?? this.signerOf(auth.authInfoBytes));
       message = Number.isSafeInteger(auth.messageIndex) ? body.messages[auth.messageIndex] : undefined;
     } catch (error) {
       throw new EnclaveError('SIGN_DOC_MALFORMED', 'the signed body or auth info does not decode', {
@@ -734,16 +755,16 @@ export class Executor {
       );
     }
     let valid: boolean;
-    try {
-      const bytes = signDocBytes(
-        auth.bodyBytes,
-        auth.authInfoBytes,
-        request.block.chainId,
-        auth.accountNumber,
+    if (pooled !== null && this.signaturePool !== null) {
+      valid = this.signaturePool.verdict(pooled.job, () =>
+        verifyJob(pooled.digest, auth.signature, pooled.verifyKey),
       );
-      valid = secp256k1Verify(sha256(bytes), auth.signature, verifyKey);
-    } catch {
-      valid = false;
+    } else {
+      try {
+        valid = secp256k1Verify(this.signDigest(request, auth), auth.signature, verifyKey);
+      } catch {
+        valid = false;
+      }
     }
     if (!valid) {
       throw new EnclaveError(
@@ -752,6 +773,62 @@ export class Executor {
       );
     }
     return userTxHash(auth);
+  }
+
+  /**
+   * The signer's address and verify key from the auth info bytes (pure functions of the key,
+   * memoized). libsecp256k1 parses a 65-byte key without the square root a 33-byte one needs
+   * (measured 51 vs 57 µs per verify), so verify gets that form. The cache key is latin1 (1:1
+   * with the bytes, cheaper than hex); a key that fails here throws and is not cached.
+   * @throws whatever decoding or the key conversion throws (the caller maps it)
+   */
+  private signerOf(authInfoBytes: Uint8Array): { address: string; verifyKey: Uint8Array } {
+    const authInfo = fromBinary(AuthInfoSchema, authInfoBytes);
+    const key = authInfo.signer?.publicKey ?? new Uint8Array(0);
+    return this.signers.get(latin1(key), () => ({
+      address: addressFromPublicKey(key, this.addressPrefix),
+      verifyKey: secp256k1ConvertPublicKey(key, false),
+    }));
+  }
+
+  /**
+   * sha256 of the canonical SignDoc with the block's chain id (docs/adr/002).
+   * @throws if the parts do not encode (the caller treats that as a bad signature)
+   */
+  private signDigest(request: RunContractRequest, auth: UserAuth): Uint8Array {
+    return sha256(
+      signDocBytes(auth.bodyBytes, auth.authInfoBytes, request.block.chainId, auth.accountNumber),
+    );
+  }
+
+  /**
+   * runBatch's prelude: hands the user signatures of calls 1… to the pool, so they are verified
+   * on the pool's thread while the earlier calls run here. Only what checkUserCall would compute
+   * anyway is computed (signer, verify key, digest; never cached results of a check); a call
+   * whose parts do not decode is left out and checked entirely in its turn, where it fails
+   * exactly as it would have. Never throws.
+   * @returns per call index, its pooled signature (undefined: verified in this thread).
+   */
+  private poolSignatures(requests: readonly RunContractRequest[]): (PooledSignature | undefined)[] {
+    const pool = this.signaturePool;
+    const pooled: (PooledSignature | undefined)[] = [];
+    if (pool === null || requests.length < MIN_POOLED_BATCH || !pool.usable) return pooled;
+    pool.begin();
+    for (let index = 1; index < requests.length; index++) {
+      const request = requests[index] as RunContractRequest;
+      try {
+        const auth = request.auth;
+        if (auth.kind !== 'user' || !(auth.signature instanceof Uint8Array)) continue;
+        const { address, verifyKey } = this.signerOf(auth.authInfoBytes);
+        const digest = this.signDigest(request, auth);
+        const job = pool.submit(digest, auth.signature, verifyKey);
+        if (job === null) continue;
+        pooled[index] = { request, job, address, verifyKey, digest };
+      } catch {
+        continue; // checked in its turn, in this thread, as without a pool
+      }
+    }
+    return pooled;
   }
 
   private messageMatches(request: RunContractRequest, message: Msg): boolean {
@@ -829,10 +906,12 @@ export class Executor {
     const results: RunContractResult[] = [];
     const overlay = new Map<string, Map<string, Uint8Array | null>>();
     this.overlay = overlay;
+    const pooled = this.poolSignatures(requests);
     try {
       this.batchFetched = this.prefetchBatch(requests, aheadOf);
       for (const [index, request] of requests.entries()) {
         this.yieldOnOcall = index > 0;
+        this.pooled = pooled[index] ?? null;
         let result: RunContractResult;
         try {
           // Without host blobs for this contract, an empty read-ahead: reads go one by one
@@ -853,6 +932,8 @@ export class Executor {
       this.overlay = null;
       this.batchFetched = null;
       this.yieldOnOcall = false;
+      this.pooled = null;
+      if (pooled.length > 0) this.signaturePool?.end();
     }
     const contracts = [...new Set(requests.slice(0, results.length).map((request) => request.contract))];
     return {
