@@ -85,6 +85,11 @@ export interface ConsensusDriverOptions {
   timeoutCommitMs: number;
   /** Most transactions a proposal carries (config.json consensus.maxBlockTxs). */
   maxBlockTxs: number;
+  /**
+   * Skip timeout_commit when a full block already waits in the mempool (default true, ADR
+   * 012); false keeps the target block time under any load.
+   */
+  startEarlyWhenFull?: boolean;
   app: ShroudApp;
   store: Store;
   blocks: BlockStore;
@@ -535,9 +540,13 @@ export class ConsensusDriver {
       () => {
         const catchingUp = [...this.peerHeights.values()].some((h) => h > e.height + 1);
         const elapsedMs = Number(this.clock() / 1_000_000n) - decidedAtMs;
-        const waitMs = catchingUp
-          ? 0
-          : Math.min(this.o.timeoutCommitMs, Math.max(0, this.o.timeoutCommitMs - elapsedMs));
+        // A full block already waiting (ADR 012): the wait would only delay txs that cannot
+        // all fit in the next block anyway, so the next height starts as soon as this one is
+        // executed. Below a full block the target block time holds (txs gather into blocks).
+        const waitMs =
+          catchingUp || this.fullBlockWaiting()
+            ? 0
+            : Math.min(this.o.timeoutCommitMs, Math.max(0, this.o.timeoutCommitMs - elapsedMs));
         this.after(waitMs, () => this.startHeight(e.height + 1));
       },
       (error: unknown) => {
@@ -550,6 +559,18 @@ export class ConsensusDriver {
         this.o.onFatal?.(error);
       },
     );
+  }
+
+  /**
+   * True when the mempool holds at least a full proposal (consensus.maxBlockTxs txs, or the
+   * proposal's tx bytes): timeout_commit is then skipped (ADR 012). Liveness only: each node
+   * decides from its own mempool; one that starts early waits in the propose step
+   * (timeoutProposeMs) for a proposer that did not.
+   */
+  private fullBlockWaiting(): boolean {
+    if (this.o.startEarlyWhenFull === false) return false;
+    const maxBytes = Math.min(Number(this.o.app.genesis.params.maxBlockBytes), PROPOSAL_TX_BYTES_MAX);
+    return this.o.mempool.size >= this.o.maxBlockTxs || this.o.mempool.bytes >= maxBytes;
   }
 
   private async executeBlock(e: Extract<Effect, { kind: 'Decide' }>): Promise<void> {
