@@ -5,11 +5,12 @@ import { SignaturePool } from './core/signature-pool.js';
 import { buildHandlers, describeFault } from './handlers.js';
 
 // The enclave's own signature thread (core/signature-pool.ts), inside the trust boundary: batches
-// verify later calls' signatures there while earlier calls run. Null if it cannot start: then
-// every signature is verified in this thread, as before.
-const signatures = SignaturePool.start();
+// verify later calls' signatures there while earlier calls run. Its thread starts with the first
+// batch of two or more calls; until it is up, or if it cannot start, every signature is verified
+// in this thread, as before.
+const signatures = SignaturePool.lazy();
 try {
   runEnclaveWorker((side, init) => buildHandlers(side, init, { signatures }), describeFault);
 } finally {
-  signatures?.stop();
+  signatures.stop();
 }

@@ -277,6 +277,43 @@ describe('batches with the signature pool', () => {
     assert.deepEqual(pool.counts, { byPool: 0, inThread: 0 }, 'the pool was never asked');
   });
 
+  it('start a lazy pool with the first batch of two or more calls, and use it once it is up', async () => {
+    const pool = SignaturePool.lazy();
+    try {
+      const { inThread, pooled, transfer } = twinExecutors(pool);
+      const single = [transfer(alice, bob)];
+      assert.deepEqual(
+        drive(pooled.executor, pooled.host, single, 1),
+        drive(inThread.executor, inThread.host, single, 1),
+        'a batch of one: the same result',
+      );
+      assert.equal(pool.usable, false, 'a batch of one does not start the thread');
+      const first = [transfer(alice, bob), transfer(bob, carol), transfer(carol, alice)];
+      assert.deepEqual(
+        drive(pooled.executor, pooled.host, first, 3),
+        drive(inThread.executor, inThread.host, first, 3),
+        'the first batch: the same results',
+      );
+      assert.deepEqual(
+        pool.counts,
+        { byPool: 0, inThread: 0 },
+        'the first batch ran before the thread was up',
+      );
+      for (let i = 0; i < 600 && !pool.usable; i++) await sleep(50);
+      assert.ok(pool.usable, 'the thread came up after the first batch asked for it');
+      const later = [transfer(alice, carol), transfer(bob, alice), transfer(carol, bob)];
+      assert.deepEqual(
+        drive(pooled.executor, pooled.host, later, 3),
+        drive(inThread.executor, inThread.host, later, 3),
+        'the same results with the pool',
+      );
+      assert.ok(pool.counts.byPool + pool.counts.inThread === 2, 'calls 1 and 2 went through the pool');
+    } finally {
+      pool.stop();
+    }
+    assert.equal(await pool.exited, 0, 'stop() makes the pool thread return');
+  });
+
   it('stops with the enclave: after enclave.stop() the process exits by itself', async () => {
     const helpers = new URL('./helpers.ts', import.meta.url).href;
     const token = new URL('../helpers/token.ts', import.meta.url).href;
@@ -293,8 +330,13 @@ describe('batches with the signature pool', () => {
       await v.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
       const call = (user, msg, extra) => userCall(user, v.keys.ioPublicKey, { contract: token, codeHash, msg, ...extra }).request;
       v.host.apply(token, await v.enclave.runContract(call(a, tokenInitMsg([{ address: a.address, amount: '100' }, { address: b.address, amount: '100' }]), { entry: 'instantiate', label: 't' })));
-      const requests = Array.from({ length: 20 }, (_, i) => call(i % 2 ? b : a, transferMsg((i % 2 ? a : b).address, '1'), { entry: 'execute', callIndex: i + 1 }));
-      const results = await v.enclave.runContractBatch(requests);
+      // The first batch starts the (lazy) pool; later ones most likely use it.
+      let results = [];
+      for (let round = 0; round < 15; round++) {
+        const requests = Array.from({ length: 20 }, (_, i) => call(i % 2 ? b : a, transferMsg((i % 2 ? a : b).address, '1'), { entry: 'execute', callIndex: round * 20 + i + 1 }));
+        results = await v.enclave.runContractBatch(requests);
+        for (const result of results) v.host.apply(token, result);
+      }
       const started = performance.now();
       await v.enclave.stop();
       console.log(JSON.stringify({ ran: results.length, ok: results.every((r) => r.ok), stopMs: performance.now() - started }));

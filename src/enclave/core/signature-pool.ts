@@ -98,51 +98,84 @@ export interface PoolCounts {
  * verdict() per job as its call needs it, end() (always, in a finally).
  */
 export class SignaturePool {
+  private readonly buffer: SharedArrayBuffer;
   private readonly control: Int32Array;
   private readonly states: Int32Array;
   private readonly jobs: Uint8Array;
   private generation = 0;
   private count = 0;
   private broken = false;
+  private worker: Worker | null = null;
+  private markExited: (code: number) => void = () => undefined;
   readonly counts: PoolCounts = { byPool: 0, inThread: 0 };
-  /** Resolves with the pool thread's exit code when it ends (stop() makes it return: 0). */
+  /**
+   * Resolves with the pool thread's exit code when it ends (stop() makes it return: 0), or 0 at
+   * stop() when it never started.
+   */
   readonly exited: Promise<number>;
 
-  private constructor(
-    buffer: SharedArrayBuffer,
-    private readonly worker: Worker,
-  ) {
+  private constructor() {
+    const buffer = new SharedArrayBuffer((CONTROL_WORDS + POOL_MAX_JOBS) * 4 + POOL_MAX_JOBS * JOB_STRIDE);
+    this.buffer = buffer;
     ({ control: this.control, states: this.states, jobs: this.jobs } = poolViews(buffer));
-    this.exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    this.exited = new Promise<number>((resolve) => (this.markExited = resolve));
   }
 
   /**
-   * Starts the pool thread. Returns at once (the thread comes up on its own; until it does,
-   * `usable` is false and the enclave verifies in its own thread).
-   * @returns the pool, or null if the thread cannot be created (the caller verifies in-thread).
+   * A pool whose thread starts the first time a batch asks for it (`usable`), so an enclave
+   * that never runs a batch of two or more calls never starts one. The enclave worker's choice.
+   */
+  static lazy(): SignaturePool {
+    return new SignaturePool();
+  }
+
+  /**
+   * A pool whose thread starts now. Returns at once: the thread comes up on its own, and until
+   * it does `usable` is false (the enclave verifies in its own thread).
+   * @returns the pool, or null if the thread cannot be created.
    */
   static start(): SignaturePool | null {
-    const buffer = new SharedArrayBuffer((CONTROL_WORDS + POOL_MAX_JOBS) * 4 + POOL_MAX_JOBS * JOB_STRIDE);
+    const pool = new SignaturePool();
+    pool.launch();
+    return pool.broken ? null : pool;
+  }
+
+  /** Creates the pool thread (once). A failure only writes the pool off. */
+  private launch(): void {
+    if (this.worker !== null || this.broken) return;
     try {
       const [source, options] = workerSource(siblingModule(import.meta.url, 'signature-worker'));
-      const worker = new Worker(source, { ...options, workerData: { buffer }, stdout: false, stderr: false });
+      const worker = new Worker(source, {
+        ...options,
+        workerData: { buffer: this.buffer },
+        stdout: false,
+        stderr: false,
+      });
       // Never keeps the enclave worker (or a process) alive on its own; stop() ends it cleanly.
       worker.unref();
-      const pool = new SignaturePool(buffer, worker);
       // Events reach the enclave worker only between ECALLs or after shutdown; a failed pool is
       // noticed by `usable` (it never became ready) or a stalled job (verdict()).
       worker.on('error', () => {
-        pool.broken = true;
+        this.broken = true;
       });
-      return pool;
+      worker.once('exit', (code: number) => this.markExited(code));
+      this.worker = worker;
     } catch {
-      return null;
+      this.broken = true;
     }
   }
 
-  /** True when the pool thread is up and has not stalled: worth submitting jobs to. */
+  /**
+   * True when the pool thread is up and has not stalled: worth submitting jobs to. The first
+   * call starts a lazy pool's thread (and is false: it is not up yet).
+   */
   get usable(): boolean {
-    return !this.broken && Atomics.load(this.control, CONTROL.ready) === 1;
+    if (this.broken) return false;
+    if (this.worker === null) {
+      this.launch();
+      return false;
+    }
+    return Atomics.load(this.control, CONTROL.ready) === 1;
   }
 
   /** Starts a batch: a new generation with no jobs (the pool restarts from job 0). */
@@ -228,9 +261,11 @@ export class SignaturePool {
    * calls it at shutdown; the enclave worker's own exit would end the thread anyway.
    */
   stop(): void {
-    // Held until its thread has returned (moments: it finishes at most the job in hand), so
-    // `exited` is delivered; one already written off as stalled is not waited for.
-    if (!this.broken) this.worker.ref();
+    // Held until a running pool thread has returned (moments: it finishes at most the job in
+    // hand), so `exited` is delivered. One still starting is not waited for: it returns when it
+    // reaches its loop, or ends with the enclave worker; one written off as stalled neither.
+    if (this.worker === null) this.markExited(0);
+    else if (this.usable) this.worker.ref();
     this.broken = true;
     Atomics.store(this.control, CONTROL.stop, 1);
     // Change the word too, so a pool between reading it and sleeping does not sleep on.
@@ -240,9 +275,9 @@ export class SignaturePool {
   }
 
   /** Forcibly ends the pool thread (tests; the enclave worker's exit does the same). */
-  terminate(): Promise<number> {
+  async terminate(): Promise<number> {
     this.stop();
-    return this.worker.terminate();
+    return this.worker === null ? 0 : this.worker.terminate();
   }
 
   private waitWhilePool(index: number): number {
