@@ -888,7 +888,10 @@ export class Executor {
    *   calls. Its partial run is dropped (it wrote nothing; the caches it touched are pure);
    * - before a call (not the first) that the enclave refuses: run first in the next batch, it
    *   fails there as a single call would.
-   * So at least one call always runs, and a batch of one is exactly runContract.
+   * So at least one call always runs, and a batch of one is exactly runContract. With a
+   * signature pool (ExecutorOptions.signatures), the user signatures of calls 1… are verified on
+   * the pool's thread while earlier calls run (poolSignatures); every verdict, refusal and result
+   * is the one this thread would have produced.
    * @returns the results of the calls run (1 to n, in order) and, per contract run, the disk
    *   keys to send with its next call.
    * @throws EnclaveError as runContract, for the first call only; BAD_REQUEST for a malformed batch.
