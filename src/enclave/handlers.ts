@@ -53,8 +53,9 @@ function ocallsOver(side: EnclaveSide): Ocalls {
 }
 
 /**
- * Builds the ECALL table over the key vault and the execution core. `executorOptions` is for
- * in-repo measurements only (bench/enclave-null-worker.ts); the enclave worker passes none.
+ * Builds the ECALL table over the key vault and the execution core. The enclave worker passes
+ * `{ signatures }` (its signature pool); `cipher: 'null'` is for in-repo measurements only
+ * (bench/enclave-null-worker.ts).
  */
 export function buildHandlers(
   side: EnclaveSide,
