@@ -75,6 +75,40 @@ describe('broadcast_tx_async', () => {
     assert.equal(await waitForTx(t.url, sha256(replay), 300), undefined, 'the refused tx never committed');
   });
 
+  it('a JSON-RPC batch of broadcasts: answers in order, one sender’s sequences all accepted', async () => {
+    // Items run together (server.ts) but reach the mempool in order: bob's sequences 1..4 in
+    // one batch are all accepted, the bad item in the middle is refused alone.
+    const txs = [1n, 2n, 3n, 4n].map((sequence) =>
+      signTx(bob, [sendMsg(bob, alice.address, 1n)], { chainId: CHAIN, sequence }),
+    );
+    const items = txs.map((tx, i) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'broadcast_tx_sync',
+      params: { tx: b64(tx) },
+    }));
+    items.splice(2, 0, { jsonrpc: '2.0', id: 'bad', method: 'broadcast_tx_sync', params: { tx: '%%%' } });
+    const { json } = await post(t.url, JSON.stringify(items));
+    const answers = json as unknown as {
+      id: unknown;
+      result?: { code: number; log: string };
+      error?: unknown;
+    }[];
+    assert.deepEqual(
+      answers.map((a) => a.id),
+      [0, 1, 'bad', 2, 3],
+      'answers in request order',
+    );
+    for (const answer of answers) {
+      if (answer.id === 'bad') assert.ok(answer.error !== undefined, 'the malformed item is an error');
+      else assert.equal(answer.result?.code, 0, `item ${String(answer.id)} accepted: ${answer.result?.log}`);
+    }
+    for (const [i, tx] of txs.entries()) {
+      const found = await waitForTx(t.url, sha256(tx), 20_000);
+      assert.ok(found !== undefined, `bob's sequence ${i + 1} committed`);
+    }
+  });
+
   it('still refuses malformed params at once', async () => {
     for (const params of [{ tx: '%%%' }, {}]) {
       const answer = await rpc(t.url, 'broadcast_tx_async', params);
