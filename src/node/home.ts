@@ -102,7 +102,7 @@ export const DEFAULT_CONSENSUS_CONFIG: Readonly<ConsensusConfig> = Object.freeze
   timeoutPrevoteMs: 1000,
   timeoutPrecommitMs: 1000,
   timeoutCommitMs: 1000,
-  maxBlockTxs: 500,
+  maxBlockTxs: 1000,
   maxClockDriftMs: 5000,
 });
 
