@@ -3,11 +3,7 @@
 // full block the target block time holds. Block times are the proposers' header times.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { HOME_FILES, initNetwork, loadTestAccounts, startConsensusNode } from '../../src/node/index.js';
-import { bankSends } from '../helpers/bank.js';
+import { startCappedNode } from './capped-node.js';
 
 const CAP = 3;
 /** Three full blocks and one tx left over. */
@@ -17,71 +13,44 @@ const TIMEOUT_COMMIT_MS = 4000;
 
 describe('consensus node: a full block waiting skips timeout_commit', () => {
   it(`full blocks of ${CAP} follow each other without the ${TIMEOUT_COMMIT_MS} ms wait; a partial one waits`, async () => {
-    const root = mkdtempSync(join(tmpdir(), 'shroud-full-block-'));
+    const { node, txs, close } = await startCappedNode({
+      chainId: 'full-block',
+      portBase: 46_100,
+      timeoutCommitMs: TIMEOUT_COMMIT_MS,
+      maxBlockTxs: CAP,
+      count: TXS,
+    });
     try {
-      await initNetwork(root, {
-        validators: 1,
-        chainId: 'full-block',
-        accounts: 2,
-        portBase: 46_100, // nothing binds it: no RPC is served and p2p listens on port 0
-        timeouts: { timeoutCommitMs: TIMEOUT_COMMIT_MS },
-      });
-      const home = join(root, 'node0');
-      const configPath = join(home, HOME_FILES.config);
-      const config = JSON.parse(readFileSync(configPath, 'utf8')) as { consensus: Record<string, unknown> };
-      config.consensus['maxBlockTxs'] = CAP;
-      writeFileSync(configPath, JSON.stringify(config));
-      const node = await startConsensusNode(home, { p2pPort: 0 });
-      try {
-        await node.waitForHeight(1n, 30_000);
-        const [sender, receiver] = loadTestAccounts(home);
-        assert.ok(sender !== undefined && receiver !== undefined, 'test accounts');
-        const txs = bankSends({
-          mnemonic: sender.mnemonic,
-          chainId: 'full-block',
-          accountNumber: 0n, // the first genesis account
-          to: receiver.address,
-          count: TXS,
-        });
-        // Submitted right after a commit, so all of them wait for the same next height.
-        await node.waitForHeight(node.blocks.height() + 1n, 30_000);
-        for (const [i, tx] of txs.entries()) {
-          const answer = await node.submit(tx.txBytes);
-          assert.equal(answer.code, 0, `tx ${i}: ${answer.log}`);
-        }
-        const deadline = Date.now() + 90_000;
-        while (txs.some((tx) => node.blocks.findTx(tx.hash) === undefined)) {
-          assert.ok(Date.now() < deadline, 'every tx committed within 90 s');
-          await node.waitForHeight(node.blocks.height() + 1n, 30_000);
-        }
-        // One more block: the one after the partial block, for its interval.
-        const last = node.blocks.findTx(txs.at(-1)!.hash)!.height;
-        await node.waitForHeight(last + 1n, 30_000);
-        const heights = [0, 1, 2, 3].map((k) => node.blocks.findTx(txs[CAP * k]!.hash)!.height);
-        const blocks = [...heights, last + 1n].map((h) => node.blocks.load(h)!);
-        const sizes = blocks.map((b) => b.txs.length);
-        assert.deepEqual(sizes, [CAP, CAP, CAP, TXS - 3 * CAP, 0], `block sizes ${sizes.join(',')}`);
-        const gapsMs = blocks
-          .slice(1)
-          .map((b, k) => Number(b.header.timeNanos - blocks[k]!.header.timeNanos) / 1e6);
-        const shown = gapsMs.map((g) => g.toFixed(0)).join(', ');
-        // After full block 1 the mempool held 7 ≥ 3, after block 2 held 4 ≥ 3: no wait.
-        assert.ok(
-          gapsMs[0]! < TIMEOUT_COMMIT_MS / 2,
-          `1st full block -> 2nd without the wait (ms: ${shown})`,
-        );
-        assert.ok(
-          gapsMs[1]! < TIMEOUT_COMMIT_MS / 2,
-          `2nd full block -> 3rd without the wait (ms: ${shown})`,
-        );
-        // After block 3 one tx was left (< 3), after block 4 none: the target block time holds.
-        assert.ok(gapsMs[2]! >= TIMEOUT_COMMIT_MS * 0.9, `3rd full block -> partial waited (ms: ${shown})`);
-        assert.ok(gapsMs[3]! >= TIMEOUT_COMMIT_MS * 0.9, `partial -> empty waited (ms: ${shown})`);
-      } finally {
-        await node.stop();
+      // Submitted right after a commit, so all of them wait for the same next height.
+      await node.waitForHeight(node.blocks.height() + 1n, 30_000);
+      for (const [i, tx] of txs.entries()) {
+        const answer = await node.submit(tx.txBytes);
+        assert.equal(answer.code, 0, `tx ${i}: ${answer.log}`);
       }
+      const deadline = Date.now() + 90_000;
+      while (txs.some((tx) => node.blocks.findTx(tx.hash) === undefined)) {
+        assert.ok(Date.now() < deadline, 'every tx committed within 90 s');
+        await node.waitForHeight(node.blocks.height() + 1n, 30_000);
+      }
+      // One more block: the one after the partial block, for its interval.
+      const last = node.blocks.findTx(txs.at(-1)!.hash)!.height;
+      await node.waitForHeight(last + 1n, 30_000);
+      const heights = [0, 1, 2, 3].map((k) => node.blocks.findTx(txs[CAP * k]!.hash)!.height);
+      const blocks = [...heights, last + 1n].map((h) => node.blocks.load(h)!);
+      const sizes = blocks.map((b) => b.txs.length);
+      assert.deepEqual(sizes, [CAP, CAP, CAP, TXS - 3 * CAP, 0], `block sizes ${sizes.join(',')}`);
+      const gapsMs = blocks
+        .slice(1)
+        .map((b, k) => Number(b.header.timeNanos - blocks[k]!.header.timeNanos) / 1e6);
+      const shown = gapsMs.map((g) => g.toFixed(0)).join(', ');
+      // After full block 1 the mempool held 7 ≥ 3, after block 2 held 4 ≥ 3: no wait.
+      assert.ok(gapsMs[0]! < TIMEOUT_COMMIT_MS / 2, `1st full block -> 2nd without the wait (ms: ${shown})`);
+      assert.ok(gapsMs[1]! < TIMEOUT_COMMIT_MS / 2, `2nd full block -> 3rd without the wait (ms: ${shown})`);
+      // After block 3 one tx was left (< 3), after block 4 none: the target block time holds.
+      assert.ok(gapsMs[2]! >= TIMEOUT_COMMIT_MS * 0.9, `3rd full block -> partial waited (ms: ${shown})`);
+      assert.ok(gapsMs[3]! >= TIMEOUT_COMMIT_MS * 0.9, `partial -> empty waited (ms: ${shown})`);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      await close();
     }
   });
 });

@@ -81,12 +81,14 @@ describe('broadcast_tx_async', () => {
     const txs = [1n, 2n, 3n, 4n].map((sequence) =>
       signTx(bob, [sendMsg(bob, alice.address, 1n)], { chainId: CHAIN, sequence }),
     );
-    const items = txs.map((tx, i) => ({
-      jsonrpc: '2.0',
-      id: i,
-      method: 'broadcast_tx_sync',
-      params: { tx: b64(tx) },
-    }));
+    const items: { jsonrpc: string; id: number | string; method: string; params: { tx: string } }[] = txs.map(
+      (tx, i) => ({
+        jsonrpc: '2.0',
+        id: i,
+        method: 'broadcast_tx_sync',
+        params: { tx: b64(tx) },
+      }),
+    );
     items.splice(2, 0, { jsonrpc: '2.0', id: 'bad', method: 'broadcast_tx_sync', params: { tx: '%%%' } });
     const { json } = await post(t.url, JSON.stringify(items));
     const answers = json as unknown as {
