@@ -161,29 +161,11 @@ export class BackgroundHasher {
   /** The worker's hash of the block so far, or null (then the caller hashes it itself). */
   finish(): BlockHash | null {
     if (!this.usable) return null;
-    const id = this.nextId++;
-    this.post({ op: 'finish', id });
-    // The timeout only chooses who hashes (the answer is the same either way), so counting
-    // wait slices is enough; no clock is read.
-    let slicesLeft = Math.ceil(FINISH_TIMEOUT_MS / WAIT_SLICE_MS);
+    const wait = this.askFinish();
     for (;;) {
-      // Read the signal before looking for the answer: the worker posts, then bumps it.
-      const seen = Atomics.load(this.signal, 0);
-      const received = receiveMessageOnPort(this.port);
-      if (received !== undefined) {
-        const answer = received.message as FinishAnswer;
-        if (answer.id !== id) continue; // an answer to an earlier, abandoned finish
-        if ('error' in answer) {
-          this.workerHeight = null;
-          return null;
-        }
-        return answer;
-      }
-      if (slicesLeft-- <= 0) {
-        this.workerHeight = null;
-        return null;
-      }
-      Atomics.wait(this.signal, 0, seen, WAIT_SLICE_MS);
+      const step = this.pollFinish(wait);
+      if ('done' in step) return step.done;
+      Atomics.wait(this.signal, 0, step.waitOn, WAIT_SLICE_MS);
     }
   }
 
@@ -194,27 +176,12 @@ export class BackgroundHasher {
    */
   async finishAsync(): Promise<BlockHash | null> {
     if (!this.usable) return null;
-    const id = this.nextId++;
-    this.post({ op: 'finish', id });
-    let slicesLeft = Math.ceil(FINISH_TIMEOUT_MS / WAIT_SLICE_MS);
+    const wait = this.askFinish();
     for (;;) {
       if (this.broken) return null; // closed or crashed while we waited
-      const seen = Atomics.load(this.signal, 0);
-      const received = receiveMessageOnPort(this.port);
-      if (received !== undefined) {
-        const answer = received.message as FinishAnswer;
-        if (answer.id !== id) continue;
-        if ('error' in answer) {
-          this.workerHeight = null;
-          return null;
-        }
-        return answer;
-      }
-      if (slicesLeft-- <= 0) {
-        this.workerHeight = null;
-        return null;
-      }
-      const waited = Atomics.waitAsync(this.signal, 0, seen, WAIT_SLICE_MS);
+      const step = this.pollFinish(wait);
+      if ('done' in step) return step.done;
+      const waited = Atomics.waitAsync(this.signal, 0, step.waitOn, WAIT_SLICE_MS);
       if (waited.async) {
         // A pending waitAsync does not keep the event loop alive (the worker and its port are
         // unref'd): a ref'd timer for the slice does, so the process cannot exit mid-block.
@@ -225,6 +192,44 @@ export class BackgroundHasher {
           clearTimeout(keepAlive);
         }
       }
+    }
+  }
+
+  /** Asks the worker for its hash; the answer's id and the wait slices it may take. */
+  private askFinish(): { id: number; slicesLeft: number } {
+    const id = this.nextId++;
+    this.post({ op: 'finish', id });
+    // The timeout only chooses who hashes (the answer is the same either way), so counting
+    // wait slices is enough; no clock is read.
+    return { id, slicesLeft: Math.ceil(FINISH_TIMEOUT_MS / WAIT_SLICE_MS) };
+  }
+
+  /**
+   * One look for the answer to `wait.id`: `done` with the hash, or null when the worker failed
+   * or the slices ran out (the caller hashes itself); else the signal value to wait on.
+   */
+  private pollFinish(wait: {
+    id: number;
+    slicesLeft: number;
+  }): { done: BlockHash | null } | { waitOn: number } {
+    for (;;) {
+      // Read the signal before looking for the answer: the worker posts, then bumps it.
+      const seen = Atomics.load(this.signal, 0);
+      const received = receiveMessageOnPort(this.port);
+      if (received !== undefined) {
+        const answer = received.message as FinishAnswer;
+        if (answer.id !== wait.id) continue; // an answer to an earlier, abandoned finish
+        if ('error' in answer) {
+          this.workerHeight = null;
+          return { done: null };
+        }
+        return { done: answer };
+      }
+      if (wait.slicesLeft-- <= 0) {
+        this.workerHeight = null;
+        return { done: null };
+      }
+      return { waitOn: seen };
     }
   }
 
