@@ -15,7 +15,8 @@
 // so the embedded engine's figures come from the same run (same machine, same load).
 //
 // Usage: npx tsx bench/cometbft.ts [--validators 1,4] [--timeout-commit 1000] [--seconds 10]
-//        [--senders 200] [--inflight 64] [--latency-fraction 0.5] [--embedded] [--keep]
+//        [--senders 200] [--inflight 64] [--latency-fraction 0.5] [--per-sender 20]
+//        [--latency-per-sender 10] [--embedded] [--keep]
 // Results: bench/RESULTS.md, "cometbft".
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,8 +39,14 @@ const INFLIGHT = argNumber('inflight', 64);
 const LATENCY_FRACTION = argNumber('latency-fraction', 0.5);
 const KEEP = hasFlag('keep');
 const EMBEDDED = hasFlag('embedded');
-/** Transfers built per sender: enough for both phases at a few hundred tx/s. */
+/** Transfers built per sender for the saturation phase (it may use fewer). */
 const PER_SENDER = argNumber('per-sender', 20);
+/**
+ * Transfers per sender kept back from saturation for the latency phase (same sequence stream,
+ * after the saturation ones): without it a fast network used every prepared tx in phase 1 and
+ * phase 2 sent nothing (session 3, 1 validator at 400 tx/s).
+ */
+const LATENCY_PER_SENDER = argNumber('latency-per-sender', 10);
 
 interface Queue {
   node: number;
@@ -49,9 +56,15 @@ interface Queue {
   busy: boolean;
 }
 
-async function broadcast(url: string, tx: BuiltTx): Promise<boolean> {
-  const result = await rpc(url, 'broadcast_tx_sync', { tx: Buffer.from(tx.txBytes).toString('base64') });
-  return (result['code'] ?? 0) === 0;
+/** 'ok', 'refused' (checkTx said no) or 'full' (CometBFT's mempool is full: try again later). */
+async function broadcast(url: string, tx: BuiltTx): Promise<'ok' | 'refused' | 'full'> {
+  try {
+    const result = await rpc(url, 'broadcast_tx_sync', { tx: Buffer.from(tx.txBytes).toString('base64') });
+    return (result['code'] ?? 0) === 0 ? 'ok' : 'refused';
+  } catch (error) {
+    if (error instanceof Error && error.message.includes('mempool is full')) return 'full';
+    throw error;
+  }
 }
 
 async function runNetwork(validators: number): Promise<Record<string, string | number>> {
@@ -81,20 +94,32 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
     const { token, senders } = await setUpTransfers(urls[0]!, testnet.accounts[0]!.mnemonic, wallets);
     const queues: Queue[] = senders.map((sender, i) => {
       const recipient = wallets[(i + 1) % wallets.length]!.address;
-      const txs = Array.from({ length: PER_SENDER }, () => buildTransfer(token, sender, recipient));
+      const txs = Array.from({ length: PER_SENDER + LATENCY_PER_SENDER }, () =>
+        buildTransfer(token, sender, recipient),
+      );
       return { node: i % validators, txs, next: 0, busy: false };
     });
     const watcher = await CommitWatcher.open(urls[0]!);
     const submittedAt = new Map<string, number>();
     let refused = 0;
+    /** Broadcasts answered "mempool is full" (retried, not counted as submitted). */
+    let mempoolFull = 0;
     const sendNext = async (queue: Queue): Promise<void> => {
       const tx = queue.txs[queue.next];
       if (tx === undefined) return;
       queue.busy = true;
-      queue.next += 1;
-      submittedAt.set(bytesToHex(tx.hash), performance.now());
       try {
-        if (!(await broadcast(urls[queue.node]!, tx))) refused += 1;
+        const sentAt = performance.now();
+        const outcome = await broadcast(urls[queue.node]!, tx);
+        if (outcome === 'full') {
+          // Not submitted: the same tx (same sequence) goes again after a pause.
+          mempoolFull += 1;
+          await new Promise((r) => setTimeout(r, 50));
+          return;
+        }
+        queue.next += 1;
+        submittedAt.set(bytesToHex(tx.hash), sentAt);
+        if (outcome === 'refused') refused += 1;
       } finally {
         queue.busy = false;
       }
@@ -104,11 +129,11 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
     const satStart = performance.now();
     const satEnd = satStart + SECONDS * 1000;
     let cursor = 0;
-    /** The next sender with a tx left and no broadcast in flight, round robin. */
-    const pickQueue = (): Queue | undefined => {
+    /** The next sender with a tx left (saturation: below the latency reserve) and no broadcast in flight, round robin. */
+    const pickQueue = (reserve = 0): Queue | undefined => {
       for (let k = 0; k < queues.length; k += 1) {
         const queue = queues[(cursor + k) % queues.length]!;
-        if (!queue.busy && queue.next < queue.txs.length) {
+        if (!queue.busy && queue.next < queue.txs.length - reserve) {
           cursor = (cursor + k + 1) % queues.length;
           return queue;
         }
@@ -117,7 +142,7 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
     };
     const workers = Array.from({ length: INFLIGHT }, async () => {
       while (performance.now() < satEnd) {
-        const picked = pickQueue();
+        const picked = pickQueue(LATENCY_PER_SENDER);
         if (picked === undefined) await new Promise((r) => setTimeout(r, 5));
         else await sendNext(picked);
       }
@@ -172,6 +197,7 @@ async function runNetwork(validators: number): Promise<Record<string, string | n
       'saturation tx/s': Number(throughput.toFixed(1)),
       'submitted (saturation)': satSubmitted,
       refused,
+      'mempool full (retried)': mempoolFull,
       'latency load tx/s': Number(rate.toFixed(1)),
       'latency txs': latencies.length,
       'lost (not committed in 60 s)': latencyHashes.length - latencies.length,
