@@ -13,60 +13,18 @@ import {
   BlockStore,
   decodeConsensusBlock,
   encodeConsensusBlock,
-  evidenceHash,
-  type ConsensusBlock,
   type StoredBlock,
 } from '../../src/node/index.js';
 import { decodeBlock, encodeBlock } from '../../src/node/blockstore.js';
+import { testConsensusBlock, testStoredBlock } from './stored-blocks.js';
 
 const CHAIN = 'shroud-decode-cache';
 const { set } = makeValidators([1]);
 
-function consensusBlock(height: number, txs: Uint8Array[]): ConsensusBlock {
-  return {
-    header: {
-      chainId: CHAIN,
-      height: BigInt(height),
-      timeNanos: 1_800_000_000_000_000_000n + BigInt(height),
-      proposerAddress: new Uint8Array(20).fill(1),
-      lastBlockHash: new Uint8Array(32).fill(2),
-      appHash: new Uint8Array(32).fill(3),
-      lastResultsHash: new Uint8Array(32).fill(4),
-      validatorsHash: set.hash(),
-      dataHash: new Uint8Array(32).fill(5),
-      lastCommitHash: new Uint8Array(32).fill(6),
-      evidenceHash: evidenceHash([]),
-    },
-    txs,
-    lastCommit: null,
-    evidence: [],
-  };
-}
-
-function stored(height: number, tag: string): Omit<StoredBlock, 'sizeBytes'> {
-  const txs = [utf8Encode(`${tag} tx at ${height}`)];
-  const bytes = encodeConsensusBlock(consensusBlock(height, txs));
-  return {
-    header: {
-      chainId: CHAIN,
-      height: BigInt(height),
-      timeNanos: 1_800_000_000_000_000_000n + BigInt(height),
-      proposerAddress: new Uint8Array(20).fill(1),
-      lastBlockHash: new Uint8Array(32).fill(2),
-      appHash: new Uint8Array(32),
-      resultsHash: new Uint8Array(32),
-      dataHash: new Uint8Array(32).fill(5),
-      txHashes: txs.map((tx) => sha256(tx)),
-    },
-    hash: sha256(bytes),
-    txs,
-    results: [],
-    finalizeEvents: [],
-    commitSignature: new Uint8Array(64),
-    commitTimeNanos: 1n,
-    consensus: { block: bytes, commit: { height, round: 0, votes: [] }, validatorUpdates: [] },
-  };
-}
+const consensusBlock = (height: number, txs: Uint8Array[]) =>
+  testConsensusBlock({ chainId: CHAIN, validators: set, height, txs });
+const stored = (height: number, tag: string) =>
+  testStoredBlock({ chainId: CHAIN, validators: set, height, txs: [utf8Encode(`${tag} tx at ${height}`)] });
 
 const txText = (block: StoredBlock | undefined) =>
   block === undefined ? 'none' : new TextDecoder().decode(block.txs[0]);

@@ -10,15 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256, utf8Encode } from '../../src/crypto/index.js';
 import { makeValidators, signVote } from '../../src/consensus/testing.js';
-import {
-  BlockStore,
-  encodeConsensusBlock,
-  evidenceHash,
-  type ConsensusBlock,
-  type DuplicateVoteEvidence,
-  type StoredBlock,
-} from '../../src/node/index.js';
+import { BlockStore, type DuplicateVoteEvidence } from '../../src/node/index.js';
 import { EvidencePool, evidenceKey } from '../../src/node/evidence-pool.js';
+import { testStoredBlock } from './stored-blocks.js';
 
 const CHAIN = 'shroud-evidence-test';
 const { signers, set } = makeValidators([1, 1, 1, 1]);
@@ -34,47 +28,8 @@ function duplicate(validator: number, height: number): DuplicateVoteEvidence {
 }
 
 /** A stored Tendermint block of `height` carrying `evidence`. */
-function storedBlock(height: number, evidence: DuplicateVoteEvidence[]): Omit<StoredBlock, 'sizeBytes'> {
-  const block: ConsensusBlock = {
-    header: {
-      chainId: CHAIN,
-      height: BigInt(height),
-      timeNanos: 1_800_000_000_000_000_000n + BigInt(height),
-      proposerAddress: new Uint8Array(20).fill(1),
-      lastBlockHash: new Uint8Array(32).fill(2),
-      appHash: new Uint8Array(32).fill(3),
-      lastResultsHash: new Uint8Array(32).fill(4),
-      validatorsHash: set.hash(),
-      dataHash: new Uint8Array(32).fill(5),
-      lastCommitHash: new Uint8Array(32).fill(6),
-      evidenceHash: evidenceHash(evidence),
-    },
-    txs: [],
-    lastCommit: null,
-    evidence,
-  };
-  const bytes = encodeConsensusBlock(block);
-  return {
-    header: {
-      chainId: CHAIN,
-      height: BigInt(height),
-      timeNanos: block.header.timeNanos,
-      proposerAddress: block.header.proposerAddress,
-      lastBlockHash: block.header.lastBlockHash,
-      appHash: new Uint8Array(32),
-      resultsHash: new Uint8Array(32),
-      dataHash: block.header.dataHash,
-      txHashes: [],
-    },
-    hash: sha256(bytes),
-    txs: [],
-    results: [],
-    finalizeEvents: [],
-    commitSignature: new Uint8Array(64),
-    commitTimeNanos: block.header.timeNanos,
-    consensus: { block: bytes, commit: { height, round: 0, votes: [] }, validatorUpdates: [] },
-  };
-}
+const storedBlock = (height: number, evidence: DuplicateVoteEvidence[]) =>
+  testStoredBlock({ chainId: CHAIN, validators: set, height, evidence });
 
 describe('evidence persisted in the block store', () => {
   let dir = '';
