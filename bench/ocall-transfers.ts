@@ -12,15 +12,13 @@ import { Enclave, type RunContractRequest } from '../src/enclave/index.js';
 import { FrameState } from '../src/enclave/boundary/channel.js';
 import { OCALL } from '../src/enclave/protocol.js';
 import {
-  contractAddress,
-  contractWasm,
+  deployToken,
   makeUser,
   MemoryHost,
   openPolicy,
   tempHome,
-  userCall,
+  transferRing,
 } from '../test/enclave/helpers.js';
-import { tokenInitMsg, transferMsg } from '../test/helpers/token.js';
 import { argNumber, argText } from './lib/args.js';
 import { loadAverages, machine } from './lib/stats.js';
 
@@ -58,32 +56,20 @@ async function setup(syncSliceMs: number) {
   });
   const keys = await enclave.bootstrap();
   await enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
-  const codeHash = host.addCode(contractWasm('token'));
-  const token = contractAddress('ocall-token');
-  host.addContract(token, codeHash);
-  const init = userCall(users[0]!, keys.ioPublicKey, {
-    entry: 'instantiate',
-    contract: token,
-    codeHash,
-    msg: tokenInitMsg(
-      users.map((u) => ({ address: u.address, amount: '1000000' })),
-      { name: 'Ocall Token', symbol: 'OCL' },
-    ),
+  const target = await deployToken(enclave, host, keys.ioPublicKey, users, {
+    address: 'ocall-token',
     label: 'ocall',
-  }).request;
-  host.apply(token, await enclave.runContract(init));
+    name: 'Ocall Token',
+    symbol: 'OCL',
+    amount: '1000000',
+  });
+  const token = target.token;
   let callIndex = 1;
-  const block = (): RunContractRequest[] =>
-    users.map(
-      (from, i) =>
-        userCall(from, keys.ioPublicKey, {
-          entry: 'execute',
-          contract: token,
-          codeHash,
-          msg: transferMsg(users[(i + 1) % N]!.address, '1'),
-          callIndex: callIndex++,
-        }).request,
-    );
+  const block = (): RunContractRequest[] => {
+    const requests = transferRing(users, keys.ioPublicKey, target, callIndex, () => '1');
+    callIndex += requests.length;
+    return requests;
+  };
   return { enclave, host, counts, home, token, block };
 }
 

@@ -17,16 +17,7 @@ import {
 import { FrameState } from '../../src/enclave/boundary/channel.js';
 import { OCALL } from '../../src/enclave/protocol.js';
 import { sealSeed } from '../../src/enclave/secrets/sealing.js';
-import {
-  contractAddress,
-  contractWasm,
-  makeUser,
-  MemoryHost,
-  openPolicy,
-  tempHome,
-  userCall,
-} from './helpers.js';
-import { tokenInitMsg, transferMsg } from '../helpers/token.js';
+import { deployToken, makeUser, MemoryHost, openPolicy, tempHome, transferRing } from './helpers.js';
 
 const users = Array.from({ length: 8 }, (_, i) => makeUser(200 + i));
 
@@ -44,36 +35,20 @@ async function tokenValidator(frames: Crossing[] = []) {
     tap: (crossing) => frames.push({ ...crossing, payload: new Uint8Array(0) }),
   });
   const v = { enclave, host, home, keys: await enclave.start(sealSeed(seed, sealingKey)) };
-  const token = contractAddress('prefetch-token');
-  const codeHash = v.host.addCode(contractWasm('token'));
   await v.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
-  v.host.addContract(token, codeHash);
-  const init = userCall(users[0]!, v.keys.ioPublicKey, {
-    entry: 'instantiate',
-    contract: token,
-    codeHash,
-    msg: tokenInitMsg(
-      users.map((u) => ({ address: u.address, amount: '1000' })),
-      { name: 'Prefetch Token', symbol: 'PFT' },
-    ),
+  const { token, codeHash } = await deployToken(v.enclave, v.host, v.keys.ioPublicKey, users, {
+    address: 'prefetch-token',
     label: 'prefetch',
-  }).request;
-  v.host.apply(token, await v.enclave.runContract(init));
+    name: 'Prefetch Token',
+    symbol: 'PFT',
+    amount: '1000',
+  });
   return { ...v, token, codeHash };
 }
 
 /** A ring of transfers users[i] → users[i+1], call indexes from `first`. */
 function ring(v: Awaited<ReturnType<typeof tokenValidator>>, first: number): RunContractRequest[] {
-  return users.map(
-    (from, i) =>
-      userCall(from, v.keys.ioPublicKey, {
-        entry: 'execute',
-        contract: v.token,
-        codeHash: v.codeHash,
-        msg: transferMsg(users[(i + 1) % users.length]!.address, String(i + 1)),
-        callIndex: first + i,
-      }).request,
-  );
+  return transferRing(users, v.keys.ioPublicKey, v, first, (i) => String(i + 1));
 }
 
 describe('batch prefetch of the senders’ last reads', () => {

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirRemovedAtExit } from '../helpers/temp.js';
+import { tokenInitMsg, transferMsg } from '../helpers/token.js';
 import {
   addressFromPublicKey,
   bytesToHex,
@@ -331,4 +332,52 @@ export async function knownSeedEnclave(label: string) {
     return blob === undefined ? null : decryptStateValue(contractKey, address, slot, blob);
   };
   return { enclave, host, keys, secrets, plainState };
+}
+
+/**
+ * Stores the `token` contract in `host` and instantiates it at `contractAddress(address)`
+ * through `enclave`, with each holder funded with `amount` (the first holder signs).
+ */
+export async function deployToken(
+  enclave: Enclave,
+  host: MemoryHost,
+  ioKey: Uint8Array,
+  holders: readonly TestUser[],
+  options: { address: string; label: string; name: string; symbol: string; amount: string },
+): Promise<{ token: string; codeHash: string }> {
+  const codeHash = host.addCode(contractWasm('token'));
+  const token = contractAddress(options.address);
+  host.addContract(token, codeHash);
+  const init = userCall(holders[0]!, ioKey, {
+    entry: 'instantiate',
+    contract: token,
+    codeHash,
+    msg: tokenInitMsg(
+      holders.map((u) => ({ address: u.address, amount: options.amount })),
+      { name: options.name, symbol: options.symbol },
+    ),
+    label: options.label,
+  }).request;
+  host.apply(token, await enclave.runContract(init));
+  return { token, codeHash };
+}
+
+/** A ring of token transfers users[i] → users[i+1] of `amountOf(i)`, call indexes from `firstCall`. */
+export function transferRing(
+  users: readonly TestUser[],
+  ioKey: Uint8Array,
+  target: { token: string; codeHash: string },
+  firstCall: number,
+  amountOf: (i: number) => string,
+): RunContractRequest[] {
+  return users.map(
+    (from, i) =>
+      userCall(from, ioKey, {
+        entry: 'execute',
+        contract: target.token,
+        codeHash: target.codeHash,
+        msg: transferMsg(users[(i + 1) % users.length]!.address, amountOf(i)),
+        callIndex: firstCall + i,
+      }).request,
+  );
 }
