@@ -89,3 +89,20 @@ export function expectVmError(code: VmErrorCode, thunk: () => unknown, note = ''
 
 export const text = (bytes: Uint8Array | null | undefined): string =>
   new TextDecoder().decode(bytes ?? new Uint8Array());
+
+/**
+ * A call's outcome, or its VmError, as comparable text (gas, writes, error code and message):
+ * what differential tests compare between two VMs.
+ */
+export function describeOutcome(call: () => CallOutcome): string {
+  try {
+    return JSON.stringify(call(), (_key, value: unknown) => {
+      if (typeof value === 'bigint') return `${value}n`;
+      if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString('hex')}`;
+      return value;
+    });
+  } catch (error) {
+    if (!(error instanceof VmError)) throw error;
+    return JSON.stringify({ vmError: error.code, message: error.message, gasUsed: `${error.gasUsed}n` });
+  }
+}

@@ -20,7 +20,7 @@ import type {
   Querier,
   ValidatedCode,
 } from '../../src/vm/index.js';
-import { ENV, storageOf, writesOf } from './helpers.js';
+import { describeOutcome, ENV, storageOf, writesOf } from './helpers.js';
 import { buildContract, OK_EMPTY, u32le } from './wat.js';
 
 const encoder = new TextEncoder();
@@ -44,20 +44,6 @@ function load(name: string): ValidatedCode {
   return validateContractCode(new Uint8Array(readFileSync(url)));
 }
 
-/** Everything a call shows, as text: outcome or error code and message, gas, writes. */
-function describeResult(run: () => CallOutcome): string {
-  try {
-    return JSON.stringify(run(), (_key, value: unknown) => {
-      if (typeof value === 'bigint') return `${value}n`;
-      if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString('hex')}`;
-      return value;
-    });
-  } catch (error) {
-    if (!(error instanceof VmError)) throw error;
-    return JSON.stringify({ vmError: error.code, message: error.message, gasUsed: `${error.gasUsed}n` });
-  }
-}
-
 /** One side of a differential run: a VM and the storage its successful calls write to. */
 class Side {
   readonly store = new Map<string, Uint8Array>();
@@ -78,7 +64,7 @@ class Side {
       const msg = parsed.wasm?.smart?.msg;
       if (msg === undefined || this.selftest === undefined) return encoder.encode('{"Err":{"unknown":{}}}');
       let answer = '';
-      const text = describeResult(() => {
+      const text = describeOutcome(() => {
         const outcome = this.call({
           code: this.selftest as ValidatedCode,
           entry: 'query',
@@ -147,8 +133,8 @@ function differential(
       ...(step.info === undefined ? {} : { info: step.info }),
       ...(step.gasLimit === undefined ? {} : { gasLimit: step.gasLimit }),
     };
-    const expected = describeResult(() => fresh.call(request));
-    const actual = describeResult(() => reusing.call(request));
+    const expected = describeOutcome(() => fresh.call(request));
+    const actual = describeOutcome(() => reusing.call(request));
     const what = `call ${calls}: ${step.entry} ${Buffer.from(step.msg).toString('utf8').slice(0, 120)}`;
     assert.equal(actual, expected, `${what}: the reused instance answers like a fresh one`);
     reused ||= reusing.vm.idleInstances.bytes > 0;
@@ -483,8 +469,8 @@ describe('instance reuse: a reset instance is pristine', () => {
     const reusing = new ContractVm();
     for (const action of 'ougsmhe'.repeat(3)) {
       const gasLimit = action === 'g' ? 3_000_000n : 50_000_000n;
-      const a = describeResult(() => callGarbage(fresh, code, action, gasLimit));
-      const b = describeResult(() => callGarbage(reusing, code, action, gasLimit));
+      const a = describeOutcome(() => callGarbage(fresh, code, action, gasLimit));
+      const b = describeOutcome(() => callGarbage(reusing, code, action, gasLimit));
       assert.equal(b, a, `action ${action}: same outcome, gas and writes`);
     }
   });

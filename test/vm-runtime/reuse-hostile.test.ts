@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { toBech32 } from '../../src/crypto/index.js';
 import { ContractVm, validateContractCode, VmError } from '../../src/vm/index.js';
 import type { CallOutcome, ContractEnv, Querier, ValidatedCode } from '../../src/vm/index.js';
-import { ENV, INFO, storageOf, writesOf } from './helpers.js';
+import { describeOutcome, ENV, INFO, storageOf, writesOf } from './helpers.js';
 import { buildContract, contractWat, u32le, u64le, wat2wasm, watBytes } from './wat.js';
 
 const encoder = new TextEncoder();
@@ -37,20 +37,6 @@ function execute(
     querier: options.querier ?? NO_QUERIES,
     gasLimit: options.gasLimit ?? 10_000_000_000n,
   });
-}
-
-/** Outcome or VmError as comparable text (gas, writes, error code and message). */
-function describeCall(run: () => CallOutcome): string {
-  try {
-    return JSON.stringify(run(), (_key, value: unknown) => {
-      if (typeof value === 'bigint') return `${value}n`;
-      if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString('hex')}`;
-      return value;
-    });
-  } catch (error) {
-    if (!(error instanceof VmError)) throw error;
-    return JSON.stringify({ vmError: error.code, message: error.message, gasUsed: `${error.gasUsed}n` });
-  }
 }
 
 /** Upload-validates a test contract: the attacks below must pass the chain's own checks. */
@@ -90,8 +76,8 @@ describe('reuse review: a contract exporting the reset name itself', () => {
       assert.equal(u32le(w.get('A')), 0, `round ${i}: Mallory's call sees $g0 at its initial 0`);
       assert.equal(u64le(w.get('B')), 0n, `round ${i}: Mallory's call sees $l0 at its initial 0`);
       assert.equal(
-        describeCall(() => execute(vm, code, 'r')),
-        describeCall(() => execute(fresh, code, 'r')),
+        describeOutcome(() => execute(vm, code, 'r')),
+        describeOutcome(() => execute(fresh, code, 'r')),
         `round ${i}: the same answer as a fresh instance`,
       );
     }
@@ -136,7 +122,7 @@ describe('reuse review: a contract exporting the reset name itself', () => {
           return encoder.encode('{"Ok":{"Ok":"AA=="}}');
         },
       };
-      const results = [0, 1, 2].map(() => describeCall(() => execute(vm, victim, '{}', { querier })));
+      const results = [0, 1, 2].map(() => describeOutcome(() => execute(vm, victim, '{}', { querier })));
       for (const [i, text] of results.entries()) {
         assert.ok(
           !text.includes(Buffer.from('PWND').toString('hex')),
@@ -196,9 +182,9 @@ describe('reuse review: the addr_validate cache answers as the bech32 work would
       inputs.push(valid.slice(0, -1) + (valid.endsWith('q') ? 'p' : 'q'), `${valid} `, valid);
     }
     for (const [i, input] of inputs.entries()) {
-      const expected = describeCall(() => execute(new ContractVm(), code, input));
+      const expected = describeOutcome(() => execute(new ContractVm(), code, input));
       assert.equal(
-        describeCall(() => execute(vm, code, input)),
+        describeOutcome(() => execute(vm, code, input)),
         expected,
         `input ${i} ${JSON.stringify(input)}`,
       );
@@ -353,7 +339,7 @@ class Runner {
   }
 
   run(code: ValidatedCode, action: string, address: string, gasLimit = 200_000_000n): string {
-    return describeCall(() =>
+    return describeOutcome(() =>
       execute(this.vm, code, action, {
         address,
         storage: new Map([['k', encoder.encode('a secret value')]]),
@@ -521,9 +507,9 @@ describe('reuse review: instance state that upload validation keeps out', () => 
     const vm = new ContractVm();
     for (const slot of [0, 1, 2, 3, 4, 255, 0, 2]) {
       const msg = String.fromCharCode(slot);
-      const expected = describeCall(() => execute(fresh, code, msg));
+      const expected = describeOutcome(() => execute(fresh, code, msg));
       assert.equal(
-        describeCall(() => execute(vm, code, msg)),
+        describeOutcome(() => execute(vm, code, msg)),
         expected,
         `slot ${slot}: as on a fresh instance`,
       );
