@@ -18,7 +18,6 @@
 // verify key; 4,096 keys each, cleared when full), so with S ≤ 4,096 every sender hits after its
 // first transfer; S > 4,096 makes nearly every transfer a miss (the cycle is longer than the cache).
 // Usage: npx tsx bench/enclave.ts [--n 1500] [--rounds 3] [--batch 100] [--senders 2] [--no-spin]
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ContractVm, validateContractCode, type ContractEnv, type MessageInfo } from '../src/vm/index.js';
@@ -39,6 +38,7 @@ import {
   userCall,
 } from '../test/enclave/helpers.js';
 import { tokenInitMsg, transferMsg } from '../test/helpers/token.js';
+import { threadTicks } from './lib/proc-cpu.js';
 import { argNumber, hasFlag } from './lib/args.js';
 
 const N = argNumber('n', 1500);
@@ -134,21 +134,6 @@ async function enclaveSetup(cipher: ExecutorCipher) {
     return gas;
   };
   return { build, run, runBatched, stop: () => enclave.stop() };
-}
-
-/** CPU ticks (1/100 s) per thread of this process, by kernel thread id (Linux; empty elsewhere). */
-function threadTicks(): Map<string, number> {
-  const ticks = new Map<string, number>();
-  try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks.set(tid, Number(fields[11]) + Number(fields[12])); // utime + stime
-    }
-  } catch {
-    // not Linux: no split
-  }
-  return ticks;
 }
 
 /** The enclave's execution core called directly (no worker, no serialization, no OCALL crossings). */

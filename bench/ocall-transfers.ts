@@ -6,7 +6,7 @@
 // (/proc, 10 ms ticks), and the host's event-loop delay during the block. One enclave per host
 // slice setting (--slices, Enclave.start syncSliceMs), blocks alternating between them.
 // Usage: npx tsx bench/ocall-transfers.ts [--n 500] [--blocks 4] [--batch 64] [--slices 0,2]
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Enclave, type RunContractRequest } from '../src/enclave/index.js';
 import { FrameState } from '../src/enclave/boundary/channel.js';
@@ -19,6 +19,7 @@ import {
   tempHome,
   transferRing,
 } from '../test/enclave/helpers.js';
+import { threadTicks } from './lib/proc-cpu.js';
 import { argNumber, argText } from './lib/args.js';
 import { loadAverages, machine } from './lib/stats.js';
 
@@ -28,16 +29,6 @@ const BATCH = argNumber('batch', 64);
 const SLICES = argText('slices', '0,2').split(',').map(Number);
 
 const users = Array.from({ length: N }, (_, i) => makeUser(1000 + i));
-
-/** CPU ticks (1/100 s) per thread of this process, by kernel thread id. */
-function threadTicks(): Map<string, number> {
-  const ticks = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    ticks.set(tid, Number(fields[11]) + Number(fields[12]));
-  }
-  return ticks;
-}
 
 async function setup(syncSliceMs: number) {
   const host = new MemoryHost();

@@ -91,3 +91,22 @@ export function cpuDelta(before: ProcessCpu[], after: ProcessCpu[]): ProcessCpu[
     };
   });
 }
+
+/**
+ * CPU ticks (1/100 s: utime + stime) per thread of this process, by kernel thread id (Linux;
+ * empty elsewhere): to split a bench's CPU between the host thread, the enclave and V8's helpers.
+ */
+export function threadTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return ticks; // not Linux: no split
+  }
+  for (const tid of tids) {
+    const stat = statFields(`/proc/self/task/${tid}/stat`);
+    if (stat !== undefined) ticks.set(tid, Number(stat.fields[11]) + Number(stat.fields[12]));
+  }
+  return ticks;
+}
