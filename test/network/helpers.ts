@@ -110,6 +110,12 @@ export interface StatusBody {
   };
 }
 
+/** GET <url><path> (a CometBFT URI route) as parsed JSON; throws if the node does not answer in 5 s. */
+export async function rpcGet<T>(url: string, path: string): Promise<T> {
+  const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) });
+  return (await response.json()) as T;
+}
+
 /** GET <rpcUrl>/status, or undefined if the node does not answer. */
 export async function status(rpcUrl: string): Promise<StatusBody['result'] | undefined> {
   try {

@@ -31,6 +31,7 @@ import {
   freePortBase,
   heightOf,
   pollFor,
+  rpcGet,
   waitForOutput,
   type DevnetFile,
 } from './helpers.js';
@@ -47,11 +48,6 @@ interface CommitBody {
 }
 interface ValidatorsBody {
   result?: { validators: { address: string; voting_power: string }[]; total: string };
-}
-
-async function rpc<T>(url: string, path: string): Promise<T> {
-  const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) });
-  return (await response.json()) as T;
 }
 
 describe('a 5th node joins a running 4-validator network', () => {
@@ -148,8 +144,8 @@ describe('a 5th node joins a running 4-validator network', () => {
     );
     for (const height of [1, Math.floor(target / 2), target]) {
       const [mine, theirs] = await Promise.all([
-        rpc<BlockBody>(joinerUrl, `/block?height=${height}`),
-        rpc<BlockBody>(node0, `/block?height=${height}`),
+        rpcGet<BlockBody>(joinerUrl, `/block?height=${height}`),
+        rpcGet<BlockBody>(node0, `/block?height=${height}`),
       ]);
       assert.equal(mine.result?.block_id.hash, theirs.result?.block_id.hash, `block hash at ${height}`);
       assert.equal(
@@ -177,7 +173,7 @@ describe('a 5th node joins a running 4-validator network', () => {
     const validators = await pollFor(
       'node4 in the validator set',
       async () => {
-        const body = await rpc<ValidatorsBody>(node0, '/validators');
+        const body = await rpcGet<ValidatorsBody>(node0, '/validators');
         return body.result?.validators.some((v) => v.address === address)
           ? body.result.validators
           : undefined;
@@ -193,7 +189,7 @@ describe('a 5th node joins a running 4-validator network', () => {
       async () => {
         const height = (await heightOf(node0)) ?? 0;
         for (let h = height; h > Math.max(0, height - 5); h -= 1) {
-          const body = await rpc<CommitBody>(node0, `/commit?height=${h}`);
+          const body = await rpcGet<CommitBody>(node0, `/commit?height=${h}`);
           const signature = body.result?.signed_header.commit.signatures.find(
             (s) => s.validator_address === address && s.block_id_flag === 2,
           );

@@ -24,7 +24,7 @@ import {
   writeNodeKey,
   type NetworkDescription,
 } from '../../src/node/index.js';
-import { BIN, exitOf, freePortBase, heightOf, pollFor } from '../network/helpers.js';
+import { BIN, exitOf, freePortBase, heightOf, pollFor, rpcGet } from '../network/helpers.js';
 
 const BLOCKS_BEHIND = Number(process.env['SHROUD_SYNC_BLOCKS'] ?? '120');
 const WITH_HOSTILE_PEER = process.env['SHROUD_SYNC_HOSTILE'] !== '0';
@@ -85,11 +85,6 @@ async function startHostilePeer(chainId: string): Promise<{ node: P2pNode; dropp
 
 interface BlockJson {
   result?: { block_id: { hash: string }; block: { header: { app_hash: string } } };
-}
-
-async function rpc<T>(url: string, path: string): Promise<T> {
-  const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) });
-  return (await response.json()) as T;
 }
 
 describe('block sync: a full node N blocks behind catches up', () => {
@@ -195,8 +190,8 @@ describe('block sync: a full node N blocks behind catches up', () => {
     );
     for (let h = 1; h <= target; h++) {
       const [a, b] = await Promise.all([
-        rpc<BlockJson>(validatorRpc, `/block?height=${h}`),
-        rpc<BlockJson>(followerRpc, `/block?height=${h}`),
+        rpcGet<BlockJson>(validatorRpc, `/block?height=${h}`),
+        rpcGet<BlockJson>(followerRpc, `/block?height=${h}`),
       ]);
       assert.equal(b.result?.block_id.hash, a.result?.block_id.hash, `block hash at ${h}`);
       assert.equal(b.result?.block.header.app_hash, a.result?.block.header.app_hash, `app hash at ${h}`);

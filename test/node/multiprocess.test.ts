@@ -23,7 +23,7 @@ import {
   type NetworkDescription,
 } from '../../src/node/index.js';
 import { deployToken, setViewingKey, tokenBalance, transferToken } from '../helpers/token.js';
-import { BIN, exitOf, freePortBase, heightOf, pollFor } from '../network/helpers.js';
+import { BIN, exitOf, freePortBase, heightOf, pollFor, rpcGet } from '../network/helpers.js';
 
 const BLOCK_TIME_MS = 250;
 
@@ -32,11 +32,6 @@ interface BlockJson {
     block_id: { hash: string };
     block: { header: { app_hash: string; height: string; last_commit_hash: string } };
   };
-}
-
-async function rpc<T>(url: string, path: string): Promise<T> {
-  const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) });
-  return (await response.json()) as T;
 }
 
 describe('4 validator processes (Tendermint over TCP)', () => {
@@ -95,14 +90,14 @@ describe('4 validator processes (Tendermint over TCP)', () => {
     console.log(`# 4 validators committed height 2 after ${Date.now() - t0} ms`);
 
     // RPC of a consensus node: 4 validators, a commit signed by >= 3 of them, 3 peers.
-    const validators = await rpc<{ result: { count: string } }>(url(0), '/validators?height=2');
+    const validators = await rpcGet<{ result: { count: string } }>(url(0), '/validators?height=2');
     assert.equal(validators.result.count, '4');
-    const commit = await rpc<{
+    const commit = await rpcGet<{
       result: { signed_header: { commit: { signatures: { block_id_flag: number }[] } } };
     }>(url(1), '/commit?height=2');
     const signed = commit.result.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2).length;
     assert.ok(signed >= 3, `commit of height 2 carries ${signed} signatures`);
-    const peers = await rpc<{ result: { n_peers: string } }>(url(2), '/net_info');
+    const peers = await rpcGet<{ result: { n_peers: string } }>(url(2), '/net_info');
     assert.equal(peers.result.n_peers, '3');
 
     // The SDK against node 3 (its txs reach the other proposers through mempool gossip).
@@ -164,7 +159,7 @@ describe('4 validator processes (Tendermint over TCP)', () => {
         async () => {
           const top = (await heightOf(url(1)))!;
           for (let h = from; h <= top; h++) {
-            const block = await rpc<{
+            const block = await rpcGet<{
               result: {
                 block: { evidence: { evidence: { value: { vote_a: { validator_address: string } } }[] } };
               };
@@ -210,7 +205,9 @@ describe('4 validator processes (Tendermint over TCP)', () => {
     // Agreement: every node has the same block hash and app hash at every height.
     const common = Math.min(...(await Promise.all([0, 1, 2, 3].map(async (i) => (await heightOf(url(i)))!))));
     for (let h = 1; h <= common; h++) {
-      const blocks = await Promise.all([0, 1, 2, 3].map((i) => rpc<BlockJson>(url(i), `/block?height=${h}`)));
+      const blocks = await Promise.all(
+        [0, 1, 2, 3].map((i) => rpcGet<BlockJson>(url(i), `/block?height=${h}`)),
+      );
       const [reference] = blocks;
       for (const [i, block] of blocks.entries()) {
         assert.equal(
