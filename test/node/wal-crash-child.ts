@@ -38,9 +38,15 @@ const { signers, set } = makeValidators([1, 1, 1, 1]);
 const me = signers[0]!;
 const core = createConsensusCore({ chainId: CHAIN, signer: me });
 let rotationsStarted = 0;
+/**
+ * Hook kills wait until RESUME is printed: the parent needs that line to check the resumption,
+ * and a rotation can already happen while resuming (the StartHeight after a logged block).
+ */
+let resumed = false;
 const wal = FileWal.open(join(dir, 'wal'), {
   segmentBytesMin: 0, // rotate at every height: the most rotations for the kills to land in
   onRotationStep: (step) => {
+    if (!resumed) return;
     if (step === 'synced-old') rotationsStarted++;
     if (step === crashStep && rotationsStarted >= crashAfter) process.kill(process.pid, 'SIGKILL');
   },
@@ -170,6 +176,7 @@ writeSync(
   1,
   `RESUME ${state.height} ${state.round} ${state.step} ${last} ${record?.height ?? 0} ${record?.round ?? -1}\n`,
 );
+resumed = true;
 
 const target = last + Number(process.env['CHILD_HEIGHTS'] ?? '400');
 while (last < target) {

@@ -202,7 +202,13 @@ export class FileWal implements Wal {
         ftruncateSync(fd, scan.validBytes);
         fsyncSync(fd);
       }
-      return new FileWal(path, current, fd, scan.validBytes, options);
+      const wal = new FileWal(path, current, fd, scan.validBytes, options);
+      // A crash after a rotation wrote its new segment but before it pruned leaves one segment
+      // too many; finish that prune now, or the next such crash would leave two too many. Only
+      // when the newest segment holds its (synced) StartHeight: an empty one is a rotation that
+      // has not happened yet, which the next StartHeight completes (append).
+      if (scan.validBytes > 0 && segments.length > wal.segmentsKept) wal.prune();
+      return wal;
     } catch (error) {
       closeSync(fd);
       throw error;
