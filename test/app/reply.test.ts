@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex, sha256 } from '../../src/crypto/index.js';
 import { contractAddressOf, TxCode } from '../../src/app/index.js';
-import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
+import { replyCallerWasm } from '../helpers/reply-caller.js';
 import {
   balanceOf,
   contractWasm,
@@ -25,43 +25,6 @@ import {
   tempDir,
   type Node,
 } from './helpers.js';
-
-/** Caller: execute {"a":…} → counter increment, anything else → counter reset (refused: not the owner); reply_on always. */
-async function callerWasm(counter: string, counterHash: string): Promise<Uint8Array> {
-  const submessage = (inner: unknown) =>
-    JSON.stringify({
-      Ok: {
-        messages: [
-          {
-            id: 7,
-            msg: {
-              wasm: {
-                execute: {
-                  contract_addr: counter,
-                  code_hash: counterHash,
-                  msg: Buffer.from(JSON.stringify(inner)).toString('base64'),
-                  send: [],
-                },
-              },
-            },
-            gas_limit: null,
-            reply_on: 'always',
-          },
-        ],
-        attributes: [],
-        events: [],
-        data: null,
-      },
-    });
-  return wat2wasm(
-    contractWat({
-      execute: `(if (result i32) (i32.eq (i32.load8_u offset=2 (i32.load (local.get $msg))) (i32.const 97))
-        (then (call $blob1)) (else (call $blob2)))`,
-      reply: '(call $save (i32.const 82) (local.get $msg)) (call $ok)',
-      blobs: [submessage({ increment: {} }), submessage({ reset: { count: 0 } })],
-    }),
-  );
-}
 
 describe('app: submessage replies', () => {
   const alice = makeUser('r-alice', 0n);
@@ -83,7 +46,7 @@ describe('app: submessage replies', () => {
     node = await openNode({ home: tempDir('reply'), makeGenesis: (keys) => genesisJson(keys, [alice]) });
     io = node.genesis.network.ioPublicKey;
     await initChain(node);
-    const callerCode = await callerWasm(counter, counterHash);
+    const callerCode = await replyCallerWasm(counter, counterHash);
     callerHash = bytesToHex(sha256(callerCode));
     const r1 = await runBlock(node, [
       signTx(alice, [storeCodeMsg(alice, contractWasm('counter'))], { gasLimit: 5_000_000n }),

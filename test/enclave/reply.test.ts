@@ -23,7 +23,7 @@ import {
 import { deriveNetworkSecrets } from '../../src/enclave/secrets/network-secrets.js';
 import { sealSeed } from '../../src/enclave/secrets/sealing.js';
 import { contractStateKey, decryptStateValue, diskKey } from '../../src/enclave/secrets/state-encryption.js';
-import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
+import { replyCallerWasm } from '../helpers/reply-caller.js';
 import {
   block,
   callbacksOf,
@@ -47,44 +47,6 @@ function refusedWith(code: string) {
   };
 }
 
-/** Caller: execute {"a":…} asks the counter to increment, anything else to reset (refused); reply_on always, id 7. */
-async function callerWasm(counter: string, counterHash: string): Promise<Uint8Array> {
-  const submessage = (inner: unknown) =>
-    JSON.stringify({
-      Ok: {
-        messages: [
-          {
-            id: 7,
-            msg: {
-              wasm: {
-                execute: {
-                  contract_addr: counter,
-                  code_hash: counterHash,
-                  msg: Buffer.from(JSON.stringify(inner)).toString('base64'),
-                  send: [],
-                },
-              },
-            },
-            gas_limit: null,
-            reply_on: 'always',
-          },
-        ],
-        attributes: [],
-        events: [],
-        data: null,
-      },
-    });
-  return wat2wasm(
-    contractWat({
-      execute: `(if (result i32) (i32.eq (i32.load8_u offset=2 (i32.load (local.get $msg))) (i32.const 97))
-        (then (call $blob1)) (else (call $blob2)))`,
-      // Store the Reply JSON under key "R", answer Ok.
-      reply: '(call $save (i32.const 82) (local.get $msg)) (call $ok)',
-      blobs: [submessage({ increment: {} }), submessage({ reset: { count: 0 } })],
-    }),
-  );
-}
-
 describe('submessage replies', () => {
   it('deliver the callee outcome (success or error) to the caller, authenticated', async () => {
     const seed = sha256(utf8Encode('reply test seed'));
@@ -99,7 +61,7 @@ describe('submessage replies', () => {
       const counter = contractAddress('reply-counter');
       const caller = contractAddress('reply-caller');
       const counterHash = host.addCode(contractWasm('counter'));
-      const callerHash = host.addCode(await callerWasm(counter, counterHash));
+      const callerHash = host.addCode(await replyCallerWasm(counter, counterHash));
       host.addContract(counter, counterHash);
       host.addContract(caller, callerHash);
       const run = async (request: RunContractRequest): Promise<RunContractResult> => {
