@@ -1,19 +1,7 @@
 // A tiny enclave worker used by boundary.test.ts: ECALL tags exercise each path of the channel.
 import { runEnclaveWorker } from './worker-entry.js';
 import type { EcallHandler } from './enclave-side.js';
-
-export const ECALL = {
-  echo: 1,
-  sumViaOcalls: 2,
-  fail: 3,
-  crash: 4,
-  exhaustMemory: 5,
-  hugeAnswer: 6,
-  untilGateOpens: 7,
-  computeFor: 8,
-  crashAfterOcalls: 9,
-} as const;
-export const OCALL = { valueOf: 10, failing: 11, gate: 12 } as const;
+import { ECALL, OCALL } from './boundary.fixture-tags.js';
 
 /** How many times `untilGateOpens` asks before giving up (1 ms apart: ~5 s at most). */
 const GATE_POLLS = 5_000;

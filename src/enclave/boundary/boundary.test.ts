@@ -2,20 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_SYNC_SLICE_MS, EnclaveWorker, EnclaveCallError, type Crossing } from './host-side.js';
 import { BoundaryError, FrameState } from './channel.js';
+import { ECALL, OCALL } from './boundary.fixture-tags.js';
 
-// Mirrors boundary.fixture.ts (importing it here would run the worker body in the test thread).
-const ECALL = {
-  echo: 1,
-  sumViaOcalls: 2,
-  fail: 3,
-  crash: 4,
-  exhaustMemory: 5,
-  hugeAnswer: 6,
-  untilGateOpens: 7,
-  computeFor: 8,
-  crashAfterOcalls: 9,
-};
-const OCALL = { valueOf: 10, failing: 11, gate: 12 };
 const entry = new URL('./boundary.fixture.ts', import.meta.url);
 
 function ocall(tag: number, payload: Uint8Array): Uint8Array {
