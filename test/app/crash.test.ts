@@ -14,22 +14,13 @@ import { bytesToHex } from '../../src/crypto/index.js';
 import { txHash } from '../../src/codec/index.js';
 import { Store } from '../../src/store/index.js';
 import { META, decodeIndexedTx, parseGenesis } from '../../src/app/index.js';
+import { killDelaysMs, reportedCommits } from '../helpers/crash.js';
 import { crashBlockTxs, crashUsers } from './crash-blocks.js';
 import { genesisJson, initChain, openNode, runBlock, tempDir } from './helpers.js';
 
 // Each child pays a tsx start-up and an enclave worker start (~2-4 s on the shared machine).
 const ITERATIONS = Number(process.env.APP_CRASH_ITERATIONS ?? 8);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-function delays(seed: number, count: number): number[] {
-  const out: number[] = [];
-  let state = seed;
-  for (let i = 0; i < count; i++) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    out.push(state % 700);
-  }
-  return out;
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,13 +50,7 @@ async function runChild(home: string, delayMs: number): Promise<Map<bigint, stri
   }
   const signal = await exited;
   if (signal !== 'SIGKILL') throw new Error(`child exited on its own: ${stderr.slice(0, 2000)}`);
-  const reported = new Map<bigint, string>();
-  for (const line of stdout.split('\n').slice(0, -1)) {
-    const [word, height, appHash] = line.split(' ');
-    if (word === 'commit' && height !== undefined && appHash !== undefined)
-      reported.set(BigInt(height), appHash);
-  }
-  return reported;
+  return reportedCommits(stdout);
 }
 
 describe('app: crash safety (SIGKILL during blocks)', () => {
@@ -78,7 +63,7 @@ describe('app: crash safety (SIGKILL during blocks)', () => {
 
     const allReported = new Map<bigint, string>();
     let previous = 0n;
-    const schedule = delays(20261127, ITERATIONS);
+    const schedule = killDelaysMs(20261127, ITERATIONS, 700);
     for (let iteration = 0; iteration < schedule.length; iteration++) {
       const delay = schedule[iteration] as number;
       const reported = await runChild(home, delay);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../../src/store/index.js';
+import { killDelaysMs, reportedCommits } from '../helpers/crash.js';
 import { applyToModel, blockOps } from './blocks.js';
 import { hex, removeDir, stateOf, tempDir } from './helpers.js';
 import { referenceAppHash, type StateModel } from './reference.js';
@@ -15,17 +16,6 @@ import { referenceAppHash, type StateModel } from './reference.js';
 // 30 kills take ~35 s of CPU (mostly the children's tsx start-up); override for longer soaks.
 const ITERATIONS = Number(process.env.STORE_CRASH_ITERATIONS ?? 30);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Deterministic kill delays (ms after the child is ready), from a small LCG. */
-function delays(seed: number, count: number): number[] {
-  const out: number[] = [];
-  let state = seed;
-  for (let i = 0; i < count; i++) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    out.push(state % 400);
-  }
-  return out;
-}
 
 interface ChildRun {
   /** Height → app hash of every block the child reported as committed. */
@@ -76,14 +66,7 @@ class CrashChild {
     this.process.kill('SIGKILL');
     const signal = await this.exited;
     if (signal !== 'SIGKILL') throw new Error(`crash child exited on its own: ${this.stderr.slice(0, 2000)}`);
-    const reported = new Map<bigint, string>();
-    // Only complete lines count: a torn last line was not fully reported.
-    for (const line of this.stdout.split('\n').slice(0, -1)) {
-      const [word, height, appHash] = line.split(' ');
-      if (word === 'commit' && height !== undefined && appHash !== undefined)
-        reported.set(BigInt(height), appHash);
-    }
-    return { reported };
+    return { reported: reportedCommits(this.stdout) };
   }
 
   /** Kills the child if still running (cleanup when a check fails). */
@@ -119,7 +102,7 @@ describe('Store: crash safety (SIGKILL during commits)', () => {
         let modelHeight = 0n;
         let previousHeight = 0n;
         const allReported = new Map<bigint, string>();
-        const plan = delays(20261127, ITERATIONS);
+        const plan = killDelaysMs(20261127, ITERATIONS, 400);
         for (let iteration = 0; iteration < ITERATIONS; iteration++) {
           // Every tenth run is killed during start-up (open, possibly the initial transaction).
           const delay = iteration % 10 === 5 ? null : (plan[iteration] as number);
