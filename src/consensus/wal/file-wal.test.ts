@@ -9,6 +9,7 @@ import type { Input } from '../core/types.js';
 import { makeValidators, makeValue, signVote } from '../testing.js';
 import { FileWal, WAL_FRAME_HEADER_BYTES, type RotationStep } from './file-wal.js';
 import { replayWal, type WalEntry } from './wal.js';
+import { runLogged } from '../../../test/helpers/consensus-wal.js';
 
 const CHAIN = 'wal-chain';
 const { signers, set } = makeValidators([1, 2, 3, 4]);
@@ -136,8 +137,6 @@ describe('FileWal', () => {
     const me = signers[0]!;
     const core = createConsensusCore({ chainId: CHAIN, signer: me });
     const wal = FileWal.open(path);
-    let state = core.initialState(null);
-    let record = null;
     const inputs: Input[] = [
       { kind: 'StartHeight', height: 1, validatorSet: set },
       { kind: 'TimeoutElapsed', step: 'propose', height: 1, round: 0 },
@@ -145,17 +144,7 @@ describe('FileWal', () => {
         .slice(1)
         .map((s): Input => ({ kind: 'VoteReceived', vote: signVote(s, CHAIN, 'prevote', 1, 0, null) })),
     ];
-    for (const input of inputs) {
-      wal.append({ kind: 'input', input });
-      const result = core.apply(state, input);
-      state = result.state;
-      for (const effect of result.effects) {
-        if (effect.kind === 'PersistSignedState') {
-          record = effect.record;
-          wal.append({ kind: 'signed', message: effect.message });
-        }
-      }
-    }
+    const { state, record } = runLogged(core, wal, inputs);
     assert.equal(state.step, 'precommit');
     wal.close();
     const restarted = replayWal(core, record, FileWal.open(path).replay());

@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConsensusCore, type ConsensusState } from '../core/apply.js';
-import type { Input, SignedStateRecord } from '../core/types.js';
+import type { SignedStateRecord } from '../core/types.js';
 import { makeValidators, makeValue } from '../testing.js';
 import { MemoryWal, replayWal } from './wal.js';
+import { runLogged } from '../../../test/helpers/consensus-wal.js';
 
 const CHAIN = 'replay-chain';
 const { signers, set } = makeValidators([1, 1, 1, 1]);
@@ -14,23 +15,10 @@ const value = makeValue('proposed before the crash');
 function runProposer(): { wal: MemoryWal; record: SignedStateRecord | null; state: ConsensusState } {
   const core = createConsensusCore({ chainId: CHAIN, signer: proposer });
   const wal = new MemoryWal();
-  let state = core.initialState(null);
-  let record: SignedStateRecord | null = null;
-  const inputs: Input[] = [
+  const { state, record } = runLogged(core, wal, [
     { kind: 'StartHeight', height: 1, validatorSet: set },
     { kind: 'ValueReady', height: 1, round: 0, value },
-  ];
-  for (const input of inputs) {
-    wal.append({ kind: 'input', input });
-    const result = core.apply(state, input);
-    state = result.state;
-    for (const effect of result.effects) {
-      if (effect.kind === 'PersistSignedState') {
-        record = effect.record;
-        wal.append({ kind: 'signed', message: effect.message });
-      }
-    }
-  }
+  ]);
   return { wal, record, state };
 }
 
