@@ -5,36 +5,19 @@
 // stay byte-identical to one by one.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { sha256, utf8Encode } from '../../src/crypto/index.js';
-import {
-  Enclave,
-  type Crossing,
-  type RunContractRequest,
-  type RunContractResult,
-} from '../../src/enclave/index.js';
+import { rmSync } from 'node:fs';
+import type { Crossing, RunContractRequest, RunContractResult } from '../../src/enclave/index.js';
 import { FrameState } from '../../src/enclave/boundary/channel.js';
 import { OCALL } from '../../src/enclave/protocol.js';
-import { sealSeed } from '../../src/enclave/secrets/sealing.js';
-import { deployToken, makeUser, MemoryHost, openPolicy, tempHome, transferRing } from './helpers.js';
+import { deployToken, knownSeedEnclave, makeUser, transferRing } from './helpers.js';
 
 const users = Array.from({ length: 8 }, (_, i) => makeUser(200 + i));
 
 /** A validator of one network (a known seed) whose boundary crossings go to `frames`. */
 async function tokenValidator(frames: Crossing[] = []) {
-  const seed = sha256(utf8Encode('batch-prefetch seed'));
-  const sealingKey = sha256(utf8Encode('batch-prefetch sealing key'));
-  const home = tempHome();
-  writeFileSync(join(home, 'sealing.key'), sealingKey, { mode: 0o600 });
-  const host = new MemoryHost();
-  const enclave = await Enclave.start({
-    home,
-    genesisPolicy: openPolicy,
-    services: host,
+  const v = await knownSeedEnclave('batch-prefetch', {
     tap: (crossing) => frames.push({ ...crossing, payload: new Uint8Array(0) }),
   });
-  const v = { enclave, host, home, keys: await enclave.start(sealSeed(seed, sealingKey)) };
   await v.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
   const { token, codeHash } = await deployToken(v.enclave, v.host, v.keys.ioPublicKey, users, {
     address: 'prefetch-token',

@@ -4,7 +4,7 @@
 // The seed is known to the test (it seals it itself) so every derived secret can be searched for.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bytesToHex,
@@ -16,19 +16,15 @@ import {
   utf8Encode,
   x25519SharedSecret,
 } from '../../src/crypto/index.js';
-import { Enclave, type Crossing, type RunContractResult } from '../../src/enclave/index.js';
-import { deriveNetworkSecrets } from '../../src/enclave/secrets/network-secrets.js';
-import { sealSeed } from '../../src/enclave/secrets/sealing.js';
+import type { Crossing, RunContractResult } from '../../src/enclave/index.js';
 import { contractStateKey } from '../../src/enclave/secrets/state-encryption.js';
 import { LABELS, SEED_KDF_SALT } from '../../src/enclave/secrets/labels.js';
 import {
   callbacksOf,
   contractAddress,
   contractWasm,
+  knownSeedEnclave,
   makeUser,
-  MemoryHost,
-  openPolicy,
-  tempHome,
   userCall,
   userQuery,
 } from './helpers.js';
@@ -81,29 +77,19 @@ describe('canaries never leave the enclave', () => {
   });
 
   it('across every frame, the host store and log, and the node home', async () => {
-    const seed = sha256(utf8Encode('canary test master seed'));
-    const sealingKey = sha256(utf8Encode('canary test sealing key'));
-    const home = tempHome();
-    writeFileSync(join(home, 'sealing.key'), sealingKey, { mode: 0o600 });
     const frames: Crossing[] = [];
-    const host = new MemoryHost();
     const results: RunContractResult[] = [];
     const alice = makeUser(11);
     const bob = makeUser(12);
-    const enclave = await Enclave.start({
-      home,
-      genesisPolicy: openPolicy,
-      services: host,
+    const { enclave, host, home, keys, seed, sealingKey, secrets } = await knownSeedEnclave('canary test', {
       tap: (crossing) => frames.push({ ...crossing, payload: crossing.payload.slice() }),
     });
-    const secrets = deriveNetworkSecrets(seed);
     const txKeys: Uint8Array[] = [];
     const plaintextsSeen: string[] = [];
     const token = contractAddress('canary-token');
     const receiver = contractAddress('canary-receiver');
     const previousAppHash = sha256(utf8Encode('previous app hash'));
     try {
-      const keys = await enclave.start(sealSeed(seed, sealingKey));
       assert.deepEqual(keys.ioPublicKey, secrets.ioKeyPair.publicKey, 'the enclave runs the test seed');
       const tokenHash = host.addCode(contractWasm('token'));
       const receiverHash = host.addCode(contractWasm('receiver'));

@@ -23,14 +23,15 @@ import {
 } from '../../src/enclave/index.js';
 import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
 import {
-  CHAIN_ID,
   callbacksOf,
+  CHAIN_ID,
   contractAddress,
   contractWasm,
   makeUser,
   MemoryHost,
   openOutput,
   openPolicy,
+  refusedWith,
   tempHome,
   userCall,
   userQuery,
@@ -39,14 +40,6 @@ import { tokenInitMsg } from '../helpers/token.js';
 
 const alice = makeUser(1);
 const bob = makeUser(2);
-
-function refusedWith(code: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof EnclaveCallError, `expected an EnclaveCallError, got ${String(error)}`);
-    assert.equal(error.enclaveCode, code, error.message);
-    return true;
-  };
-}
 
 interface Node {
   host: MemoryHost;

@@ -1,5 +1,6 @@
 // Helpers of the enclave tests: an in-memory host (the OCALL services), users that build and
 // sign encrypted contract transactions exactly as the client SDK will, and output decryption.
+import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirRemovedAtExit } from '../helpers/temp.js';
@@ -21,13 +22,15 @@ import {
   type X25519KeyPair,
 } from '../../src/crypto/index.js';
 import { buildTx, envelopeAssociatedData, instantiateTarget } from '../../src/codec/index.js';
-import { Enclave } from '../../src/enclave/index.js';
+import { Enclave, EnclaveCallError } from '../../src/enclave/index.js';
 import { deriveNetworkSecrets } from '../../src/enclave/secrets/network-secrets.js';
 import { sealSeed } from '../../src/enclave/secrets/sealing.js';
 import { contractStateKey, decryptStateValue, diskKey } from '../../src/enclave/secrets/state-encryption.js';
 import type {
   BlockInfo,
   ContractEntry,
+  Crossing,
+  NetworkKeys,
   EnclaveServices,
   GenesisPolicy,
   PublicCoin,
@@ -62,6 +65,15 @@ export const openPolicy: GenesisPolicy = {
   maxAgeSeconds: 3_600n,
   maxClockSkewSeconds: 60n,
 };
+
+/** An `assert.rejects` validator: the call was refused with EnclaveCallError code `code`. */
+export function refusedWith(code: string) {
+  return (error: unknown) => {
+    assert.ok(error instanceof EnclaveCallError, `expected an EnclaveCallError, got ${String(error)}`);
+    assert.equal(error.enclaveCode, code, error.message);
+    return true;
+  };
+}
 
 /** The host's storage and registries, in memory. Records every OCALL it serves. */
 export class MemoryHost implements EnclaveServices {
@@ -312,16 +324,29 @@ export function callbacksOf(
 /**
  * An enclave running a seed the test chose (sealed by the test under a sealing key it wrote to
  * the home), so the test can derive the network secrets and read contract state back — a
- * test-only window that production never has.
+ * test-only window that production never has. Two calls with one label are two validators of
+ * one network. `tap` sees every boundary crossing (Enclave.start's option).
+ * @throws whatever Enclave.start or the seed ECALL throws (the enclave is stopped first).
  */
-export async function knownSeedEnclave(label: string) {
+export async function knownSeedEnclave(label: string, options: { tap?: (crossing: Crossing) => void } = {}) {
   const seed = sha256(utf8Encode(`${label} seed`));
   const sealingKey = sha256(utf8Encode(`${label} sealing key`));
   const home = tempHome();
   writeFileSync(join(home, 'sealing.key'), sealingKey, { mode: 0o600 });
   const host = new MemoryHost();
-  const enclave = await Enclave.start({ home, genesisPolicy: openPolicy, services: host });
-  const keys = await enclave.start(sealSeed(seed, sealingKey));
+  const enclave = await Enclave.start({
+    home,
+    genesisPolicy: openPolicy,
+    services: host,
+    ...(options.tap === undefined ? {} : { tap: options.tap }),
+  });
+  let keys: NetworkKeys;
+  try {
+    keys = await enclave.start(sealSeed(seed, sealingKey));
+  } catch (error) {
+    await enclave.stop();
+    throw error;
+  }
   const secrets = deriveNetworkSecrets(seed);
   /** The plaintext value of `key` in a contract's encrypted store, or null. */
   const plainState = (contract: string, key: Uint8Array): Uint8Array | null => {
@@ -331,7 +356,7 @@ export async function knownSeedEnclave(label: string) {
     const blob = host.state.get(contract)?.get(bytesToHex(slot));
     return blob === undefined ? null : decryptStateValue(contractKey, address, slot, blob);
   };
-  return { enclave, host, keys, secrets, plainState };
+  return { enclave, host, home, keys, seed, sealingKey, secrets, plainState };
 }
 
 /**

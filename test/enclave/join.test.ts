@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { ed25519KeyPairFromSeed, sha256, utf8Encode } from '../../src/crypto/index.js';
 import {
   Enclave,
-  EnclaveCallError,
   enclaveMeasurement,
   encodeQuote,
   signQuote,
@@ -21,6 +20,7 @@ import {
   makeUser,
   MemoryHost,
   openPolicy,
+  refusedWith,
   tempHome,
   userCall,
 } from './helpers.js';
@@ -36,14 +36,6 @@ const policy: GenesisPolicy = {
   maxClockSkewSeconds: 60n,
 };
 const alice = makeUser(21);
-
-function refusedWith(code: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof EnclaveCallError, `expected an EnclaveCallError, got ${String(error)}`);
-    assert.equal(error.enclaveCode, code, error.message);
-    return true;
-  };
-}
 
 function quoteFor(registrationPublicKey: Uint8Array, changes: Partial<QuoteBody> = {}, seed = authoritySeed) {
   return encodeQuote(

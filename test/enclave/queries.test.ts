@@ -4,19 +4,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { utf8Decode, utf8Encode } from '../../src/crypto/index.js';
-import { EnclaveCallError, type RunContractRequest } from '../../src/enclave/index.js';
+import { type RunContractRequest } from '../../src/enclave/index.js';
 import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
-import { contractAddress, contractWasm, knownSeedEnclave, makeUser, userCall, userQuery } from './helpers.js';
+import {
+  contractAddress,
+  contractWasm,
+  knownSeedEnclave,
+  makeUser,
+  refusedWith,
+  userCall,
+  userQuery,
+} from './helpers.js';
 
 const alice = makeUser(41);
-
-function refusedWith(code: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof EnclaveCallError, `expected an EnclaveCallError, got ${String(error)}`);
-    assert.equal(error.enclaveCode, code, error.message);
-    return true;
-  };
-}
 
 /** execute: runs query_chain on blob 1 and stores the SystemResult under key "Q". */
 function querierWasm(request: unknown): Promise<Uint8Array> {

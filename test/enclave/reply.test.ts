@@ -5,24 +5,8 @@
 // reads it back from the encrypted store with secrets derived from a seed it chose itself.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  bytesToHex,
-  decodeBech32WithPrefix,
-  sha256,
-  utf8Decode,
-  utf8Encode,
-} from '../../src/crypto/index.js';
-import {
-  Enclave,
-  EnclaveCallError,
-  type RunContractRequest,
-  type RunContractResult,
-} from '../../src/enclave/index.js';
-import { deriveNetworkSecrets } from '../../src/enclave/secrets/network-secrets.js';
-import { sealSeed } from '../../src/enclave/secrets/sealing.js';
-import { contractStateKey, decryptStateValue, diskKey } from '../../src/enclave/secrets/state-encryption.js';
+import { utf8Decode } from '../../src/crypto/index.js';
+import type { RunContractRequest, RunContractResult } from '../../src/enclave/index.js';
 import { replyCallerWasm } from '../helpers/reply-caller.js';
 import {
   block,
@@ -30,34 +14,18 @@ import {
   contractAddress,
   contractWasm,
   GAS,
+  knownSeedEnclave,
   makeUser,
-  MemoryHost,
-  openPolicy,
-  tempHome,
+  refusedWith,
   userCall,
 } from './helpers.js';
 
 const alice = makeUser(31);
 
-function refusedWith(code: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof EnclaveCallError, `expected an EnclaveCallError, got ${String(error)}`);
-    assert.equal(error.enclaveCode, code, error.message);
-    return true;
-  };
-}
-
 describe('submessage replies', () => {
   it('deliver the callee outcome (success or error) to the caller, authenticated', async () => {
-    const seed = sha256(utf8Encode('reply test seed'));
-    const sealingKey = sha256(utf8Encode('reply test sealing key'));
-    const home = tempHome();
-    writeFileSync(join(home, 'sealing.key'), sealingKey, { mode: 0o600 });
-    const host = new MemoryHost();
-    const enclave = await Enclave.start({ home, genesisPolicy: openPolicy, services: host });
-    const secrets = deriveNetworkSecrets(seed);
+    const { enclave, host, keys, plainState } = await knownSeedEnclave('reply test');
     try {
-      const keys = await enclave.start(sealSeed(seed, sealingKey));
       const counter = contractAddress('reply-counter');
       const caller = contractAddress('reply-caller');
       const counterHash = host.addCode(contractWasm('counter'));
@@ -77,13 +45,9 @@ describe('submessage replies', () => {
       assert.ok((await init(caller, callerHash, {}, 'caller')).ok);
 
       const storedReply = (): unknown => {
-        const key = contractStateKey(secrets.stateKeyMaterial, decodeBech32WithPrefix(caller, 'shroud'));
-        const slot = diskKey(key, Uint8Array.of(82));
-        const blob = host.state.get(caller)?.get(bytesToHex(slot));
+        const blob = plainState(caller, Uint8Array.of(82));
         assert.ok(blob, 'the caller stored a reply');
-        return JSON.parse(
-          utf8Decode(decryptStateValue(key, decodeBech32WithPrefix(caller, 'shroud'), slot, blob)),
-        );
+        return JSON.parse(utf8Decode(blob));
       };
       const replyRequest = (callee: RunContractResult, parent: RunContractResult): RunContractRequest => {
         assert.ok(callee.reply, 'the callee answered with a reply envelope');
