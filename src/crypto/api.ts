@@ -8,6 +8,7 @@ import { createEnvelope } from './envelope.js';
 import { createHashes } from './hash.js';
 import { createHkdf } from './hkdf.js';
 import { createSecp256k1 } from './secp256k1.js';
+import { createSiv } from './siv.js';
 import { createWallet } from './wallet.js';
 import { createX25519 } from './x25519.js';
 
@@ -38,6 +39,7 @@ export function createCryptoApi(backend: CryptoBackend) {
     ...createHashes(backend),
     ...createHkdf(backend),
     ...createAead(backend),
+    ...createSiv(backend),
     ...createX25519(backend),
     ...createEnvelope(backend),
     ...createSecp256k1(backend),

@@ -3,6 +3,9 @@
 // (`sodium-native`) for ed25519 and X25519, OpenSSL (`node:crypto`) for hashes, HMAC, HKDF,
 // PBKDF2 and AES-256-GCM. libsecp256k1 has public-key recovery (ecdsaRecover), so nothing
 // here falls back to pure JS; BIP32 and bech32 live above the backend (wallet.ts, bech32.ts).
+// AES-256-GCM and HMAC-SHA256 under 32-byte keys go through per-key OpenSSL handles of the
+// shroud_aead addon when it is built (aead-native.ts; ~4× cheaper per seal, bench/RESULTS.md
+// "enclave"), else through node:crypto: createNativeBackend(null) is that fallback.
 import {
   createCipheriv,
   createDecipheriv,
@@ -15,6 +18,7 @@ import {
 } from 'node:crypto';
 import secp from 'secp256k1';
 import sodium from 'sodium-native';
+import { aeadAddon, type AddonKey, type AeadAddon } from './aead-native.js';
 import type { CryptoBackend } from './backend.js';
 import { sodiumHkdfSha256OneBlock, sodiumHmacSha256, sodiumSha256 } from './sha256-sodium.js';
 
@@ -72,7 +76,8 @@ function hkdfFromHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, lengt
   return okm.slice(0, length);
 }
 
-export const nativeBackend: CryptoBackend = {
+/** The backend with AES-GCM and HMAC on node:crypto and libsodium (no addon). */
+const nodeCryptoBackend: CryptoBackend = {
   name: 'native',
 
   randomBytes(length) {
@@ -204,3 +209,56 @@ export const nativeBackend: CryptoBackend = {
     return sodium.crypto_sign_verify_detached(view(signature), view(message), view(publicKey));
   },
 };
+
+const HANDLE_KEY_BYTES = 32;
+
+/**
+ * The native backend, with AES-256-GCM, HMAC-SHA256 (32-byte keys) and the synthetic-IV seal on
+ * `addon`'s key handles, or on node:crypto when `addon` is null (tests inject null to run the
+ * fallback; the default comes from aeadAddon()). Both give the same bytes.
+ */
+export function createNativeBackend(native: AeadAddon | null): CryptoBackend {
+  if (native === null) return nodeCryptoBackend;
+  const addon = native;
+  // Handles cached by key array identity, not by key bytes: a Map keyed by the bytes would hold
+  // every key as an immutable, unwipeable string. Callers reuse one array per key (the
+  // executor's contract keys, one tx_key per transaction), so identity finds them; the addon
+  // compares the array's bytes with the handle's key on every call (`check`) and answers
+  // undefined when they differ, so a reused or wiped array never selects a stale key. Bounded by
+  // the live key arrays: a handle goes (and its key is wiped) when its array is collected.
+  const handles = new WeakMap<Uint8Array, AddonKey>();
+  function withHandle<T>(
+    key: Uint8Array,
+    run: (handle: AddonKey, check: Uint8Array | undefined) => T | undefined,
+  ): T {
+    const cached = handles.get(key);
+    if (cached !== undefined) {
+      const result = run(cached, key);
+      if (result !== undefined) return result;
+    }
+    const handle = addon.createKey(key);
+    handles.set(key, handle);
+    // A fresh handle is never stale (no check), so the result is defined.
+    return run(handle, undefined) as T;
+  }
+  return {
+    ...nodeCryptoBackend,
+    hmacSha256: (key, data) =>
+      key.length === HANDLE_KEY_BYTES
+        ? withHandle(key, (handle, check) => addon.hmac(handle, check, data))
+        : nodeCryptoBackend.hmacSha256(key, data),
+    aesGcmEncrypt: (key, iv, plaintext, aad) =>
+      withHandle(key, (handle, check) => addon.gcmEncrypt(handle, check, iv, plaintext, aad)),
+    aesGcmDecrypt: (key, iv, sealed, aad) =>
+      withHandle(key, (handle, check) => addon.gcmDecrypt(handle, check, iv, sealed, aad)),
+    sivSeal: (key, version, ivLabel, ivContext, salt, plaintext, aadA, aadB) =>
+      withHandle(key, (handle, check) =>
+        addon.sivSeal(handle, check, version, ivLabel, ivContext, salt, plaintext, aadA, aadB),
+      ),
+    sivOpen: (key, version, aadA, aadB, blob) =>
+      withHandle(key, (handle, check) => addon.sivOpen(handle, check, version, aadA, aadB, blob)),
+  };
+}
+
+/** The Node backend: on the shroud_aead addon when it loads (aeadAddonStatus()), else node:crypto. */
+export const nativeBackend: CryptoBackend = createNativeBackend(aeadAddon());

@@ -29,6 +29,29 @@ export interface CryptoBackend {
   /** Returns null when authentication fails. */
   aesGcmDecrypt(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
 
+  /**
+   * Optional fused synthetic-IV seal (siv.ts; the native backend's key-handle addon). A backend
+   * without it gets siv.ts's composition of hmacSha256 and aesGcmEncrypt: the same bytes.
+   */
+  sivSeal?(
+    key: Uint8Array,
+    version: number,
+    ivLabel: Uint8Array,
+    ivContext: Uint8Array,
+    salt: Uint8Array,
+    plaintext: Uint8Array,
+    aadA: Uint8Array,
+    aadB: Uint8Array,
+  ): Uint8Array;
+  /** Optional fused open of a sivSeal blob; null for a wrong layout or tag. */
+  sivOpen?(
+    key: Uint8Array,
+    version: number,
+    aadA: Uint8Array,
+    aadB: Uint8Array,
+    blob: Uint8Array,
+  ): Uint8Array | null;
+
   /** RFC 7748 X25519(k, 9). */
   x25519PublicKey(privateKey: Uint8Array): Uint8Array;
   /** RFC 7748 X25519(k, u); null when the result is all zero (low-order u). */

@@ -10,6 +10,7 @@ export { CryptoError, type CryptoErrorCode } from './errors.js';
 export { bytesToHex, concatBytes, hexToBytes, utf8Decode, utf8Encode } from './bytes.js';
 export { BECH32_MAX_LENGTH, decodeBech32WithPrefix, fromBech32, toBech32 } from './bech32.js';
 export { AES_KEY_BYTES, GCM_IV_BYTES, GCM_TAG_BYTES } from './aead.js';
+export { SIV_OVERHEAD_BYTES, type AeadKey } from './siv.js';
 export { X25519_KEY_BYTES, type X25519KeyPair } from './x25519.js';
 export {
   OUTPUT_LABEL_MAX_BYTES,
@@ -60,6 +61,9 @@ export const {
   hkdfSha256,
   aesGcmEncrypt,
   aesGcmDecrypt,
+  sivSeal,
+  sivOpen,
+  aeadKey,
   x25519KeyPairFromSeed,
   generateX25519KeyPair,
   x25519SharedSecret,

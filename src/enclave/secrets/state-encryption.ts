@@ -8,7 +8,7 @@
 //   contract. The caller's salt (block height, time, call counter) makes re-written equal
 //   values look different on disk. Layout: version(1) = 0x01 || iv(12) || ciphertext || tag(16).
 
-import { aesGcmDecrypt, aesGcmEncrypt, concatBytes, hkdfSha256, hmacSha256 } from '../../crypto/index.js';
+import { concatBytes, hkdfSha256, hmacSha256, sivOpen, sivSeal } from '../../crypto/index.js';
 import { EnclaveError } from '../errors.js';
 import { LABELS, SEED_KDF_SALT } from './labels.js';
 
@@ -26,14 +26,20 @@ export function contractStateKey(stateKeyMaterial: Uint8Array, contractAddress: 
   );
 }
 
-/** The storage key written to disk for a contract's plaintext key. */
+/**
+ * The storage key written to disk for a contract's plaintext key. On Node with the native addon
+ * the HMAC runs from the contract key's saved pad states (src/crypto/aead-native.ts): pass the
+ * same `contractKey` array every time (the executor caches one per contract) to reuse them.
+ */
 export function diskKey(contractKey: Uint8Array, plaintextKey: Uint8Array): Uint8Array {
   return hmacSha256(contractKey, concatBytes(LABELS.storageKey, plaintextKey));
 }
 
 /**
- * The stored form of one value: version || synthetic IV || AES-256-GCM(value) || tag. Every
- * intermediate is one exact-size array (no concatenations): 7 of these per token transfer.
+ * The stored form of one value: version || synthetic IV || AES-256-GCM(value) || tag, with
+ * IV = HMAC(contractKey, label || disk key || salt || value)[0..12] and AAD = version ||
+ * contract address || disk key: src/crypto/siv.ts's seal, one native call on Node when the
+ * addon is built (7 of these per token transfer, issue #4).
  */
 export function encryptStateValue(
   contractKey: Uint8Array,
@@ -42,28 +48,16 @@ export function encryptStateValue(
   value: Uint8Array,
   salt: Uint8Array,
 ): Uint8Array {
-  const label = LABELS.storageValueIv;
-  const ivInput = new Uint8Array(label.length + storageKey.length + salt.length + value.length);
-  ivInput.set(label, 0);
-  ivInput.set(storageKey, label.length);
-  ivInput.set(salt, label.length + storageKey.length);
-  ivInput.set(value, label.length + storageKey.length + salt.length);
-  const iv = hmacSha256(contractKey, ivInput).subarray(0, IV_BYTES);
-  const sealed = aesGcmEncrypt(contractKey, iv, value, valueAad(contractAddress, storageKey));
-  const blob = new Uint8Array(1 + IV_BYTES + sealed.length);
-  blob[0] = VALUE_VERSION;
-  blob.set(iv, 1);
-  blob.set(sealed, 1 + IV_BYTES);
-  return blob;
-}
-
-/** Associated data of a value: version || contract address || disk key. */
-function valueAad(contractAddress: Uint8Array, storageKey: Uint8Array): Uint8Array {
-  const aad = new Uint8Array(1 + contractAddress.length + storageKey.length);
-  aad[0] = VALUE_VERSION;
-  aad.set(contractAddress, 1);
-  aad.set(storageKey, 1 + contractAddress.length);
-  return aad;
+  return sivSeal(
+    contractKey,
+    VALUE_VERSION,
+    LABELS.storageValueIv,
+    storageKey,
+    salt,
+    value,
+    contractAddress,
+    storageKey,
+  );
 }
 
 /**
@@ -80,12 +74,7 @@ export function decryptStateValue(
     throw new EnclaveError('STATE_VALUE_MALFORMED', 'stored contract value has an unknown layout');
   }
   try {
-    return aesGcmDecrypt(
-      contractKey,
-      blob.subarray(1, 1 + IV_BYTES),
-      blob.subarray(1 + IV_BYTES),
-      valueAad(contractAddress, storageKey),
-    );
+    return sivOpen(contractKey, VALUE_VERSION, contractAddress, storageKey, blob);
   } catch {
     throw new EnclaveError(
       'STATE_VALUE_TAMPERED',
