@@ -1,6 +1,8 @@
 // Throughput of the crypto layer's hot operations through the public API (argument checks
 // included), native and pure backends side by side in one run (DESIGN.md §3; results in
-// bench/RESULTS.md, section "crypto").
+// bench/RESULTS.md, section "crypto"). "native" uses the shroud_aead key-handle addon for
+// AES-GCM/HMAC when it is built (the header says whether it loaded); "node:crypto" is the same
+// backend without it (createNativeBackend(null)): the addon's gain per operation.
 //
 //   npx tsx bench/crypto.ts            table
 //   npx tsx bench/crypto.ts --json     machine-readable
@@ -11,7 +13,7 @@
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { createCryptoApi, type CryptoApi } from '../src/crypto/index.js';
-import { nativeBackend } from '../src/crypto/native.js';
+import { aeadAddonStatus, createNativeBackend, nativeBackend } from '../src/crypto/native.js';
 import { pureBackend } from '../src/crypto/pure.js';
 
 interface Case {
@@ -109,6 +111,37 @@ const cases: Case[] = [
       return () => api.aesGcmEncrypt(key, iv, plaintext, aad);
     },
   },
+  {
+    name: 'AES-256-GCM decrypt 100 B (+80 B AAD)',
+    prepare(api) {
+      const key = api.randomBytes(32);
+      const iv = api.randomBytes(12);
+      const aad = api.randomBytes(80);
+      const sealed = api.aesGcmEncrypt(key, iv, api.randomBytes(100), aad);
+      return () => api.aesGcmDecrypt(key, iv, sealed, aad);
+    },
+  },
+  // One contract state value as the enclave writes it (src/enclave/secrets/state-encryption.ts):
+  // HMAC synthetic IV over label + 32 B slot + 16 B salt + value, then AES-GCM with 53 B of AAD.
+  ...[40, 1024].map((size): Case => ({
+    name: `state value seal ${size} B (sivSeal)`,
+    prepare(api) {
+      const [key, label, slot, salt, value, contract] = [32, 24, 32, 16, size, 20].map((n) =>
+        api.randomBytes(n),
+      );
+      return () => api.sivSeal(key!, 1, label!, slot!, salt!, value!, contract!, slot!);
+    },
+  })),
+  {
+    name: 'state value open 40 B (sivOpen)',
+    prepare(api) {
+      const [key, label, slot, salt, value, contract] = [32, 24, 32, 16, 40, 20].map((n) =>
+        api.randomBytes(n),
+      );
+      const blob = api.sivSeal(key!, 1, label!, slot!, salt!, value!, contract!, slot!);
+      return () => api.sivOpen(key!, 1, contract!, slot!, blob);
+    },
+  },
   ...envelopeCases(200, '200 B'),
   ...envelopeCases(10 * 1024, '10 KiB'),
   {
@@ -191,16 +224,20 @@ function nativeSecp256k1Loaded(): boolean {
   }
 }
 
-const backends = [createCryptoApi(nativeBackend), createCryptoApi(pureBackend)];
+const backends = [
+  createCryptoApi(nativeBackend),
+  createCryptoApi(createNativeBackend(null)),
+  createCryptoApi(pureBackend),
+];
 const results = cases.map((benchCase) => {
   const operations = backends.map((api) => benchCase.prepare(api));
-  const best = [0, 0];
+  const best = [0, 0, 0];
   for (let round = 0; round < rounds; round++) {
     operations.forEach((operation, index) => {
       best[index] = Math.max(best[index]!, measure(operation));
     });
   }
-  return { name: benchCase.name, native: best[0]!, pure: best[1]! };
+  return { name: benchCase.name, native: best[0]!, nodeCrypto: best[1]!, pure: best[2]! };
 });
 
 if (json) {
@@ -211,6 +248,7 @@ if (json) {
         cpu: cpus()[0]?.model,
         caseMs,
         secp256k1Native: nativeSecp256k1Loaded(),
+        aeadAddon: aeadAddonStatus(),
         results,
       },
       null,
@@ -222,10 +260,19 @@ if (json) {
   const rows = results.map((r) => [
     r.name,
     format(r.native),
+    format(r.nodeCrypto),
     format(r.pure),
+    `${(r.native / r.nodeCrypto).toFixed(2)}×`,
     `${(r.native / r.pure).toFixed(1)}×`,
   ]);
-  const header = ['operation (ops per CPU-second)', 'native', 'pure JS', 'native/pure'];
+  const header = [
+    'operation (ops per CPU-second)',
+    'native',
+    'node:crypto',
+    'pure JS',
+    'native/node:crypto',
+    'native/pure',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string =>
     '| ' +
@@ -240,6 +287,7 @@ if (json) {
   for (const row of rows) console.log(line(row));
   console.log(
     `\nnode ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, best of ${rounds} × ${caseMs} ms per case, ` +
-      `secp256k1 addon ${nativeSecp256k1Loaded() ? 'loaded' : 'NOT loaded (elliptic fallback)'}`,
+      `secp256k1 addon ${nativeSecp256k1Loaded() ? 'loaded' : 'NOT loaded (elliptic fallback)'}, ` +
+      `shroud_aead addon ${aeadAddonStatus()}`,
   );
 }

@@ -5,23 +5,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirRemovedAtExit } from '../helpers/temp.js';
 import { tokenInitMsg, transferMsg } from '../helpers/token.js';
+import { encryptContractMsg, encryptQueryMsg, userFromSeedText, type TestUser } from '../helpers/user.js';
 import {
-  addressFromPublicKey,
   bytesToHex,
   decodeBech32WithPrefix,
-  concatBytes,
   decryptTxOutput,
-  encryptTxInput,
-  secp256k1PublicKey,
   secp256k1Sign,
   sha256,
   toBech32,
-  txEncryptionKeyPair,
   utf8Decode,
   utf8Encode,
-  type X25519KeyPair,
 } from '../../src/crypto/index.js';
-import { buildTx, envelopeAssociatedData, instantiateTarget } from '../../src/codec/index.js';
+import { buildTx, instantiateTarget } from '../../src/codec/index.js';
 import { Enclave, EnclaveCallError } from '../../src/enclave/index.js';
 import { deriveNetworkSecrets } from '../../src/enclave/secrets/network-secrets.js';
 import { sealSeed } from '../../src/enclave/secrets/sealing.js';
@@ -143,26 +138,11 @@ export class MemoryHost implements EnclaveServices {
   }
 }
 
-export interface TestUser {
-  privateKey: Uint8Array;
-  publicKey: Uint8Array;
-  address: string;
-  txKeyPair: X25519KeyPair;
-  accountNumber: bigint;
-  sequence: bigint;
-}
+export type { TestUser } from '../helpers/user.js';
 
+/** User `tag` of the enclave tests (key sha256("test user <tag>")); account number `tag` unless told. */
 export function makeUser(tag: number, accountNumber = BigInt(tag)): TestUser {
-  const privateKey = sha256(utf8Encode(`test user ${tag}`));
-  const publicKey = secp256k1PublicKey(privateKey);
-  return {
-    privateKey,
-    publicKey,
-    address: addressFromPublicKey(publicKey),
-    txKeyPair: txEncryptionKeyPair(privateKey),
-    accountNumber,
-    sequence: 0n,
-  };
+  return userFromSeedText(`test user ${tag}`, accountNumber);
 }
 
 export interface CallSpec {
@@ -190,13 +170,13 @@ export function userCall(user: TestUser, networkIoKey: Uint8Array, spec: CallSpe
   const funds = spec.funds ?? [];
   const target =
     spec.entry === 'instantiate' ? instantiateTarget(spec.codeId ?? 1n, spec.label ?? 'c') : spec.contract;
-  const plaintext = concatBytes(utf8Encode(spec.codeHash), utf8Encode(JSON.stringify(spec.msg)));
-  const encrypted = encryptTxInput({
-    networkPublicKey: networkIoKey,
-    userKeyPair: user.txKeyPair,
-    plaintext,
-    associatedData: envelopeAssociatedData({ kind: spec.entry, sender: user.address, target, funds }),
-    ...(spec.nonce ? { nonce: spec.nonce } : {}),
+  const encrypted = encryptContractMsg(user, networkIoKey, {
+    kind: spec.entry,
+    target,
+    codeHash: spec.codeHash,
+    msg: spec.msg,
+    funds,
+    ...(spec.nonce === undefined ? {} : { nonce: spec.nonce }),
   });
   const signedBy = (signer: TestUser, envelope: Uint8Array): RunContractRequest => {
     const message =
@@ -280,17 +260,8 @@ export function userQuery(
   msg: unknown,
   height = 1n,
 ): { request: QueryRequest; open: (sealed: Uint8Array, label?: string) => string } {
-  const encrypted = encryptTxInput({
-    networkPublicKey: networkIoKey,
-    userKeyPair: user.txKeyPair,
-    plaintext: concatBytes(utf8Encode(codeHash), utf8Encode(JSON.stringify(msg))),
-    associatedData: envelopeAssociatedData({ kind: 'query', sender: '', target: contract, funds: [] }),
-  });
-  const queryHash = sha256(encrypted.envelope);
-  return {
-    request: { contract, codeHash, envelope: encrypted.envelope, block: block(height), gasLimit: GAS },
-    open: (sealed, label = 'query/result') => openOutput(encrypted.txKey, queryHash, label, sealed),
-  };
+  const { envelope, open } = encryptQueryMsg(user, networkIoKey, contract, codeHash, msg);
+  return { request: { contract, codeHash, envelope, block: block(height), gasLimit: GAS }, open };
 }
 
 /** The callback requests for the wasm execute messages of a successful call. */
