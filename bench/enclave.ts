@@ -17,6 +17,8 @@
 // the next. The executor memoizes per sender key (X25519 shared secret, signer address and
 // verify key; 4,096 keys each, cleared when full), so with S ≤ 4,096 every sender hits after its
 // first transfer; S > 4,096 makes nearly every transfer a miss (the cycle is longer than the cache).
+// AES-GCM and HMAC run on the shroud_aead key-handle addon when it is built (the machine line
+// says); SHROUD_NATIVE_AEAD=0 runs the node:crypto fallback in the same tree (paired A/B runs).
 // Usage: npx tsx bench/enclave.ts [--n 1500] [--rounds 3] [--batch 100] [--senders 2] [--no-spin]
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -27,6 +29,7 @@ import { Enclave, type RunContractRequest, type RunContractResult } from '../src
 import { KeyVault } from '../src/enclave/core/keys.js';
 import { Executor, type ExecutorCipher } from '../src/enclave/core/executor.js';
 import { concatBytes, utf8Encode } from '../src/crypto/index.js';
+import { aeadAddonStatus } from '../src/crypto/native.js';
 import {
   block,
   contractAddress,
@@ -307,7 +310,7 @@ try {
     .map((l) => l.toFixed(1))
     .join(' ');
   console.log(
-    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load ${load}, spin ${SPIN}`,
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load ${load}, spin ${SPIN}, shroud_aead ${aeadAddonStatus()}`,
   );
   console.log(
     `transfers per round: ${N}, rounds: ${ROUNDS} (best round kept), batch ${BATCH}, senders ${SENDERS}; wall clock, per CPU-second in (), ` +

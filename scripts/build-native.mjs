@@ -17,7 +17,15 @@
 // Environment: CC (default cc).
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash, createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +117,11 @@ function check() {
 }
 
 function build() {
+  // The C source travels with the binary: the enclave measurement hashes native/*.c beside the
+  // measured sources (src/enclave/core/measurement.ts), so a compiled dist/src/ tree measures the
+  // same as src/ (dist/native/ beside it), with or without a compiler.
+  mkdirSync(outDir, { recursive: true });
+  copyFileSync(source, join(outDir, 'shroud_aead.c'));
   const include = includeDir();
   if (include === undefined) {
     warn('no Node headers with node_api.h and openssl/evp.h found');
@@ -129,7 +142,6 @@ function build() {
   ) {
     return 0;
   }
-  mkdirSync(outDir, { recursive: true });
   // Build beside the target and rename: a process loading the old binary never sees half a file.
   const temporary = join(outDir, `shroud_aead.${process.pid}.tmp.node`); // require() needs .node
   const result = spawnSync(compiler, [...FLAGS, `-I${include}`, '-o', temporary, source], {

@@ -8,7 +8,14 @@
 //                            u32 BE len(path) || path || sha256(file bytes) )
 //
 // Paths use '/' so the value is the same on every platform.
-import { readdirSync, readFileSync } from 'node:fs';
+//
+// The native addon the enclave loads for AES-GCM/HMAC (native/shroud_aead.c, beside src/) is
+// measured by its C source, as the paths "../native/<file>": not the binary, which differs with
+// the compiler, so nodes built with different toolchains still present one measurement. Whether
+// the addon is built does not change the measurement either: both paths give the same bytes
+// (src/crypto/aead-native.test.ts), and only the code that could run is attested.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { concatBytes, sha256, utf8Encode } from '../../crypto/index.js';
@@ -18,6 +25,9 @@ export const MEASURED_LAYERS = ['codec', 'crypto', 'enclave', 'util', 'vm'] as c
 const DOMAIN = utf8Encode('shroud/v1/measurement\u0000');
 const CODE_FILE = /\.(ts|js|mjs)$/;
 const EXCLUDED = /(\.test\.(ts|js)|\.fixture\.(ts|js)|\.d\.ts)$/;
+/** The addon sources, relative to the measured root's parent (the repository). */
+const NATIVE_DIR = 'native';
+const NATIVE_FILE = /\.(c|h)$/;
 
 function listFiles(root: string, relative: string, into: string[]): void {
   for (const entry of readdirSync(join(root, relative), { withFileTypes: true })) {
@@ -27,10 +37,19 @@ function listFiles(root: string, relative: string, into: string[]): void {
   }
 }
 
-/** The files measured, relative to `sourceRoot` (the `src/` or compiled `dist/src/` folder). */
+/**
+ * The files measured, relative to `sourceRoot` (the `src/` or compiled `dist/src/` folder); the
+ * addon's C sources as `../native/…`.
+ */
 export function measuredFiles(sourceRoot: string): string[] {
   const files: string[] = [];
   for (const layer of MEASURED_LAYERS) listFiles(sourceRoot, layer, files);
+  const nativeDir = join(sourceRoot, '..', NATIVE_DIR);
+  if (existsSync(nativeDir)) {
+    for (const entry of readdirSync(nativeDir, { withFileTypes: true })) {
+      if (entry.isFile() && NATIVE_FILE.test(entry.name)) files.push(`../${NATIVE_DIR}/${entry.name}`);
+    }
+  }
   const key = (path: string) => Buffer.from(path, 'utf8');
   return files.sort((a, b) => Buffer.compare(key(a), key(b)));
 }
