@@ -3,14 +3,19 @@
 // Then the same for real contracts (token.transfer, counter.increment through ContractVm),
 // comparing metering variants (before/after each idea) in one process, interleaved.
 // Usage: npx tsx bench/vm-metering.ts      (~30 s; results go to bench/RESULTS.md)
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import wabtInit from 'wabt';
 
 import { GAS_GLOBAL, type InstrumentOptions, instrumentContract } from '../src/vm/instrument.js';
-import { ContractVm, validateContractCode } from '../src/vm/index.js';
-import type { ContractEnv, EntryPoint, MessageInfo, ValidatedCode } from '../src/vm/index.js';
-import { toBech32 } from '../src/crypto/index.js';
+import { ContractVm } from '../src/vm/index.js';
+import type { ValidatedCode } from '../src/vm/index.js';
+import {
+  builtContractCode,
+  filledAddress,
+  memoryContract,
+  type MemoryContractCall,
+} from '../test/helpers/memory-contract.js';
+import { tokenInitMsg, transferMsg } from '../test/helpers/token.js';
 
 const wabt = await wabtInit();
 const wat = (text: string): Uint8Array =>
@@ -132,84 +137,37 @@ for (const workload of workloads) {
 
 // ---- real contracts through ContractVm: the module is instrumented here with each variant's
 // options and run by a VM with its own instrumentation off, so only the metering differs.
-const encoder = new TextEncoder();
-const address = (n: number): string => toBech32('shroud', new Uint8Array(20).fill(n));
-const ALICE = address(1);
-const BOB = address(2);
-const info = (sender: string): MessageInfo => ({ sender, funds: [] });
-const loadContract = (name: string): ValidatedCode =>
-  validateContractCode(
-    new Uint8Array(readFileSync(new URL(`../contracts/build/${name}.wasm`, import.meta.url))),
-  );
+const ALICE = filledAddress(1);
+const BOB = filledAddress(2);
 
 /** A contract (pre-instrumented with `options`) plus in-memory storage; returns a caller. */
-function harness(base: ValidatedCode, options: InstrumentOptions | null) {
+function harness(base: ValidatedCode, options: InstrumentOptions | null): MemoryContractCall {
   const code = options === null ? base : { ...base, wasm: instrumentContract(base.wasm, options) };
-  const vm = new ContractVm({ instrument: false });
-  const store = new Map<string, Uint8Array>();
-  const storage = { get: (key: Uint8Array) => store.get(Buffer.from(key).toString('latin1')) };
-  const querier = { query: () => encoder.encode('{"Err":{"unknown":{}}}') };
-  const env: ContractEnv = {
-    block: {
-      height: 100,
-      time: 1_700_000_000_000_000_000n,
-      chainId: 'bench',
-      random: new Uint8Array(32).fill(9),
-    },
-    contract: { address: address(99), codeHash: base.codeHash },
-    transaction: { index: 0, hash: 'AB'.repeat(32) },
-  };
-  return (entry: EntryPoint, msg: unknown, sender: string) => {
-    const outcome = vm.call({
-      code,
-      entry,
-      env,
-      info: info(sender),
-      msg: encoder.encode(JSON.stringify(msg)),
-      storage,
-      querier,
-      gasLimit: 10_000_000_000n,
-    });
-    if (!outcome.ok) throw new Error(`${entry} failed: ${outcome.error}`);
-    for (const w of outcome.writes) {
-      const k = Buffer.from(w.key).toString('latin1');
-      if (w.value === null) store.delete(k);
-      else store.set(k, w.value);
-    }
-    return outcome.gasUsed;
-  };
+  return memoryContract(new ContractVm({ instrument: false }), code, { chainId: 'bench' });
 }
 
 const contracts = [
   {
     name: 'token.transfer',
-    code: loadContract('token'),
-    setup: (call: ReturnType<typeof harness>) =>
-      call(
-        'instantiate',
-        {
-          name: 'Bench Token',
-          symbol: 'BNCH',
-          decimals: 6,
-          initial_balances: [
-            { address: ALICE, amount: '1000000000000' },
-            { address: BOB, amount: '1000000000000' },
-          ],
-          prng_seed: Buffer.from('seed').toString('base64'),
-        },
-        ALICE,
-      ),
+    code: builtContractCode('token'),
+    setup: (call: MemoryContractCall) => {
+      const holders = [ALICE, BOB].map((address) => ({ address, amount: '1000000000000' }));
+      call('instantiate', tokenInitMsg(holders, { name: 'Bench Token', symbol: 'BNCH' }), ALICE);
+    },
     // Alternate directions so balances stay bounded.
-    run: (call: ReturnType<typeof harness>, i: number) =>
-      i % 2 === 0
-        ? call('execute', { transfer: { recipient: BOB, amount: '1' } }, ALICE)
-        : call('execute', { transfer: { recipient: ALICE, amount: '1' } }, BOB),
+    run: (call: MemoryContractCall, i: number) =>
+      (i % 2 === 0
+        ? call('execute', transferMsg(BOB, '1'), ALICE)
+        : call('execute', transferMsg(ALICE, '1'), BOB)
+      ).gasUsed,
   },
   {
     name: 'counter.increment',
-    code: loadContract('counter'),
-    setup: (call: ReturnType<typeof harness>) => call('instantiate', { count: 0 }, ALICE),
-    run: (call: ReturnType<typeof harness>) => call('execute', { increment: {} }, ALICE),
+    code: builtContractCode('counter'),
+    setup: (call: MemoryContractCall) => {
+      call('instantiate', { count: 0 }, ALICE);
+    },
+    run: (call: MemoryContractCall) => call('execute', { increment: {} }, ALICE).gasUsed,
   },
 ];
 const BATCH = 200;

@@ -4,56 +4,15 @@
 // instantiate of a ~500 KB module, and the end-to-end metering overhead (same contract,
 // instrumented vs raw, same run). Compute-only metering overhead: bench/vm-metering.ts.
 // Usage: npx tsx bench/vm.ts      (about 10 s; results go to bench/RESULTS.md, section "vm")
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import wabtInit from 'wabt';
 
 import { ContractVm, validateContractCode } from '../src/vm/index.js';
-import type { ContractEnv, EntryPoint, MessageInfo, ValidatedCode } from '../src/vm/index.js';
-import { toBech32 } from '../src/crypto/index.js';
+import { builtContractCode, filledAddress, memoryContract } from '../test/helpers/memory-contract.js';
+import { tokenInitMsg, transferMsg } from '../test/helpers/token.js';
 
-const encoder = new TextEncoder();
-const address = (n: number): string => toBech32('shroud', new Uint8Array(20).fill(n));
-const ALICE = address(1);
-const BOB = address(2);
-
-const env = (code: ValidatedCode): ContractEnv => ({
-  block: {
-    height: 100,
-    time: 1_700_000_000_000_000_000n,
-    chainId: 'shroud-bench',
-    random: new Uint8Array(32).fill(9),
-  },
-  contract: { address: address(99), codeHash: code.codeHash },
-  transaction: { index: 0, hash: 'AB'.repeat(32) },
-});
-
-/** A contract plus its in-memory storage; `call` applies writes like the chain would. */
-function harness(vm: ContractVm, code: ValidatedCode) {
-  const store = new Map<string, Uint8Array>();
-  const storage = { get: (key: Uint8Array) => store.get(Buffer.from(key).toString('latin1')) };
-  const querier = { query: () => encoder.encode('{"Err":{"unknown":{}}}') };
-  const contractEnv = env(code);
-  return (entry: EntryPoint, msg: unknown, info?: MessageInfo) => {
-    const outcome = vm.call({
-      code,
-      entry,
-      env: contractEnv,
-      ...(info === undefined ? {} : { info }),
-      msg: encoder.encode(JSON.stringify(msg)),
-      storage,
-      querier,
-      gasLimit: 10_000_000_000n,
-    });
-    if (!outcome.ok) throw new Error(`${entry} failed: ${outcome.error}`);
-    for (const w of outcome.writes) {
-      const k = Buffer.from(w.key).toString('latin1');
-      if (w.value === null) store.delete(k);
-      else store.set(k, w.value);
-    }
-    return outcome;
-  };
-}
+const ALICE = filledAddress(1);
+const BOB = filledAddress(2);
 
 /**
  * Runs `fn` for ~`ms` ms of wall time (after a warm-up). Returns calls per second of *CPU*
@@ -73,44 +32,27 @@ function rate(fn: (i: number) => void, ms = 1500): { cpu: number; wall: number }
   return { cpu: calls / ((cpu.user + cpu.system) / 1e6), wall: calls / wallSeconds };
 }
 
-const load = (name: string) =>
-  validateContractCode(
-    new Uint8Array(readFileSync(new URL(`../contracts/build/${name}.wasm`, import.meta.url))),
-  );
-const counter = load('counter');
-const token = load('token');
-const info = (sender: string): MessageInfo => ({ sender, funds: [] });
+const counter = builtContractCode('counter');
+const token = builtContractCode('token');
 
 function counterRate(instrument: boolean): { cpu: number; wall: number } {
-  const call = harness(new ContractVm({ instrument }), counter);
-  call('instantiate', { count: 0 }, info(ALICE));
-  return rate(() => void call('execute', { increment: {} }, info(ALICE)));
+  const call = memoryContract(new ContractVm({ instrument }), counter);
+  call('instantiate', { count: 0 }, ALICE);
+  return rate(() => void call('execute', { increment: {} }, ALICE));
 }
 
 function tokenRate(
   instrument: boolean,
   reuseInstances = true,
 ): { rate: { cpu: number; wall: number }; gas: bigint } {
-  const call = harness(new ContractVm({ instrument, reuseInstances }), token);
-  call(
-    'instantiate',
-    {
-      name: 'Bench Token',
-      symbol: 'BNCH',
-      decimals: 6,
-      initial_balances: [
-        { address: ALICE, amount: '1000000000000' },
-        { address: BOB, amount: '1000000000000' },
-      ],
-      prng_seed: Buffer.from('seed').toString('base64'),
-    },
-    info(ALICE),
-  );
-  const gas = call('execute', { transfer: { recipient: BOB, amount: '1' } }, info(ALICE)).gasUsed;
+  const call = memoryContract(new ContractVm({ instrument, reuseInstances }), token);
+  const holders = [ALICE, BOB].map((address) => ({ address, amount: '1000000000000' }));
+  call('instantiate', tokenInitMsg(holders, { name: 'Bench Token', symbol: 'BNCH' }), ALICE);
+  const gas = call('execute', transferMsg(BOB, '1'), ALICE).gasUsed;
   // Alternate directions so balances stay bounded and both accounts' keys stay hot.
   const r = rate((i) => {
     const [from, to] = i % 2 === 0 ? [ALICE, BOB] : [BOB, ALICE];
-    call('execute', { transfer: { recipient: to, amount: '1' } }, info(from));
+    call('execute', transferMsg(to, '1'), from);
   });
   return { rate: r, gas };
 }

@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContractSandbox } from '../../src/vm/testing/index.js';
+import { tokenInitMsg } from '../helpers/token.js';
 import { contractWasm, dataJson, rejectsWithContractError } from './helpers.js';
 
 const WRONG_KEY = { viewing_key_error: { msg: 'Wrong viewing key for this address or viewing key not set' } };
@@ -15,16 +16,13 @@ async function setup() {
   const { address: token } = await sb.instantiate(codeId, {
     sender: alice,
     label: 'token',
-    msg: {
-      name: 'Shroud Test Token',
-      symbol: 'STT',
-      decimals: 6,
-      initial_balances: [
+    msg: tokenInitMsg(
+      [
         { address: alice, amount: '1000' },
         { address: bob, amount: '250' },
       ],
-      prng_seed: Buffer.from('seed').toString('base64'),
-    },
+      { name: 'Shroud Test Token', symbol: 'STT' },
+    ),
   });
   for (const [who, key] of [
     [alice, 'alice-key'],
