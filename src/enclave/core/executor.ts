@@ -74,7 +74,7 @@ import type {
   UserAuth,
 } from '../protocol.js';
 import { u64be, type KeyVault } from './keys.js';
-import { BoundedCache, signDocBytes, StateValueMemo } from './fast-paths.js';
+import { BoundedCache, signDocBytes, SlotCache, StateValueMemo, type SlotEntry } from './fast-paths.js';
 import { verifyJob, type SignaturePool } from './signature-pool.js';
 
 /** The host services the enclave calls out to (OCALLs), already decoded. */
@@ -177,6 +177,28 @@ export interface ReplyRoute {
   callerCodeHash: string;
 }
 
+/** The entries runContract runs. */
+const RUN_ENTRIES: ReadonlySet<string> = new Set<RunEntry>(['instantiate', 'execute', 'migrate', 'reply']);
+
+/** State write salt = height (u64 BE) ‖ block time ns (u64 BE) ‖ call index (u64 BE), one array. */
+function writeSalt(height: bigint, timeNanos: bigint, callIndex: number): Uint8Array {
+  const salt = new Uint8Array(24);
+  const view = new DataView(salt.buffer);
+  view.setBigUint64(0, BigInt.asUintN(64, height));
+  view.setBigUint64(8, BigInt.asUintN(64, timeNanos));
+  view.setBigUint64(16, BigInt.asUintN(64, BigInt(callIndex)));
+  return salt;
+}
+
+/** What a call that must answer its caller (REPLY01 header) needs to build the reply envelope. */
+interface ReplyContext {
+  route: ReplyRoute;
+  callee: string;
+  caller: string;
+  txHash: Uint8Array;
+  input: { txKey: Uint8Array; userPublicKey: Uint8Array; shared: Uint8Array };
+}
+
 function coinsOut(coins: readonly Coin[]): PublicCoin[] {
   return coins.map((coin) => ({ denom: coin.denom, amount: coin.amount.toString() }));
 }
@@ -200,31 +222,43 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && constantTimeEqual(a, b);
 }
 
-/** Minimal protobuf length-delimited field: tag, varint length, bytes. */
-function lengthDelimited(field: number, bytes: Uint8Array): Uint8Array {
-  const header: number[] = [(field << 3) | 2];
+/** Bytes of a protobuf length-delimited field (tag, varint length, bytes) of `bytes`. */
+function lengthDelimitedSize(bytes: Uint8Array): number {
+  let size = 2 + bytes.length; // the tag and the varint's last byte
+  for (let length = bytes.length; length >= 0x80; length >>>= 7) size++;
+  return size;
+}
+
+/** Writes the length-delimited field at `at`; returns the offset after it. */
+function putLengthDelimited(out: Uint8Array, at: number, field: number, bytes: Uint8Array): number {
+  let offset = at;
+  out[offset++] = (field << 3) | 2;
   let length = bytes.length;
   while (length >= 0x80) {
-    header.push((length & 0x7f) | 0x80);
+    out[offset++] = (length & 0x7f) | 0x80;
     length >>>= 7;
   }
-  header.push(length);
-  return concatBytes(Uint8Array.from(header), bytes);
+  out[offset++] = length;
+  out.set(bytes, offset);
+  return offset + bytes.length;
 }
 
 /**
  * Hash of the user transaction, from its parts: the canonical Tx encoding is fields 1 (body),
  * 2 (auth info), 3 (the one signature) in order (docs/adr/002), so the enclave binds its
- * outputs to the transaction the user signed without the host telling it the hash.
+ * outputs to the transaction the user signed without the host telling it the hash. Written
+ * into one exact-size array (every user call hashes it).
  */
 function userTxHash(auth: UserAuth): Uint8Array {
-  return sha256(
-    concatBytes(
-      lengthDelimited(1, auth.bodyBytes),
-      lengthDelimited(2, auth.authInfoBytes),
-      lengthDelimited(3, auth.signature),
-    ),
+  const tx = new Uint8Array(
+    lengthDelimitedSize(auth.bodyBytes) +
+      lengthDelimitedSize(auth.authInfoBytes) +
+      lengthDelimitedSize(auth.signature),
   );
+  let offset = putLengthDelimited(tx, 0, 1, auth.bodyBytes);
+  offset = putLengthDelimited(tx, offset, 2, auth.authInfoBytes);
+  putLengthDelimited(tx, offset, 3, auth.signature);
+  return sha256(tx);
 }
 
 /** Callback signature = HMAC(callback secret, label || entry || tx hash || envelope || AD). */
@@ -279,11 +313,12 @@ function hostFault(error: unknown): ShroudError | null {
  * Blobs are opened and authenticated like any other (a bad one fails with STATE_VALUE_TAMPERED).
  */
 class EncryptedStorage implements Storage {
-  /** Disk keys computed in this call, reused for its writes (a transfer reads what it writes). */
-  private readonly slots = new Map<string, Uint8Array>();
   /** The disk keys this call read, in first-read order (the next call's read-ahead). */
   readonly reads: Uint8Array[] = [];
-  private readonly readIds = new Set<string>();
+  /** Their latin1 ids (at most READ_AHEAD_MAX_SLOTS: a scan is cheaper than a Set per call). */
+  private readonly readIds: string[] = [];
+  /** This contract's slots in the executor's SlotCache. */
+  private readonly slots: Map<string, SlotEntry>;
 
   constructor(
     private readonly ocalls: Ocalls,
@@ -291,72 +326,73 @@ class EncryptedStorage implements Storage {
     private readonly contractBytes: Uint8Array,
     private readonly contractKey: Uint8Array,
     private readonly memo: StateValueMemo,
-    private readonly prefetched: Map<string, Uint8Array | null> | null = null,
-    private readonly diskKeys: BoundedCache<Uint8Array> | null = null,
+    private readonly prefetched: Map<string, Uint8Array | null> | null,
+    private readonly slotCache: SlotCache,
     private readonly nullCipher = false,
     /** In a batch: this contract's blobs written by earlier calls of the batch (null = deleted). */
     private readonly overlay: Map<string, Uint8Array | null> | null = null,
     /** In a batch: blobs fetched at its start (Executor.prefetchBatch), the store before the batch. */
     private readonly batchFetched: Map<string, Uint8Array | null> | null = null,
-  ) {}
+  ) {
+    this.slots = slotCache.of(contract);
+  }
 
-  slotOf(key: Uint8Array): Uint8Array {
-    const id = latin1(key);
-    let slot = this.slots.get(id);
-    if (slot === undefined) {
-      // Disk key = HMAC(contract key, label || plaintext key): a pure function of the contract
-      // (its key does not depend on the code hash) and the plaintext key, memoized across calls
-      // inside the enclave (6 HMACs per token transfer, ~9 % of the core's profile).
-      const derive = () => (this.nullCipher ? sha256(key) : diskKey(this.contractKey, key));
-      slot = this.diskKeys === null ? derive() : this.diskKeys.get(`${this.contract}\u0000${id}`, derive);
-      this.slots.set(id, slot);
+  /**
+   * The slot of a plaintext key. Disk key = HMAC(contract key, label || plaintext key): a pure
+   * function of the contract (its key does not depend on the code hash) and the plaintext key,
+   * memoized across calls inside the enclave with its ids (SlotCache; 6 HMACs per token
+   * transfer were ~9 % of the core's profile, and the id strings 13 per transfer).
+   * @param keyText the plaintext key as latin1 (1:1 with its bytes).
+   */
+  private slotOf(key: Uint8Array, keyText: string): SlotEntry {
+    let entry = this.slots.get(keyText);
+    if (entry === undefined) {
+      const slot = this.nullCipher ? sha256(key) : diskKey(this.contractKey, key);
+      const id = latin1(slot);
+      // The memo id is contract NUL disk key as latin1 (not hex: bytesToHex built 32 strings
+      // per call site, heap sampling 03:50 UTC session 3).
+      entry = { slot, id, memoId: `${this.contract}\u0000${id}` };
+      this.slotCache.add(this.slots, keyText, entry);
     }
-    return slot;
+    return entry;
   }
 
-  /** The state-value memo's id of a slot: contract ‖ NUL ‖ disk key as latin1 (1:1 with the bytes). */
-  memoId(slotId: string): string {
-    // Not hex: bytesToHex built 32 strings per call site, 13 per transfer (heap sampling, 03:50 UTC).
-    return `${this.contract}\u0000${slotId}`;
-  }
-
-  get(key: Uint8Array): Uint8Array | undefined {
-    const slot = this.slotOf(key);
-    const slotId = latin1(slot);
-    if (!this.readIds.has(slotId) && this.reads.length < READ_AHEAD_MAX_SLOTS) {
-      this.readIds.add(slotId);
-      this.reads.push(slot);
+  /** @param keyText the key as latin1 when the VM has it already (WriteCache), else made here. */
+  get(key: Uint8Array, keyText?: string): Uint8Array | undefined {
+    const entry = this.slotOf(key, keyText ?? latin1(key));
+    const slotId = entry.id;
+    if (this.reads.length < READ_AHEAD_MAX_SLOTS && !this.readIds.includes(slotId)) {
+      this.readIds.push(slotId);
+      this.reads.push(entry.slot);
     }
     // Newest first: a write of an earlier call in this batch, then the host's blob read right
     // before the ECALL, then the host's store now (both of those are the store before the batch).
     const written = this.overlay?.get(slotId);
     let blob = written !== undefined ? written : this.prefetched?.get(slotId);
     if (blob === undefined) blob = this.batchFetched?.get(slotId);
-    if (blob === undefined) blob = this.ocalls.readState(this.contract, slot);
+    if (blob === undefined) blob = this.ocalls.readState(this.contract, entry.slot);
     if (blob === null) return undefined;
-    const id = this.memoId(slotId);
-    const known = this.memo.lookup(id, blob);
+    const known = this.memo.lookup(entry.memoId, blob);
     if (known !== undefined) return known;
     const value = this.nullCipher
       ? blob.slice()
-      : decryptStateValue(this.contractKey, this.contractBytes, slot, blob);
-    this.memo.remember(id, blob, value);
+      : decryptStateValue(this.contractKey, this.contractBytes, entry.slot, blob);
+    this.memo.remember(entry.memoId, blob, value);
     return value;
   }
 
   /** The encrypted form of one buffered write, remembered so the next read skips decryption. */
   seal(key: Uint8Array, value: Uint8Array | null, salt: Uint8Array): StateWrite {
-    const slot = this.slotOf(key);
-    const id = this.memoId(latin1(slot));
+    const entry = this.slotOf(key, latin1(key));
     if (value === null) {
-      this.memo.forget(id);
-      return { diskKey: slot, blob: null };
+      this.memo.forget(entry.memoId);
+      return { diskKey: entry.slot, blob: null };
     }
     const blob = this.nullCipher
       ? value.slice()
-      : encryptStateValue(this.contractKey, this.contractBytes, slot, value, salt);
-    this.memo.remember(id, blob, value);
-    return { diskKey: slot, blob };
+      : encryptStateValue(this.contractKey, this.contractBytes, entry.slot, value, salt);
+    this.memo.remember(entry.memoId, blob, value);
+    return { diskKey: entry.slot, blob };
   }
 }
 
@@ -440,6 +476,10 @@ export class Executor {
   private readonly codes = new Map<string, ValidatedCode>();
   private readonly stateKeys = new Map<string, Uint8Array>();
   private readonly sharedSecrets = new BoundedCache<Uint8Array>(4096);
+  /** envelopeAssociatedData of calls without funds, by kind NUL sender NUL target (pure). */
+  private readonly noFundsAds = new BoundedCache<Uint8Array>(4096);
+  /** Decoded bech32 contract addresses (pure; only valid ones are kept). */
+  private readonly addresses = new BoundedCache<Uint8Array>(4096);
   /** Per compressed public key: its address and its uncompressed form (what verify parses fastest). */
   private readonly signers = new BoundedCache<{ address: string; verifyKey: Uint8Array }>(4096);
   private readonly stateMemo = new StateValueMemo(65_536);
@@ -449,8 +489,8 @@ export class Executor {
   private readonly senderReads = new Map<string, Uint8Array[]>();
   /** During runBatch: per contract, the blobs fetched at the batch's start (by slot). */
   private batchFetched: Map<string, Map<string, Uint8Array | null>> | null = null;
-  /** (contract, plaintext key) → disk key; the plaintext keys never leave the enclave. */
-  private readonly diskKeys = new BoundedCache<Uint8Array>(65_536);
+  /** (contract, plaintext key) → disk key and its ids; the plaintext keys never leave the enclave. */
+  private readonly diskKeys = new SlotCache(65_536);
   private readonly nullCipher: boolean;
   /** The host services; inside a batch, every one but readState yields after the first call. */
   readonly ocalls: Ocalls;
@@ -601,7 +641,7 @@ export class Executor {
 
   private addressBytes(address: string): Uint8Array {
     try {
-      return decodeBech32WithPrefix(address, this.addressPrefix);
+      return this.addresses.get(address, () => decodeBech32WithPrefix(address, this.addressPrefix));
     } catch {
       throw new EnclaveError('BAD_REQUEST', `"${address}" is not a ${this.addressPrefix} address`);
     }
@@ -954,7 +994,7 @@ export class Executor {
    */
   runContract(request: RunContractRequest, ahead?: ReadAhead): RunContractResult {
     const secrets = this.vault.secrets;
-    if (!['instantiate', 'execute', 'migrate', 'reply'].includes(request.entry)) {
+    if (!RUN_ENTRIES.has(request.entry)) {
       throw new EnclaveError('BAD_REQUEST', `unknown entry "${String(request.entry)}"`);
     }
     if (request.entry === 'reply' && (request.auth.kind !== 'callback' || request.funds.length !== 0)) {
@@ -968,13 +1008,13 @@ export class Executor {
     const funds = coinsIn(request.funds);
     let kind: EnvelopeKind;
     let txHash: Uint8Array;
-    const associatedData = (k: EnvelopeKind) =>
-      envelopeAssociatedData({ kind: k, sender: request.sender, target, funds: request.funds });
     let ad: Uint8Array;
+    // No closures on this path: each costs an allocation, and under tsx (how the node runs) a
+    // named one also a defineProperty (esbuild keepNames), ~5 % of the enclave thread (profile).
     if (request.auth.kind === 'user') {
       txHash = this.checkUserCall(request, request.auth);
       kind = request.entry as ContractEntry;
-      ad = associatedData(kind);
+      ad = this.associatedData(kind, request.sender, target, request.funds);
     } else if (request.auth.kind === 'callback') {
       const auth: CallbackAuth = request.auth;
       if (!(auth.txHash instanceof Uint8Array) || auth.txHash.length !== 32) {
@@ -982,7 +1022,7 @@ export class Executor {
       }
       txHash = auth.txHash;
       kind = 'callback';
-      ad = associatedData(kind);
+      ad = this.associatedData(kind, request.sender, target, request.funds);
       const expected = callbackSignature(secrets.callbackSecret, request.entry, txHash, request.envelope, ad);
       if (!(auth.callbackSignature instanceof Uint8Array) || !sameBytes(expected, auth.callbackSignature)) {
         throw new EnclaveError(
@@ -1000,19 +1040,10 @@ export class Executor {
       kind === 'callback' && request.entry !== 'reply',
     );
     // The callee answers a REPLY01 header with an authenticated reply envelope, whatever happens.
-    const replyTo = (result: ReplyJson): { reply?: ReplyEnvelope } =>
+    const route: ReplyContext | null =
       reply === null
-        ? {}
-        : {
-            reply: this.replyEnvelope(reply, result, {
-              callee: request.contract,
-              caller: request.sender,
-              txKey: input.txKey,
-              txHash,
-              userPublicKey: input.userPublicKey,
-              shared: input.shared,
-            }),
-          };
+        ? null
+        : { route: reply, callee: request.contract, caller: request.sender, txHash, input };
     const code = this.loadCode(request.codeHash);
     const contractKey = this.contractKey(request.contract, contractBytes);
     const random = code.features.includes('random')
@@ -1048,42 +1079,33 @@ export class Executor {
       request.contract,
     );
     if (!run.ok) {
-      return {
+      const failed: RunContractResult = {
         ok: false,
         gasUsed: run.gasUsed,
         txHash,
         error: { kind: 'vm', code: run.code },
-        ...replyTo({ error: `the call failed: ${run.code}` }),
       };
+      if (route !== null) failed.reply = this.replyFor(route, { error: `the call failed: ${run.code}` });
+      return failed;
     }
     const { outcome, gasUsed } = run;
-    const seal = (label: string, plaintext: Uint8Array) =>
-      this.nullCipher ? plaintext : encryptTxOutput(input.txKey, txHash, label, plaintext);
     if (!outcome.ok) {
-      return {
+      const failed: RunContractResult = {
         ok: false,
         gasUsed,
         txHash,
-        error: { kind: 'contract', sealed: seal('error', utf8Encode(outcome.error)) },
-        ...replyTo({ error: outcome.error }),
+        error: {
+          kind: 'contract',
+          sealed: this.sealOutput(input.txKey, txHash, 'error', utf8Encode(outcome.error)),
+        },
       };
+      if (route !== null) failed.reply = this.replyFor(route, { error: outcome.error });
+      return failed;
     }
     const response = outcome.response;
     if (response === null) throw new EnclaveError('BAD_REQUEST', 'the VM returned no response');
-    const sealAttribute = (label: string, attribute: Attribute): OutputAttribute =>
-      attribute.encrypted
-        ? {
-            encrypted: true,
-            sealed: seal(label, utf8Encode(JSON.stringify({ key: attribute.key, value: attribute.value }))),
-          }
-        : { encrypted: false, key: attribute.key, value: attribute.value };
-    const salt = concatBytes(
-      u64be(request.block.height),
-      u64be(request.block.timeNanos),
-      u64be(BigInt(request.callIndex)),
-    );
+    const salt = writeSalt(request.block.height, request.block.timeNanos, request.callIndex);
     const writes: StateWrite[] = outcome.writes.map((write) => storage.seal(write.key, write.value, salt));
-    const sharedSecret = () => input.shared;
     const messages = response.messages.map((sub, i) =>
       this.outputMessage(sub, i, {
         caller: request.contract,
@@ -1091,23 +1113,90 @@ export class Executor {
         txKey: input.txKey,
         txHash,
         userPublicKey: input.userPublicKey,
-        sharedSecret,
+        shared: input.shared,
       }),
     );
-    return {
+    const result: RunContractResult = {
       ok: true,
       gasUsed,
       txHash,
-      data: response.data === null ? null : seal('data', response.data),
-      attributes: response.attributes.map((attribute, i) => sealAttribute(`attr/${i}`, attribute)),
+      data: response.data === null ? null : this.sealOutput(input.txKey, txHash, 'data', response.data),
+      attributes: response.attributes.map((attribute, i) =>
+        this.sealAttribute(input.txKey, txHash, `attr/${i}`, attribute),
+      ),
       events: response.events.map((event, e) => ({
         type: event.type,
-        attributes: event.attributes.map((attribute, i) => sealAttribute(`event/${e}/attr/${i}`, attribute)),
+        attributes: event.attributes.map((attribute, i) =>
+          this.sealAttribute(input.txKey, txHash, `event/${e}/attr/${i}`, attribute),
+        ),
       })),
       messages,
       writes,
-      ...replyTo({ ok: { events: replyEvents(request.contract, response), data: response.data } }),
     };
+    // Only a call that must answer its caller builds the reply's events (replyEvents).
+    if (route !== null)
+      result.reply = this.replyFor(route, {
+        ok: { events: replyEvents(request.contract, response), data: response.data },
+      });
+    return result;
+  }
+
+  /** An output for the user: AES-GCM under the tx key (encryptTxOutput), or as is (null cipher). */
+  private sealOutput(
+    txKey: Uint8Array,
+    txHash: Uint8Array,
+    label: string,
+    plaintext: Uint8Array,
+  ): Uint8Array {
+    return this.nullCipher ? plaintext : encryptTxOutput(txKey, txHash, label, plaintext);
+  }
+
+  /** An attribute as it leaves: sealed JSON {key, value} unless the contract marked it plaintext. */
+  private sealAttribute(
+    txKey: Uint8Array,
+    txHash: Uint8Array,
+    label: string,
+    attribute: Attribute,
+  ): OutputAttribute {
+    return attribute.encrypted
+      ? {
+          encrypted: true,
+          sealed: this.sealOutput(
+            txKey,
+            txHash,
+            label,
+            utf8Encode(JSON.stringify({ key: attribute.key, value: attribute.value })),
+          ),
+        }
+      : { encrypted: false, key: attribute.key, value: attribute.value };
+  }
+
+  /**
+   * envelopeAssociatedData of a call. Without funds it is a pure function of (kind, sender,
+   * target), memoized: a sender's calls of one contract share it.
+   */
+  private associatedData(
+    kind: EnvelopeKind,
+    sender: string,
+    target: string,
+    funds: readonly PublicCoin[],
+  ): Uint8Array {
+    if (funds.length !== 0) return envelopeAssociatedData({ kind, sender, target, funds });
+    return this.noFundsAds.get(`${kind}\u0000${sender}\u0000${target}`, () =>
+      envelopeAssociatedData({ kind, sender, target, funds: [] }),
+    );
+  }
+
+  /** The reply envelope of a call whose envelope asked for one (replyEnvelope). */
+  private replyFor(context: ReplyContext, result: ReplyJson): ReplyEnvelope {
+    return this.replyEnvelope(context.route, result, {
+      callee: context.callee,
+      caller: context.caller,
+      txKey: context.input.txKey,
+      txHash: context.txHash,
+      userPublicKey: context.input.userPublicKey,
+      shared: context.input.shared,
+    });
   }
 
   /**
@@ -1209,7 +1298,7 @@ export class Executor {
       txKey: Uint8Array;
       txHash: Uint8Array;
       userPublicKey: Uint8Array;
-      sharedSecret: () => Uint8Array;
+      shared: Uint8Array;
     },
   ): OutputMessage {
     const msg: CosmosMsg = sub.msg;
@@ -1257,7 +1346,7 @@ export class Executor {
       txKey: call.txKey,
       txHash: call.txHash,
       userPublicKey: call.userPublicKey,
-      shared: call.sharedSecret(),
+      shared: call.shared,
     });
     const common = {
       kind: 'wasm' as const,

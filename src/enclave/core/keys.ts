@@ -184,7 +184,13 @@ export class KeyVault {
         `the contract needs env.block.random but blockRandom was not called for height ${height}`,
       );
     }
-    const info = concatBytes(u64be(height), contractKey, u64be(BigInt(callIndex)), Uint8Array.of(1));
+    // info || 0x01 in one array: height, contract key, call index, the counter byte.
+    const info = new Uint8Array(8 + contractKey.length + 8 + 1);
+    const view = new DataView(info.buffer);
+    view.setBigUint64(0, BigInt.asUintN(64, height));
+    info.set(contractKey, 8);
+    view.setBigUint64(8 + contractKey.length, BigInt.asUintN(64, BigInt(callIndex)));
+    info[info.length - 1] = 1;
     // HKDF-Expand for 32 bytes is one block: T(1) = HMAC(PRK, info || 0x01) (RFC 5869 §2.3).
     return hmacSha256(this.block.prk, info);
   }

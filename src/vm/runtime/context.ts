@@ -38,7 +38,7 @@ export class WriteCache {
   getKey(key: RegionKey): Uint8Array | undefined {
     const entry = this.pending.get(key.text);
     if (entry !== undefined) return entry.value ?? undefined;
-    return this.storage.get(key.bytes);
+    return this.storage.get(key.bytes, key.text);
   }
 
   set(key: Uint8Array, value: Uint8Array | null): void {

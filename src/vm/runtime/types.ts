@@ -12,7 +12,13 @@ export interface Coin {
 
 /** Read-only view of one contract's plaintext storage; synchronous (CONTRACT_ABI §5). */
 export interface Storage {
-  get(key: Uint8Array): Uint8Array | undefined;
+  /**
+   * @param key the plaintext key (the VM's own copy).
+   * @param keyText the same key as a latin1 string (1:1 with the bytes), which the VM's write
+   *   cache made anyway: a storage keyed by strings can use it instead of converting `key` again.
+   *   May be absent; implementations may ignore it.
+   */
+  get(key: Uint8Array, keyText?: string): Uint8Array | undefined;
 }
 
 /**
