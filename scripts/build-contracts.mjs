@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds the AssemblyScript contracts (contracts/<name>/assembly/index.ts) into
-// contracts/build/<name>.wasm and checks each output against the upload rules of
-// CONTRACT_ABI §1.1, §2 and §6 (no start function, one defined memory without maximum,
-// imports only from `env` on the v1 allow-list, no f32/f64 anywhere, required exports).
+// contracts/build/<name>.wasm and checks each output with the chain's own upload validation
+// (src/vm validateContractCode: CONTRACT_ABI §1.1, §2 and §6 — no start function, one defined
+// memory without maximum, imports only from `env` on the v1 allow-list, no f32/f64 anywhere,
+// required exports), loaded through tsx, so the build and the chain hold one copy of the rules.
 // The start function of asc's stub runtime is folded into a global initialiser first.
 //
 // Runs before every `npm test`, so it is incremental: a contract is rebuilt only when the
@@ -49,28 +50,6 @@ const ASC_FLAGS = [
   '1',
   '-O3',
 ];
-
-/** CONTRACT_ABI §2: the v1 import allow-list (module `env`). */
-const V1_IMPORTS = new Set([
-  'db_read',
-  'db_write',
-  'db_remove',
-  'addr_validate',
-  'addr_canonicalize',
-  'addr_humanize',
-  'secp256k1_verify',
-  'secp256k1_recover_pubkey',
-  'secp256k1_sign',
-  'ed25519_verify',
-  'ed25519_batch_verify',
-  'ed25519_sign',
-  'dcap_quote_verify',
-  'debug',
-  'query_chain',
-  'gas_evaporate',
-  'check_gas',
-]);
-const REQUIRED_EXPORTS = ['interface_version_8', 'allocate', 'deallocate', 'instantiate'];
 
 /** @param {string} dir @returns {string[]} every file under dir, sorted, as absolute paths */
 function listFiles(dir) {
@@ -269,49 +248,42 @@ function foldStartFunction(wasm) {
   return Buffer.concat(parts);
 }
 
+/** @type {Promise<typeof import('../src/vm/index.ts')> | undefined} */
+let chainVm;
+
 /**
- * Returns the list of problems (empty = acceptable). Floats are found in the disassembly
- * (wabt), which covers types, locals, globals and instructions alike.
+ * The chain's upload validation (src/vm), imported through tsx the first time a build needs it
+ * (an up-to-date tree never pays for it: ~0.5-1 s).
+ */
+function loadChainVm() {
+  chainVm ??= import('tsx/esm/api').then(({ tsImport }) => tsImport('../src/vm/index.ts', import.meta.url));
+  return chainVm;
+}
+
+/**
+ * Returns the list of problems (empty = acceptable): what validateContractCode refuses (each
+ * with its VmError code), a contract that is not v1, and one rule the validator leaves to
+ * instantiation: the memory is exported as `memory` (CONTRACT_ABI §1.1).
+ * Built contracts are validated again on every test run (test/contracts/build.test.ts), so a
+ * validator change that refuses an existing build is caught there without a rebuild.
  * @param {Uint8Array} wasm
  */
 async function checkWasm(wasm) {
+  const { validateContractCode } = await loadChainVm();
   const problems = [];
-  const module = await WebAssembly.compile(wasm);
-  for (const imp of WebAssembly.Module.imports(module)) {
-    if (imp.kind !== 'function') problems.push(`non-function import ${imp.module}.${imp.name}`);
-    else if (imp.module !== 'env' || !V1_IMPORTS.has(imp.name))
-      problems.push(`import not on the v1 allow-list: ${imp.module}.${imp.name}`);
-  }
-  const exports = WebAssembly.Module.exports(module);
-  for (const name of REQUIRED_EXPORTS) {
-    if (!exports.some((e) => e.name === name && e.kind === 'function'))
-      problems.push(`missing export ${name}`);
-  }
-  const memories = exports.filter((e) => e.kind === 'memory');
-  if (memories.length !== 1 || memories[0]?.name !== 'memory')
-    problems.push('exactly one exported memory named `memory` is required');
-  const ids = sections(wasm).map((s) => s.id);
-  if (ids.includes(8)) problems.push('start section present (top-level code with side effects?)');
-  const memorySection = sections(wasm).find((s) => s.id === 5);
-  if (memorySection) {
-    const cursor = { pos: memorySection.start };
-    const count = readU32(wasm, cursor);
-    const flags = wasm[cursor.pos];
-    if (count !== 1) problems.push(`${count} memories defined`);
-    if (flags !== 0) problems.push('memory declares a maximum');
-  } else problems.push('no memory defined in the module');
-  const wabt = await (await import('wabt')).default();
-  const parsed = wabt.readWasm(wasm, { readDebugNames: false });
-  const text = parsed.toText({ foldExprs: false, inlineExport: false });
-  parsed.destroy();
-  const float = /\bf(32|64)\b/.exec(text);
-  if (float) {
-    const lineStart = text.lastIndexOf('\n', float.index) + 1;
-    const lineEnd = text.indexOf('\n', float.index);
+  try {
+    const code = validateContractCode(wasm);
+    if (code.interfaceVersion !== 'v1') problems.push(`interface ${code.interfaceVersion}, not v1`);
+  } catch (err) {
     problems.push(
-      `floating point in module: ${text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).trim()}`,
+      err instanceof Error && 'code' in err ? `${String(err.code)}: ${err.message}` : String(err),
     );
   }
+  const memories = WebAssembly.Module.exports(await WebAssembly.compile(wasm)).filter(
+    (e) => e.kind === 'memory',
+  );
+  if (memories.length !== 1 || memories[0]?.name !== 'memory')
+    problems.push('exactly one exported memory named `memory` is required');
   return problems;
 }
 

@@ -170,8 +170,36 @@ interface BlockState {
   ahead: { request: RunContractRequest; result: RunContractResult }[];
   /** True once the executing tx's top-level call came from (or started) a batch. */
   batchedTx: boolean;
+  /**
+   * The speculative batch in flight (ADR 007 "Pipelined batches"): the enclave runs the calls
+   * predicted after the last batch while the host applies that batch's results. Usable only for
+   * the very request the tx after them makes, once `ahead` was consumed without a reset.
+   */
+  speculation: Speculation | null;
+  /** The last speculative ECALL started in this block: awaited before the block ends. */
+  inFlight: Promise<unknown> | null;
   /** sha256 of each of `txs`, computed once (prediction, execution and the tx index need it). */
   hashes: (Uint8Array | undefined)[];
+}
+
+/**
+ * What predicting a batch needs from the call that started the chain: the request (contract,
+ * code hash, block) and the tx's gas used before it (the same for each single-execute tx of the
+ * same contract but for the tx size, whose length is `txBytes`).
+ */
+interface CallTemplate {
+  first: RunContractRequest;
+  usedBefore: bigint;
+  txBytes: number;
+}
+
+interface Speculation {
+  requests: RunContractRequest[];
+  /** The enclave's results (possibly none), or null if the ECALL failed. */
+  results: Promise<RunContractResult[] | null>;
+  template: CallTemplate;
+  /** Chain id of this batch (the next speculation names it as `after`). */
+  id: number;
 }
 
 /** The hash of the block's tx `index`, computed at most once per block. */
@@ -206,6 +234,17 @@ export interface ShroudAppOptions {
    * call batches"); default true. Results are identical either way; false is for comparison.
    */
   contractBatching?: boolean;
+  /**
+   * Pipeline contract-call batches (ADR 007 "Pipelined batches"): when a batch's results come
+   * back, the enclave starts the next predicted batch (speculatively, on top of the first one's
+   * writes) while the host applies them. Results are identical either way; default true.
+   */
+  contractPipelining?: boolean;
+  /**
+   * Most calls one batch may send (2 to 64, default 64; a lower bound makes more, shorter
+   * batches: tests chain many pipelined batches in a small block).
+   */
+  contractBatchMax?: number;
 }
 
 /** A transaction result as indexed by hash (`/tx/<hash>`). */
@@ -286,18 +325,33 @@ export class ShroudApp implements AbciApplication {
   private enclaveQueue: Promise<unknown> = Promise.resolve();
   readonly enclaveServices: EnclaveServices;
   private readonly contractBatching: boolean;
+  private readonly contractPipelining: boolean;
+  /** Chain id of the last batch sent (ADR 006 "Pipelined batches"): 1 to 2^32 - 1, never 0. */
+  private batchId = 0;
   /**
    * Calls the next batch may send: twice what the last batch answered (2 to
    * CONTRACT_BATCH_MAX), so blocks whose calls stop every batch early (messages, failures) do
    * not pay for predicting and sending requests the enclave will not run.
    */
-  private contractBatchLimit = CONTRACT_BATCH_MAX;
+  private contractBatchLimit: number;
+  private readonly contractBatchMax: number;
+  /**
+   * Speculative batches started and those whose results were used (ADR 007 "Pipelined
+   * batches"), since start: for tests and benchmarks.
+   */
+  readonly pipelineStats = { started: 0, used: 0 };
   private mempoolLock: MempoolCommitLock | null = null;
 
   constructor(options: ShroudAppOptions) {
     this.store = options.store;
     this.genesis = options.genesis;
     this.contractBatching = options.contractBatching ?? true;
+    this.contractPipelining = options.contractPipelining ?? true;
+    this.contractBatchMax = Math.min(
+      CONTRACT_BATCH_MAX,
+      Math.max(2, options.contractBatchMax ?? CONTRACT_BATCH_MAX),
+    );
+    this.contractBatchLimit = this.contractBatchMax;
     this.reader = this.store;
     this.enclaveServices = {
       readState: (contract, diskKey) => this.ocallRead(KEYS.contractState(contract, diskKey)) ?? null,
@@ -809,6 +863,8 @@ export class ShroudApp implements AbciApplication {
       txs: request.txs,
       ahead: [],
       batchedTx: false,
+      speculation: null,
+      inFlight: null,
       hashes: [],
     };
     this.block = block;
@@ -826,11 +882,14 @@ export class ShroudApp implements AbciApplication {
         const result = await this.deliverTx(block, tx, hash);
         // The batch assumed this call's writes were kept: if the tx failed after its call (gas
         // charge, dispatch), later results saw writes that were reverted.
-        if (block.batchedTx && result.code !== TxCode.OK) block.ahead = [];
+        if (block.batchedTx && result.code !== TxCode.OK) dropAhead(block);
         txResults.push(result);
         if (result.code === TxCode.TX_DECODE) continue;
         batch.setMeta(META.tx(hash), encodeTxRecord({ height: request.height, index, result }));
       }
+      // A dropped speculative ECALL may still run: its OCALLs read this batch, which must stay
+      // as it is until it ends (ADR 006 "What the app must keep").
+      await drainSpeculation(block);
       events.push(...this.payFees(free, request.proposerAddress));
       batch.setMeta('app/lastBlockTime', encodeU64(request.timeNanos));
       const validatorUpdates = this.validatorUpdates(block);
@@ -842,6 +901,7 @@ export class ShroudApp implements AbciApplication {
     } catch (error) {
       // A failure here is a node fault (enclave crash, store error), not a tx's: nothing of
       // the block is kept; the driver must stop or retry the whole block.
+      await drainSpeculation(block);
       batch.discard();
       this.block = null;
       throw error;
@@ -1381,7 +1441,6 @@ export class ShroudApp implements AbciApplication {
       callIndex: block.callIndex++,
       gasLimit: remaining < MAX_WASM_GAS ? remaining : MAX_WASM_GAS,
     };
-    const enclave = this.requireEnclave();
     let result: RunContractResult;
     try {
       const ready = block.ahead[0];
@@ -1393,28 +1452,7 @@ export class ShroudApp implements AbciApplication {
         block.batchedTx = true;
         result = ready.result;
       } else {
-        block.ahead = [];
-        const following =
-          call.depth === 0 && meter !== null ? this.predictCalls(block, request, meter.used) : [];
-        // OCALLs read the block's batch UNMETERED: whether the enclave asks the host for a
-        // contract's code or state depends on its per-process caches (code cache, read-ahead),
-        // so charging them would make gas_used — and CometBFT's LastResultsHash — depend on
-        // the node's history. Storage reads are charged inside the VM (HOST_GAS.dbRead per
-        // db_read) and code loading by instanceCost: the same on every node.
-        if (following.length === 0) {
-          result = await this.withEnclave(() => enclave.runContract(request), ctx.batch);
-        } else {
-          const results = await this.withEnclave(
-            () => enclave.runContractBatch([request, ...following]),
-            ctx.batch,
-          );
-          block.batchedTx = true;
-          this.contractBatchLimit = Math.min(CONTRACT_BATCH_MAX, Math.max(2, 2 * results.length));
-          result = results[0] as RunContractResult; // runContractBatch answers at least one
-          block.ahead = results
-            .slice(1)
-            .map((r, i) => ({ request: following[i] as RunContractRequest, result: r }));
-        }
+        result = await this.runUnbatched(block, call, request, ready === undefined);
       }
     } catch (error) {
       if (error instanceof EnclaveCallError) {
@@ -1438,6 +1476,109 @@ export class ShroudApp implements AbciApplication {
   }
 
   /**
+   * A call whose result was not computed ahead: from the speculative batch in flight if it
+   * starts with this very request (and `aheadConsumed`: the batch before it was used entirely),
+   * else from a new batch of this call and the predicted ones after it, else alone. Starts the
+   * next speculative batch when pipelining and the batch's results allow it.
+   * @throws EnclaveCallError when the enclave refuses the call (as runContract would).
+   */
+  private async runUnbatched(
+    block: BlockState,
+    call: CallContext,
+    request: RunContractRequest,
+    aheadConsumed: boolean,
+  ): Promise<RunContractResult> {
+    const enclave = this.requireEnclave();
+    const ctx = call.ctx;
+    // A speculation is usable only once the batch before it was consumed entirely (no result
+    // left ahead) and for the very request this call makes; anything else drops it.
+    const speculation = aheadConsumed ? block.speculation : null;
+    dropAhead(block);
+    let batch: { requests: RunContractRequest[]; results: RunContractResult[] } | null = null;
+    let template: CallTemplate | null = null;
+    let batchId = 0;
+    if (speculation !== null && sameRequest(speculation.requests[0] as RunContractRequest, request)) {
+      const results = await speculation.results;
+      if (results !== null && results.length > 0) {
+        batch = { requests: speculation.requests, results };
+        this.pipelineStats.used++;
+        template = speculation.template;
+        batchId = speculation.id;
+      }
+    }
+    if (batch === null) {
+      const meter = ctx.meter;
+      template =
+        call.depth === 0 && meter !== null
+          ? {
+              first: request,
+              usedBefore: meter.used,
+              txBytes: (block.txs[block.txIndex] as Uint8Array).length,
+            }
+          : null;
+      const following =
+        template === null ? [] : this.predictCalls(block, template, block.txIndex + 1, request.callIndex + 1);
+      // OCALLs read the block's batch UNMETERED: whether the enclave asks the host for a
+      // contract's code or state depends on its per-process caches (code cache, read-ahead),
+      // so charging them would make gas_used — and CometBFT's LastResultsHash — depend on
+      // the node's history. Storage reads are charged inside the VM (HOST_GAS.dbRead per
+      // db_read) and code loading by instanceCost: the same on every node.
+      if (following.length === 0) return this.withEnclave(() => enclave.runContract(request), ctx.batch);
+      const requests = [request, ...following];
+      const chain = this.contractPipelining ? { id: this.nextBatchId(), after: 0 } : undefined;
+      batchId = chain?.id ?? 0;
+      const results = await this.withEnclave(() => enclave.runContractBatch(requests, chain), ctx.batch);
+      batch = { requests, results };
+    }
+    const { requests, results } = batch;
+    block.batchedTx = true;
+    this.contractBatchLimit = Math.min(this.contractBatchMax, Math.max(2, 2 * results.length));
+    block.ahead = results
+      .slice(1)
+      .map((r, i) => ({ request: requests[i + 1] as RunContractRequest, result: r }));
+    if (template !== null && batchId !== 0) this.speculate(block, template, requests, results, batchId);
+    return results[0] as RunContractResult; // a batch answers at least one; a speculation: checked
+  }
+
+  /**
+   * Starts the batch predicted after `requests` (ADR 007 "Pipelined batches") as a speculative
+   * ECALL on top of batch `after`'s writes, if every call of that batch ran and succeeded with
+   * nothing for the host to act on (otherwise the host does more than apply writes, and the
+   * enclave kept no overlay). Not awaited: the host applies `results` meanwhile.
+   */
+  private speculate(
+    block: BlockState,
+    template: CallTemplate,
+    requests: readonly RunContractRequest[],
+    results: readonly RunContractResult[],
+    after: number,
+  ): void {
+    if (!this.contractPipelining || results.length !== requests.length) return;
+    if (!results.every((r) => r.ok && r.messages.length === 0 && r.reply === undefined)) return;
+    const last = requests[requests.length - 1] as RunContractRequest;
+    const next = this.predictCalls(block, template, last.txIndex + 1, last.callIndex + 1);
+    if (next.length === 0) return;
+    const enclave = this.requireEnclave();
+    const id = this.nextBatchId();
+    const answer = this.withEnclave(() => enclave.runContractBatch(next, { id, after }), block.batch);
+    // Any failure only loses the speculation: the tx then runs in the known state, where a real
+    // fault (a crashed enclave) surfaces.
+    const settled = answer.then(
+      (r) => r,
+      () => null,
+    );
+    this.pipelineStats.started++;
+    block.speculation = { requests: next, results: settled, template, id };
+    block.inFlight = settled;
+  }
+
+  /** The next batch chain id (1 to 2^32 - 1: 0 means no chain). */
+  private nextBatchId(): number {
+    this.batchId = this.batchId >= 0xffff_ffff ? 1 : this.batchId + 1;
+    return this.batchId;
+  }
+
+  /**
    * The requests the txs after the current one would make if each is a single `execute` of the
    * same contract without funds and its ante passes (ADR 007 "Contract call batches"): the
    * same pre-call gas as the current tx but for its size. A wrong guess costs only work: each
@@ -1447,15 +1588,15 @@ export class ShroudApp implements AbciApplication {
    */
   private predictCalls(
     block: BlockState,
-    first: RunContractRequest,
-    usedBefore: bigint,
+    template: CallTemplate,
+    from: number,
+    callIndex: number,
   ): RunContractRequest[] {
+    const { first, usedBefore } = template;
     if (!this.contractBatching || first.entry !== 'execute' || first.funds.length > 0) return [];
     const gas = this.genesis.params.gas;
-    const current = block.txs[block.txIndex];
-    if (current === undefined) return [];
     const out: RunContractRequest[] = [];
-    for (let j = block.txIndex + 1; j < block.txs.length && out.length < this.contractBatchLimit - 1; j++) {
+    for (let j = from; j < block.txs.length && out.length < this.contractBatchLimit - 1; j++) {
       const tx = block.txs[j] as Uint8Array;
       if (tx.length > this.genesis.params.maxTxBytes) break;
       const decoded = this.decode(tx, blockTxHash(block, j));
@@ -1468,7 +1609,7 @@ export class ShroudApp implements AbciApplication {
       const address = signer === undefined ? null : this.signerAddress(signer.publicKey);
       const account = address === null ? undefined : block.batch.get(KEYS.account(address));
       if (signer === undefined || account === undefined) break;
-      const used = usedBefore + gas.txSizeCostPerByte * BigInt(tx.length - current.length);
+      const used = usedBefore + gas.txSizeCostPerByte * BigInt(tx.length - template.txBytes);
       const remaining = (d.authInfo.fee?.gasLimit ?? 0n) - used;
       if (remaining <= 0n) break;
       const wasm = remaining * gas.wasmGasPerSdkGas;
@@ -1484,7 +1625,7 @@ export class ShroudApp implements AbciApplication {
         ...spec,
         block: first.block,
         txIndex: j,
-        callIndex: first.callIndex + out.length + 1,
+        callIndex: callIndex + out.length,
         gasLimit: wasm < MAX_WASM_GAS ? wasm : MAX_WASM_GAS,
       });
     }
@@ -2073,6 +2214,24 @@ function callFailure(result: RunContractResult): TxFailure {
   if (result.error.code === 'OUT_OF_GAS')
     return new TxFailure(TxCode.OUT_OF_GAS, 'out of gas in the contract');
   return new TxFailure(TxCode.VM_FAILED, `the VM stopped the contract: ${result.error.code}`);
+}
+
+/**
+ * Drops the results computed ahead and the speculative batch after them: an earlier call was
+ * not applied as is (a tx failed after its call, a request differed), so the state they assumed
+ * is not the block's. The speculative ECALL may still be running; `inFlight` keeps it awaited.
+ */
+function dropAhead(block: BlockState): void {
+  block.ahead = [];
+  block.speculation = null;
+}
+
+/** Waits for the block's last speculative ECALL (it never rejects: failures are null results). */
+async function drainSpeculation(block: BlockState): Promise<void> {
+  dropAhead(block);
+  const inFlight = block.inFlight;
+  block.inFlight = null;
+  if (inFlight !== null) await inFlight;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   encodeMessage,
   OCALL,
   type AcceptSeedRequest,
+  type BatchChain,
   type BlockRandomRequest,
   type EnclaveInit,
   type EnclaveServices,
@@ -204,9 +205,21 @@ export class Enclave {
    * It stops after a failed call or one with messages or a reply (the host acts on it first),
    * and before a later call that needs code, the registry or a bank query, or that it refuses.
    * Apply the k results, act on the last one, then call again with `requests.slice(k)`.
-   * @throws EnclaveCallError when the enclave refuses the first call (as runContract would).
+   *
+   * `chain` pipelines batches (ADR 006 "Pipelined batches"): with `chain.id` non-zero the
+   * enclave keeps this batch's writes if all its calls ran and succeeded; with `chain.after`
+   * non-zero the batch is speculative: it runs as if the host had already applied the writes of
+   * batch `after` (and of that batch's own chain), so the host may apply those while it runs.
+   * Its results are valid only if the host then applied every result of `after` as is, and
+   * changed nothing else the enclave reads but bank and account state (a speculative call
+   * never asks the host for anything but state slots). A speculative batch may answer no result.
+   * @throws EnclaveCallError when the enclave refuses the first call (as runContract would), or
+   *   a speculative batch whose `after` is not the kept batch.
    */
-  async runContractBatch(requests: readonly RunContractRequest[]): Promise<RunContractResult[]> {
+  async runContractBatch(
+    requests: readonly RunContractRequest[],
+    chain?: BatchChain,
+  ): Promise<RunContractResult[]> {
     const payload = () => {
       const contracts = [...new Set(requests.map((request) => request.contract))];
       const ahead = contracts.flatMap((contract) => {
@@ -224,10 +237,13 @@ export class Enclave {
           return []; // as in runContract: the failure surfaces through the enclave's readState
         }
       });
-      return encodeBatchRequest({ requests: [...requests], ahead });
+      return encodeBatchRequest(
+        chain === undefined ? { requests: [...requests], ahead } : { requests: [...requests], ahead, chain },
+      );
     };
     const { results, next } = decodeBatchResult(await this.worker.ecall(ECALL.runContractBatch, payload));
-    if (results.length === 0 || results.length > requests.length) {
+    const speculative = chain !== undefined && chain.after !== 0;
+    if ((results.length === 0 && !speculative) || results.length > requests.length) {
       throw new BoundaryError(
         'PROTOCOL_VIOLATION',
         `the enclave answered a batch of ${requests.length} with ${results.length} results`,

@@ -88,8 +88,8 @@ export function buildHandlers(
     [
       ECALL.runContractBatch,
       (payload) => {
-        const { requests, ahead } = decodeBatchRequest(payload);
-        return encodeBatchResult(executor.runBatch(requests, ahead));
+        const { requests, ahead, chain } = decodeBatchRequest(payload);
+        return encodeBatchResult(executor.runBatch(requests, ahead, chain));
       },
     ],
     [ECALL.query, handler((request: QueryRequest) => executor.query(request))],

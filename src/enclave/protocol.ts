@@ -379,3 +379,15 @@ export function decodeBlobs(answer: Uint8Array, count: number): (Uint8Array | nu
   }
   return blobs;
 }
+
+/**
+ * A batch's place in a pipelined chain (ADR 006 "Pipelined batches"): `id` names this batch
+ * (non-zero: the enclave keeps its overlay, the writes of all its calls, if every call ran and
+ * succeeded); `after` non-zero makes it speculative: it starts from the kept overlay of batch
+ * `after`, as if the host had applied that batch's writes, and every call, the first included,
+ * stops the batch where a later call would (so it may answer no result).
+ */
+export interface BatchChain {
+  id: number;
+  after: number;
+}

@@ -317,4 +317,32 @@ describe('runContractAhead frames', () => {
       'a trailing byte',
     );
   });
+  it('a batch request carries its chain (ids as u32), and refuses a truncated chain or a bad tag', () => {
+    const base: RunBatchRequest = { requests: requests.map((message) => message.request), ahead: [] };
+    for (const chain of [
+      { id: 1, after: 0 },
+      { id: 7, after: 6 },
+      { id: 0xffff_ffff, after: 0xffff_fffe },
+    ]) {
+      const frame = encodeBatchRequest({ ...base, chain });
+      assert.deepEqual(decodeBatchRequest(frame), { ...base, chain }, `chain ${chain.id}/${chain.after}`);
+      for (let cut = 1; cut <= 9; cut++) {
+        assert.throws(
+          () => decodeBatchRequest(frame.subarray(0, frame.length - cut)),
+          (error: unknown) => error instanceof EnclaveError && error.code === 'BAD_REQUEST',
+          `chain ${chain.id}/${chain.after} cut by ${cut}`,
+        );
+      }
+    }
+    assert.deepEqual(decodeBatchRequest(encodeBatchRequest(base)), base, 'no chain');
+    const tagged = encodeBatchRequest(base);
+    tagged[tagged.length - 1] = 2;
+    assert.throws(
+      () => decodeBatchRequest(tagged),
+      (error: unknown) => error instanceof EnclaveError && error.code === 'BAD_REQUEST',
+      'an unknown chain tag',
+    );
+    assert.throws(() => encodeBatchRequest({ ...base, chain: { id: -1, after: 0 } }), 'a negative id');
+    assert.throws(() => encodeBatchRequest({ ...base, chain: { id: 1, after: 2 ** 32 } }), 'an id over u32');
+  });
 });

@@ -22,6 +22,7 @@ import type { ShroudError } from '../errors.js';
 import { BoundaryError } from './boundary/channel.js';
 import { EnclaveError } from './errors.js';
 import type {
+  BatchChain,
   CallFailure,
   ContractEntry,
   OutputAttribute,
@@ -647,13 +648,15 @@ function readResult(r: FrameReader): RunContractResult {
 }
 
 // --- batches (ECALL runContractBatch) ------------------------------------------------------
-// Request: version ‖ calls (request)* ‖ read-ahead (contract ‖ (diskKey 32 B, blob?)*)*
+// Request: version ‖ calls (request)* ‖ read-ahead (contract ‖ (diskKey 32 B, blob?)*)* ‖
+//          chain? (id u32 ‖ after u32)
 // Answer:  version ‖ results (result)* ‖ next (contract ‖ (diskKey 32 B)*)*
 
 /** A batch of calls and, per contract, the host's blobs for its read-ahead slots. */
 export interface RunBatchRequest {
   requests: RunContractRequest[];
   ahead: (ReadAhead & { contract: string })[];
+  chain?: BatchChain;
 }
 
 /** The results of the calls the enclave ran (1 to n) and each contract's next read-ahead. */
@@ -674,6 +677,12 @@ export function encodeBatchRequest(batch: RunBatchRequest): Uint8Array {
     w.string(entry.contract);
     writeAhead(w, entry);
   });
+  if (batch.chain === undefined) w.u8(0);
+  else {
+    w.u8(1);
+    w.u32(batch.chain.id);
+    w.u32(batch.chain.after);
+  }
   return w.finish();
 }
 
@@ -689,8 +698,9 @@ export function decodeBatchRequest(frame: Uint8Array): RunBatchRequest {
     contract: r.string('read-ahead contract'),
     ...readAhead(r),
   }));
+  const chain = r.flag('chain') ? { id: r.u32('chain id'), after: r.u32('chain after') } : undefined;
   r.end();
-  return { requests, ahead };
+  return chain === undefined ? { requests, ahead } : { requests, ahead, chain };
 }
 
 /** Encodes a runContractBatch answer (enclave side). */

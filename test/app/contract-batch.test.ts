@@ -86,9 +86,9 @@ describe('contract-call batches in finalizeBlock', () => {
       calls.single++;
       return one(request);
     };
-    enclave.runContractBatch = async (requests) => {
+    enclave.runContractBatch = async (requests, chain) => {
       calls.batch++;
-      const results = await many(requests);
+      const results = await many(requests, chain);
       calls.batchSizes.push(results.length);
       return results;
     };

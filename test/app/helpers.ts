@@ -4,18 +4,29 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirRemovedAtExit } from '../helpers/temp.js';
-import { encryptContractMsg, encryptQueryMsg, userFromSeedText, type TestUser } from '../helpers/user.js';
 import {
+  addressFromPublicKey,
   bytesToHex,
   concatBytes,
   decryptTxOutput,
   ed25519KeyPairFromSeed,
+  encryptTxInput,
+  secp256k1PublicKey,
   secp256k1Sign,
   sha256,
+  txEncryptionKeyPair,
   utf8Decode,
   utf8Encode,
+  type X25519KeyPair,
 } from '../../src/crypto/index.js';
-import { buildTx, encodeTx, instantiateTarget, txHash, type TxBodyInit } from '../../src/codec/index.js';
+import {
+  buildTx,
+  encodeTx,
+  envelopeAssociatedData,
+  instantiateTarget,
+  txHash,
+  type TxBodyInit,
+} from '../../src/codec/index.js';
 import { Enclave, type GenesisPolicy } from '../../src/enclave/index.js';
 import { Store } from '../../src/store/index.js';
 import {
@@ -49,12 +60,26 @@ export function contractWasm(name: string): Uint8Array {
 export const validatorKey = ed25519KeyPairFromSeed(sha256(utf8Encode('app test validator')));
 export const proposer = consensusAddress(validatorKey.publicKey);
 
-/** A user of the app tests (test/helpers/user.ts). */
-export type User = TestUser;
+export interface User {
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+  address: string;
+  txKeyPair: X25519KeyPair;
+  accountNumber: bigint;
+  sequence: bigint;
+}
 
-/** User `tag` of the app tests (key sha256("app test user <tag>")). */
 export function makeUser(tag: string, accountNumber: bigint): User {
-  return userFromSeedText(`app test user ${tag}`, accountNumber);
+  const privateKey = sha256(utf8Encode(`app test user ${tag}`));
+  const publicKey = secp256k1PublicKey(privateKey);
+  return {
+    privateKey,
+    publicKey,
+    address: addressFromPublicKey(publicKey),
+    txKeyPair: txEncryptionKeyPair(privateKey),
+    accountNumber,
+    sequence: 0n,
+  };
 }
 
 /** Genesis JSON text with the given users funded (account numbers = their order) and one validator. */
@@ -129,6 +154,10 @@ export async function openNode(args: {
   backgroundHashing?: boolean;
   /** ShroudAppOptions.contractBatching (default: the app's default). */
   contractBatching?: boolean;
+  /** ShroudAppOptions.contractPipelining (default: the app's default). */
+  contractPipelining?: boolean;
+  /** ShroudAppOptions.contractBatchMax (default: the app's default). */
+  contractBatchMax?: number;
   /** EnclaveOptions.spin (default: the enclave's default, adaptive spinning on). */
   spin?: boolean;
 }): Promise<Node & { genesisText: string }> {
@@ -177,6 +206,8 @@ export async function openNode(args: {
     store,
     genesis,
     ...(args.contractBatching === undefined ? {} : { contractBatching: args.contractBatching }),
+    ...(args.contractPipelining === undefined ? {} : { contractPipelining: args.contractPipelining }),
+    ...(args.contractBatchMax === undefined ? {} : { contractBatchMax: args.contractBatchMax }),
   });
   app.attachEnclave(enclave);
   return {
@@ -310,7 +341,19 @@ export function encryptMsg(
     nonce?: Uint8Array;
   },
 ): Encrypted {
-  return encryptContractMsg(user, ioKey, args);
+  const encrypted = encryptTxInput({
+    networkPublicKey: ioKey,
+    userKeyPair: user.txKeyPair,
+    plaintext: concatBytes(utf8Encode(args.codeHash), utf8Encode(JSON.stringify(args.msg))),
+    associatedData: envelopeAssociatedData({
+      kind: args.kind,
+      sender: user.address,
+      target: args.target,
+      funds: args.funds ?? [],
+    }),
+    ...(args.nonce === undefined ? {} : { nonce: args.nonce }),
+  });
+  return { envelope: encrypted.envelope, txKey: encrypted.txKey };
 }
 
 export function instantiateMsg(
@@ -369,9 +412,20 @@ export function executeMsg(
 
 /** Encrypted smart query data for `/compute/query` and the opener of its answer. */
 export function queryData(user: User, ioKey: Uint8Array, contract: string, codeHash: string, msg: unknown) {
-  const { envelope, open } = encryptQueryMsg(user, ioKey, contract, codeHash, msg);
+  const encrypted = encryptTxInput({
+    networkPublicKey: ioKey,
+    userKeyPair: user.txKeyPair,
+    plaintext: concatBytes(utf8Encode(codeHash), utf8Encode(JSON.stringify(msg))),
+    associatedData: envelopeAssociatedData({ kind: 'query', sender: '', target: contract, funds: [] }),
+  });
   const address = utf8Encode(contract);
-  const data = concatBytes(Uint8Array.of(address.length >> 8, address.length & 0xff), address, envelope);
+  const data = concatBytes(
+    Uint8Array.of(address.length >> 8, address.length & 0xff),
+    address,
+    encrypted.envelope,
+  );
+  const open = (sealed: Uint8Array, label = 'query/result') =>
+    utf8Decode(decryptTxOutput(encrypted.txKey, sha256(encrypted.envelope), label, sealed));
   return { data, open };
 }
 

@@ -189,3 +189,98 @@ describe('batches of contract calls', () => {
     }
   });
 });
+
+describe('pipelined batches (ADR 006 "Pipelined batches")', () => {
+  const expectRefused = (promise: Promise<unknown>, what: string) =>
+    assert.rejects(promise, (error: unknown) => {
+      assert.ok(error instanceof EnclaveCallError, `${what}: ${String(error)}`);
+      assert.equal(error.enclaveCode, 'BAD_REQUEST', what);
+      return true;
+    });
+
+  it('a speculative batch runs on the kept writes of the batch it follows, before the host applied them', async () => {
+    const { a, b, transfer, stop } = await twoValidators();
+    try {
+      // Each transfer reads the balances the one before it wrote, across batch boundaries too.
+      const requests = Array.from({ length: 12 }, (_, i) =>
+        i % 2 === 0 ? transfer(alice, bob, String(i + 1)) : transfer(bob, alice, String(i)),
+      );
+      const oneByOne: RunContractResult[] = [];
+      for (const request of requests) {
+        const result = await a.enclave.runContract(request);
+        a.host.apply(request.contract, result);
+        oneByOne.push(result);
+      }
+      const first = await b.enclave.runContractBatch(requests.slice(0, 4), { id: 1, after: 0 });
+      // The host has applied nothing yet: the next batch must see batch 1's writes from the enclave.
+      const second = await b.enclave.runContractBatch(requests.slice(4, 8), { id: 2, after: 1 });
+      first.forEach((result, i) => b.host.apply((requests[i] as RunContractRequest).contract, result));
+      const third = await b.enclave.runContractBatch(requests.slice(8), { id: 3, after: 2 });
+      second.forEach((result, i) => b.host.apply((requests[4 + i] as RunContractRequest).contract, result));
+      third.forEach((result, i) => b.host.apply((requests[8 + i] as RunContractRequest).contract, result));
+      assert.deepEqual([first.length, second.length, third.length], [4, 4, 4], 'every batch ran in full');
+      assert.deepEqual([...first, ...second, ...third], oneByOne, 'the same results, byte for byte');
+      assert.deepEqual(stateOf(b), stateOf(a), 'the same encrypted store');
+    } finally {
+      await stop();
+    }
+  });
+
+  it('is refused unless it names the last batch, and only a batch whose calls all ran and succeeded is kept', async () => {
+    const { b, transfer, stop } = await twoValidators();
+    try {
+      await expectRefused(
+        b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 2, after: 1 }),
+        'no batch kept yet',
+      );
+      // Ends after the contract's Err: not kept.
+      const failed = await b.enclave.runContractBatch(
+        [transfer(alice, bob, '1'), transfer(bob, alice, '999999'), transfer(alice, bob, '1')],
+        { id: 3, after: 0 },
+      );
+      assert.equal(failed.length, 2, 'the batch ended after the failed call');
+      await expectRefused(
+        b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 4, after: 3 }),
+        'after a batch that stopped early',
+      );
+      const kept = await b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 5, after: 0 });
+      assert.ok(kept[0]?.ok, 'a full batch');
+      // Any batch consumes the kept overlay: only the latest can be followed, once.
+      await b.enclave.runContractBatch([transfer(bob, alice, '1')], { id: 6, after: 0 });
+      const next = await b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 7, after: 6 });
+      assert.equal(next.length, 1, 'the last complete batch can be followed');
+      await expectRefused(
+        b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 8, after: 5 }),
+        'after a batch that is no longer the last',
+      );
+      await expectRefused(
+        b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 9, after: 7 }),
+        'after a refused batch (it consumed the kept one)',
+      );
+    } finally {
+      await stop();
+    }
+  });
+
+  it('yields before a call that needs the host for more than state slots, the first call too', async () => {
+    const { b, transfer, bankQuery, stop } = await twoValidators();
+    try {
+      const kept = await b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 1, after: 0 });
+      assert.ok(kept[0]?.ok, 'a full batch');
+      const before = b.host.log.filter((line) => line.startsWith('queryChain')).length;
+      const results = await b.enclave.runContractBatch([bankQuery(), transfer(alice, bob, '1')], {
+        id: 2,
+        after: 1,
+      });
+      assert.equal(results.length, 0, 'no result: the host runs the bank query in known state');
+      const after = b.host.log.filter((line) => line.startsWith('queryChain')).length;
+      assert.equal(after, before, 'the bank query did not reach the host');
+      await expectRefused(
+        b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 3, after: 2 }),
+        'a batch that answered nothing is not kept',
+      );
+    } finally {
+      await stop();
+    }
+  });
+});
