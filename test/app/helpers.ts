@@ -4,29 +4,18 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirRemovedAtExit } from '../helpers/temp.js';
+import { encryptContractMsg, encryptQueryMsg, userFromSeedText, type TestUser } from '../helpers/user.js';
 import {
-  addressFromPublicKey,
   bytesToHex,
   concatBytes,
   decryptTxOutput,
   ed25519KeyPairFromSeed,
-  encryptTxInput,
-  secp256k1PublicKey,
   secp256k1Sign,
   sha256,
-  txEncryptionKeyPair,
   utf8Decode,
   utf8Encode,
-  type X25519KeyPair,
 } from '../../src/crypto/index.js';
-import {
-  buildTx,
-  encodeTx,
-  envelopeAssociatedData,
-  instantiateTarget,
-  txHash,
-  type TxBodyInit,
-} from '../../src/codec/index.js';
+import { buildTx, encodeTx, instantiateTarget, txHash, type TxBodyInit } from '../../src/codec/index.js';
 import { Enclave, type GenesisPolicy } from '../../src/enclave/index.js';
 import { Store } from '../../src/store/index.js';
 import {
@@ -60,26 +49,12 @@ export function contractWasm(name: string): Uint8Array {
 export const validatorKey = ed25519KeyPairFromSeed(sha256(utf8Encode('app test validator')));
 export const proposer = consensusAddress(validatorKey.publicKey);
 
-export interface User {
-  privateKey: Uint8Array;
-  publicKey: Uint8Array;
-  address: string;
-  txKeyPair: X25519KeyPair;
-  accountNumber: bigint;
-  sequence: bigint;
-}
+/** A user of the app tests (test/helpers/user.ts). */
+export type User = TestUser;
 
+/** User `tag` of the app tests (key sha256("app test user <tag>")). */
 export function makeUser(tag: string, accountNumber: bigint): User {
-  const privateKey = sha256(utf8Encode(`app test user ${tag}`));
-  const publicKey = secp256k1PublicKey(privateKey);
-  return {
-    privateKey,
-    publicKey,
-    address: addressFromPublicKey(publicKey),
-    txKeyPair: txEncryptionKeyPair(privateKey),
-    accountNumber,
-    sequence: 0n,
-  };
+  return userFromSeedText(`app test user ${tag}`, accountNumber);
 }
 
 /** Genesis JSON text with the given users funded (account numbers = their order) and one validator. */
@@ -341,19 +316,7 @@ export function encryptMsg(
     nonce?: Uint8Array;
   },
 ): Encrypted {
-  const encrypted = encryptTxInput({
-    networkPublicKey: ioKey,
-    userKeyPair: user.txKeyPair,
-    plaintext: concatBytes(utf8Encode(args.codeHash), utf8Encode(JSON.stringify(args.msg))),
-    associatedData: envelopeAssociatedData({
-      kind: args.kind,
-      sender: user.address,
-      target: args.target,
-      funds: args.funds ?? [],
-    }),
-    ...(args.nonce === undefined ? {} : { nonce: args.nonce }),
-  });
-  return { envelope: encrypted.envelope, txKey: encrypted.txKey };
+  return encryptContractMsg(user, ioKey, args);
 }
 
 export function instantiateMsg(
@@ -412,20 +375,9 @@ export function executeMsg(
 
 /** Encrypted smart query data for `/compute/query` and the opener of its answer. */
 export function queryData(user: User, ioKey: Uint8Array, contract: string, codeHash: string, msg: unknown) {
-  const encrypted = encryptTxInput({
-    networkPublicKey: ioKey,
-    userKeyPair: user.txKeyPair,
-    plaintext: concatBytes(utf8Encode(codeHash), utf8Encode(JSON.stringify(msg))),
-    associatedData: envelopeAssociatedData({ kind: 'query', sender: '', target: contract, funds: [] }),
-  });
+  const { envelope, open } = encryptQueryMsg(user, ioKey, contract, codeHash, msg);
   const address = utf8Encode(contract);
-  const data = concatBytes(
-    Uint8Array.of(address.length >> 8, address.length & 0xff),
-    address,
-    encrypted.envelope,
-  );
-  const open = (sealed: Uint8Array, label = 'query/result') =>
-    utf8Decode(decryptTxOutput(encrypted.txKey, sha256(encrypted.envelope), label, sealed));
+  const data = concatBytes(Uint8Array.of(address.length >> 8, address.length & 0xff), address, envelope);
   return { data, open };
 }
 

@@ -59,6 +59,7 @@ import {
   encryptStateValue,
 } from '../secrets/state-encryption.js';
 import type {
+  BatchChain,
   CallbackAuth,
   ContractEntry,
   OutputAttribute,
@@ -146,6 +147,15 @@ export interface BatchOutcome {
 
 /** Most calls in one batch (a bound on the frame and on the work of one ECALL). */
 export const MAX_BATCH_CALLS = 4096;
+
+/** Most slots a kept overlay may hold (a chain of pipelined batches; a transfer writes 7). */
+const KEPT_OVERLAY_MAX_SLOTS = 1 << 16;
+
+function overlaySlots(overlay: ReadonlyMap<string, ReadonlyMap<string, unknown>>): number {
+  let total = 0;
+  for (const slots of overlay.values()) total += slots.size;
+  return total;
+}
 
 /** Most slots one read-ahead asks for (a transfer reads 6). */
 const READ_AHEAD_MAX_SLOTS = 32;
@@ -496,6 +506,8 @@ export class Executor {
   readonly ocalls: Ocalls;
   /** During runBatch: per contract, the blobs written by the batch's earlier calls (by slot). */
   private overlay: Map<string, Map<string, Uint8Array | null>> | null = null;
+  /** The overlay of the last batch whose chain id was non-zero and that ran all its calls. */
+  private keptOverlay: { id: number; overlay: Map<string, Map<string, Uint8Array | null>> } | null = null;
   private yieldOnOcall = false;
   private readonly signaturePool: SignaturePool | null;
   /** During runBatch: the call being run, when the pool verifies its signature. */
@@ -936,9 +948,23 @@ export class Executor {
    *   keys to send with its next call.
    * @throws EnclaveError as runContract, for the first call only; BAD_REQUEST for a malformed batch.
    */
-  runBatch(requests: readonly RunContractRequest[], ahead: readonly BatchReadAhead[]): BatchOutcome {
+  runBatch(
+    requests: readonly RunContractRequest[],
+    ahead: readonly BatchReadAhead[],
+    chain?: BatchChain,
+  ): BatchOutcome {
     if (requests.length === 0 || requests.length > MAX_BATCH_CALLS) {
       throw new EnclaveError('BAD_REQUEST', `a batch holds 1 to ${MAX_BATCH_CALLS} calls`);
+    }
+    // Pipelined batches (ADR 006 "Pipelined batches"): a speculative batch starts from the kept
+    // overlay of the batch it names, i.e. assumes the host applied every write of that batch
+    // (and of the chain before it). Any other batch starts empty. Either way the kept overlay is
+    // consumed: a later batch can follow only this one.
+    const kept = this.keptOverlay;
+    this.keptOverlay = null;
+    const speculative = chain !== undefined && chain.after !== 0;
+    if (speculative && kept?.id !== chain.after) {
+      throw new EnclaveError('BAD_REQUEST', 'a speculative batch must follow the batch it names');
     }
     const aheadOf = new Map<string, ReadAhead>();
     for (const entry of ahead) {
@@ -947,13 +973,19 @@ export class Executor {
       aheadOf.set(entry.contract, { diskKeys: entry.diskKeys, blobs: entry.blobs });
     }
     const results: RunContractResult[] = [];
-    const overlay = new Map<string, Map<string, Uint8Array | null>>();
+    const overlay =
+      speculative && kept !== null ? kept.overlay : new Map<string, Map<string, Uint8Array | null>>();
     this.overlay = overlay;
     const pooled = this.poolSignatures(requests);
+    let complete = false;
     try {
       this.batchFetched = this.prefetchBatch(requests, aheadOf);
       for (const [index, request] of requests.entries()) {
-        this.yieldOnOcall = index > 0;
+        // A speculative batch has no call in one-by-one state: while it runs, the host is
+        // applying the previous batch, so only state slots (overlay, or unchanged by that batch)
+        // read the same as in sequential execution. Every call, the first too, yields on any
+        // other OCALL and stops the batch on a refusal.
+        this.yieldOnOcall = speculative || index > 0;
         this.pooled = pooled[index] ?? null;
         let result: RunContractResult;
         try {
@@ -961,7 +993,8 @@ export class Executor {
           // through readState rather than a readStateBatch OCALL (which would yield).
           result = this.runContract(request, aheadOf.get(request.contract) ?? { diskKeys: [], blobs: [] });
         } catch (error) {
-          if (index > 0 && (error instanceof BatchYield || error instanceof EnclaveError)) break;
+          if ((index > 0 || speculative) && (error instanceof BatchYield || error instanceof EnclaveError))
+            break;
           throw error;
         }
         results.push(result);
@@ -970,7 +1003,17 @@ export class Executor {
         if (slots === undefined)
           overlay.set(request.contract, (slots = new Map<string, Uint8Array | null>()));
         for (const write of result.writes) slots.set(latin1(write.diskKey), write.blob);
+        complete = index === requests.length - 1;
       }
+      // Kept only when every call ran and succeeded without anything for the host to act on:
+      // then the overlay is exactly the writes a host that applies the results makes.
+      if (
+        complete &&
+        chain !== undefined &&
+        chain.id !== 0 &&
+        overlaySlots(overlay) <= KEPT_OVERLAY_MAX_SLOTS
+      )
+        this.keptOverlay = { id: chain.id, overlay };
     } finally {
       this.overlay = null;
       this.batchFetched = null;
