@@ -11,6 +11,7 @@ import { bytesToHex, sha256 } from '../../src/crypto/index.js';
 import { contractAddressOf, MODULE_ADDRESSES, TxCode } from '../../src/app/index.js';
 import {
   balanceOf,
+  computeQuery,
   contractWasm,
   decryptData,
   executeMsg,
@@ -19,6 +20,7 @@ import {
   initChain,
   instantiateMsg,
   makeUser,
+  type Node,
   openNode,
   queryData,
   queryJson,
@@ -27,7 +29,6 @@ import {
   signTx,
   storeCodeMsg,
   tempDir,
-  type Node,
 } from './helpers.js';
 
 describe('app end to end: token contract, restart, replay', () => {
@@ -121,23 +122,13 @@ describe('app end to end: token contract, restart, replay', () => {
     );
 
     const query = queryData(bob, io, token, codeHash, { balance: { address: bob.address, key: 'bob-key' } });
-    const answer = await node.app.query({
-      path: '/compute/query',
-      data: query.data,
-      height: 0n,
-      prove: false,
-    });
+    const answer = await computeQuery(node, query.data);
     assert.equal(answer.code, 0, answer.log);
     assert.doesNotMatch(Buffer.from(answer.value).toString('latin1'), /250/, 'the answer is encrypted');
     assert.deepEqual(JSON.parse(query.open(answer.value)), { balance: { amount: '250' } });
 
     const wrong = queryData(bob, io, token, codeHash, { balance: { address: bob.address, key: 'wrong' } });
-    const refused = await node.app.query({
-      path: '/compute/query',
-      data: wrong.data,
-      height: 0n,
-      prove: false,
-    });
+    const refused = await computeQuery(node, wrong.data);
     const opened = refused.code === 0 ? wrong.open(refused.value) : wrong.open(refused.value, 'query/error');
     assert.doesNotMatch(opened, /250/, 'a wrong viewing key reveals no balance');
     assert.match(opened, /[Ww]rong viewing key/);
@@ -177,12 +168,7 @@ describe('app end to end: token contract, restart, replay', () => {
     assert.equal(decryptData(transferKey, transferTx, again.result.data).includes('success'), true);
     const io = node.genesis.network.ioPublicKey;
     const query = queryData(bob, io, token, codeHash, { balance: { address: bob.address, key: 'bob-key' } });
-    const answer = await node.app.query({
-      path: '/compute/query',
-      data: query.data,
-      height: 0n,
-      prove: false,
-    });
+    const answer = await computeQuery(node, query.data);
     assert.deepEqual(JSON.parse(query.open(answer.value)), { balance: { amount: '250' } }, 'state survives');
     // The chain continues after the restart.
     const t = executeMsg(bob, io, token, codeHash, { transfer: { recipient: alice.address, amount: '50' } });

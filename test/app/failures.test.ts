@@ -7,6 +7,7 @@ import { bytesToHex, sha256 } from '../../src/crypto/index.js';
 import { contractAddressOf, TxCode, type ExecTxResult } from '../../src/app/index.js';
 import {
   balanceOf,
+  computeQuery,
   contractWasm,
   decryptData,
   executeMsg,
@@ -14,6 +15,7 @@ import {
   initChain,
   instantiateMsg,
   makeUser,
+  type Node,
   openNode,
   queryData,
   runBlock,
@@ -21,7 +23,6 @@ import {
   signTx,
   storeCodeMsg,
   tempDir,
-  type Node,
   type User,
 } from './helpers.js';
 
@@ -51,7 +52,7 @@ describe('app failure paths', () => {
 
   async function tokenBalance(user: User, key: string): Promise<string> {
     const q = queryData(user, io, token, tokenHash, { balance: { address: user.address, key } });
-    const r = await node.app.query({ path: '/compute/query', data: q.data, height: 0n, prove: false });
+    const r = await computeQuery(node, q.data);
     assert.equal(r.code, 0, r.log);
     return (JSON.parse(q.open(r.value)) as { balance: { amount: string } }).balance.amount;
   }

@@ -381,6 +381,11 @@ export function queryData(user: User, ioKey: Uint8Array, contract: string, codeH
   return { data, open };
 }
 
+/** An encrypted smart query (`queryData(...).data`) at the latest height: the app's raw answer. */
+export function computeQuery(node: Node, data: Uint8Array): ReturnType<ShroudApp['query']> {
+  return node.app.query({ path: '/compute/query', data, height: 0n, prove: false });
+}
+
 export async function queryJson<T>(
   node: Node,
   path: string,

@@ -9,6 +9,7 @@ import { contractAddressOf, TxCode } from '../../src/app/index.js';
 import { replyCallerWasm } from '../helpers/reply-caller.js';
 import {
   balanceOf,
+  computeQuery,
   contractWasm,
   encryptMsg,
   executeMsg,
@@ -16,6 +17,7 @@ import {
   initChain,
   instantiateMsg,
   makeUser,
+  type Node,
   openNode,
   queryData,
   queryJson,
@@ -23,7 +25,6 @@ import {
   signTx,
   storeCodeMsg,
   tempDir,
-  type Node,
 } from './helpers.js';
 
 describe('app: submessage replies', () => {
@@ -37,7 +38,7 @@ describe('app: submessage replies', () => {
 
   async function count(): Promise<number> {
     const q = queryData(alice, io, counter, counterHash, { get_count: {} });
-    const r = await node.app.query({ path: '/compute/query', data: q.data, height: 0n, prove: false });
+    const r = await computeQuery(node, q.data);
     assert.equal(r.code, 0, r.log);
     return (JSON.parse(q.open(r.value)) as { count: number }).count;
   }
