@@ -17,6 +17,7 @@ import {
   tryDecodeTx,
 } from '../../src/codec/index.js';
 import type { Msg, TxBodyInit } from '../../src/codec/index.js';
+import { varint } from '../helpers/protobuf.js';
 
 type MsgInit = NonNullable<TxBodyInit['messages']>[number];
 type MsgCase = NonNullable<Msg['sum']['case']>;
@@ -266,17 +267,6 @@ describe('codec properties: hostile bytes', () => {
     );
   });
 });
-
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    out.push((rest & 0x7f) | 0x80);
-    rest >>>= 7;
-  }
-  out.push(rest);
-  return out;
-}
 
 /** Splits a byte string of length-delimited records with one-byte tags (as Tx is). */
 function splitRecords(bytes: Uint8Array): Uint8Array[] {

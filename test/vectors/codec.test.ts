@@ -17,6 +17,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { buildTx, decodeTx, encodeTx, txHash, txHashHex } from '../../src/codec/index.js';
 import type { BuildTxInput } from '../../src/codec/index.js';
+import { varint } from '../helpers/protobuf.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
@@ -298,14 +299,3 @@ describe('proto:check (scripts/check-proto.mjs)', () => {
     assert.match(output, /differs: src\/codec\/gen\/shroud\/base\/v1\/coin_pb\.ts/);
   });
 });
-
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    out.push((rest & 0x7f) | 0x80);
-    rest >>>= 7;
-  }
-  out.push(rest);
-  return out;
-}
