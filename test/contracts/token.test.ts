@@ -7,6 +7,16 @@ import { contractWasm, dataJson, rejectsWithContractError } from './helpers.js';
 
 const WRONG_KEY = { viewing_key_error: { msg: 'Wrong viewing key for this address or viewing key not set' } };
 
+/** Uploads contracts/receiver (it takes the token's `receive` callback) and instantiates it as `sender`. */
+async function deployReceiver(
+  sb: ContractSandbox,
+  sender: string,
+): Promise<{ receiver: string; codeHash: string }> {
+  const { codeId, codeHash } = await sb.upload(contractWasm('receiver'));
+  const { address } = await sb.instantiate(codeId, { sender, msg: {}, label: 'receiver' });
+  return { receiver: address, codeHash };
+}
+
 async function setup() {
   const sb = await ContractSandbox.create();
   const alice = sb.address('alice');
@@ -260,12 +270,7 @@ describe('token contract', () => {
 
   it('sends to a contract and calls its receive with the code hash', async () => {
     const { sb, token, alice, balance } = await setup();
-    const { codeId: receiverCode, codeHash } = await sb.upload(contractWasm('receiver'));
-    const { address: receiver } = await sb.instantiate(receiverCode, {
-      sender: alice,
-      msg: {},
-      label: 'receiver',
-    });
+    const { receiver, codeHash } = await deployReceiver(sb, alice);
     const payload = Buffer.from('hello').toString('base64');
     const { response } = await sb.execute(token, {
       sender: alice,
@@ -291,12 +296,7 @@ describe('token contract', () => {
 
   it('rolls the send back when the receiver fails', async () => {
     const { sb, token, alice, balance } = await setup();
-    const { codeId: receiverCode, codeHash } = await sb.upload(contractWasm('receiver'));
-    const { address: receiver } = await sb.instantiate(receiverCode, {
-      sender: alice,
-      msg: {},
-      label: 'receiver',
-    });
+    const { receiver, codeHash } = await deployReceiver(sb, alice);
     await rejectsWithContractError(
       () =>
         sb.execute(token, {
@@ -330,12 +330,7 @@ describe('token contract', () => {
       msg: { send: { recipient: carol, amount: '1' } },
     });
     assert.equal(plain.response.messages.length, 0, 'no callback for an account');
-    const { codeId: receiverCode, codeHash } = await sb.upload(contractWasm('receiver'));
-    const { address: receiver } = await sb.instantiate(receiverCode, {
-      sender: alice,
-      msg: {},
-      label: 'receiver',
-    });
+    const { receiver, codeHash } = await deployReceiver(sb, alice);
     // A contract registers its own hash (the receiver has no such message, so register as if
     // the receiver were the sender: the token keys the hash by the message sender).
     await sb.execute(token, { sender: receiver, msg: { register_receive: { code_hash: codeHash } } });
