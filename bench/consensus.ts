@@ -13,7 +13,7 @@
 // Usage: npm run bench:consensus -- [--validators 1,4] [--block-time 1000] [--seconds 10]
 //        [--senders 300] [--inflight 64] [--window 3000] [--saturation-txs 10000]
 //        [--latency-fraction 0.5] [--single-engine tendermint|solo] [--keep]
-//        [--batch 20] [--broadcast sync|async]
+//        [--batch 20] [--broadcast sync|async] [--drain 30] [--skip-latency] [--threads]
 // `--inflight` counts open HTTP requests; each carries a JSON-RPC batch of up to `--batch` txs
 // for one node (CometBFT allows batches; ours hold ≤ 20). `--broadcast async` uses
 // broadcast_tx_async, which answers before checkTx. During each phase the bench polls every
@@ -46,6 +46,12 @@ const LATENCY_FRACTION = argNumber('latency-fraction', 0.5);
 const KEEP = hasFlag('keep');
 /** Most txs submitted and not yet committed (the mempool holds 10,000). */
 const WINDOW = argNumber('window', 3000);
+/** Seconds a phase waits after its last submit for what was accepted to commit. */
+const DRAIN_SECONDS = argNumber('drain', 30);
+/** Only the saturation phase (A/B runs of CPU per tx). */
+const SKIP_LATENCY = hasFlag('skip-latency');
+/** Print every node thread's CPU per tx (to tell what the "rest" is). */
+const THREADS = hasFlag('threads');
 const CPU_PROF_DIR = hasFlag('cpu-prof') ? argText('cpu-prof', '') : '';
 /** Engine of the 1-validator network: 'tendermint' (same path as N) or 'solo' (the app's driver). */
 const SINGLE_ENGINE = argText('single-engine', 'tendermint') === 'solo' ? 'solo' : 'tendermint';
@@ -216,7 +222,20 @@ function cpuPerTx(cpu: ProcessCpu[], txs: number): string {
     .slice(0, 3)
     .map((ms, k) => `#${k + 1} ${(ms / n).toFixed(2)}`)
     .join(', ');
-  return `${total.toFixed(2)} ms CPU/tx over ${cpu.length} node(s) (main ${main.toFixed(2)}; other threads ${others}, rest ${(rest / n).toFixed(2)})`;
+  const line = `${total.toFixed(2)} ms CPU/tx over ${cpu.length} node(s) (main ${main.toFixed(2)}; other threads ${others}, rest ${(rest / n).toFixed(2)})`;
+  if (!THREADS) return line;
+  // --threads: every thread of each node in creation order (tid), µs per committed tx, to name
+  // the "rest" (V8's platform threads come right after the main thread, then libuv's pool and
+  // the workers in the order the node starts them).
+  const perNode = cpu.map((c) => {
+    const threads = [...c.threads]
+      .map(([name, ms]) => ({ tid: Number(name.split('#')[1]), us: (1000 * ms) / n }))
+      .sort((a, b) => a.tid - b.tid)
+      .map((t) => `${t.tid - c.pid}:${t.us.toFixed(0)}`)
+      .join(' ');
+    return `\n    node pid ${c.pid}: main ${((1000 * c.mainMs) / n).toFixed(0)} µs/tx; threads (tid − pid: µs/tx) ${threads}`;
+  });
+  return line + perNode.join('');
 }
 
 /** Submits `txs` with at most `inflight` requests open or at `ratePerSecond`; waits for commits. */
@@ -328,7 +347,7 @@ async function runPhase(
   const stopMs = performance.now();
   const mempool = await sampler.stop();
   // Wait for what was accepted to commit (bounded).
-  const deadline = performance.now() + 30_000;
+  const deadline = performance.now() + DRAIN_SECONDS * 1000;
   const hashes = [...submittedAt.keys()];
   while (performance.now() < deadline && !watcher.sawAll(hashes)) {
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -396,6 +415,7 @@ async function benchNetwork(validators: number): Promise<string[]> {
         `  saturation: ${saturation.submitted} submitted, ${saturation.committed} committed, ${saturation.throughput.toFixed(0)} tx/s (in-window ${saturation.windowThroughput.toFixed(0)}), p50 ${saturation.p50.toFixed(0)} ms, p99 ${saturation.p99.toFixed(0)} ms; answer p50 ${saturation.checkP50.toFixed(0)} ms, p99 ${saturation.checkP99.toFixed(0)} ms; refused ${saturation.refused}; mempool mean ${saturation.mempoolMean.toFixed(0)}, max ${saturation.mempoolMax}; blocks ${saturation.blocks.map((b) => b.txs).join(' ')}`,
       );
       console.log(`  saturation CPU: ${cpuPerTx(saturation.cpu, saturation.committed)}`);
+      if (SKIP_LATENCY) return [];
       // Txs still pending would conflict with the rebuilt sequences: wait for empty mempools.
       await pollFor(
         'the mempools to drain after saturation',
