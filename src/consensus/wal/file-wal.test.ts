@@ -8,6 +8,7 @@ import { createConsensusCore } from '../core/apply.js';
 import type { Input } from '../core/types.js';
 import { makeValidators, makeValue, signVote } from '../testing.js';
 import { FileWal, WAL_FRAME_HEADER_BYTES, type RotationStep } from './file-wal.js';
+import { encodeWalEntry } from './codec.js';
 import { replayWal, type WalEntry } from './wal.js';
 import { runLogged } from '../../../test/helpers/consensus-wal.js';
 
@@ -39,6 +40,24 @@ describe('FileWal', () => {
     path = join(dir, 'cs.wal');
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('an entry appended as the bytes a peer sent (legacy text or blob layout) replays as that entry', () => {
+    const big = makeValue('x'.repeat(5000));
+    const entry: WalEntry = { kind: 'input', input: { kind: 'ValueReady', height: 1, round: 0, value: big } };
+    const legacyText = JSON.stringify(entry, (_key, v: unknown) =>
+      v instanceof Uint8Array ? { $b: Buffer.from(v).toString('hex') } : v,
+    );
+    const wal = FileWal.open(path);
+    wal.append(entry, { sync: false, encoded: encodeWalEntry(entry) });
+    wal.append(entry, { sync: false, encoded: new TextEncoder().encode(legacyText) });
+    wal.close();
+    const entries = FileWal.open(path).replay();
+    assert.equal(entries.length, 2);
+    for (const [i, replayed] of entries.entries()) assert.deepEqual(replayed, entry, `entry ${i}`);
+    // The blob-layout frame keeps the 5,000-byte value raw (the text one holds it twice over, hex).
+    const blobFrame = statSync(path).size - legacyText.length - 2 * WAL_FRAME_HEADER_BYTES;
+    assert.ok(blobFrame > 5000 && blobFrame < 5600, `${blobFrame} bytes for the blob-layout entry`);
+  });
 
   it('round-trips entries (bytes, nil ids, bigints, validator sets) across reopen', () => {
     const wal = FileWal.open(path);

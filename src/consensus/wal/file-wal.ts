@@ -118,8 +118,8 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function encodeFrame(entry: WalEntry): Uint8Array {
-  const payload = encodeWalEntry(entry);
+function encodeFrame(entry: WalEntry, encoded?: Uint8Array): Uint8Array {
+  const payload = encoded ?? encodeWalEntry(entry);
   if (payload.length > WAL_ENTRY_BYTES_MAX) {
     throw new ConsensusError(
       'INVALID_ARGUMENT',
@@ -222,7 +222,7 @@ export class FileWal implements Wal {
    */
   append(entry: WalEntry, options: AppendOptions = {}): void {
     this.openFd();
-    const frame = encodeFrame(entry);
+    const frame = encodeFrame(entry, options.encoded);
     if (entry.kind === 'input' && entry.input.kind === 'StartHeight') {
       const name = segmentName(this.base, entry.input.height);
       const full = this.currentBytes > 0 && this.currentBytes >= this.segmentBytesMin;

@@ -20,6 +20,12 @@ export interface AppendOptions {
    * vs `WriteSync`): the next synced append makes them durable too.
    */
   sync?: boolean;
+  /**
+   * The entry's bytes as a peer sent them (a consensus message is encodeWalEntry of the entry
+   * it carries, ADR 009 §5, and was decoded into `entry`): written as they are instead of being
+   * encoded again (a proposal is a whole block). Replay decodes them into the same entry.
+   */
+  encoded?: Uint8Array;
 }
 
 /** An append-only log of consensus entries. append() returns once the entry is durable (unless `sync: false`). */
