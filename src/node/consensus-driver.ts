@@ -49,16 +49,20 @@ import {
 import { resultsHash, type BlockStore, type StoredBlock } from './blockstore.js';
 import { BlockSyncWindow, type CommitInput } from './block-sync.js';
 import { EvidencePool, evidenceKey } from './evidence-pool.js';
+import { PeerGossip } from './peer-gossip.js';
 import type { BlockFeed } from './node.js';
 
 /** p2p channel ids (CometBFT's numbering: consensus 0x20, mempool 0x30, evidence 0x38, block sync 0x40). */
 export const CHANNELS = { consensus: 0x20, mempool: 0x30, evidence: 0x38, blockSync: 0x40 } as const;
 
 /** Block-sync message tags (first byte): status = u64 height; commit = a CommitReceived WAL
- * entry; request = u64 first height, u16 count (answered with commits, in order). */
+ * entry; request = u64 first height, u16 count (answered with commits, in order); decided = u64
+ * height, a status saying that height's block is decided and being executed (ADR 011 §8: no
+ * catch-up for it; a node that does not know the tag ignores it and keeps our last status). */
 const SYNC_STATUS = 1;
 const SYNC_COMMIT = 2;
 const SYNC_REQUEST = 3;
+const SYNC_DECIDED = 4;
 /** Heights one request may ask for, and bytes of blocks sent in answer to one request. */
 const SYNC_REQUEST_HEIGHTS_MAX = 64;
 const SYNC_ANSWER_BYTES_MAX = 16 * 1024 * 1024;
@@ -182,13 +186,16 @@ export class ConsensusDriver {
   private executing: Promise<void> = Promise.resolve();
   private readonly sets = new Map<number, ValidatorSet>();
   private readonly nextSets = new Map<number, ValidatorSet>();
-  private readonly future: ConsensusMessage[] = [];
+  /** Messages of the next height, with the bytes they came in (written to the WAL as they are). */
+  private readonly future: { message: ConsensusMessage; bytes: Uint8Array }[] = [];
   private seen = new Set<string>();
   private seenHeight = 0;
   /** Own signed messages of the current height (re-gossiped). */
   private own: ConsensusMessage[] = [];
   private readonly peerHeights = new Map<string, number>();
   private readonly catchupSentAt = new Map<string, number>();
+  /** Which consensus messages each peer has, and which peers are executing a decided block. */
+  private readonly peerGossip = new PeerGossip();
   /** Block sync: heights requested from peers, blocks held for later heights. */
   private readonly sync = new BlockSyncWindow();
   /** Pending evidence; "already on chain" is the block store's evidence index (survives restarts). */
@@ -232,6 +239,7 @@ export class ConsensusDriver {
     p2p.onPeerConnected((peer) => this.sendStatus(peer.id));
     p2p.onPeerDisconnected((peerId) => {
       this.peerHeights.delete(peerId);
+      this.peerGossip.removePeer(peerId);
       this.sync.removePeer(peerId);
     });
 
@@ -302,9 +310,13 @@ export class ConsensusDriver {
    * loses nothing: the writes are in the page cache). Measured: 2.1-3.5 ms → 0.04-0.07 ms per
    * peer vote appended (bench/RESULTS.md "consensus").
    */
-  private input(input: Input): void {
+  private input(input: Input, encoded?: Uint8Array): void {
     if (this.stopped) return;
-    this.o.wal.append({ kind: 'input', input }, { sync: false }); // write-ahead (see above)
+    // write-ahead (see above); a peer's message as its bytes came (they decode to `input`)
+    this.o.wal.append(
+      { kind: 'input', input },
+      encoded === undefined ? { sync: false } : { sync: false, encoded },
+    );
     const before = this.state;
     const result = this.o.core.apply(this.state, input);
     this.state = result.state;
@@ -322,10 +334,11 @@ export class ConsensusDriver {
       return;
     }
     this.own = []; // before the input: its effects may already hold our first message
+    this.peerGossip.forgetBelow(height);
     this.input({ kind: 'StartHeight', height, validatorSet: set });
     this.broadcastStatus();
     const buffered = this.future.splice(0);
-    for (const message of buffered) this.deliver(message);
+    for (const { message, bytes } of buffered) this.deliver(message, bytes);
     const synced = this.sync.take(height);
     if (synced !== undefined) this.feedCommit(synced.peer, synced.input);
     this.requestBlocks();
@@ -369,6 +382,8 @@ export class ConsensusDriver {
           break;
         case 'Decide':
           this.decide(e);
+          // Peers at the next height stop pushing this block to us (ADR 011 §8).
+          this.broadcastStatus();
           break;
         case 'Evidence':
           if (e.evidence.kind === 'DuplicateVote') this.addEvidence(e.evidence, true);
@@ -633,8 +648,29 @@ export class ConsensusDriver {
   // ---- gossip ---------------------------------------------------------------------------------
 
   private broadcastOwn(message: ConsensusMessage): void {
-    if (messageHeight(message) === this.state.height) this.own.push(message);
-    this.o.p2p.broadcast(CHANNELS.consensus, encodeMessage(message));
+    const height = messageHeight(message);
+    if (height === this.state.height) this.own.push(message);
+    this.sendToPeers(
+      message,
+      this.o.p2p.peers().map((p) => p.id),
+    );
+  }
+
+  /**
+   * Sends `message` to each of `peers` the gossip state does not know to have it, and records
+   * the peers that announced the message's height as having it (ADR 011 §8). Encodes once, and
+   * only if some peer needs it.
+   */
+  private sendToPeers(message: ConsensusMessage, peers: readonly string[]): void {
+    const height = messageHeight(message);
+    const key = messageKey(message);
+    let bytes: Uint8Array | undefined;
+    for (const peer of peers) {
+      if (this.peerGossip.peerHas(peer, height, key)) continue;
+      bytes ??= encodeMessage(message);
+      if (this.o.p2p.send(peer, CHANNELS.consensus, bytes) && this.peerHeights.get(peer) === height)
+        this.peerGossip.markHas(peer, height, key);
+    }
   }
 
   private onConsensusBytes(peer: string, bytes: Uint8Array): void {
@@ -645,13 +681,20 @@ export class ConsensusDriver {
     }
     const height = messageHeight(message);
     if (height < this.state.height) return this.sendCatchup(peer, height);
-    this.deliver(message);
+    // The sender has it: the relay will not send it back. Only for the heights the relay works
+    // on (a peer's far-future heights would grow the record) and a signature of bytes (the key).
+    const signature =
+      message.kind === 'ProposalReceived' ? message.proposal.signature : message.vote.signature;
+    if (height <= this.state.height + 1 && signature instanceof Uint8Array && signature.length === 64)
+      this.peerGossip.markHas(peer, height, messageKey(message));
+    this.deliver(message, bytes);
   }
 
-  private deliver(message: ConsensusMessage): void {
+  /** A peer's message of our height (or the next, buffered); `bytes` as it came, for the WAL. */
+  private deliver(message: ConsensusMessage, bytes: Uint8Array): void {
     const height = messageHeight(message);
     if (height === this.state.height + 1 || (height === this.state.height && this.state.step === 'idle')) {
-      if (this.future.length < FUTURE_MESSAGES_MAX) this.future.push(message);
+      if (this.future.length < FUTURE_MESSAGES_MAX) this.future.push({ message, bytes });
       return;
     }
     if (height !== this.state.height || !this.admissible(message)) return;
@@ -662,7 +705,7 @@ export class ConsensusDriver {
     const key = messageKey(message);
     if (this.seen.has(key)) return; // gossip repeats messages; the core would ignore them anyway
     this.seen.add(key);
-    this.input(message);
+    this.input(message, bytes);
   }
 
   /**
@@ -701,17 +744,20 @@ export class ConsensusDriver {
       for (const vote of [...(votes?.prevote.all() ?? []), ...(votes?.precommit.all() ?? [])])
         relay.push({ kind: 'VoteReceived', vote });
     }
-    // Only to peers at our height: a peer behind is sent commits, one ahead ignores us.
-    const peers = this.o.p2p.peers().filter((p) => this.peerHeights.get(p.id) === st.height);
-    for (const message of relay) {
-      const bytes = encodeMessage(message);
-      for (const peer of peers) this.o.p2p.send(peer.id, CHANNELS.consensus, bytes);
-    }
+    // Only to peers at our height: a peer behind is sent commits, one ahead ignores us. Not
+    // what a peer is known to have (it sent it to us, or got it from us at this height).
+    const peers = this.o.p2p
+      .peers()
+      .filter((p) => this.peerHeights.get(p.id) === st.height)
+      .map((p) => p.id);
+    if (peers.length === 0) return;
+    for (const message of relay) this.sendToPeers(message, peers);
   }
 
+  /** Our status: the height we work on, flagged "decided" while we execute its block. */
   private statusBytes(): Uint8Array {
     const bytes = new Uint8Array(9);
-    bytes[0] = SYNC_STATUS;
+    bytes[0] = this.state.step === 'decided' ? SYNC_DECIDED : SYNC_STATUS;
     new DataView(bytes.buffer).setBigUint64(1, BigInt(Math.max(this.state.height, 0)));
     return bytes;
   }
@@ -736,10 +782,11 @@ export class ConsensusDriver {
   /** Block sync: status announcements, requests for blocks, and decided blocks with their commits. */
   private onSyncBytes(peer: string, bytes: Uint8Array): void {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (bytes[0] === SYNC_STATUS && bytes.length === 9) {
+    if ((bytes[0] === SYNC_STATUS || bytes[0] === SYNC_DECIDED) && bytes.length === 9) {
       const height = Number(view.getBigUint64(1));
       if (!Number.isSafeInteger(height)) return;
       this.peerHeights.set(peer, height);
+      this.peerGossip.setStatus(peer, height, bytes[0] === SYNC_DECIDED);
       this.sync.setPeerHeight(peer, height);
       if (height > 0 && height < this.state.height) this.sendCatchup(peer, height);
       this.requestBlocks();
@@ -758,7 +805,7 @@ export class ConsensusDriver {
     if (!sameBytes(sha256(input.value.bytes), input.value.id)) return;
     const st = this.state;
     if (input.height === st.height && st.step !== 'decided' && st.step !== 'idle') {
-      if (st.pendingCommit === null) this.feedCommit(peer, input);
+      if (st.pendingCommit === null) this.feedCommit(peer, input, bytes.subarray(1));
     } else if (input.height > st.height) {
       this.sync.accept({ peer, input, bytes: bytes.length }, this.nextNeeded());
     }
@@ -775,8 +822,8 @@ export class ConsensusDriver {
    * every signature) before asking us to validate and execute it. A commit that does not verify
    * came from a faulty or hostile peer: it is disconnected and its other blocks forgotten.
    */
-  private feedCommit(peer: string, input: CommitInput): void {
-    this.input(input);
+  private feedCommit(peer: string, input: CommitInput, encoded?: Uint8Array): void {
+    this.input(input, encoded);
     const st = this.state;
     if (st.height === input.height && st.step !== 'decided' && st.pendingCommit === null) {
       this.o.log.warn({ peer, height: input.height }, 'block sync: a commit does not verify; peer dropped');
@@ -810,6 +857,8 @@ export class ConsensusDriver {
 
   /** A peer is behind: send it our decided block of its height and the commit (block sync). */
   private sendCatchup(peer: string, height: number): void {
+    // It decided that block and is executing it (its "decided" status): nothing to send.
+    if (this.peerGossip.hasDecided(peer, height)) return;
     const key = `${peer}/${height}`;
     const now = Date.now();
     if (now - (this.catchupSentAt.get(key) ?? 0) < CATCHUP_RESEND_MS) return;
