@@ -107,9 +107,49 @@ class RateLimiter {
 
 const B64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
-/** Events a committed block produces for subscribers: one NewBlock, one Tx per tx. */
-function blockEvents(node: SoloNode, block: StoredBlock): { events: Map<string, string[]>; data: unknown }[] {
+/**
+ * Events a committed block produces for subscribers: one NewBlock, one Tx per tx; only the
+ * kinds some subscription can match (a 1,000-tx block's Tx events cost more than the block's
+ * execution glue, and the usual subscriber wants NewBlock only).
+ */
+function blockEvents(
+  node: SoloNode,
+  block: StoredBlock,
+  wanted: { newBlock: boolean; tx: boolean },
+): { events: Map<string, string[]>; data: unknown }[] {
   const out: { events: Map<string, string[]>; data: unknown }[] = [];
+  if (wanted.newBlock) out.push(newBlockEvent(node, block));
+  if (wanted.tx) {
+    block.txs.forEach((tx, index) => {
+      const t = txJson(block, index);
+      out.push({
+        events: txEventMap(block, index),
+        data: {
+          type: 'tendermint/event/Tx',
+          value: { TxResult: { height: t.height, index, tx: B64(tx), result: t.tx_result } },
+        },
+      });
+    });
+  }
+  return out;
+}
+
+/** True when some subscription's `tm.event` conditions (if any) accept events of `kind`. */
+export function wantsKind(subscriptions: Iterable<Subscription[]>, kind: 'NewBlock' | 'Tx'): boolean {
+  const candidate = new Map([['tm.event', [kind]]]);
+  for (const list of subscriptions)
+    for (const s of list)
+      if (
+        matches(
+          s.conditions.filter((c) => c.key === 'tm.event'),
+          candidate,
+        )
+      )
+        return true;
+  return false;
+}
+
+function newBlockEvent(node: SoloNode, block: StoredBlock): { events: Map<string, string[]>; data: unknown } {
   const blockEventsMap = new Map<string, string[]>([
     ['tm.event', ['NewBlock']],
     ['block.height', [block.header.height.toString()]],
@@ -120,7 +160,7 @@ function blockEvents(node: SoloNode, block: StoredBlock): { events: Map<string, 
         ...(blockEventsMap.get(`${event.type}.${attribute.key}`) ?? []),
         attribute.value,
       ]);
-  out.push({
+  return {
     events: blockEventsMap,
     data: {
       type: 'tendermint/event/NewBlock',
@@ -130,21 +170,10 @@ function blockEvents(node: SoloNode, block: StoredBlock): { events: Map<string, 
         result_finalize_block: finalizeBlockJson(block),
       },
     },
-  });
-  block.txs.forEach((tx, index) => {
-    const t = txJson(block, index);
-    out.push({
-      events: txEventMap(block, index),
-      data: {
-        type: 'tendermint/event/Tx',
-        value: { TxResult: { height: t.height, index, tx: B64(tx), result: t.tx_result } },
-      },
-    });
-  });
-  return out;
+  };
 }
 
-interface Subscription {
+export interface Subscription {
   id: JsonRpcId;
   query: string;
   conditions: Condition[];
@@ -391,7 +420,10 @@ export async function startRpcServer(node: SoloNode, options: RpcServerOptions):
   });
   const offBlock = node.onBlock((block) => {
     if (clients.size === 0) return;
-    const events = blockEvents(node, block);
+    const events = blockEvents(node, block, {
+      newBlock: wantsKind(clients.values(), 'NewBlock'),
+      tx: wantsKind(clients.values(), 'Tx'),
+    });
     for (const [ws, subscriptions] of clients) {
       for (const subscription of subscriptions) {
         for (const event of events) {
