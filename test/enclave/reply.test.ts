@@ -41,6 +41,12 @@ describe('submessage replies', () => {
         run(
           userCall(alice, keys.ioPublicKey, { entry: 'instantiate', contract, codeHash, msg, label }).request,
         );
+      /** Alice executes the caller: `{ a: … }` makes it ask the counter to increment, else to reset. */
+      const callCaller = (msg: unknown) =>
+        run(
+          userCall(alice, keys.ioPublicKey, { entry: 'execute', contract: caller, codeHash: callerHash, msg })
+            .request,
+        );
       assert.ok((await init(counter, counterHash, { count: 1 }, 'counter')).ok);
       assert.ok((await init(caller, callerHash, {}, 'caller')).ok);
 
@@ -71,14 +77,7 @@ describe('submessage replies', () => {
       };
 
       // Success: the counter increments, its reply reaches the caller.
-      const first = await run(
-        userCall(alice, keys.ioPublicKey, {
-          entry: 'execute',
-          contract: caller,
-          codeHash: callerHash,
-          msg: { a: 1 },
-        }).request,
-      );
+      const first = await callCaller({ a: 1 });
       assert.ok(first.ok);
       assert.ok(first.messages[0]?.kind === 'wasm' && first.messages[0].replyOn === 'always');
       const [callback] = callbacksOf(first, caller);
@@ -133,14 +132,7 @@ describe('submessage replies', () => {
       }
 
       // Error: the counter refuses a reset from the caller; the error reaches the caller.
-      const second = await run(
-        userCall(alice, keys.ioPublicKey, {
-          entry: 'execute',
-          contract: caller,
-          codeHash: callerHash,
-          msg: { b: 1 },
-        }).request,
-      );
+      const second = await callCaller({ b: 1 });
       const [refusedCallback] = callbacksOf(second, caller);
       const refused = await enclave.runContract(refusedCallback!);
       assert.equal(refused.ok, false, 'the counter refuses');
