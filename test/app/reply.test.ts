@@ -43,6 +43,15 @@ describe('app: submessage replies', () => {
     return (JSON.parse(q.open(r.value)) as { count: number }).count;
   }
 
+  /** Alice executes the caller in a block (`{ a: … }` → increment, else reset); the contracts of its wasm events. */
+  async function callCaller(msg: unknown): Promise<(string | undefined)[]> {
+    const call = executeMsg(alice, io, caller, callerHash, msg);
+    const r = await runBlock(node, [signTx(alice, [call.message])]);
+    assert.equal(r.txResults[0]?.code, TxCode.OK, r.txResults[0]?.log);
+    const wasmEvents = r.txResults[0]?.events.filter((e) => e.type === 'wasm') ?? [];
+    return wasmEvents.map((e) => e.attributes.find((a) => a.key === 'contract_address')?.value);
+  }
+
   before(async () => {
     node = await openNode({ home: tempDir('reply'), makeGenesis: (keys) => genesisJson(keys, [alice]) });
     io = node.genesis.network.ioPublicKey;
@@ -102,23 +111,15 @@ describe('app: submessage replies', () => {
 
   it('success: the callee change stays and the caller gets the reply', async () => {
     const before = await balanceOf(node, alice.address);
-    const call = executeMsg(alice, io, caller, callerHash, { a: 1 });
-    const r = await runBlock(node, [signTx(alice, [call.message])]);
-    assert.equal(r.txResults[0]?.code, TxCode.OK, r.txResults[0]?.log);
+    const contracts = await callCaller({ a: 1 });
     assert.equal(await count(), 2, 'incremented through the submessage');
-    const wasmEvents = r.txResults[0]?.events.filter((e) => e.type === 'wasm') ?? [];
-    const contracts = wasmEvents.map((e) => e.attributes.find((a) => a.key === 'contract_address')?.value);
     assert.deepEqual(contracts, [caller, counter, caller], 'caller, callee, then the reply');
     assert.equal(await balanceOf(node, alice.address), before - 200_000n);
   });
 
   it("error: the callee's writes revert, the caller's reply handles it, the tx succeeds", async () => {
-    const call = executeMsg(alice, io, caller, callerHash, { b: 1 });
-    const r = await runBlock(node, [signTx(alice, [call.message])]);
-    assert.equal(r.txResults[0]?.code, TxCode.OK, r.txResults[0]?.log);
+    const contracts = await callCaller({ b: 1 });
     assert.equal(await count(), 2, 'the refused reset changed nothing');
-    const wasmEvents = r.txResults[0]?.events.filter((e) => e.type === 'wasm') ?? [];
-    const contracts = wasmEvents.map((e) => e.attributes.find((a) => a.key === 'contract_address')?.value);
     assert.deepEqual(contracts, [caller, caller], 'caller, then its reply (the failed callee left no event)');
   });
 });
