@@ -97,31 +97,35 @@ describe('enclave execution', () => {
   let hashes: ReturnType<typeof install>;
   const counter = contractAddress('counter-main');
 
+  /** Alice instantiates the counter code at `contract` with `count`. */
+  const instantiateCounter = (contract: string, count: number, label: string) =>
+    userCall(alice, node.keys.ioPublicKey, {
+      entry: 'instantiate',
+      contract,
+      codeHash: hashes.counter,
+      msg: { count },
+      label,
+    });
+  /** `user` (alice unless told) executes `msg` (an increment unless told) on the main counter. */
+  const execute = (user = alice, msg: unknown = { increment: {} }) =>
+    userCall(user, node.keys.ioPublicKey, {
+      entry: 'execute',
+      contract: counter,
+      codeHash: hashes.counter,
+      msg,
+    });
+
   before(async () => {
     node = await bootstrapNode();
     hashes = install(node.host);
     node.host.addContract(counter, hashes.counter);
-    const result = await run(
-      node,
-      userCall(alice, node.keys.ioPublicKey, {
-        entry: 'instantiate',
-        contract: counter,
-        codeHash: hashes.counter,
-        msg: { count: 5 },
-        label: 'main',
-      }).request,
-    );
+    const result = await run(node, instantiateCounter(counter, 5, 'main').request);
     assert.ok(result.ok, 'counter instantiates');
   });
   after(() => node.enclave.stop());
 
   it('runs an encrypted execute and an encrypted query; outputs open only with the tx key', async () => {
-    const call = userCall(alice, node.keys.ioPublicKey, {
-      entry: 'execute',
-      contract: counter,
-      codeHash: hashes.counter,
-      msg: { increment: {} },
-    });
+    const call = execute();
     const result = await run(node, call.request);
     assert.ok(result.ok);
     assert.equal(result.writes.length, 1, 'increment writes the count');
@@ -136,13 +140,7 @@ describe('enclave execution', () => {
   it('encrypts attributes the contract did not mark plaintext, under per-output labels', async () => {
     const other = contractAddress('counter-attrs');
     node.host.addContract(other, hashes.counter);
-    const call = userCall(alice, node.keys.ioPublicKey, {
-      entry: 'instantiate',
-      contract: other,
-      codeHash: hashes.counter,
-      msg: { count: 1 },
-      label: 'attrs',
-    });
+    const call = instantiateCounter(other, 1, 'attrs');
     const result = await run(node, call.request);
     assert.ok(result.ok);
     const [plain, secret] = result.attributes;
@@ -155,12 +153,7 @@ describe('enclave execution', () => {
   });
 
   it('returns a contract Err encrypted for the user, with no writes; the host sees only ok:false', async () => {
-    const call = userCall(bob, node.keys.ioPublicKey, {
-      entry: 'execute',
-      contract: counter,
-      codeHash: hashes.counter,
-      msg: { reset: { count: 0 } },
-    });
+    const call = execute(bob, { reset: { count: 0 } });
     const result = await node.enclave.runContract(call.request);
     assert.equal(result.ok, false);
     assert.ok(!result.ok && result.error.kind === 'contract');
@@ -170,26 +163,13 @@ describe('enclave execution', () => {
   });
 
   it('reports VM failures as a public code with the gas used', async () => {
-    const call = userCall(alice, node.keys.ioPublicKey, {
-      entry: 'execute',
-      contract: counter,
-      codeHash: hashes.counter,
-      msg: { increment: {} },
-    });
+    const call = execute();
     const result = await node.enclave.runContract({ ...call.request, gasLimit: 10_000n });
     assert.deepEqual(result.ok ? null : result.error, { kind: 'vm', code: 'OUT_OF_GAS' });
     assert.equal(result.gasUsed, 10_000n);
   });
 
   describe('refusals: each its own code, no writes, state unchanged', () => {
-    const execute = (user = alice, msg: unknown = { increment: {} }) =>
-      userCall(user, node.keys.ioPublicKey, {
-        entry: 'execute',
-        contract: counter,
-        codeHash: hashes.counter,
-        msg,
-      });
-
     async function refused(request: RunContractRequest, code: string, message?: string) {
       const before = snapshot(node.host);
       await assert.rejects(node.enclave.runContract(request), refusedWith(code), message);
@@ -291,16 +271,7 @@ describe('enclave execution', () => {
       // Another counter; give it the main counter's blobs under its own slots.
       const other = contractAddress('counter-victim');
       node.host.addContract(other, hashes.counter);
-      const init = await run(
-        node,
-        userCall(alice, node.keys.ioPublicKey, {
-          entry: 'instantiate',
-          contract: other,
-          codeHash: hashes.counter,
-          msg: { count: 100 },
-          label: 'victim',
-        }).request,
-      );
+      const init = await run(node, instantiateCounter(other, 100, 'victim').request);
       assert.ok(init.ok);
       const victim = node.host.state.get(other)!;
       const saved = new Map(victim);
