@@ -2,7 +2,7 @@
 // commit on one node (store durable: fsync per commit, as a validator runs), with the time of
 // each phase. Txs are built and signed before timing (that is the client's work).
 // Usage: npx tsx bench/app.ts [--n 500] [--blocks 4] [--stub-enclave] [--sync-hash] [--serial-check] [--no-batch | --batch-only] [--no-spin] [--no-pipeline]   (results in bench/RESULTS.md, "app")
-import { rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex, sha256, utf8Encode } from '../src/crypto/index.js';
@@ -72,6 +72,30 @@ function stubEnclave(real: Enclave): Enclave {
   // A batch of one: the stub answers every call at once anyway.
   stub.runContractBatch = async (requests) => [await run(requests[0] as RunContractRequest)];
   return stub;
+}
+
+/**
+ * Per thread (by tid): ns on a CPU and ns runnable but waiting for one (/proc/<tid>/schedstat,
+ * Linux; empty elsewhere). Wall − both = time the thread slept (waited for work): on a loaded
+ * machine that is the idle figure, where wall − CPU would count queueing for a core as idle.
+ */
+function threadSched(): Map<string, { runNs: number; queuedNs: number }> {
+  const out = new Map<string, { runNs: number; queuedNs: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const [run, queued] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ');
+      out.set(tid, { runNs: Number(run), queuedNs: Number(queued) });
+    } catch {
+      // the thread exited between listing and reading
+    }
+  }
+  return out;
 }
 
 /** Process CPU (user + system, every thread) between two process.cpuUsage() samples, in ms. */
@@ -158,6 +182,11 @@ async function main(batching: boolean) {
   const loadBefore = loadavg()[0] ?? 0;
   /** finalizeBlock only, summed over blocks: wall ms, main-thread and busiest-other-thread CPU ms. */
   const fin = { wallMs: 0, mainMs: 0, enclaveMs: 0, otherMs: 0, byThread: new Map<string, number>() };
+  /** finalizeBlock, summed over blocks (ms): main and enclave threads' CPU, queueing, sleep. */
+  const sched = {
+    main: { run: 0, queued: 0, sleep: 0 },
+    enclave: { run: 0, queued: 0, sleep: 0 },
+  };
   for (let b = 0; b < BLOCKS; b++) {
     const txs = users.map((u, i) => {
       const to = users[(i + 1) % N] as User;
@@ -180,6 +209,7 @@ async function main(batching: boolean) {
     enclaveMs = 0;
     ecalls = 0;
     const ticks0 = threadTicks();
+    const sched0 = threadSched();
     const response = await n.app.finalizeBlock({
       txs,
       hash: new Uint8Array(32),
@@ -193,6 +223,7 @@ async function main(batching: boolean) {
     const m2 = mainThreadCpuMs();
     // Per-thread CPU of finalizeBlock: the busiest thread other than the main one is the
     // enclave's (the signature and hashing workers are nearly idle during execution).
+    const sched1 = threadSched();
     const ticks1 = threadTicks();
     const deltas = [...ticks1].map(([tid, t]) => ({ tid, ms: (t - (ticks0.get(tid) ?? 0)) * 10 }));
     const main = deltas.find((d) => d.tid === String(process.pid))?.ms ?? 0;
@@ -202,6 +233,18 @@ async function main(batching: boolean) {
     fin.enclaveMs += others[0]?.ms ?? 0;
     fin.otherMs += others.slice(1).reduce((sum, d) => sum + d.ms, 0);
     for (const d of others) fin.byThread.set(d.tid, (fin.byThread.get(d.tid) ?? 0) + d.ms);
+    const schedOf = (tid: string | undefined, into: { run: number; queued: number; sleep: number }) => {
+      const a = tid === undefined ? undefined : sched0.get(tid);
+      const b = tid === undefined ? undefined : sched1.get(tid);
+      if (a === undefined || b === undefined) return;
+      const run = (b.runNs - a.runNs) / 1e6;
+      const queued = (b.queuedNs - a.queuedNs) / 1e6;
+      into.run += run;
+      into.queued += queued;
+      into.sleep += t2 - t1 - run - queued;
+    };
+    schedOf(String(process.pid), sched.main);
+    schedOf(others[0]?.tid, sched.enclave);
     await n.app.commit();
     const t3 = performance.now();
     const c3 = process.cpuUsage();
@@ -242,6 +285,11 @@ async function main(batching: boolean) {
       .slice(0, 4)
       .map(perTx)
       .join(', ')})`,
+  );
+  const schedText = (x: { run: number; queued: number; sleep: number }) =>
+    `on CPU ${perTx(x.run)}, queued for a CPU ${perTx(x.queued)}, asleep ${perTx(x.sleep)}`;
+  console.log(
+    `finalizeBlock per tx (schedstat, µs): main thread ${schedText(sched.main)}; enclave thread ${schedText(sched.enclave)}`,
   );
   console.log(
     `speculative batches (pipelining ${NO_PIPELINE ? 'off' : 'on'}): ${app.pipelineStats.started} started, ${app.pipelineStats.used} used`,
