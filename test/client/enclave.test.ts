@@ -72,6 +72,13 @@ describe('client ↔ real enclave', () => {
     networkPublicKey: keys.ioPublicKey,
   });
 
+  /** Alice's instantiate of the counter (code 1) under `label`, starting at `count`. */
+  const counterInitTx = (label: string, count: number) =>
+    buildInstantiateTx({ ...options(alice, 0n), codeId: 1n, codeHash: counterHash, label, msg: { count } });
+  /** `sender`'s (account `accountNumber`) execute of `msg` on the counter at `contract`. */
+  const counterExecTx = (sender: Wallet, accountNumber: bigint, contract: string, msg: unknown) =>
+    buildExecuteTx({ ...options(sender, accountNumber), contract, codeHash: counterHash, msg });
+
   async function run(built: BuiltTx, contract: string, codeHash: string, accountNumber: bigint, height = 1n) {
     const request = requestFromTx(built.txBytes, 0, codeHash, block(height), contract, accountNumber);
     const result = await enclave.runContract(request);
@@ -89,13 +96,7 @@ describe('client ↔ real enclave', () => {
   after(() => enclave.stop());
 
   it('instantiates and executes the counter with client-built txs; outputs decrypt with the client', async () => {
-    const init = buildInstantiateTx({
-      ...options(alice, 0n),
-      codeId: 1n,
-      codeHash: counterHash,
-      label: 'client-counter',
-      msg: { count: 41 },
-    });
+    const init = counterInitTx('client-counter', 41);
     const initResult = await run(init, counter, counterHash, 0n);
     assert.ok(initResult.ok, 'instantiate succeeds in the enclave');
     assert.deepEqual(
@@ -115,12 +116,7 @@ describe('client ↔ real enclave', () => {
       'the encrypted owner attribute opens to the sender',
     );
 
-    const exec = buildExecuteTx({
-      ...options(alice, 0n),
-      contract: counter,
-      codeHash: counterHash,
-      msg: { increment: {} },
-    });
+    const exec = counterExecTx(alice, 0n, counter, { increment: {} });
     const execResult = await run(exec, counter, counterHash, 0n);
     assert.ok(execResult.ok, 'execute succeeds');
     const execOpened = decryptTxResult(exec.txKeys, exec.hashHex, txResultOf(execResult, counter));
@@ -152,12 +148,7 @@ describe('client ↔ real enclave', () => {
   });
 
   it('a contract Err becomes a ContractError with the decrypted message; tampering is a typed error', async () => {
-    const reset = buildExecuteTx({
-      ...options(bob, 1n),
-      contract: counter,
-      codeHash: counterHash,
-      msg: { reset: { count: 0 } },
-    });
+    const reset = counterExecTx(bob, 1n, counter, { reset: { count: 0 } });
     const result = await run(reset, counter, counterHash, 1n);
     assert.equal(result.ok, false, 'bob is not the owner');
     const txResult = txResultOf(result, counter);
@@ -193,13 +184,7 @@ describe('client ↔ real enclave', () => {
   it('tampered or misplaced encrypted attributes are refused', async () => {
     const other = contractAddress('client-counter-2');
     host.addContract(other, counterHash);
-    const init = buildInstantiateTx({
-      ...options(alice, 0n),
-      codeId: 1n,
-      codeHash: counterHash,
-      label: 'second',
-      msg: { count: 1 },
-    });
+    const init = counterInitTx('second', 1);
     const result = await run(init, other, counterHash, 0n);
     assert.ok(result.ok);
     const good = txResultOf(result, other);
@@ -243,12 +228,7 @@ describe('client ↔ real enclave', () => {
   });
 
   it('out of gas in the enclave is an OutOfGasError; old results re-open from the wallet alone', async () => {
-    const exec = buildExecuteTx({
-      ...options(alice, 0n),
-      contract: counter,
-      codeHash: counterHash,
-      msg: { increment: {} },
-    });
+    const exec = counterExecTx(alice, 0n, counter, { increment: {} });
     const request = requestFromTx(exec.txBytes, 0, counterHash, block(3n), counter, 0n);
     const starved = await enclave.runContract({ ...request, gasLimit: 10_000n });
     assert.throws(() => decryptTxResult(exec.txKeys, exec.hash, txResultOf(starved, counter)), OutOfGasError);
@@ -377,13 +357,7 @@ describe('client ↔ real enclave', () => {
     // Counter: the encrypted `owner` attribute is attr/1 by position; an Err sealed in data.
     const other = contractAddress('client-counter-app');
     host.addContract(other, counterHash);
-    const counterInit = buildInstantiateTx({
-      ...options(alice, 0n),
-      codeId: 1n,
-      codeHash: counterHash,
-      label: 'app-layout',
-      msg: { count: 1 },
-    });
+    const counterInit = counterInitTx('app-layout', 1);
     const counterResult = await run(counterInit, other, counterHash, 0n);
     const counterInstantiated = [
       {
@@ -422,12 +396,7 @@ describe('client ↔ real enclave', () => {
     const closed = decryptTxResult(counterInit.txKeys, counterInit.hash, nested);
     assert.equal(closed.events[0]!.sealed.length, 1, 'kept sealed, not an error');
 
-    const reset = buildExecuteTx({
-      ...options(bob, 1n),
-      contract: other,
-      codeHash: counterHash,
-      msg: { reset: { count: 0 } },
-    });
+    const reset = counterExecTx(bob, 1n, other, { reset: { count: 0 } });
     const failed = await run(reset, other, counterHash, 1n);
     assert.throws(
       () => decryptTxResult(reset.txKeys, reset.hash, appTxResultOf(failed, other), reset.targets),
