@@ -46,6 +46,10 @@ typedef struct {
   SHA256_CTX outer;    // after the block K ^ opad
 } key_handle;
 
+// Marks the externals this addon creates, so an external from any other addon is refused
+// instead of being read as a key_handle (N-API type tags, NAPI_VERSION 8).
+static const napi_type_tag KEY_HANDLE_TAG = {0x5368726f75644165ULL, 0x61644b6579763031ULL};
+
 typedef struct {
   EVP_CIPHER* aes256gcm; // fetched once per thread (an implicit fetch per init costs a lookup)
 } instance;
@@ -126,7 +130,9 @@ static key_handle* get_handle(napi_env env, napi_value* args, int* stale) {
   napi_valuetype type;
   void* data = NULL;
   *stale = 0;
+  bool tagged = false;
   if (napi_typeof(env, args[0], &type) != napi_ok || type != napi_external ||
+      napi_check_object_type_tag(env, args[0], &KEY_HANDLE_TAG, &tagged) != napi_ok || !tagged ||
       napi_get_value_external(env, args[0], &data) != napi_ok || data == NULL) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "handle must come from createKey");
     return NULL;
@@ -190,8 +196,13 @@ static napi_value create_key(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_MEMORY", "could not create a key handle");
     return NULL;
   }
+  // From here the finalizer owns the handle (and subtracts what is added here).
   int64_t ignored;
   napi_adjust_external_memory(env, sizeof(key_handle) + CONTEXT_BYTES_ESTIMATE, &ignored);
+  if (napi_type_tag_object(env, external, &KEY_HANDLE_TAG) != napi_ok) {
+    napi_throw_error(env, "ERR_MEMORY", "could not tag a key handle");
+    return NULL;
+  }
   return external;
 }
 
