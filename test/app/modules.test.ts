@@ -93,31 +93,24 @@ describe('registration and staking', () => {
       const registration = await enclaveB.newRegistrationKey();
       const height = node.store.info().height + 1n;
       const blockSeconds = (GENESIS_TIME + height * BLOCK_NS) / 1_000_000_000n;
-      const quote = encodeQuote(
-        signQuote(
-          {
-            measurement,
-            registrationPublicKey: registration.registrationPublicKey,
-            platformId: sha256(utf8Encode('platform B')),
-            timestampSeconds: blockSeconds - 5n,
-          },
-          authoritySeed,
-        ),
-      );
+      /** Node B's quote, issued 5 s before this block, signed with `authority`'s seed. */
+      const quoteSignedBy = (authority: Uint8Array) =>
+        encodeQuote(
+          signQuote(
+            {
+              measurement,
+              registrationPublicKey: registration.registrationPublicKey,
+              platformId: sha256(utf8Encode('platform B')),
+              timestampSeconds: blockSeconds - 5n,
+            },
+            authority,
+          ),
+        );
+      const quote = quoteSignedBy(authoritySeed);
       const registerMsg: MessageInit = {
         sum: { case: 'registerNode', value: { sender: alice.address, quote } },
       };
-      const forged = encodeQuote(
-        signQuote(
-          {
-            measurement,
-            registrationPublicKey: registration.registrationPublicKey,
-            platformId: sha256(utf8Encode('platform B')),
-            timestampSeconds: blockSeconds - 5n,
-          },
-          sha256(utf8Encode('not the authority')),
-        ),
-      );
+      const forged = quoteSignedBy(sha256(utf8Encode('not the authority')));
       const forgedMsg: MessageInit = {
         sum: { case: 'registerNode', value: { sender: bob.address, quote: forged } },
       };
