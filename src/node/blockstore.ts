@@ -266,6 +266,16 @@ export class BlockStore {
       });
       void this.db.put('latest', Buffer.from(block.header.height.toString()));
     });
+    // The block just saved is loaded right away (the driver's NewBlock feed, the next proposal
+    // and its validation): keep the saved record rather than decode the ~2 MB just encoded.
+    this.remember(block.header.height, { ...block, sizeBytes: bytes.length });
+  }
+
+  private remember(height: bigint, block: StoredBlock): void {
+    this.recent.delete(height);
+    this.recent.set(height, block);
+    // Oldest first in a Map's order: keep the last RECENT_BLOCKS.
+    if (this.recent.size > RECENT_BLOCKS) this.recent.delete(this.recent.keys().next().value as bigint);
   }
 
   /** Drops blocks above `height` (records the app never committed, after a crash). */
@@ -294,9 +304,7 @@ export class BlockStore {
     const bytes = this.db.get(blockKey(height));
     if (bytes === undefined) return undefined;
     const block = decodeBlock(bytes);
-    this.recent.set(height, block);
-    // Oldest first in a Map's order: keep the last RECENT_BLOCKS loaded.
-    if (this.recent.size > RECENT_BLOCKS) this.recent.delete(this.recent.keys().next().value as bigint);
+    this.remember(height, block);
     return block;
   }
 

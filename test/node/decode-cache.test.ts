@@ -51,6 +51,33 @@ describe('block store: recently decoded blocks', () => {
     }
   });
 
+  it('the block a save keeps equals the one decoded from disk (consensus record included)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'shroud-decode-cache-'));
+    const block = testStoredBlock({
+      chainId: CHAIN,
+      validators: set,
+      height: 1,
+      txs: [utf8Encode('a'), utf8Encode('b'.repeat(3000))],
+    });
+    let kept: StoredBlock | undefined;
+    const first = BlockStore.open(dir);
+    try {
+      await first.save(block);
+      kept = first.load(1n);
+    } finally {
+      await first.close();
+    }
+    const reopened = BlockStore.open(dir);
+    try {
+      const fromDisk = reopened.load(1n);
+      assert.ok(kept !== undefined && fromDisk !== undefined);
+      assert.ok(kept.consensus !== undefined, 'the test block has a consensus record');
+      assert.deepEqual(kept, fromDisk);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('a re-saved height loads its new block; a truncated one loads nothing', async () => {
     dir = mkdtempSync(join(tmpdir(), 'shroud-decode-cache-'));
     const blocks = BlockStore.open(dir);
