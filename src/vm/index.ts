@@ -12,6 +12,7 @@ export type { CompiledContract, ContractVmOptions } from './runtime/vm.js';
 export type { ModuleCacheStats } from './runtime/cache.js';
 export { HOST_GAS, MAX_QUERY_DEPTH } from './host/imports.js';
 export { decodeBase64, encodeBase64 } from './runtime/json.js';
+export { latin1Bytes } from './runtime/context.js';
 export type {
   Attribute,
   CallOutcome,

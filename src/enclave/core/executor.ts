@@ -33,6 +33,7 @@ import {
 } from '../../codec/index.js';
 import {
   ContractVm,
+  latin1Bytes,
   validateContractCode,
   VmError,
   type Attribute,
@@ -44,6 +45,7 @@ import {
   type Querier,
   type Response,
   type Storage,
+  type StorageWrite,
   type SubMsg,
   type ValidatedCode,
   type VmErrorCode,
@@ -354,10 +356,11 @@ class EncryptedStorage implements Storage {
    * transfer were ~9 % of the core's profile, and the id strings 13 per transfer).
    * @param keyText the plaintext key as latin1 (1:1 with its bytes).
    */
-  private slotOf(key: Uint8Array, keyText: string): SlotEntry {
+  private slotOf(key: Uint8Array | null, keyText: string): SlotEntry {
     let entry = this.slots.get(keyText);
     if (entry === undefined) {
-      const slot = this.nullCipher ? sha256(key) : diskKey(this.contractKey, key);
+      const bytes = key ?? latin1Bytes(keyText);
+      const slot = this.nullCipher ? sha256(bytes) : diskKey(this.contractKey, bytes);
       const id = latin1(slot);
       // The memo id is contract NUL disk key as latin1 (not hex: bytesToHex built 32 strings
       // per call site, heap sampling 03:50 UTC session 3).
@@ -369,7 +372,15 @@ class EncryptedStorage implements Storage {
 
   /** @param keyText the key as latin1 when the VM has it already (WriteCache), else made here. */
   get(key: Uint8Array, keyText?: string): Uint8Array | undefined {
-    const entry = this.slotOf(key, keyText ?? latin1(key));
+    return this.read(this.slotOf(key, keyText ?? latin1(key)));
+  }
+
+  /** get by the key's latin1 text alone (db_read): its bytes are made only for a new slot. */
+  getText(keyText: string): Uint8Array | undefined {
+    return this.read(this.slotOf(null, keyText));
+  }
+
+  private read(entry: SlotEntry): Uint8Array | undefined {
     const slotId = entry.id;
     if (this.reads.length < READ_AHEAD_MAX_SLOTS && !this.readIds.includes(slotId)) {
       this.readIds.push(slotId);
@@ -392,8 +403,9 @@ class EncryptedStorage implements Storage {
   }
 
   /** The encrypted form of one buffered write, remembered so the next read skips decryption. */
-  seal(key: Uint8Array, value: Uint8Array | null, salt: Uint8Array): StateWrite {
-    const entry = this.slotOf(key, latin1(key));
+  seal(write: StorageWrite, salt: Uint8Array): StateWrite {
+    const entry = this.slotOf(write.key, write.keyText ?? latin1(write.key));
+    const value = write.value;
     if (value === null) {
       this.memo.forget(entry.memoId);
       return { diskKey: entry.slot, blob: null };
@@ -1148,7 +1160,7 @@ export class Executor {
     const response = outcome.response;
     if (response === null) throw new EnclaveError('BAD_REQUEST', 'the VM returned no response');
     const salt = writeSalt(request.block.height, request.block.timeNanos, request.callIndex);
-    const writes: StateWrite[] = outcome.writes.map((write) => storage.seal(write.key, write.value, salt));
+    const writes: StateWrite[] = outcome.writes.map((write) => storage.seal(write, salt));
     const messages = response.messages.map((sub, i) =>
       this.outputMessage(sub, i, {
         caller: request.contract,

@@ -38,6 +38,24 @@ export const HOST_GAS = {
   dcapQuoteVerify: 100_000n,
 } as const;
 
+/**
+ * db_write gas of values shorter than this, precomputed (base + per byte × length, and per byte
+ * × length): the BigInt arithmetic allocated 4 BigInts per write (heap sampling, issue #4).
+ */
+const WRITE_GAS_TABLE = 1024;
+const WRITE_GAS_PER_BYTE = Array.from(
+  { length: WRITE_GAS_TABLE },
+  (_, n) => HOST_GAS.dbWritePerByte * BigInt(n),
+);
+const WRITE_GAS = WRITE_GAS_PER_BYTE.map((perByte) => HOST_GAS.dbWriteBase + perByte);
+
+/** Per-byte db_write gas of a value of `length` bytes. */
+function writeGasPerByte(length: number): bigint {
+  return length < WRITE_GAS_TABLE
+    ? (WRITE_GAS_PER_BYTE[length] as bigint)
+    : HOST_GAS.dbWritePerByte * BigInt(length);
+}
+
 /** Bound of addr_validate's cache of valid addresses (cleared when full). */
 const VALID_ADDRESSES_MAX = 4096;
 
@@ -89,7 +107,7 @@ export function buildHostImports(binding: HostBinding): Record<string, HostFunct
 
   const dbRead = (keyPtr: number): number => {
     binding.ctx.charge(HOST_GAS.dbRead);
-    const value = binding.ctx.cache.getKey(binding.ctx.readKey(keyPtr));
+    const value = binding.ctx.cache.getText(binding.ctx.readKeyText(keyPtr));
     return value === undefined ? 0 : binding.ctx.allocateRegion(value);
   };
 
@@ -98,8 +116,10 @@ export function buildHostImports(binding: HostBinding): Record<string, HostFunct
       throw new VmError('UNAUTHORIZED_WRITE', 'db_write is not allowed in a query (queries are read-only)');
     const key = binding.ctx.readKey(keyPtr);
     const value = binding.ctx.readRegion(valuePtr);
-    const perByte = HOST_GAS.dbWritePerByte * BigInt(value.length);
-    binding.ctx.charge(HOST_GAS.dbWriteBase + perByte);
+    const perByte = writeGasPerByte(value.length);
+    binding.ctx.charge(
+      value.length < WRITE_GAS_TABLE ? (WRITE_GAS[value.length] as bigint) : HOST_GAS.dbWriteBase + perByte,
+    );
     binding.ctx.perByteWriteGas += perByte;
     binding.ctx.cache.setOwned(key, value); // both just copied out of contract memory
   };

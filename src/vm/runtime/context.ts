@@ -15,6 +15,13 @@ function cacheKey(key: Uint8Array): string {
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 
+/** The bytes of a latin1 string (each char code is one byte; the inverse of cacheKey). */
+export function latin1Bytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
 /** A storage key read from contract memory: its bytes (a copy) and its write-cache string. */
 export interface RegionKey {
   bytes: Uint8Array;
@@ -41,6 +48,17 @@ export class WriteCache {
     return this.storage.get(key.bytes, key.text);
   }
 
+  /**
+   * `get` for a key read with CallContext.readKeyText: the storage's getText when it has one,
+   * else its get with the key's bytes made from the text (latin1 is 1:1 with bytes).
+   */
+  getText(keyText: string): Uint8Array | undefined {
+    const entry = this.pending.get(keyText);
+    if (entry !== undefined) return entry.value ?? undefined;
+    if (this.storage.getText !== undefined) return this.storage.getText(keyText);
+    return this.storage.get(latin1Bytes(keyText), keyText);
+  }
+
   set(key: Uint8Array, value: Uint8Array | null): void {
     this.setOwned({ bytes: key.slice(), text: cacheKey(key) }, value === null ? null : value.slice());
   }
@@ -53,7 +71,7 @@ export class WriteCache {
     // Delete first so the Map's order is the order of each key's last change: applying
     // `writes()` in order then gives the same final state as replaying every call.
     this.pending.delete(key.text);
-    this.pending.set(key.text, { key: key.bytes, value });
+    this.pending.set(key.text, { key: key.bytes, value, keyText: key.text });
   }
 
   /** The buffered changes, one per key, in the order of each key's last change. */
@@ -244,6 +262,16 @@ export class CallContext {
     const offset = this.regionData(pointer);
     const end = offset + this.view.getUint32((pointer >>> 0) + 8, true);
     return { bytes: this.bytes.slice(offset, end), text: this.text.toString('latin1', offset, end) };
+  }
+
+  /**
+   * readKey without the bytes: only the write-cache string (db_read, whose storage can look
+   * the key up by it; one array copy less per read).
+   * @throws {VmError} REGION_OUT_OF_BOUNDS as readRegion.
+   */
+  readKeyText(pointer: number): string {
+    const offset = this.regionData(pointer);
+    return this.text.toString('latin1', offset, offset + this.view.getUint32((pointer >>> 0) + 8, true));
   }
 
   /**

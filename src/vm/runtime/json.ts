@@ -78,6 +78,18 @@ function heightText(height: number | bigint): string {
     : BigInt(height).toString();
 }
 
+/** The last contract part of an Env encoded: consecutive calls mostly run the same contract. */
+let lastContract = { address: '', codeHash: '', json: '{"address":"","code_hash":""}' };
+
+/** `{"address":…,"code_hash":…}` of the Env (remembered for the next call of the same contract). */
+function contractJson(address: string, codeHash: string): string {
+  if (lastContract.address !== address || lastContract.codeHash !== codeHash) {
+    const json = `{"address":${JSON.stringify(address)},"code_hash":${JSON.stringify(codeHash)}}`;
+    lastContract = { address, codeHash, json };
+  }
+  return lastContract.json;
+}
+
 /**
  * Env JSON (CONTRACT_ABI §3.1): time as a nanosecond *string*, height a number, `random`
  * only when the contract asked for it, `transaction` null when absent.
@@ -95,7 +107,7 @@ export function encodeEnv(env: ContractEnv, withRandom: boolean): string {
   const { address, codeHash } = env.contract;
   const contract =
     typeof address === 'string' && typeof codeHash === 'string'
-      ? `{"address":${JSON.stringify(address)},"code_hash":${JSON.stringify(codeHash)}}`
+      ? contractJson(address, codeHash)
       : JSON.stringify({ address, code_hash: codeHash }); // what the types forbid, encoded as before
   const tx = env.transaction ?? null;
   const transaction =
@@ -109,6 +121,9 @@ export function encodeEnv(env: ContractEnv, withRandom: boolean): string {
 
 /** MessageInfo JSON (CONTRACT_ABI §3.2): amounts as strings. */
 export function encodeInfo(info: MessageInfo): string {
+  // Without funds (most calls) a template gives the same bytes as JSON.stringify of the object.
+  if (typeof info.sender === 'string' && Array.isArray(info.funds) && info.funds.length === 0)
+    return `{"sender":${JSON.stringify(info.sender)},"funds":[]}`;
   return JSON.stringify({ sender: info.sender, funds: coinsToJson(info.funds) });
 }
 

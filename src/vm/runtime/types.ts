@@ -19,6 +19,12 @@ export interface Storage {
    *   May be absent; implementations may ignore it.
    */
   get(key: Uint8Array, keyText?: string): Uint8Array | undefined;
+  /**
+   * Optional: `get` for a key given only as its latin1 text (1:1 with the bytes). db_read uses
+   * it when present, so a storage keyed by strings needs no copy of the key's bytes (it can make
+   * them from the text when it must). Must answer exactly what `get` answers for those bytes.
+   */
+  getText?(keyText: string): Uint8Array | undefined;
 }
 
 /**
@@ -34,6 +40,8 @@ export interface Querier {
 export interface StorageWrite {
   key: Uint8Array;
   value: Uint8Array | null;
+  /** `key` as a latin1 string (1:1 with the bytes), when the VM made it (its write cache does). */
+  keyText?: string;
 }
 
 /** Block, contract and transaction facts given to the contract as `env` (CONTRACT_ABI §3.1). */
