@@ -14,6 +14,7 @@
 //        [--senders 300] [--inflight 64] [--window 3000] [--saturation-txs 10000]
 //        [--latency-fraction 0.5] [--single-engine tendermint|solo] [--keep]
 //        [--batch 20] [--broadcast sync|async] [--drain 30] [--skip-latency] [--threads]
+//        [--warmup TXS]
 // `--inflight` counts open HTTP requests; each carries a JSON-RPC batch of up to `--batch` txs
 // for one node (CometBFT allows batches; ours hold ≤ 20). `--broadcast async` uses
 // broadcast_tx_async, which answers before checkTx. During each phase the bench polls every
@@ -48,6 +49,12 @@ const KEEP = hasFlag('keep');
 const WINDOW = argNumber('window', 3000);
 /** Seconds a phase waits after its last submit for what was accepted to commit. */
 const DRAIN_SECONDS = argNumber('drain', 30);
+/**
+ * Txs of an untimed saturation phase before the measured ones: a fresh node process spends its
+ * first thousands of txs compiling hot code (V8's optimizing compiler on its platform threads
+ * was ~3/4 of the "rest" threads' CPU in a 10 s phase, perf), which a long-running node does not.
+ */
+const WARMUP_TXS = argNumber('warmup', 0);
 /** Only the saturation phase (A/B runs of CPU per tx). */
 const SKIP_LATENCY = hasFlag('skip-latency');
 /** Print every node thread's CPU per tx (to tell what the "rest" is). */
@@ -385,6 +392,34 @@ async function runPhase(
   };
 }
 
+/**
+ * After a phase: waits for every mempool to drain (pending txs would conflict with rebuilt
+ * sequences), then rewinds each sender to the chain's sequence (unsubmitted txs held
+ * sequences the chain never saw).
+ */
+async function settle(network: Network, client: ShroudClient, senders: BenchSender[]): Promise<void> {
+  await pollFor(
+    'the mempools to drain',
+    async () => {
+      const sizes = await Promise.all(
+        network.rpcUrls.map(async (url) => {
+          const body = (await (await fetch(`${url}/num_unconfirmed_txs`)).json()) as {
+            result?: { n_txs: string };
+          };
+          return Number(body.result?.n_txs ?? 0);
+        }),
+      );
+      return sizes.every((n) => n === 0) ? true : undefined;
+    },
+    120_000,
+    250,
+  ).catch((error: unknown) => console.error(`  ${String(error)}`));
+  for (const sender of senders) {
+    const account = await client.getAccount(sender.wallet.address);
+    sender.sequence = account?.sequence ?? sender.sequence;
+  }
+}
+
 async function benchNetwork(validators: number): Promise<string[]> {
   const mnemonic = generateMnemonic(24);
   const wallets = Array.from({ length: SENDERS }, (_, index) => Wallet.fromMnemonic(mnemonic, { index }));
@@ -399,6 +434,19 @@ async function benchNetwork(validators: number): Promise<string[]> {
     const client = await ShroudClient.connect(network.rpcUrls[0]!);
     const watcher = await CommitWatcher.open(network.rpcUrls[0]!);
     try {
+      if (WARMUP_TXS > 0) {
+        const warm = await runPhase(
+          network,
+          watcher,
+          buildTransfers(WARMUP_TXS, senders, token),
+          senders.length,
+          {
+            inflight: INFLIGHT,
+          },
+        );
+        console.log(`  warm-up: ${warm.committed} of ${warm.submitted} txs committed (not measured)`);
+        await settle(network, client, senders);
+      }
       // Enough txs for the saturation window at 2,000 tx/s; built before timing.
       let t0 = performance.now();
       const saturationTxs = buildTransfers(
@@ -416,28 +464,7 @@ async function benchNetwork(validators: number): Promise<string[]> {
       );
       console.log(`  saturation CPU: ${cpuPerTx(saturation.cpu, saturation.committed)}`);
       if (SKIP_LATENCY) return [];
-      // Txs still pending would conflict with the rebuilt sequences: wait for empty mempools.
-      await pollFor(
-        'the mempools to drain after saturation',
-        async () => {
-          const sizes = await Promise.all(
-            network.rpcUrls.map(async (url) => {
-              const body = (await (await fetch(`${url}/num_unconfirmed_txs`)).json()) as {
-                result?: { n_txs: string };
-              };
-              return Number(body.result?.n_txs ?? 0);
-            }),
-          );
-          return sizes.every((n) => n === 0) ? true : undefined;
-        },
-        120_000,
-        250,
-      ).catch((error: unknown) => console.error(`  ${String(error)}`));
-      // Unsubmitted txs hold sequences the chain never saw: rewind those senders.
-      for (const sender of senders) {
-        const account = await client.getAccount(sender.wallet.address);
-        sender.sequence = account?.sequence ?? sender.sequence;
-      }
+      await settle(network, client, senders);
       const rate = Math.max(10, Math.floor(saturation.throughput * LATENCY_FRACTION));
       t0 = performance.now();
       const latencyTxs = buildTransfers(rate * SECONDS, senders, token);
