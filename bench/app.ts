@@ -1,9 +1,10 @@
 // App benchmark: blocks of N encrypted token.transfer txs through checkTx + finalizeBlock +
 // commit on one node (store durable: fsync per commit, as a validator runs), with the time of
 // each phase. Txs are built and signed before timing (that is the client's work).
-// Usage: npx tsx bench/app.ts [--n 500] [--blocks 4] [--stub-enclave] [--sync-hash] [--serial-check] [--no-batch | --batch-only] [--no-spin] [--no-pipeline]   (results in bench/RESULTS.md, "app")
+// Usage: npx tsx bench/app.ts [--n 500] [--blocks 4] [--stub-enclave] [--sync-hash] [--serial-check] [--no-batch | --batch-only] [--no-spin] [--no-pipeline] [--sample-states]   (results in bench/RESULTS.md, "app")
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { bytesToHex, sha256, utf8Encode } from '../src/crypto/index.js';
 import type { Enclave, RunContractRequest, RunContractResult } from '../src/enclave/index.js';
@@ -47,6 +48,38 @@ const MODES = hasFlag('no-batch') ? [false] : hasFlag('batch-only') ? [true] : [
 const NO_SPIN = hasFlag('no-spin');
 /** --no-pipeline: contract-call batches one after the other (ShroudAppOptions.contractPipelining false). */
 const NO_PIPELINE = hasFlag('no-pipeline');
+/**
+ * --sample-states: a sampler thread reads the scheduler state (R = running or waiting for a
+ * CPU, else asleep) of the main and enclave threads every ~0.2 ms during finalizeBlock (blocks
+ * 2 on): how often both were runnable is the overlap the app exposes, whatever the machine's
+ * load. Costs some CPU itself: not for throughput figures.
+ */
+const SAMPLE_STATES = hasFlag('sample-states');
+
+/** Counters of the state sampler (Int32Array over a SharedArrayBuffer). */
+const SAMPLE = { active: 0, enclaveTid: 1, stop: 2, both: 3, mainOnly: 4, enclaveOnly: 5, none: 6 } as const;
+
+const SAMPLER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const c = new Int32Array(workerData.buffer);
+const pid = workerData.pid;
+const state = (tid) => {
+  try {
+    const stat = readFileSync('/proc/' + pid + '/task/' + tid + '/stat', 'latin1');
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'R';
+  } catch { return false; }
+};
+const pause = new Int32Array(new SharedArrayBuffer(4));
+while (Atomics.load(c, ${SAMPLE.stop}) === 0) {
+  if (Atomics.load(c, ${SAMPLE.active}) === 1 && Atomics.load(c, ${SAMPLE.enclaveTid}) !== 0) {
+    const m = state(pid);
+    const e = state(Atomics.load(c, ${SAMPLE.enclaveTid}));
+    Atomics.add(c, m ? (e ? ${SAMPLE.both} : ${SAMPLE.mainOnly}) : e ? ${SAMPLE.enclaveOnly} : ${SAMPLE.none}, 1);
+    Atomics.wait(pause, 0, 0, 0.2);
+  } else Atomics.wait(pause, 0, 0, 5);
+}
+`;
 
 function stubEnclave(real: Enclave): Enclave {
   let counter = 0;
@@ -180,6 +213,10 @@ async function main(batching: boolean) {
   /** Main-thread CPU ms in checkTx, finalizeBlock, commit (10 ms ticks: read over all blocks). */
   const mainByPhase: [number, number, number] = [0, 0, 0];
   const loadBefore = loadavg()[0] ?? 0;
+  const samples = new Int32Array(new SharedArrayBuffer(4 * 8));
+  const sampler = SAMPLE_STATES
+    ? new Worker(SAMPLER_SOURCE, { eval: true, workerData: { buffer: samples.buffer, pid: process.pid } })
+    : null;
   /** finalizeBlock only, summed over blocks: wall ms, main-thread and busiest-other-thread CPU ms. */
   const fin = { wallMs: 0, mainMs: 0, enclaveMs: 0, otherMs: 0, byThread: new Map<string, number>() };
   /** finalizeBlock, summed over blocks (ms): main and enclave threads' CPU, queueing, sleep. */
@@ -208,6 +245,7 @@ async function main(batching: boolean) {
     const m1 = mainThreadCpuMs();
     enclaveMs = 0;
     ecalls = 0;
+    if (sampler !== null) Atomics.store(samples, SAMPLE.active, 1);
     const ticks0 = threadTicks();
     const sched0 = threadSched();
     const response = await n.app.finalizeBlock({
@@ -223,6 +261,7 @@ async function main(batching: boolean) {
     const m2 = mainThreadCpuMs();
     // Per-thread CPU of finalizeBlock: the busiest thread other than the main one is the
     // enclave's (the signature and hashing workers are nearly idle during execution).
+    if (sampler !== null) Atomics.store(samples, SAMPLE.active, 0);
     const sched1 = threadSched();
     const ticks1 = threadTicks();
     const deltas = [...ticks1].map(([tid, t]) => ({ tid, ms: (t - (ticks0.get(tid) ?? 0)) * 10 }));
@@ -245,6 +284,8 @@ async function main(batching: boolean) {
     };
     schedOf(String(process.pid), sched.main);
     schedOf(others[0]?.tid, sched.enclave);
+    // The enclave thread: the busiest but the main one in block 1 (its contract runs).
+    if (b === 0 && others[0] !== undefined) Atomics.store(samples, SAMPLE.enclaveTid, Number(others[0].tid));
     await n.app.commit();
     const t3 = performance.now();
     const c3 = process.cpuUsage();
@@ -291,6 +332,21 @@ async function main(batching: boolean) {
   console.log(
     `finalizeBlock per tx (schedstat, µs): main thread ${schedText(sched.main)}; enclave thread ${schedText(sched.enclave)}`,
   );
+  if (sampler !== null) {
+    Atomics.store(samples, SAMPLE.stop, 1);
+    await sampler.terminate();
+    const [both, mainOnly, enclaveOnly, none] = [
+      SAMPLE.both,
+      SAMPLE.mainOnly,
+      SAMPLE.enclaveOnly,
+      SAMPLE.none,
+    ].map((i) => samples[i] as number) as [number, number, number, number];
+    const total = both + mainOnly + enclaveOnly + none;
+    const pct = (n: number) => `${((100 * n) / Math.max(1, total)).toFixed(0)} %`;
+    console.log(
+      `finalizeBlock thread states, blocks 2-${BLOCKS} (${total} samples): both runnable ${pct(both)}, main only ${pct(mainOnly)}, enclave only ${pct(enclaveOnly)}, neither ${pct(none)}`,
+    );
+  }
   console.log(
     `speculative batches (pipelining ${NO_PIPELINE ? 'off' : 'on'}): ${app.pipelineStats.started} started, ${app.pipelineStats.used} used`,
   );

@@ -195,6 +195,9 @@ interface CallTemplate {
 
 interface Speculation {
   requests: RunContractRequest[];
+  /** `enclave.ocallsServed` when it was sent; `started` once an OCALL was served since, or it ended. */
+  ocallMark: number;
+  started: boolean;
   /** The enclave's results (possibly none), or null if the ECALL failed. */
   results: Promise<RunContractResult[] | null>;
   template: CallTemplate;
@@ -876,6 +879,7 @@ export class ShroudApp implements AbciApplication {
       const events = this.matureUnbondings(free, block);
       const txResults: ExecTxResult[] = [];
       for (const [index, tx] of request.txs.entries()) {
+        await this.letSpeculationStart(block);
         block.txIndex = index;
         block.batchedTx = false;
         const hash = blockTxHash(block, index);
@@ -1568,8 +1572,35 @@ export class ShroudApp implements AbciApplication {
       () => null,
     );
     this.pipelineStats.started++;
-    block.speculation = { requests: next, results: settled, template, id };
+    const speculation: Speculation = {
+      requests: next,
+      ocallMark: enclave.ocallsServed,
+      started: false,
+      results: settled,
+      template,
+      id,
+    };
+    void settled.then(() => (speculation.started = true));
+    block.speculation = speculation;
     block.inFlight = settled;
+  }
+
+  /**
+   * Yields one event-loop turn while the speculative ECALL just sent has had no OCALL served.
+   * Its first OCALL (the batch prefetch, ADR 006 session 3) is answered from the event loop
+   * once the host's synchronous slice is over (ADR 006 "Asynchronous host wait"): applying the
+   * previous batch in one run of microtasks would hold it, and the enclave, until the host is
+   * done — measured under load, the two threads then hardly overlapped. Once that OCALL is
+   * served (or the ECALL ended) the host applies without yielding.
+   */
+  private async letSpeculationStart(block: BlockState): Promise<void> {
+    const speculation = block.speculation;
+    if (speculation === null || speculation.started) return;
+    if (this.requireEnclave().ocallsServed !== speculation.ocallMark) {
+      speculation.started = true;
+      return;
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** The next batch chain id (1 to 2^32 - 1: 0 means no chain). */

@@ -106,7 +106,17 @@ export class Enclave {
   private constructor(
     private readonly worker: EnclaveWorker,
     private readonly services: EnclaveServices,
+    private readonly served: { ocalls: number },
   ) {}
+
+  /**
+   * OCALLs served since start. The app's pipelined batches watch it: a speculative ECALL's
+   * first OCALL (the batch prefetch) is answered from the event loop, so the host yields to it
+   * before applying the previous batch (ADR 007 "Pipelined batches").
+   */
+  get ocallsServed(): number {
+    return this.served.ocalls;
+  }
 
   /**
    * Starts the enclave worker. The enclave holds no seed yet: call `bootstrap` (genesis),
@@ -128,17 +138,21 @@ export class Enclave {
       policy: options.genesisPolicy,
       ...(options.addressPrefix === undefined ? {} : { addressPrefix: options.addressPrefix }),
     };
+    const served = { ocalls: 0 };
     const worker = await EnclaveWorker.start({
       entry,
       init,
-      ocall: (tag, payload) => serveOcall(options.services, tag, payload),
+      ocall: (tag, payload) => {
+        served.ocalls++;
+        return serveOcall(options.services, tag, payload);
+      },
       resourceLimits: { ...options.resourceLimits, stackSizeMb: ENCLAVE_STACK_SIZE_MB },
       ...(options.tap ? { tap: options.tap } : {}),
       ...(options.channelCapacityBytes ? { channelCapacityBytes: options.channelCapacityBytes } : {}),
       ...(options.spin === undefined ? {} : { spin: options.spin }),
       ...(options.syncSliceMs === undefined ? {} : { syncSliceMs: options.syncSliceMs }),
     });
-    return new Enclave(worker, options.services);
+    return new Enclave(worker, options.services, served);
   }
 
   private async call<T>(tag: number, request: unknown): Promise<T> {
