@@ -19,19 +19,10 @@ import {
   txHashHex,
 } from './index.js';
 import type { CodecErrorCode, TxBodyInit } from './index.js';
+import { varint } from '../../test/helpers/protobuf.js';
 
 // ---- a minimal protobuf writer (wire format: protobuf.dev/programming-guides/encoding) ----
 
-function varint(value: number | bigint): number[] {
-  let rest = BigInt(value);
-  const out: number[] = [];
-  while (rest >= 0x80n) {
-    out.push(Number(rest & 0x7fn) | 0x80);
-    rest >>= 7n;
-  }
-  out.push(Number(rest));
-  return out;
-}
 const tag = (fieldNumber: number, wireType: number): number[] => varint((fieldNumber << 3) | wireType);
 const lengthDelimited = (fieldNumber: number, payload: Uint8Array | number[]): number[] => [
   ...tag(fieldNumber, 2),
