@@ -623,6 +623,39 @@ describe('shroud_aead review: the native boundary', { skip: noAddon }, () => {
   );
 });
 
+describe('shroud_aead review: the backend over the addon', () => {
+  it(
+    'an addon answer of undefined for a fresh handle is an error, never a result',
+    { todo: 'finding 9' },
+    () => {
+      // undefined means "stale" and the backend retries on a fresh handle, then trusts the second
+      // answer (`as T`). The C side returns NULL without throwing on a few failed N-API calls,
+      // which JS sees as undefined: the backend must not hand out the untouched (all-zero) `out`
+      // or undefined as a MAC, a ciphertext or a sealed state value.
+      const silent = () => undefined;
+      const fake = {
+        abiVersion: 0,
+        sourceSha256: '',
+        createKey: () => ({}),
+        gcmEncrypt: silent,
+        gcmDecrypt: silent,
+        hmac: silent,
+        sivSeal: silent,
+        sivOpen: silent,
+      } as unknown as Parameters<typeof createNativeBackend>[0];
+      const api = createCryptoApi(createNativeBackend(fake));
+      const key = pattern(32, 26);
+      const empty = new Uint8Array(0);
+      const calls: [string, () => unknown][] = [
+        ['hmacSha256', () => api.hmacSha256(key, pattern(10, 27))],
+        ['aesGcmEncrypt', () => api.aesGcmEncrypt(key, pattern(12, 28), pattern(10, 29))],
+        ['sivSeal', () => api.sivSeal(key, 1, empty, empty, empty, pattern(10, 30), empty, empty)],
+      ];
+      for (const [name, run] of calls) assert.throws(run, `${name} returned a result`);
+    },
+  );
+});
+
 describe('shroud_aead review: every caller gives the same bytes with and without the addon', () => {
   const backends = [
     ...(addon === null ? [] : [{ name: 'addon', api: createCryptoApi(createNativeBackend(addon)) }]),
