@@ -20,14 +20,20 @@
 // key material or data.
 #define NAPI_VERSION 8
 #define OPENSSL_SUPPRESS_DEPRECATED // SHA256_Init & co: the one API that exposes a resumable state
-#include <limits.h>
 #include <stdio.h>
 #include <node_api.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
+
+// The SHA-256 (hex) of this file, given by scripts/build-native.mjs (-D): the loader refuses a
+// binary built from any other source than the one the enclave measurement covers.
+#ifndef SHROUD_AEAD_SOURCE_SHA256
+#define SHROUD_AEAD_SOURCE_SHA256 ""
+#endif
 
 #define KEY_BYTES 32
 #define IV_BYTES 12
@@ -74,12 +80,6 @@ static int get_bytes(napi_env env, napi_value value, const char* name, bytes* ou
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
     return 0;
   }
-  if (length > INT_MAX / 2) { // EVP_CipherUpdate takes int lengths
-    char message[96];
-    snprintf(message, sizeof message, "%s is too long", name);
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
-    return 0;
-  }
   out->data = data != NULL ? data : (const unsigned char*)"";
   out->length = length;
   return 1;
@@ -96,28 +96,77 @@ static int get_exact(napi_env env, napi_value value, const char* name, size_t le
   return 1;
 }
 
-/** A new Uint8Array of `length` bytes; `*data` points at its storage. NULL after a throw. */
-static napi_value new_bytes(napi_env env, size_t length, unsigned char** data) {
-  napi_value buffer, array;
-  void* raw = NULL;
-  if (napi_create_arraybuffer(env, length, &raw, &buffer) != napi_ok ||
-      napi_create_typedarray(env, napi_uint8_array, length, buffer, 0, &array) != napi_ok) {
-    napi_throw_error(env, "ERR_MEMORY", "could not allocate the result");
-    return NULL;
+/**
+ * Where a result goes. The caller may pass `out`, a Uint8Array of exactly `length` bytes over a
+ * plain (not shared) ArrayBuffer and overlapping no input: the call then answers true/false.
+ * Without it (undefined) the result is a new Uint8Array made here. Both cost about the same
+ * (measured within ~100 ns per call, bench note in bench/RESULTS.md "enclave"). Sets *made to
+ * the new array, or NULL when `out` was given; 0 after a throw.
+ */
+static int get_out(napi_env env, napi_value value, size_t length, unsigned char** out,
+                   napi_value* made) {
+  napi_valuetype type;
+  *made = NULL;
+  if (napi_typeof(env, value, &type) != napi_ok) return 0;
+  if (type == napi_undefined) {
+    napi_value buffer;
+    void* raw = NULL;
+    if (napi_create_arraybuffer(env, length, &raw, &buffer) != napi_ok ||
+        napi_create_typedarray(env, napi_uint8_array, length, buffer, 0, made) != napi_ok) {
+      napi_throw_error(env, "ERR_MEMORY", "could not allocate the result");
+      return 0;
+    }
+    *out = raw;
+    return 1;
   }
-  *data = raw;
-  return array;
+  bytes view;
+  if (!get_exact(env, value, "out", length, &view)) return 0;
+  // Not shared memory: another thread could read a decryption's plaintext before the tag check
+  // refuses it (NIST SP 800-38D §5.2.2 releases no plaintext before authentication).
+  napi_value buffer;
+  bool plain = false;
+  if (napi_get_typedarray_info(env, value, NULL, NULL, NULL, &buffer, NULL) != napi_ok ||
+      napi_is_arraybuffer(env, buffer, &plain) != napi_ok || !plain) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "out must be over an ArrayBuffer, not shared memory");
+    return 0;
+  }
+  *out = (unsigned char*)view.data;
+  return 1;
+}
+
+/**
+ * 0 (after throwing) when the caller's `out` overlaps one of `inputs`: the passes read inputs
+ * after writing output (the seal writes version and IV before GCM reads the plaintext), and a
+ * refused open wipes `out`.
+ */
+static int distinct(napi_env env, napi_value made, const unsigned char* out, size_t length,
+                    const bytes* inputs, int count) {
+  if (made != NULL || length == 0) return 1; // made here: nothing can overlap it
+  for (int i = 0; i < count; i++) {
+    if (inputs[i].length > 0 && out < inputs[i].data + inputs[i].length &&
+        inputs[i].data < out + length) {
+      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "out must not overlap an input");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/** The answer: with `out` given, true/false; else the new array, or null when !ok. */
+static napi_value answer(napi_env env, napi_value made, int ok) {
+  napi_value value;
+  if (made == NULL)
+    napi_get_boolean(env, ok != 0, &value);
+  else if (ok)
+    value = made;
+  else
+    napi_get_null(env, &value);
+  return value;
 }
 
 static napi_value undefined_value(napi_env env) {
   napi_value value;
   napi_get_undefined(env, &value);
-  return value;
-}
-
-static napi_value null_value(napi_env env) {
-  napi_value value;
-  napi_get_null(env, &value);
   return value;
 }
 
@@ -147,10 +196,12 @@ static key_handle* get_handle(napi_env env, napi_value* args, int* stale) {
   return handle;
 }
 
-static int get_args(napi_env env, napi_callback_info info, size_t expected, napi_value* args) {
-  size_t count = expected;
+/** Reads up to `capacity` arguments (missing ones are undefined); at least `required` must be given. */
+static int get_args(napi_env env, napi_callback_info info, size_t capacity, size_t required,
+                    napi_value* args) {
+  size_t count = capacity;
   if (napi_get_cb_info(env, info, &count, args, NULL, NULL) != napi_ok) return 0;
-  if (count < expected) {
+  if (count < required) {
     napi_throw_type_error(env, "ERR_MISSING_ARGS", "too few arguments");
     return 0;
   }
@@ -173,7 +224,7 @@ static void free_handle(napi_env env, void* data, void* hint) {
 static napi_value create_key(napi_env env, napi_callback_info info) {
   napi_value args[1];
   bytes key;
-  if (!get_args(env, info, 1, args) || !get_exact(env, args[0], "key", KEY_BYTES, &key)) return NULL;
+  if (!get_args(env, info, 1, 1, args) || !get_exact(env, args[0], "key", KEY_BYTES, &key)) return NULL;
   key_handle* handle = calloc(1, sizeof *handle);
   if (handle == NULL) {
     napi_throw_error(env, "ERR_MEMORY", "could not allocate a key handle");
@@ -236,115 +287,131 @@ static int ensure_gcm(napi_env env, key_handle* handle) {
   return 1;
 }
 
+/** EVP_CipherUpdate over any length: its lengths are ints, so at most 1 GiB per call. */
+static int update_all(EVP_CIPHER_CTX* ctx, unsigned char* out, const unsigned char* in,
+                      size_t length) {
+  const size_t chunk = (size_t)1 << 30;
+  for (size_t done = 0; done < length;) {
+    size_t step = length - done < chunk ? length - done : chunk;
+    int written = 0;
+    if (EVP_CipherUpdate(ctx, out == NULL ? NULL : out + done, &written, in + done, (int)step) != 1)
+      return 0;
+    done += step;
+  }
+  return 1;
+}
+
+/** Throws for an OpenSSL failure, leaving OpenSSL's per-thread error queue empty for node:crypto. */
+static int openssl_failed(napi_env env) {
+  ERR_clear_error();
+  napi_throw_error(env, "ERR_CRYPTO", "OpenSSL AES-256-GCM failed");
+  return -1;
+}
+
 /**
  * One GCM pass (NIST SP 800-38D): IV (the key stays), AAD in parts, then data into `out`.
- * Encrypt writes the tag to `tag`; decrypt checks `tag` and returns 0 when it does not verify.
- * Returns -1 after an OpenSSL failure (a JS error has been thrown).
+ * Encrypt writes the tag to `tag`; decrypt checks `tag` and returns 0 when it does not verify,
+ * with `out` wiped. Returns -1 after an OpenSSL failure (a JS error has been thrown).
  */
 static int gcm_run(napi_env env, key_handle* handle, int encrypt, const unsigned char* iv,
                    const bytes* aad, int aad_count, const bytes* in, unsigned char* out,
                    unsigned char* tag) {
   if (!ensure_gcm(env, handle)) return -1;
   EVP_CIPHER_CTX* ctx = handle->gcm;
-  int written = 0, ok = EVP_CipherInit_ex2(ctx, NULL, NULL, iv, encrypt, NULL) == 1;
-  for (int i = 0; ok && i < aad_count; i++) {
-    if (aad[i].length > 0)
-      ok = EVP_CipherUpdate(ctx, NULL, &written, aad[i].data, (int)aad[i].length) == 1;
-  }
-  int produced = 0;
-  if (ok && in->length > 0) {
-    ok = EVP_CipherUpdate(ctx, out, &written, in->data, (int)in->length) == 1;
-    produced = written;
-  }
+  int ok = EVP_CipherInit_ex2(ctx, NULL, NULL, iv, encrypt, NULL) == 1;
+  for (int i = 0; ok && i < aad_count; i++) ok = update_all(ctx, NULL, aad[i].data, aad[i].length);
+  if (ok) ok = update_all(ctx, out, in->data, in->length);
+  if (ok && !encrypt) ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) == 1;
   if (!ok) {
-    napi_throw_error(env, "ERR_CRYPTO", "OpenSSL AES-256-GCM failed");
-    return -1;
-  }
-  if (!encrypt && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) != 1) {
-    napi_throw_error(env, "ERR_CRYPTO", "OpenSSL AES-256-GCM failed");
-    return -1;
+    if (in->length > 0) OPENSSL_cleanse(out, in->length);
+    return openssl_failed(env);
   }
   // GCM is a stream mode: Final writes nothing; for decryption it is where the tag is checked.
   unsigned char none[16];
+  int written = 0;
   if (EVP_CipherFinal_ex(ctx, none, &written) != 1) {
-    if (encrypt) {
-      napi_throw_error(env, "ERR_CRYPTO", "OpenSSL AES-256-GCM failed");
-      return -1;
-    }
-    if (produced > 0) OPENSSL_cleanse(out, (size_t)produced);
+    if (in->length > 0) OPENSSL_cleanse(out, in->length);
+    if (encrypt) return openssl_failed(env);
+    ERR_clear_error(); // a refused tag may leave an entry; node:crypto must not see it
     return 0;
   }
-  if (encrypt && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, tag) != 1) {
-    napi_throw_error(env, "ERR_CRYPTO", "OpenSSL AES-256-GCM failed");
-    return -1;
-  }
+  if (encrypt && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, tag) != 1)
+    return openssl_failed(env);
   return 1;
 }
 
-/** gcmEncrypt(handle, key?, iv, plaintext, aad): ciphertext || tag, or undefined if stale. */
+/** gcmEncrypt(handle, key?, iv, plaintext, aad, out?): ciphertext || tag; undefined if stale. */
 static napi_value gcm_encrypt(napi_env env, napi_callback_info info) {
-  napi_value args[5];
+  napi_value args[6], made;
   int stale;
   bytes iv, plaintext, aad;
-  if (!get_args(env, info, 5, args)) return NULL;
+  unsigned char* out;
+  if (!get_args(env, info, 6, 5, args)) return NULL;
   key_handle* handle = get_handle(env, args, &stale);
   if (handle == NULL) return NULL;
   if (stale) return undefined_value(env);
   if (!get_exact(env, args[2], "iv", IV_BYTES, &iv) ||
-      !get_bytes(env, args[3], "plaintext", &plaintext) || !get_bytes(env, args[4], "aad", &aad))
+      !get_bytes(env, args[3], "plaintext", &plaintext) || !get_bytes(env, args[4], "aad", &aad) ||
+      !get_out(env, args[5], plaintext.length + TAG_BYTES, &out, &made))
     return NULL;
-  unsigned char* out;
-  napi_value result = new_bytes(env, plaintext.length + TAG_BYTES, &out);
-  if (result == NULL) return NULL;
+  const bytes inputs[] = {iv, plaintext, aad};
+  if (!distinct(env, made, out, plaintext.length + TAG_BYTES, inputs, 3)) return NULL;
   if (gcm_run(env, handle, 1, iv.data, &aad, 1, &plaintext, out, out + plaintext.length) < 0)
     return NULL;
-  return result;
+  return answer(env, made, 1);
 }
 
-/** gcmDecrypt(handle, key?, iv, sealed, aad): plaintext, null (tag refused), undefined (stale). */
+/**
+ * gcmDecrypt(handle, key?, iv, sealed, aad, out?): the plaintext; null/false when `sealed` is
+ * shorter than the tag or the tag does not verify (out wiped); undefined if stale.
+ */
 static napi_value gcm_decrypt(napi_env env, napi_callback_info info) {
-  napi_value args[5];
+  napi_value args[6], made;
   int stale;
   bytes iv, sealed, aad;
-  if (!get_args(env, info, 5, args)) return NULL;
+  unsigned char* out;
+  if (!get_args(env, info, 6, 5, args)) return NULL;
   key_handle* handle = get_handle(env, args, &stale);
   if (handle == NULL) return NULL;
   if (stale) return undefined_value(env);
   if (!get_exact(env, args[2], "iv", IV_BYTES, &iv) || !get_bytes(env, args[3], "sealed", &sealed) ||
       !get_bytes(env, args[4], "aad", &aad))
     return NULL;
-  if (sealed.length < TAG_BYTES) return null_value(env);
-  bytes ciphertext = {sealed.data, sealed.length - TAG_BYTES};
+  bytes ciphertext = {sealed.data, sealed.length >= TAG_BYTES ? sealed.length - TAG_BYTES : 0};
+  if (!get_out(env, args[5], ciphertext.length, &out, &made)) return NULL;
+  const bytes inputs[] = {iv, sealed, aad};
+  if (!distinct(env, made, out, ciphertext.length, inputs, 3)) return NULL;
+  if (sealed.length < TAG_BYTES) return answer(env, made, 0);
   unsigned char tag[TAG_BYTES];
   memcpy(tag, sealed.data + ciphertext.length, TAG_BYTES);
-  unsigned char* out;
-  napi_value result = new_bytes(env, ciphertext.length, &out);
-  if (result == NULL) return NULL;
   int verified = gcm_run(env, handle, 0, iv.data, &aad, 1, &ciphertext, out, tag);
   if (verified < 0) return NULL;
-  return verified ? result : null_value(env);
+  return answer(env, made, verified);
 }
 
-/** hmac(handle, key?, message): HMAC-SHA256(key, message), or undefined if stale. */
+/** hmac(handle, key?, message, out?): HMAC-SHA256(key, message); undefined if stale. */
 static napi_value hmac(napi_env env, napi_callback_info info) {
-  napi_value args[3];
+  napi_value args[4], made;
   int stale;
   bytes message;
-  if (!get_args(env, info, 3, args)) return NULL;
+  unsigned char* out;
+  if (!get_args(env, info, 4, 3, args)) return NULL;
   key_handle* handle = get_handle(env, args, &stale);
   if (handle == NULL) return NULL;
   if (stale) return undefined_value(env);
-  if (!get_bytes(env, args[2], "message", &message)) return NULL;
-  unsigned char* out;
-  napi_value result = new_bytes(env, DIGEST_BYTES, &out);
-  if (result == NULL) return NULL;
+  if (!get_bytes(env, args[2], "message", &message) ||
+      !get_out(env, args[3], DIGEST_BYTES, &out, &made) ||
+      !distinct(env, made, out, DIGEST_BYTES, &message, 1))
+    return NULL;
   hmac_parts(handle, &message, 1, out);
-  return result;
+  return answer(env, made, 1);
 }
 
+/** A version byte: an integer 0..255 (a double, so 2^32 or 1.5 is refused, not truncated). */
 static int get_version(napi_env env, napi_value value, unsigned char* version) {
-  uint32_t number = 256;
-  if (napi_get_value_uint32(env, value, &number) != napi_ok || number > 255) {
+  double number = -1;
+  if (napi_get_value_double(env, value, &number) != napi_ok || !(number >= 0 && number <= 255) ||
+      number != (double)(int)number) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "version must be an integer 0..255");
     return 0;
   }
@@ -353,18 +420,18 @@ static int get_version(napi_env env, napi_value value, unsigned char* version) {
 }
 
 /**
- * sivSeal(handle, key?, version, ivLabel, ivContext, salt, plaintext, aadA, aadB), the state
- * value layout of src/enclave/secrets/state-encryption.ts:
+ * sivSeal(handle, key?, version, ivLabel, ivContext, salt, plaintext, aadA, aadB, out?); undefined
+ * if stale. The state value layout of src/crypto/siv.ts:
  *   iv   = HMAC-SHA256(key, ivLabel || ivContext || salt || plaintext)[0..12]
  *   blob = version || iv || AES-256-GCM(key, iv, plaintext, aad = version || aadA || aadB) || tag
- * Undefined if stale.
  */
 static napi_value siv_seal(napi_env env, napi_callback_info info) {
-  napi_value args[9];
+  napi_value args[10], made;
   int stale;
   unsigned char version;
   bytes iv_parts[4], aad[3];
-  if (!get_args(env, info, 9, args)) return NULL;
+  unsigned char* out;
+  if (!get_args(env, info, 10, 9, args)) return NULL;
   key_handle* handle = get_handle(env, args, &stale);
   if (handle == NULL) return NULL;
   if (stale) return undefined_value(env);
@@ -372,14 +439,14 @@ static napi_value siv_seal(napi_env env, napi_callback_info info) {
       !get_bytes(env, args[4], "ivContext", &iv_parts[1]) ||
       !get_bytes(env, args[5], "salt", &iv_parts[2]) ||
       !get_bytes(env, args[6], "plaintext", &iv_parts[3]) ||
-      !get_bytes(env, args[7], "aadA", &aad[1]) || !get_bytes(env, args[8], "aadB", &aad[2]))
+      !get_bytes(env, args[7], "aadA", &aad[1]) || !get_bytes(env, args[8], "aadB", &aad[2]) ||
+      !get_out(env, args[9], 1 + IV_BYTES + iv_parts[3].length + TAG_BYTES, &out, &made) ||
+      !distinct(env, made, out, 1 + IV_BYTES + iv_parts[3].length + TAG_BYTES, iv_parts, 4) ||
+      !distinct(env, made, out, 1 + IV_BYTES + iv_parts[3].length + TAG_BYTES, aad + 1, 2))
     return NULL;
   const bytes plaintext = iv_parts[3];
   aad[0].data = &version;
   aad[0].length = 1;
-  unsigned char* out;
-  napi_value result = new_bytes(env, 1 + IV_BYTES + plaintext.length + TAG_BYTES, &out);
-  if (result == NULL) return NULL;
   unsigned char digest[DIGEST_BYTES];
   hmac_parts(handle, iv_parts, 4, digest);
   out[0] = version;
@@ -388,38 +455,41 @@ static napi_value siv_seal(napi_env env, napi_callback_info info) {
   unsigned char* sealed = out + 1 + IV_BYTES;
   if (gcm_run(env, handle, 1, out + 1, aad, 3, &plaintext, sealed, sealed + plaintext.length) < 0)
     return NULL;
-  return result;
+  return answer(env, made, 1);
 }
 
 /**
- * sivOpen(handle, key?, version, aadA, aadB, blob): the plaintext of a sivSeal blob; null when
- * the layout or the tag is wrong; undefined if stale.
+ * sivOpen(handle, key?, version, aadA, aadB, blob, out?): the plaintext of a sivSeal blob
+ * (blob length − 29 bytes); null/false for a blob shorter than 29 bytes, another version or a
+ * tag that does not verify (out wiped); undefined if stale.
  */
 static napi_value siv_open(napi_env env, napi_callback_info info) {
-  napi_value args[6];
+  napi_value args[7], made;
   int stale;
   unsigned char version;
   bytes aad[3], blob;
-  if (!get_args(env, info, 6, args)) return NULL;
+  unsigned char* out;
+  if (!get_args(env, info, 7, 6, args)) return NULL;
   key_handle* handle = get_handle(env, args, &stale);
   if (handle == NULL) return NULL;
   if (stale) return undefined_value(env);
   if (!get_version(env, args[2], &version) || !get_bytes(env, args[3], "aadA", &aad[1]) ||
       !get_bytes(env, args[4], "aadB", &aad[2]) || !get_bytes(env, args[5], "blob", &blob))
     return NULL;
-  if (blob.length < 1 + IV_BYTES + TAG_BYTES || blob.data[0] != version) return null_value(env);
+  const size_t overhead = 1 + IV_BYTES + TAG_BYTES;
+  bytes ciphertext = {blob.data + 1 + IV_BYTES, blob.length >= overhead ? blob.length - overhead : 0};
+  if (!get_out(env, args[6], ciphertext.length, &out, &made)) return NULL;
+  const bytes inputs[] = {aad[1], aad[2], blob};
+  if (!distinct(env, made, out, ciphertext.length, inputs, 3)) return NULL;
+  if (blob.length < overhead || blob.data[0] != version) return answer(env, made, 0);
   aad[0].data = &version;
   aad[0].length = 1;
-  bytes ciphertext = {blob.data + 1 + IV_BYTES, blob.length - 1 - IV_BYTES - TAG_BYTES};
   unsigned char iv[IV_BYTES], tag[TAG_BYTES];
   memcpy(iv, blob.data + 1, IV_BYTES);
   memcpy(tag, ciphertext.data + ciphertext.length, TAG_BYTES);
-  unsigned char* out;
-  napi_value result = new_bytes(env, ciphertext.length, &out);
-  if (result == NULL) return NULL;
   int verified = gcm_run(env, handle, 0, iv, aad, 3, &ciphertext, out, tag);
   if (verified < 0) return NULL;
-  return verified ? result : null_value(env);
+  return answer(env, made, verified);
 }
 
 // ---- module ----
@@ -450,11 +520,13 @@ NAPI_MODULE_INIT() {
       {"sivSeal", NULL, siv_seal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sivOpen", NULL, siv_open, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  napi_value version;
+  napi_value version, source;
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) !=
           napi_ok ||
       napi_create_uint32(env, 1, &version) != napi_ok ||
-      napi_set_named_property(env, exports, "abiVersion", version) != napi_ok)
+      napi_set_named_property(env, exports, "abiVersion", version) != napi_ok ||
+      napi_create_string_utf8(env, SHROUD_AEAD_SOURCE_SHA256, NAPI_AUTO_LENGTH, &source) != napi_ok ||
+      napi_set_named_property(env, exports, "sourceSha256", source) != napi_ok)
     return NULL;
   return exports;
 }

@@ -40,7 +40,16 @@ const stampFile = `${binary}.inputs`;
 const compiler = process.env.CC || 'cc';
 const FLAGS = ['-O2', '-std=c11', '-Wall', '-Wextra', '-shared', '-fPIC', '-fvisibility=hidden'];
 // macOS links shared objects with undefined symbols only when told to look them up at load time.
-if (process.platform === 'darwin') FLAGS.push('-undefined', 'dynamic_lookup');
+// Elsewhere bind every symbol at load (-z now): Node dlopens addons lazily, so an OpenSSL symbol
+// this node does not export would otherwise kill the process at its first call instead of
+// failing the load (which the loader reports and falls back from).
+if (process.platform === 'darwin') FLAGS.push('-undefined', 'dynamic_lookup', '-Wl,-bind_at_load');
+else FLAGS.push('-Wl,-z,now');
+
+/** SHA-256 (hex) of the C source: compiled into the binary, which the loader checks against it. */
+function sourceSha256() {
+  return createHash('sha256').update(readFileSync(source)).digest('hex');
+}
 
 function warn(message) {
   console.warn(`build-native: ${message}; the enclave uses node:crypto instead (slower, same bytes)`);
@@ -66,13 +75,27 @@ function stampOf(include, version) {
     .digest('hex');
 }
 
+/** The synthetic-IV seal of src/crypto/siv.ts composed from node:crypto, for the self-test. */
+function referenceSivSeal(key, version, label, context, salt, plaintext, aadA, aadB) {
+  const iv = createHmac('sha256', key)
+    .update(Buffer.concat([label, context, salt, plaintext]))
+    .digest()
+    .subarray(0, 12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.concat([Buffer.of(version), aadA, aadB]));
+  const sealed = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return Buffer.concat([Buffer.of(version), iv, sealed]);
+}
+
 /**
- * Loads the binary and checks it against node:crypto on one input (NIST SP 800-38D's GCM and
- * RFC 2104's HMAC as OpenSSL computes them): a miscompiled or mislinked addon never ships.
+ * Loads the binary and checks every function against node:crypto on one input (GCM of NIST SP
+ * 800-38D and HMAC of RFC 2104 as OpenSSL computes them, and the state value seal), and that it
+ * was compiled from this source: a miscompiled, mislinked or stale addon never ships.
  */
 function selfTest(path) {
   try {
     const addon = createRequire(import.meta.url)(path);
+    if (addon.sourceSha256 !== sourceSha256()) return false;
     const key = Buffer.alloc(32, 7);
     const iv = Buffer.alloc(12, 9);
     const plaintext = Buffer.from('shroud native self-test');
@@ -81,18 +104,41 @@ function selfTest(path) {
     cipher.setAAD(aad);
     const expected = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
     const handle = addon.createKey(new Uint8Array(key));
-    const sealed = addon.gcmEncrypt(handle, undefined, iv, plaintext, aad);
-    const opened = addon.gcmDecrypt(handle, undefined, iv, sealed, aad);
-    const mac = addon.hmac(handle, undefined, plaintext);
+    const sealed = new Uint8Array(plaintext.length + 16);
+    const opened = new Uint8Array(plaintext.length);
+    const mac = new Uint8Array(32);
+    const sivParts = [
+      Buffer.from('label'),
+      Buffer.alloc(32, 1),
+      Buffer.alloc(8, 2),
+      plaintext,
+      Buffer.alloc(20, 3),
+      Buffer.alloc(32, 1),
+    ];
+    const expectedBlob = referenceSivSeal(key, 1, ...sivParts);
+    const blob = new Uint8Array(expectedBlob.length);
+    const unsealed = new Uint8Array(plaintext.length);
     return (
+      addon.gcmEncrypt(handle, undefined, iv, plaintext, aad, sealed) === true &&
       Buffer.from(sealed).equals(expected) &&
-      opened !== null &&
+      addon.gcmDecrypt(handle, undefined, iv, sealed, aad, opened) === true &&
       Buffer.from(opened).equals(plaintext) &&
-      Buffer.from(mac).equals(createHmac('sha256', key).update(plaintext).digest())
+      addon.hmac(handle, undefined, plaintext, mac) === true &&
+      Buffer.from(mac).equals(createHmac('sha256', key).update(plaintext).digest()) &&
+      addon.sivSeal(handle, undefined, 1, ...sivParts, blob) === true &&
+      Buffer.from(blob).equals(expectedBlob) &&
+      addon.sivOpen(handle, undefined, 1, sivParts[4], sivParts[5], blob, unsealed) === true &&
+      Buffer.from(unsealed).equals(plaintext)
     );
   } catch {
     return false;
   }
+}
+
+/** Removes the installed binary and its stamp. */
+function removeBinary() {
+  rmSync(binary, { force: true });
+  rmSync(stampFile, { force: true });
 }
 
 function check() {
@@ -123,13 +169,16 @@ function build() {
   mkdirSync(outDir, { recursive: true });
   copyFileSync(source, join(outDir, 'shroud_aead.c'));
   const include = includeDir();
-  if (include === undefined) {
-    warn('no Node headers with node_api.h and openssl/evp.h found');
-    return 0;
-  }
   const version = compilerVersion();
-  if (version === null) {
-    warn(`no C compiler (${compiler})`);
+  if (include === undefined || version === null) {
+    // A binary built from another source must not stay: the loader would refuse it anyway
+    // (sourceSha256), but a clean "absent" is clearer than a "stale" status.
+    const stale = existsSync(binary) && !selfTest(binary);
+    if (stale) removeBinary();
+    const removed = stale ? ' (the binary built from another source was removed)' : '';
+    warn(
+      `${include === undefined ? 'no Node headers with node_api.h and openssl/evp.h found' : `no C compiler (${compiler})`}${removed}`,
+    );
     return 0;
   }
   const stamp = stampOf(include, version);
@@ -144,16 +193,19 @@ function build() {
   }
   // Build beside the target and rename: a process loading the old binary never sees half a file.
   const temporary = join(outDir, `shroud_aead.${process.pid}.tmp.node`); // require() needs .node
-  const result = spawnSync(compiler, [...FLAGS, `-I${include}`, '-o', temporary, source], {
+  const define = `-DSHROUD_AEAD_SOURCE_SHA256="${sourceSha256()}"`;
+  const result = spawnSync(compiler, [...FLAGS, define, `-I${include}`, '-o', temporary, source], {
     encoding: 'utf8',
   });
   if (result.status !== 0) {
     rmSync(temporary, { force: true });
+    if (existsSync(binary) && !selfTest(binary)) removeBinary();
     warn(`${compiler} failed: ${(result.stderr || result.error?.message || '').trim().split('\n')[0]}`);
     return 0;
   }
   if (!selfTest(temporary)) {
     rmSync(temporary, { force: true });
+    if (existsSync(binary) && !selfTest(binary)) removeBinary();
     warn('the built addon failed its self-test against node:crypto and was removed');
     return 0;
   }

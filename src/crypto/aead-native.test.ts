@@ -7,13 +7,21 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import { aeadAddon, loadAeadAddon, type AeadAddon } from './aead-native.js';
+import { aeadAddon, aeadAddonStatus, loadAeadAddon, type AeadAddon } from './aead-native.js';
 import { createCryptoApi } from './api.js';
 import { createNativeBackend } from './backend-native.js';
 import { pureBackend } from './backend-pure.js';
@@ -366,12 +374,14 @@ describe('shroud_aead addon: loading and the native boundary', () => {
     const foreign = join(scratch, 'foreign.cjs');
     writeFileSync(foreign, 'module.exports = { abiVersion: 99 };');
     assert.equal(loadAeadAddon(foreign, {}).status, 'failed', 'another ABI version is not used');
+    assert.equal(aeadAddonStatus(), aeadAddonStatus(), 'the status is loaded once');
     assert.equal(aeadAddon(), aeadAddon(), 'one instance per thread');
   });
 
   it('the C side refuses wrong types and lengths with errors, not crashes', { skip: noAddon }, () => {
     const native = addon!;
     const handle = native.createKey(pattern(32, 41));
+    const empty = new Uint8Array(0);
     const cases: [string, () => unknown, RegExp][] = [
       ['31-byte key', () => native.createKey(new Uint8Array(31)), /key must be 32 bytes/],
       [
@@ -394,24 +404,136 @@ describe('shroud_aead addon: loading and the native boundary', () => {
         () => (native.gcmDecrypt as (...args: unknown[]) => unknown)(handle, undefined),
         /too few arguments/,
       ],
+      ...[300, 2 ** 32, 2 ** 32 + 1, 1.5, -1, Number.NaN].map((version): [string, () => unknown, RegExp] => [
+        `version ${version} (not truncated to a byte or to 32 bits)`,
+        () => native.sivOpen(handle, undefined, version, empty, empty, new Uint8Array(40)),
+        /version must be an integer 0\.\.255/,
+      ]),
       [
-        'version 300',
-        () =>
-          native.sivOpen(handle, undefined, 300, new Uint8Array(0), new Uint8Array(0), new Uint8Array(40)),
-        /version/,
+        'out of the wrong length',
+        () => native.hmac(handle, undefined, new Uint8Array(1), new Uint8Array(31)),
+        /out must be 32 bytes/,
+      ],
+      [
+        'out of another type',
+        () => native.gcmEncrypt(handle, undefined, new Uint8Array(12), empty, empty, [] as never),
+        /out must be a Uint8Array/,
       ],
     ];
     for (const [name, run, message] of cases) assert.throws(run, message, name);
+    assert.equal(native.gcmDecrypt(handle, undefined, new Uint8Array(12), new Uint8Array(15), empty), null);
     assert.equal(
-      native.gcmDecrypt(handle, undefined, new Uint8Array(12), new Uint8Array(15), new Uint8Array(0)),
-      null,
+      native.gcmDecrypt(handle, undefined, new Uint8Array(12), new Uint8Array(15), empty, empty),
+      false,
     );
     assert.equal(
       native.hmac(handle, pattern(32, 42), new Uint8Array(1)),
       undefined,
       'a check array with other bytes marks the handle stale',
     );
+    // With `out`: true/false answers, and a refused open leaves no unauthenticated plaintext.
+    const iv = pattern(12, 43);
+    const sealed = new Uint8Array(64 + 16);
+    assert.equal(native.gcmEncrypt(handle, undefined, iv, pattern(64, 44), empty, sealed), true);
+    const opened = new Uint8Array(64);
+    assert.equal(native.gcmDecrypt(handle, undefined, iv, flipped(sealed, 70), empty, opened), false);
+    assert.ok(
+      opened.every((byte) => byte === 0),
+      'the refused plaintext was wiped',
+    );
+    assert.equal(native.gcmDecrypt(handle, undefined, iv, sealed, empty, opened), true);
+    assert.equal(hex(opened), hex(pattern(64, 44)));
+    // An out in shared memory (another thread could read plaintext before the tag is refused)
+    // or overlapping an input (the seal writes its header before GCM reads the plaintext).
+    const shared = new Uint8Array(new SharedArrayBuffer(64));
+    assert.throws(() => native.gcmDecrypt(handle, undefined, iv, sealed, empty, shared), /not shared memory/);
+    const scratchBuffer = new Uint8Array(40 + 29);
+    const overlapping: [string, () => unknown][] = [
+      [
+        'seal over its plaintext',
+        () =>
+          native.sivSeal(
+            handle,
+            undefined,
+            1,
+            empty,
+            empty,
+            empty,
+            scratchBuffer.subarray(0, 40),
+            empty,
+            empty,
+            scratchBuffer,
+          ),
+      ],
+      [
+        'open into its blob',
+        () => native.gcmDecrypt(handle, undefined, iv, sealed, empty, sealed.subarray(16, 80)),
+      ],
+      [
+        'HMAC into its message',
+        () => native.hmac(handle, undefined, scratchBuffer.subarray(10, 50), scratchBuffer.subarray(0, 32)),
+      ],
+      [
+        'encrypt into its AAD',
+        () =>
+          native.gcmEncrypt(
+            handle,
+            undefined,
+            iv,
+            empty,
+            scratchBuffer.subarray(0, 20),
+            scratchBuffer.subarray(4, 20),
+          ),
+      ],
+    ];
+    for (const [name, run] of overlapping) assert.throws(run, /out must not overlap an input/, name);
+    assert.equal(
+      native.hmac(handle, undefined, scratchBuffer.subarray(32, 50), scratchBuffer.subarray(0, 32)),
+      true,
+      'adjacent is not overlapping',
+    );
   });
+
+  it(
+    'a binary from another C source is never loaded, and a rebuild without a compiler removes it',
+    { skip: noAddon },
+    () => {
+      // A scratch copy of the repository's build inputs, so the real dist/ is not touched.
+      const repo = join(scratch, 'repo');
+      mkdirSync(join(repo, 'scripts'), { recursive: true });
+      mkdirSync(join(repo, 'native'), { recursive: true });
+      copyFileSync(join(root, 'scripts/build-native.mjs'), join(repo, 'scripts/build-native.mjs'));
+      const source = join(repo, 'native/shroud_aead.c');
+      copyFileSync(join(root, 'native/shroud_aead.c'), source);
+      const binary = join(repo, 'dist/native/shroud_aead.node');
+      // The binary is loaded below from this path once per process (require caches addons).
+      const build = (environment: NodeJS.ProcessEnv = process.env) =>
+        spawnSync(process.execPath, [join(repo, 'scripts/build-native.mjs')], {
+          encoding: 'utf8',
+          env: environment,
+        });
+      assert.equal(build().status, 0);
+      assert.equal(loadAeadAddon(binary, {}, source).status, 'loaded');
+      assert.equal(
+        loadAeadAddon(binary, {}, join(repo, 'native/none.c')).status,
+        'stale',
+        'no source to check',
+      );
+      writeFileSync(source, `${readFileSync(source, 'utf8')}// the source moved on\n`);
+      assert.equal(loadAeadAddon(binary, {}, source).status, 'stale', 'built from other source');
+      const rebuild = build({ ...process.env, CC: 'false' });
+      assert.equal(rebuild.status, 0, 'no compiler is a warning, not a failure');
+      assert.match(rebuild.stderr, /no C compiler.*removed/);
+      assert.equal(existsSync(binary), false, 'the stale binary is gone');
+      assert.equal(loadAeadAddon(binary, {}, source).status, 'absent');
+      assert.equal(build().status, 0);
+      // A new process: this one has the old binary at this path loaded (require caches it).
+      const check = spawnSync(process.execPath, [join(repo, 'scripts/build-native.mjs'), '--check'], {
+        encoding: 'utf8',
+      });
+      assert.equal(check.status, 0, `rebuilt from the new source: ${check.stdout}`);
+    },
+  );
 
   it(
     'two worker threads use the addon at once, each with its own handles for the same key',

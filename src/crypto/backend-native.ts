@@ -20,6 +20,7 @@ import secp from 'secp256k1';
 import sodium from 'sodium-native';
 import { aeadAddon, type AddonKey, type AeadAddon } from './aead-native.js';
 import type { CryptoBackend } from './backend.js';
+import { SIV_OVERHEAD_BYTES } from './siv.js';
 import { sodiumHkdfSha256OneBlock, sodiumHmacSha256, sodiumSha256 } from './sha256-sodium.js';
 
 const TAG_BYTES = 16;
@@ -243,20 +244,38 @@ export function createNativeBackend(native: AeadAddon | null): CryptoBackend {
   }
   return {
     ...nodeCryptoBackend,
-    hmacSha256: (key, data) =>
-      key.length === HANDLE_KEY_BYTES
-        ? withHandle(key, (handle, check) => addon.hmac(handle, check, data))
-        : nodeCryptoBackend.hmacSha256(key, data),
-    aesGcmEncrypt: (key, iv, plaintext, aad) =>
-      withHandle(key, (handle, check) => addon.gcmEncrypt(handle, check, iv, plaintext, aad)),
-    aesGcmDecrypt: (key, iv, sealed, aad) =>
-      withHandle(key, (handle, check) => addon.gcmDecrypt(handle, check, iv, sealed, aad)),
-    sivSeal: (key, version, ivLabel, ivContext, salt, plaintext, aadA, aadB) =>
+    hmacSha256(key, data) {
+      if (key.length !== HANDLE_KEY_BYTES) return nodeCryptoBackend.hmacSha256(key, data);
+      const out = new Uint8Array(SHA256_BYTES);
+      withHandle(key, (handle, check) => addon.hmac(handle, check, data, out));
+      return out;
+    },
+    aesGcmEncrypt(key, iv, plaintext, aad) {
+      const out = new Uint8Array(plaintext.length + TAG_BYTES);
+      withHandle(key, (handle, check) => addon.gcmEncrypt(handle, check, iv, plaintext, aad, out));
+      return out;
+    },
+    aesGcmDecrypt(key, iv, sealed, aad) {
+      if (sealed.length < TAG_BYTES) return null;
+      const out = new Uint8Array(sealed.length - TAG_BYTES);
+      return withHandle(key, (handle, check) => addon.gcmDecrypt(handle, check, iv, sealed, aad, out))
+        ? out
+        : null;
+    },
+    sivSeal(key, version, ivLabel, ivContext, salt, plaintext, aadA, aadB) {
+      const out = new Uint8Array(plaintext.length + SIV_OVERHEAD_BYTES);
       withHandle(key, (handle, check) =>
-        addon.sivSeal(handle, check, version, ivLabel, ivContext, salt, plaintext, aadA, aadB),
-      ),
-    sivOpen: (key, version, aadA, aadB, blob) =>
-      withHandle(key, (handle, check) => addon.sivOpen(handle, check, version, aadA, aadB, blob)),
+        addon.sivSeal(handle, check, version, ivLabel, ivContext, salt, plaintext, aadA, aadB, out),
+      );
+      return out;
+    },
+    sivOpen(key, version, aadA, aadB, blob) {
+      if (blob.length < SIV_OVERHEAD_BYTES) return null;
+      const out = new Uint8Array(blob.length - SIV_OVERHEAD_BYTES);
+      return withHandle(key, (handle, check) => addon.sivOpen(handle, check, version, aadA, aadB, blob, out))
+        ? out
+        : null;
+    },
   };
 }
 
