@@ -7,8 +7,9 @@
 // processes) with and without the addon, and the build: a stale binary, a binary that cannot
 // resolve a symbol, the measurement of the C source.
 //
-// Findings that still fail are `{ todo: 'finding N' }` (the suite stays green; the report to the
-// lead names file, line and fix). Addon tests are skipped only where no C compiler exists.
+// "(finding N)" tests failed on the addon as first committed (6ca01f3) and guard the fixes
+// (3cea0b5, efe4428); findings still open are `{ todo: 'finding N' }` so the suite stays green.
+// Addon tests are skipped only where no C compiler exists.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -466,9 +467,12 @@ describe('shroud_aead review: the native boundary', { skip: noAddon }, () => {
     },
   );
 
-  it('an external made by another addon is refused, never read as a key handle', { skip: !probePath }, () => {
-    // In a child: reading 16 foreign bytes as a key_handle crashes the process (SIGSEGV).
-    const source = `
+  it(
+    'an external made by another addon is refused, never read as a key handle (finding 1)',
+    { skip: !probePath },
+    () => {
+      // In a child: reading 16 foreign bytes as a key_handle crashes the process (SIGSEGV).
+      const source = `
         const addon = require(${JSON.stringify(addonPath)});
         const probe = require(${JSON.stringify(probePath)});
         ${CALL_JS}
@@ -482,15 +486,16 @@ describe('shroud_aead review: the native boundary', { skip: noAddon }, () => {
           try { attempt(); results.push('accepted'); } catch (error) { results.push(error instanceof TypeError ? 'refused' : 'other'); }
         }
         console.log(JSON.stringify(results));`;
-    const child = node(['-e', source]);
-    assert.equal(child.signal, null, `the child died of ${child.signal}`);
-    assert.equal(child.status, 0, child.stderr);
-    assert.deepEqual(JSON.parse(child.stdout), ['refused', 'refused', 'refused']);
-  });
+      const child = node(['-e', source]);
+      assert.equal(child.signal, null, `the child died of ${child.signal}`);
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), ['refused', 'refused', 'refused']);
+    },
+  );
 
   // ABI 2 writes results into a caller's `out` that "overlaps no input": a precondition the C
   // side does not check. Both cases below are what a caller reusing a scratch buffer would hit.
-  it('an out overlapping an input is refused, or the result is still right', { todo: 'finding 7' }, () => {
+  it('an out overlapping an input is refused, or the result is still right (finding 7)', () => {
     const native = raw!;
     const key = pattern(32, 20);
     const handle = native.createKey(key);
@@ -526,24 +531,45 @@ describe('shroud_aead review: the native boundary', { skip: noAddon }, () => {
     assert.equal(bytesToHex(stored), before, 'a refused open left its input as it was');
   });
 
-  it(
-    'decryption refuses an out in a SharedArrayBuffer (other threads would see unauthenticated plaintext)',
-    { todo: 'finding 8' },
-    () => {
-      // GCM writes the plaintext while it checks the tag: with `out` shared, another thread can
-      // read it before the wipe that follows a refused tag (NIST SP 800-38D §5.2.2: no plaintext
-      // before authentication). Deterministically: the call must not accept such an out.
-      const native = raw!;
-      const key = pattern(32, 23);
-      const iv = pattern(12, 24);
-      const sealed = Buffer.from(referenceSeal(key, iv, pattern(64, 25), new Uint8Array(0)), 'hex');
-      sealed[70]! ^= 1;
-      const out = new Uint8Array(new SharedArrayBuffer(64));
-      assert.throws(() =>
-        native.gcmDecrypt(native.createKey(key), undefined, iv, sealed, new Uint8Array(0), out),
-      );
-    },
-  );
+  it('decryption refuses an out in a SharedArrayBuffer (other threads would see unauthenticated plaintext) (finding 8)', () => {
+    // GCM writes the plaintext while it checks the tag: with `out` shared, another thread can
+    // read it before the wipe that follows a refused tag (NIST SP 800-38D §5.2.2: no plaintext
+    // before authentication). Deterministically: the call must not accept such an out.
+    const native = raw!;
+    const key = pattern(32, 23);
+    const iv = pattern(12, 24);
+    const sealed = Buffer.from(referenceSeal(key, iv, pattern(64, 25), new Uint8Array(0)), 'hex');
+    sealed[70]! ^= 1;
+    const out = new Uint8Array(new SharedArrayBuffer(64));
+    assert.throws(() =>
+      native.gcmDecrypt(native.createKey(key), undefined, iv, sealed, new Uint8Array(0), out),
+    );
+  });
+
+  it('input pointers stay valid when the result is allocated after them (scavenges forced)', () => {
+    // Arrays up to 64 bytes live on V8's heap, which a scavenge moves. The addon reads its
+    // inputs' data pointers, then allocates the result (when no `out` is given): with a GC
+    // every few allocations (--stress-scavenge), a pointer into the moved heap would read junk.
+    const source = `
+      const addon = require(${JSON.stringify(addonPath)});
+      const { createCipheriv, createHmac } = require('node:crypto');
+      let bad = 0;
+      for (let i = 0; i < 3000; i++) {
+        const key = new Uint8Array(32).fill(i & 255), iv = new Uint8Array(12).fill((i * 7) & 255);
+        const pt = new Uint8Array(i % 60).fill((i * 3) & 255), aad = new Uint8Array(i % 17).fill(5);
+        const h = addon.createKey(key);
+        const sealed = addon.gcmEncrypt(h, key, iv, pt, aad);
+        const c = createCipheriv('aes-256-gcm', key, iv); c.setAAD(aad);
+        const ref = Buffer.concat([c.update(pt), c.final(), c.getAuthTag()]);
+        if (!Buffer.from(sealed).equals(ref)) bad++;
+        if (!Buffer.from(addon.hmac(h, key, pt)).equals(createHmac('sha256', key).update(pt).digest())) bad++;
+        if (!Buffer.from(addon.gcmDecrypt(h, key, iv, sealed, aad)).equals(pt)) bad++;
+      }
+      console.log(bad);`;
+    const child = node(['--stress-scavenge=5', '-e', source]);
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), '0', 'mismatching operations');
+  });
 
   it('a key handle cannot be posted to another thread (externals belong to one isolate)', () => {
     const { port1, port2 } = new MessageChannel();
@@ -600,27 +626,23 @@ describe('shroud_aead review: the native boundary', { skip: noAddon }, () => {
     assert.equal(child.stdout.trim(), 'ok');
   });
 
-  it(
-    'a version outside 0..255 is refused by the C side too, not truncated to 32 bits',
-    { todo: 'finding 4' },
-    () => {
-      const native = raw!;
-      const handle = native.createKey(pattern(32, 9));
-      const empty = new Uint8Array(0);
-      for (const version of [2 ** 32, 2 ** 32 + 1, 1.5, Number.NaN, -0.5]) {
-        assert.throws(
-          () =>
-            call(
-              native.sivSeal,
-              [handle, undefined, version, empty, empty, empty, new Uint8Array(1), empty, empty],
-              30,
-            ),
-          /version/,
-          `version ${version}`,
-        );
-      }
-    },
-  );
+  it('a version outside 0..255 is refused by the C side too, not truncated to 32 bits (finding 4)', () => {
+    const native = raw!;
+    const handle = native.createKey(pattern(32, 9));
+    const empty = new Uint8Array(0);
+    for (const version of [2 ** 32, 2 ** 32 + 1, 1.5, Number.NaN, -0.5]) {
+      assert.throws(
+        () =>
+          call(
+            native.sivSeal,
+            [handle, undefined, version, empty, empty, empty, new Uint8Array(1), empty, empty],
+            30,
+          ),
+        /version/,
+        `version ${version}`,
+      );
+    }
+  });
 });
 
 describe('shroud_aead review: the backend over the addon', () => {
@@ -865,68 +887,56 @@ describe(
       );
     };
 
-    it(
-      'the build installs no binary whose sivSeal is wrong (its self-test covers every function)',
-      { todo: 'finding 3' },
-      () => {
-        const { root, binary } = scratchRepo('wrong-siv', swapped);
-        const build = node([join(root, 'scripts', 'build-native.mjs')]);
-        assert.equal(build.status, 0, build.stderr);
-        assert.ok(
-          !existsSync(binary) || sivHex(binary) === expectedSiv(),
-          'a binary sealing other bytes was installed',
-        );
-      },
-    );
+    it('the build installs no binary whose sivSeal is wrong (its self-test covers every function) (finding 3)', () => {
+      const { root, binary } = scratchRepo('wrong-siv', swapped);
+      const build = node([join(root, 'scripts', 'build-native.mjs')]);
+      assert.equal(build.status, 0, build.stderr);
+      assert.ok(
+        !existsSync(binary) || sivHex(binary) === expectedSiv(),
+        'a binary sealing other bytes was installed',
+      );
+    });
 
-    it(
-      'a binary built from another version of the source is never loaded, nor kept by a rebuild without a compiler',
-      { todo: 'finding 2' },
-      () => {
-        // The older version differs by a comment only (it passes any self-test): what matters is
-        // that the binary a node runs comes from the source its measurement covers.
-        const { root, binary } = scratchRepo('stale', (source) => `${source}\n// an older version\n`);
-        const script = join(root, 'scripts', 'build-native.mjs');
-        assert.equal(node([script]).status, 0);
-        assert.ok(existsSync(binary), 'the old version was built');
-        // The source moves on; the machine has no compiler any more.
-        writeFileSync(join(root, 'native', 'shroud_aead.c'), readFileSync(cSource));
-        const rebuild = node([script, '--force'], { ...process.env, CC: 'false' });
-        assert.equal(rebuild.status, 0, 'no compiler is a warning, not a failure');
-        assert.match(rebuild.stderr, /no C compiler/);
-        assert.notEqual(node([script, '--check']).status, 0, '--check sees the binary is stale');
-        // What a node would run: the old binary, while its measurement covers the new source.
-        assert.ok(
-          !existsSync(binary) || loadAeadAddon(binary, {}).status !== 'loaded',
-          'the binary of the older source is still installed and loads',
-        );
-      },
-    );
+    it('a binary built from another version of the source is never loaded, nor kept by a rebuild without a compiler (finding 2)', () => {
+      // The older version differs by a comment only (it passes any self-test): what matters is
+      // that the binary a node runs comes from the source its measurement covers.
+      const { root, binary } = scratchRepo('stale', (source) => `${source}\n// an older version\n`);
+      const script = join(root, 'scripts', 'build-native.mjs');
+      assert.equal(node([script]).status, 0);
+      assert.ok(existsSync(binary), 'the old version was built');
+      // The source moves on; the machine has no compiler any more.
+      writeFileSync(join(root, 'native', 'shroud_aead.c'), readFileSync(cSource));
+      const rebuild = node([script, '--force'], { ...process.env, CC: 'false' });
+      assert.equal(rebuild.status, 0, 'no compiler is a warning, not a failure');
+      assert.match(rebuild.stderr, /no C compiler/);
+      assert.notEqual(node([script, '--check']).status, 0, '--check sees the binary is stale');
+      // What a node would run: the old binary, while its measurement covers the new source.
+      assert.ok(
+        !existsSync(binary) || loadAeadAddon(binary, {}).status !== 'loaded',
+        'the binary of the older source is still installed and loads',
+      );
+    });
 
-    it(
-      'a binary that cannot resolve an OpenSSL symbol is refused at load, not a crash at first call',
-      { todo: 'finding 6' },
-      () => {
-        // Node loads addons with RTLD_LAZY; without -Wl,-z,now a symbol missing from this node's
-        // OpenSSL (another Node, a shared libcrypto) kills the process (exit 127) when first called,
-        // here inside the build's own self-test.
-        const { root, binary } = scratchRepo('missing-symbol', (source) =>
-          source
-            .replace(
-              '#define KEY_BYTES 32',
-              'extern int shroud_review_missing_symbol(void);\n#define KEY_BYTES 32',
-            )
-            .replace(
-              /static napi_value hmac\(napi_env env, napi_callback_info info\) \{/,
-              (match) => `${match}\n  if (shroud_review_missing_symbol()) return NULL;`,
-            ),
-        );
-        const build = node([join(root, 'scripts', 'build-native.mjs')]);
-        assert.equal(build.signal, null);
-        assert.equal(build.status, 0, `the build died: ${build.stderr.trim().split('\n').at(-1)}`);
-        assert.ok(!existsSync(binary), 'no binary with an unresolved symbol is installed');
-      },
-    );
+    it('a binary that cannot resolve an OpenSSL symbol is refused at load, not a crash at first call (finding 6)', () => {
+      // Node loads addons with RTLD_LAZY; without -Wl,-z,now a symbol missing from this node's
+      // OpenSSL (another Node, a shared libcrypto) kills the process (exit 127) when first called,
+      // here inside the build's own self-test.
+      const { root, binary } = scratchRepo('missing-symbol', (source) =>
+        source
+          .replace(
+            '#define KEY_BYTES 32',
+            'extern int shroud_review_missing_symbol(void);\n#define KEY_BYTES 32',
+          )
+          .replace(
+            /static napi_value hmac\(napi_env env, napi_callback_info info\) \{/,
+            (match) => `${match}\n  if (shroud_review_missing_symbol()) return NULL;`,
+          ),
+      );
+      const build = node([join(root, 'scripts', 'build-native.mjs')]);
+      assert.equal(build.signal, null);
+      assert.equal(build.status, 0, `the build died: ${build.stderr.trim().split('\n').at(-1)}`);
+      assert.ok(!existsSync(binary), 'no binary with an unresolved symbol is installed');
+    });
 
     it('the measurement covers the C source (any change), and the binary not at all', () => {
       const root = join(scratch, 'measured');
