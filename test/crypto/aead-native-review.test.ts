@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { CryptoError, bytesToHex } from '../../src/crypto/index.js';
 import { createCryptoApi, createNativeBackend, loadAeadAddon } from '../../src/crypto/native.js';
@@ -570,6 +570,50 @@ describe('shroud_aead review: the native boundary', { skip: noAddon }, () => {
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stdout.trim(), '0', 'mismatching operations');
   });
+
+  it(
+    'sivSeal binds its IV to the plaintext it encrypts even when another thread writes that plaintext',
+    { todo: 'finding 10' },
+    async () => {
+      // The seal reads the plaintext twice (HMAC for the IV, then GCM). In shared memory a writer
+      // between the two gives one IV to two plaintexts: GCM nonce reuse under the contract key.
+      // No caller passes shared memory today (channel payloads are copied, shared wasm memories
+      // are refused), so this is defence in depth. Bounded tries: a fix can only make it pass.
+      const native = raw!;
+      const shared = new SharedArrayBuffer(1 << 16);
+      const plaintext = new Uint8Array(shared);
+      const writer = new Worker(
+        `const { parentPort, workerData } = require('node:worker_threads');
+         const p = new Uint8Array(workerData); parentPort.postMessage('ready');
+         for (let v = 0;; v = (v + 1) & 255) p[p.length - 1] = v;`,
+        { eval: true, workerData: shared },
+      );
+      try {
+        await new Promise((resolve) => writer.once('message', resolve));
+        const key = pattern(32, 31);
+        const handle = native.createKey(key);
+        const empty = new Uint8Array(0);
+        for (let attempt = 0; attempt < 300; attempt++) {
+          const blob = call(
+            native.sivSeal,
+            [handle, undefined, 1, empty, empty, empty, plaintext, empty, empty],
+            plaintext.length + 29,
+          );
+          if (blob === null || blob === undefined) continue; // refusing shared input is a fix too
+          const opened = call(native.sivOpen, [handle, undefined, 1, empty, empty, blob], plaintext.length);
+          assert.ok(opened, `attempt ${attempt}: the blob opens`);
+          const iv = createHmac('sha256', key).update(opened).digest().subarray(0, 12);
+          assert.equal(
+            bytesToHex(blob.subarray(1, 13)),
+            iv.toString('hex'),
+            `attempt ${attempt}: IV of its plaintext`,
+          );
+        }
+      } finally {
+        await writer.terminate();
+      }
+    },
+  );
 
   it('a key handle cannot be posted to another thread (externals belong to one isolate)', () => {
     const { port1, port2 } = new MessageChannel();
