@@ -46,4 +46,17 @@ describe('tx index record', () => {
     assert.throws(() => decodeIndexedTx(new Uint8Array([...binary, 0])), RangeError, 'trailing byte');
     assert.throws(() => decodeIndexedTx(new Uint8Array([2, ...binary.subarray(1)])), RangeError, 'version');
   });
+  it('writes u64s big-endian at the layout offsets, up to 2^64 - 1, and refuses values out of range', () => {
+    for (const value of [0n, 1n, 0xffff_ffffn, 0x1_0000_0000n, 0xffff_ffff_ffff_ffffn]) {
+      const record = { ...sample, height: value, result: { ...sample.result, gasWanted: value } };
+      const binary = encodeTxRecord(record);
+      const expected = Buffer.alloc(8);
+      expected.writeBigUInt64BE(value);
+      assert.deepEqual(binary.subarray(1, 9), new Uint8Array(expected), `height ${value} at bytes 1..9`);
+      assert.deepEqual(decodeIndexedTx(binary), record, `round trip of ${value}`);
+    }
+    for (const value of [-1n, 0x1_0000_0000_0000_0000n]) {
+      assert.throws(() => encodeTxRecord({ ...sample, height: value }), RangeError, `height ${value}`);
+    }
+  });
 });
