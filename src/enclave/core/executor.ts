@@ -130,7 +130,10 @@ interface PooledSignature {
 /** Fewest calls in a batch for the pool (call 0 is always verified in this thread). */
 const MIN_POOLED_BATCH = 2;
 
-/** Blobs the host sent with the ECALL for the slots of `readAheadFor` (same order). */
+/**
+ * Blobs the host sent with the ECALL for the slots of `readAheadFor` (same order). Not changed
+ * once handed to the executor (storageFor keeps its map per object).
+ */
 export interface ReadAhead {
   diskKeys: Uint8Array[];
   blobs: (Uint8Array | null)[];
@@ -500,6 +503,8 @@ export class Executor {
   private readonly sharedSecrets = new BoundedCache<Uint8Array>(4096);
   /** envelopeAssociatedData of calls without funds, by kind NUL sender NUL target (pure). */
   private readonly noFundsAds = new BoundedCache<Uint8Array>(4096);
+  /** The last read-ahead storageFor was given and its blobs by slot id (made once per object). */
+  private aheadSlots: { ahead: ReadAhead; map: Map<string, Uint8Array | null> } | null = null;
   /** Decoded bech32 contract addresses (pure; only valid ones are kept). */
   private readonly addresses = new BoundedCache<Uint8Array>(4096);
   /** Per compressed public key: its address and its uncompressed form (what verify parses fastest). */
@@ -578,7 +583,13 @@ export class Executor {
         throw new EnclaveError('BAD_REQUEST', 'malformed read-ahead');
       }
       if (ahead.diskKeys.length > 0) {
-        prefetched = new Map(ahead.diskKeys.map((slot, i) => [latin1(slot), ahead.blobs[i] ?? null]));
+        // A batch hands every call of a contract the same read-ahead object: its map is made
+        // once (it is only read), not once per call.
+        if (this.aheadSlots?.ahead !== ahead) {
+          const map = new Map(ahead.diskKeys.map((slot, i) => [latin1(slot), ahead.blobs[i] ?? null]));
+          this.aheadSlots = { ahead, map };
+        }
+        prefetched = this.aheadSlots.map;
       }
     } else if (expected !== undefined && this.ocalls.readStateBatch !== undefined) {
       const blobs = this.ocalls.readStateBatch(contract, expected);
