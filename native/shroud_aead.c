@@ -96,6 +96,45 @@ static int get_exact(napi_env env, napi_value value, const char* name, size_t le
   return 1;
 }
 
+/** Throws for a failed N-API call (NULL returned without a pending exception reads as undefined in JS). */
+static int napi_failed(napi_env env) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, "ERR_NAPI", "a Node-API call failed");
+  return 0;
+}
+
+/**
+ * A private copy of an input the pass reads more than once or must authenticate before use:
+ * in shared memory another thread could change it between the HMAC and the encryption (one IV
+ * for two plaintexts) or between GHASH and decryption. On the stack up to 1 KiB (state values),
+ * else on the heap; wiped by scratch_free.
+ */
+typedef struct {
+  unsigned char stack[1024];
+  unsigned char* data;
+  size_t length;
+} scratch;
+
+static int private_copy(napi_env env, scratch* copy, bytes* view) {
+  copy->length = view->length;
+  copy->data = view->length <= sizeof copy->stack ? copy->stack : malloc(view->length);
+  if (copy->data == NULL) {
+    napi_throw_error(env, "ERR_MEMORY", "could not allocate a private copy");
+    return 0;
+  }
+  if (view->length > 0) memcpy(copy->data, view->data, view->length);
+  view->data = copy->data;
+  return 1;
+}
+
+static void scratch_free(scratch* copy) {
+  if (copy->data == NULL) return;
+  OPENSSL_cleanse(copy->data, copy->length);
+  if (copy->data != copy->stack) free(copy->data);
+  copy->data = NULL;
+}
+
 /**
  * Where a result goes. The caller may pass `out`, a Uint8Array of exactly `length` bytes over a
  * plain (not shared) ArrayBuffer and overlapping no input: the call then answers true/false.
@@ -107,7 +146,7 @@ static int get_out(napi_env env, napi_value value, size_t length, unsigned char*
                    napi_value* made) {
   napi_valuetype type;
   *made = NULL;
-  if (napi_typeof(env, value, &type) != napi_ok) return 0;
+  if (napi_typeof(env, value, &type) != napi_ok) return napi_failed(env);
   if (type == napi_undefined) {
     napi_value buffer;
     void* raw = NULL;
@@ -187,7 +226,10 @@ static key_handle* get_handle(napi_env env, napi_value* args, int* stale) {
     return NULL;
   }
   key_handle* handle = data;
-  if (napi_typeof(env, args[1], &type) != napi_ok) return NULL;
+  if (napi_typeof(env, args[1], &type) != napi_ok) {
+    napi_failed(env);
+    return NULL;
+  }
   if (type != napi_undefined && type != napi_null) {
     bytes check;
     if (!get_bytes(env, args[1], "key", &check)) return NULL;
@@ -200,7 +242,7 @@ static key_handle* get_handle(napi_env env, napi_value* args, int* stale) {
 static int get_args(napi_env env, napi_callback_info info, size_t capacity, size_t required,
                     napi_value* args) {
   size_t count = capacity;
-  if (napi_get_cb_info(env, info, &count, args, NULL, NULL) != napi_ok) return 0;
+  if (napi_get_cb_info(env, info, &count, args, NULL, NULL) != napi_ok) return napi_failed(env);
   if (count < required) {
     napi_throw_type_error(env, "ERR_MISSING_ARGS", "too few arguments");
     return 0;
@@ -382,9 +424,13 @@ static napi_value gcm_decrypt(napi_env env, napi_callback_info info) {
   const bytes inputs[] = {iv, sealed, aad};
   if (!distinct(env, made, out, ciphertext.length, inputs, 3)) return NULL;
   if (sealed.length < TAG_BYTES) return answer(env, made, 0);
+  scratch copy = {.data = NULL};
+  if (!private_copy(env, &copy, &sealed)) return NULL;
+  ciphertext.data = sealed.data;
   unsigned char tag[TAG_BYTES];
   memcpy(tag, sealed.data + ciphertext.length, TAG_BYTES);
   int verified = gcm_run(env, handle, 0, iv.data, &aad, 1, &ciphertext, out, tag);
+  scratch_free(&copy);
   if (verified < 0) return NULL;
   return answer(env, made, verified);
 }
@@ -444,6 +490,9 @@ static napi_value siv_seal(napi_env env, napi_callback_info info) {
       !distinct(env, made, out, 1 + IV_BYTES + iv_parts[3].length + TAG_BYTES, iv_parts, 4) ||
       !distinct(env, made, out, 1 + IV_BYTES + iv_parts[3].length + TAG_BYTES, aad + 1, 2))
     return NULL;
+  // The IV must be the HMAC of exactly the bytes encrypted: both passes read one private copy.
+  scratch copy = {.data = NULL};
+  if (!private_copy(env, &copy, &iv_parts[3])) return NULL;
   const bytes plaintext = iv_parts[3];
   aad[0].data = &version;
   aad[0].length = 1;
@@ -453,8 +502,9 @@ static napi_value siv_seal(napi_env env, napi_callback_info info) {
   memcpy(out + 1, digest, IV_BYTES);
   OPENSSL_cleanse(digest, sizeof digest);
   unsigned char* sealed = out + 1 + IV_BYTES;
-  if (gcm_run(env, handle, 1, out + 1, aad, 3, &plaintext, sealed, sealed + plaintext.length) < 0)
-    return NULL;
+  int ok = gcm_run(env, handle, 1, out + 1, aad, 3, &plaintext, sealed, sealed + plaintext.length);
+  scratch_free(&copy);
+  if (ok < 0) return NULL;
   return answer(env, made, 1);
 }
 
@@ -481,13 +531,21 @@ static napi_value siv_open(napi_env env, napi_callback_info info) {
   if (!get_out(env, args[6], ciphertext.length, &out, &made)) return NULL;
   const bytes inputs[] = {aad[1], aad[2], blob};
   if (!distinct(env, made, out, ciphertext.length, inputs, 3)) return NULL;
-  if (blob.length < overhead || blob.data[0] != version) return answer(env, made, 0);
+  if (blob.length < overhead) return answer(env, made, 0);
+  scratch copy = {.data = NULL};
+  if (!private_copy(env, &copy, &blob)) return NULL;
+  ciphertext.data = blob.data + 1 + IV_BYTES;
+  if (blob.data[0] != version) {
+    scratch_free(&copy);
+    return answer(env, made, 0);
+  }
   aad[0].data = &version;
   aad[0].length = 1;
   unsigned char iv[IV_BYTES], tag[TAG_BYTES];
   memcpy(iv, blob.data + 1, IV_BYTES);
   memcpy(tag, ciphertext.data + ciphertext.length, TAG_BYTES);
   int verified = gcm_run(env, handle, 0, iv, aad, 3, &ciphertext, out, tag);
+  scratch_free(&copy);
   if (verified < 0) return NULL;
   return answer(env, made, verified);
 }

@@ -494,6 +494,29 @@ describe('shroud_aead addon: loading and the native boundary', () => {
     );
   });
 
+  it('an addon that gives no answer for a fresh handle is an error, never an all-zero result', () => {
+    const silent = () => undefined;
+    const mute = {
+      createKey: () => ({}),
+      gcmEncrypt: silent,
+      gcmDecrypt: silent,
+      hmac: silent,
+      sivSeal: silent,
+      sivOpen: silent,
+    };
+    const api = createCryptoApi(createNativeBackend(mute as unknown as AeadAddon));
+    const key = pattern(32, 51);
+    const empty = new Uint8Array(0);
+    const calls: [string, () => unknown][] = [
+      ['hmacSha256', () => api.hmacSha256(key, pattern(10, 52))],
+      ['aesGcmEncrypt', () => api.aesGcmEncrypt(key, pattern(12, 53), pattern(10, 54))],
+      ['aesGcmDecrypt', () => api.aesGcmDecrypt(key, pattern(12, 53), pattern(26, 55))],
+      ['sivSeal', () => api.sivSeal(key, 1, empty, empty, empty, pattern(10, 56), empty, empty)],
+      ['sivOpen', () => api.sivOpen(key, 1, empty, empty, pattern(40, 57))],
+    ];
+    for (const [name, run] of calls) assert.throws(run, /no answer for a fresh key handle/, name);
+  });
+
   it(
     'a binary from another C source is never loaded, and a rebuild without a compiler removes it',
     { skip: noAddon },

@@ -239,8 +239,11 @@ export function createNativeBackend(native: AeadAddon | null): CryptoBackend {
     }
     const handle = addon.createKey(key);
     handles.set(key, handle);
-    // A fresh handle is never stale (no check), so the result is defined.
-    return run(handle, undefined) as T;
+    const result = run(handle, undefined);
+    // A fresh handle is never stale (no check), so undefined is an addon fault: never hand out
+    // the untouched output array as a MAC, ciphertext or sealed value.
+    if (result === undefined) throw new Error('shroud_aead: the addon gave no answer for a fresh key handle');
+    return result;
   }
   return {
     ...nodeCryptoBackend,
