@@ -177,7 +177,7 @@ export function aeadAddon(): AeadAddon | null {
   return loaded.addon;
 }
 
-/** Why {@link aeadAddon} is or is not available (benchmarks and node start-up report it). */
+/** Why {@link aeadAddon} is or is not available (bench/crypto.ts and bench/enclave.ts print it). */
 export function aeadAddonStatus(): AeadAddonStatus {
   loaded ??= loadAeadAddon();
   return loaded.status;
