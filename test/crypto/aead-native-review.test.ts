@@ -8,7 +8,7 @@
 // resolve a symbol, the measurement of the C source.
 //
 // "(finding N)" tests failed on the addon as first committed (6ca01f3) and guard the fixes
-// (3cea0b5, efe4428); findings still open are `{ todo: 'finding N' }` so the suite stays green.
+// (3cea0b5, efe4428); findings 9-11 were fixed in 4c51134; every test here now guards a fix.
 // Addon tests are skipped only where no C compiler exists.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -575,97 +575,86 @@ describe('shroud_aead review: the native boundary', { skip: noAddon }, () => {
     assert.equal(child.stdout.trim(), '0', 'mismatching operations');
   });
 
-  it(
-    'sivSeal binds its IV to the plaintext it encrypts even when another thread writes that plaintext',
-    { todo: 'finding 10' },
-    async () => {
-      // The seal reads the plaintext twice (HMAC for the IV, then GCM). In shared memory a writer
-      // between the two gives one IV to two plaintexts: GCM nonce reuse under the contract key.
-      // No caller passes shared memory today (channel payloads are copied, shared wasm memories
-      // are refused), so this is defence in depth. Bounded tries: a fix can only make it pass.
-      const native = raw!;
-      const shared = new SharedArrayBuffer(1 << 16);
-      const plaintext = new Uint8Array(shared);
-      const writer = new Worker(
-        `const { parentPort, workerData } = require('node:worker_threads');
+  it('sivSeal binds its IV to the plaintext it encrypts even when another thread writes that plaintext', async () => {
+    // The seal reads the plaintext twice (HMAC for the IV, then GCM). In shared memory a writer
+    // between the two gives one IV to two plaintexts: GCM nonce reuse under the contract key.
+    // No caller passes shared memory today (channel payloads are copied, shared wasm memories
+    // are refused), so this is defence in depth. Bounded tries: a fix can only make it pass.
+    const native = raw!;
+    const shared = new SharedArrayBuffer(1 << 16);
+    const plaintext = new Uint8Array(shared);
+    const writer = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
          const p = new Uint8Array(workerData); parentPort.postMessage('ready');
          for (let v = 0;; v = (v + 1) & 255) p[p.length - 1] = v;`,
-        { eval: true, workerData: shared },
-      );
-      try {
-        await new Promise((resolve) => writer.once('message', resolve));
-        const key = pattern(32, 31);
-        const handle = native.createKey(key);
-        const empty = new Uint8Array(0);
-        for (let attempt = 0; attempt < 1000; attempt++) {
-          const blob = call(
-            native.sivSeal,
-            [handle, undefined, 1, empty, empty, empty, plaintext, empty, empty],
-            plaintext.length + 29,
-          );
-          if (blob === null || blob === undefined) continue; // refusing shared input is a fix too
-          const opened = call(native.sivOpen, [handle, undefined, 1, empty, empty, blob], plaintext.length);
-          assert.ok(opened, `attempt ${attempt}: the blob opens`);
-          const iv = createHmac('sha256', key).update(opened).digest().subarray(0, 12);
-          assert.equal(
-            bytesToHex(blob.subarray(1, 13)),
-            iv.toString('hex'),
-            `attempt ${attempt}: IV of its plaintext`,
-          );
-        }
-      } finally {
-        await writer.terminate();
+      { eval: true, workerData: shared },
+    );
+    try {
+      await new Promise((resolve) => writer.once('message', resolve));
+      const key = pattern(32, 31);
+      const handle = native.createKey(key);
+      const empty = new Uint8Array(0);
+      for (let attempt = 0; attempt < 1000; attempt++) {
+        const blob = call(
+          native.sivSeal,
+          [handle, undefined, 1, empty, empty, empty, plaintext, empty, empty],
+          plaintext.length + 29,
+        );
+        if (blob === null || blob === undefined) continue; // refusing shared input is a fix too
+        const opened = call(native.sivOpen, [handle, undefined, 1, empty, empty, blob], plaintext.length);
+        assert.ok(opened, `attempt ${attempt}: the blob opens`);
+        const iv = createHmac('sha256', key).update(opened).digest().subarray(0, 12);
+        assert.equal(
+          bytesToHex(blob.subarray(1, 13)),
+          iv.toString('hex'),
+          `attempt ${attempt}: IV of its plaintext`,
+        );
       }
-    },
-  );
+    } finally {
+      await writer.terminate();
+    }
+  });
 
-  it(
-    'a ciphertext in shared memory never opens to plaintext that was not authenticated',
-    { todo: 'finding 11' },
-    async () => {
-      // GCM reads the ciphertext for GHASH and again for the keystream XOR (outside OpenSSL's
-      // stitched AES-NI blocks): a writer toggling a byte between the reads gets a tag that
-      // verifies the original and a plaintext decrypted from the altered byte. Seen after ~800
-      // opens of a 64-byte ciphertext (node:crypto alike). Not reachable today (the enclave
-      // copies channel payloads, channel.ts), but one zero-copy change away. Bounded tries: a
-      // fix (refuse shared input, or copy it first) can only make this pass.
-      const native = raw!;
-      const key = pattern(32, 32);
-      const iv = pattern(12, 33);
-      const value = new Uint8Array(64).fill(0x41);
-      const sealed = Buffer.from(referenceSeal(key, iv, value, new Uint8Array(0)), 'hex');
-      const shared = new SharedArrayBuffer(sealed.length);
-      const input = new Uint8Array(shared);
-      input.set(sealed);
-      const index = value.length - 1;
-      const writer = new Worker(
-        `const { parentPort, workerData } = require('node:worker_threads');
+  it('a ciphertext in shared memory never opens to plaintext that was not authenticated', async () => {
+    // GCM reads the ciphertext for GHASH and again for the keystream XOR (outside OpenSSL's
+    // stitched AES-NI blocks): a writer toggling a byte between the reads gets a tag that
+    // verifies the original and a plaintext decrypted from the altered byte. Seen after ~800
+    // opens of a 64-byte ciphertext (node:crypto alike). Not reachable today (the enclave
+    // copies channel payloads, channel.ts), but one zero-copy change away. Bounded tries: a
+    // fix (refuse shared input, or copy it first) can only make this pass.
+    const native = raw!;
+    const key = pattern(32, 32);
+    const iv = pattern(12, 33);
+    const value = new Uint8Array(64).fill(0x41);
+    const sealed = Buffer.from(referenceSeal(key, iv, value, new Uint8Array(0)), 'hex');
+    const shared = new SharedArrayBuffer(sealed.length);
+    const input = new Uint8Array(shared);
+    input.set(sealed);
+    const index = value.length - 1;
+    const writer = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
          const s = new Uint8Array(workerData.shared); parentPort.postMessage('ready');
          for (;;) { s[workerData.index] = workerData.byte ^ 0x20; s[workerData.index] = workerData.byte; }`,
-        { eval: true, workerData: { shared, index, byte: sealed[index] } },
-      );
-      try {
-        await new Promise((resolve) => writer.once('message', resolve));
-        const handle = native.createKey(key);
-        for (let attempt = 0; attempt < 20000; attempt++) {
-          let opened: Uint8Array | null | undefined = null;
-          try {
-            opened = call(native.gcmDecrypt, [handle, undefined, iv, input, new Uint8Array(0)], value.length);
-          } catch (error) {
-            assert.ok(
-              error instanceof TypeError || error instanceof RangeError,
-              'refused with a plain error',
-            );
-            return;
-          }
-          if (opened)
-            assert.equal(opened[index], 0x41, `attempt ${attempt}: only authenticated bytes come out`);
+      { eval: true, workerData: { shared, index, byte: sealed[index] } },
+    );
+    try {
+      await new Promise((resolve) => writer.once('message', resolve));
+      const handle = native.createKey(key);
+      for (let attempt = 0; attempt < 20000; attempt++) {
+        let opened: Uint8Array | null | undefined = null;
+        try {
+          opened = call(native.gcmDecrypt, [handle, undefined, iv, input, new Uint8Array(0)], value.length);
+        } catch (error) {
+          assert.ok(error instanceof TypeError || error instanceof RangeError, 'refused with a plain error');
+          return;
         }
-      } finally {
-        await writer.terminate();
+        if (opened)
+          assert.equal(opened[index], 0x41, `attempt ${attempt}: only authenticated bytes come out`);
       }
-    },
-  );
+    } finally {
+      await writer.terminate();
+    }
+  });
 
   it('a key handle cannot be posted to another thread (externals belong to one isolate)', () => {
     const { port1, port2 } = new MessageChannel();
@@ -742,36 +731,32 @@ describe('shroud_aead review: the native boundary', { skip: noAddon }, () => {
 });
 
 describe('shroud_aead review: the backend over the addon', () => {
-  it(
-    'an addon answer of undefined for a fresh handle is an error, never a result',
-    { todo: 'finding 9' },
-    () => {
-      // undefined means "stale" and the backend retries on a fresh handle, then trusts the second
-      // answer (`as T`). The C side returns NULL without throwing on a few failed N-API calls,
-      // which JS sees as undefined: the backend must not hand out the untouched (all-zero) `out`
-      // or undefined as a MAC, a ciphertext or a sealed state value.
-      const silent = () => undefined;
-      const fake = {
-        abiVersion: 0,
-        sourceSha256: '',
-        createKey: () => ({}),
-        gcmEncrypt: silent,
-        gcmDecrypt: silent,
-        hmac: silent,
-        sivSeal: silent,
-        sivOpen: silent,
-      } as unknown as Parameters<typeof createNativeBackend>[0];
-      const api = createCryptoApi(createNativeBackend(fake));
-      const key = pattern(32, 26);
-      const empty = new Uint8Array(0);
-      const calls: [string, () => unknown][] = [
-        ['hmacSha256', () => api.hmacSha256(key, pattern(10, 27))],
-        ['aesGcmEncrypt', () => api.aesGcmEncrypt(key, pattern(12, 28), pattern(10, 29))],
-        ['sivSeal', () => api.sivSeal(key, 1, empty, empty, empty, pattern(10, 30), empty, empty)],
-      ];
-      for (const [name, run] of calls) assert.throws(run, `${name} returned a result`);
-    },
-  );
+  it('an addon answer of undefined for a fresh handle is an error, never a result', () => {
+    // undefined means "stale" and the backend retries on a fresh handle, then trusts the second
+    // answer (`as T`). The C side returns NULL without throwing on a few failed N-API calls,
+    // which JS sees as undefined: the backend must not hand out the untouched (all-zero) `out`
+    // or undefined as a MAC, a ciphertext or a sealed state value.
+    const silent = () => undefined;
+    const fake = {
+      abiVersion: 0,
+      sourceSha256: '',
+      createKey: () => ({}),
+      gcmEncrypt: silent,
+      gcmDecrypt: silent,
+      hmac: silent,
+      sivSeal: silent,
+      sivOpen: silent,
+    } as unknown as Parameters<typeof createNativeBackend>[0];
+    const api = createCryptoApi(createNativeBackend(fake));
+    const key = pattern(32, 26);
+    const empty = new Uint8Array(0);
+    const calls: [string, () => unknown][] = [
+      ['hmacSha256', () => api.hmacSha256(key, pattern(10, 27))],
+      ['aesGcmEncrypt', () => api.aesGcmEncrypt(key, pattern(12, 28), pattern(10, 29))],
+      ['sivSeal', () => api.sivSeal(key, 1, empty, empty, empty, pattern(10, 30), empty, empty)],
+    ];
+    for (const [name, run] of calls) assert.throws(run, `${name} returned a result`);
+  });
 });
 
 describe('shroud_aead review: every caller gives the same bytes with and without the addon', () => {
