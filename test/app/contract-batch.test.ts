@@ -31,6 +31,8 @@ import {
   tempDir,
   type Node,
   type User,
+  tokenTransferTx,
+  type TokenTransferOptions,
 } from './helpers.js';
 
 describe('contract-call batches in finalizeBlock', () => {
@@ -100,28 +102,8 @@ describe('contract-call batches in finalizeBlock', () => {
     for (const home of homes) rmSync(home, { recursive: true, force: true });
   });
 
-  const transfer = (
-    from: User,
-    to: User,
-    options: { token?: number; gasLimit?: bigint; fee?: bigint; sequence?: bigint; amount?: string } = {},
-  ) =>
-    signTx(
-      from,
-      [
-        executeMsg(
-          from,
-          io,
-          tokens[options.token ?? 0] as string,
-          codeHash,
-          transferMsg(to.address, options.amount ?? '1'),
-        ).message,
-      ],
-      {
-        gasLimit: options.gasLimit ?? 300_000n,
-        fee: options.fee ?? (options.gasLimit ?? 300_000n) / 5n,
-        ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
-      },
-    );
+  const transfer = (from: User, to: User, options: TokenTransferOptions & { token?: number } = {}) =>
+    tokenTransferTx(from, to, io, tokens[options.token ?? 0] as string, codeHash, options);
 
   async function both(txs: Uint8Array[]): Promise<ResponseFinalizeBlock> {
     const a = await runBlock(batched, txs, { skipPrepare: true });

@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirRemovedAtExit } from '../helpers/temp.js';
+import { transferMsg } from '../helpers/token.js';
 import { encryptContractMsg, encryptQueryMsg, userFromSeedText, type TestUser } from '../helpers/user.js';
 import {
   bytesToHex,
@@ -371,6 +372,35 @@ export function executeMsg(
     },
     txKey: e.txKey,
   };
+}
+
+/** Options of {@link tokenTransferTx}; the fee defaults to gasLimit / 5 (the test genesis price). */
+export interface TokenTransferOptions {
+  gasLimit?: bigint;
+  fee?: bigint;
+  sequence?: bigint;
+  amount?: string;
+}
+
+/** A signed tx with one encrypted `token.transfer` of `amount` (default 1) from `from` to `to`. */
+export function tokenTransferTx(
+  from: User,
+  to: User,
+  ioKey: Uint8Array,
+  token: string,
+  codeHash: string,
+  options: TokenTransferOptions = {},
+): Uint8Array {
+  const gasLimit = options.gasLimit ?? 300_000n;
+  return signTx(
+    from,
+    [executeMsg(from, ioKey, token, codeHash, transferMsg(to.address, options.amount ?? '1')).message],
+    {
+      gasLimit,
+      fee: options.fee ?? gasLimit / 5n,
+      ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
+    },
+  );
 }
 
 /** Encrypted smart query data for `/compute/query` and the opener of its answer. */

@@ -29,6 +29,8 @@ import {
   tempDir,
   type Node,
   type User,
+  tokenTransferTx,
+  type TokenTransferOptions,
 } from './helpers.js';
 
 describe('pipelined contract-call batches', () => {
@@ -113,28 +115,8 @@ describe('pipelined contract-call batches', () => {
     for (const home of homes) rmSync(home, { recursive: true, force: true });
   });
 
-  const transfer = (
-    from: User,
-    to: User,
-    options: { token?: number; gasLimit?: bigint; fee?: bigint; sequence?: bigint; amount?: string } = {},
-  ) =>
-    signTx(
-      from,
-      [
-        executeMsg(
-          from,
-          io,
-          tokens[options.token ?? 0] as string,
-          tokenHash,
-          transferMsg(to.address, options.amount ?? '1'),
-        ).message,
-      ],
-      {
-        gasLimit: options.gasLimit ?? 300_000n,
-        fee: options.fee ?? (options.gasLimit ?? 300_000n) / 5n,
-        ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
-      },
-    );
+  const transfer = (from: User, to: User, options: TokenTransferOptions & { token?: number } = {}) =>
+    tokenTransferTx(from, to, io, tokens[options.token ?? 0] as string, tokenHash, options);
 
   /** `count` transfers along the ring from user `start` (each sender received from the one before). */
   const ring = (start: number, count: number, token = 0) =>
