@@ -137,6 +137,34 @@ function threadSched(): Map<string, { runNs: number; queuedNs: number }> {
   return out;
 }
 
+/**
+ * Roles of this process's threads, by tid: Node names every thread `node`, so a thread's role is
+ * the step of the bench during which it first appeared (threads present before main() are the
+ * main thread and V8's platform workers: GC helpers and the optimizing compiler; libuv's pool
+ * starts with the first asynchronous fs call). Worker threads of ours that name themselves
+ * (/proc/thread-self/comm) keep their own name.
+ */
+const threadRoles = new Map<string, string>();
+function labelNewThreads(role: string): void {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return; // not Linux: no roles
+  }
+  for (const tid of tids) {
+    if (threadRoles.has(tid)) continue;
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // exited since
+    }
+    threadRoles.set(tid, tid === String(process.pid) ? 'main' : comm === 'node' ? role : comm);
+  }
+}
+labelNewThreads('node/V8 helper (at start)');
+
 /** Process CPU (user + system, every thread) between two process.cpuUsage() samples, in ms. */
 function cpuMs(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage): number {
   return (to.user - from.user + to.system - from.system) / 1000;
@@ -149,10 +177,13 @@ async function main(batching: boolean) {
   // openNode uses a non-durable store for tests; reopen durable for the timed part.
   const genesisText = node.genesisText;
   await node.close();
+  labelNewThreads('genesis node (closed)');
   const durable = await openNode({ home, genesisText, ...(NO_SPIN ? { spin: false } : {}) });
+  labelNewThreads('enclave worker (or libuv)');
   await durable.store.close();
   const store = Store.open(join(home, 'data'), { durable: true, backgroundHashing: !SYNC_HASH });
   await store.backgroundHashingReady();
+  labelNewThreads('store hasher (or libuv)');
   const app = new ShroudApp({
     store,
     genesis: parseGenesis(genesisText),
@@ -161,6 +192,7 @@ async function main(batching: boolean) {
   });
   app.attachEnclave(durable.enclave);
   if (!SERIAL_CHECK) await app.startSignatureWorker();
+  labelNewThreads('app checkTx verifier (or libuv)');
   // The enclave's services still point at the first app object: rebind them to this one.
   Object.assign(durable.app.enclaveServices, app.enclaveServices);
   const n = { ...durable, store, app };
@@ -208,6 +240,7 @@ async function main(batching: boolean) {
     ),
   );
   const r = await runBlock(n, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
+  labelNewThreads('started by setup blocks');
   if (r.txResults[0]?.code !== 0) throw new Error(`instantiate failed: ${r.txResults[0]?.log}`);
   const token = contractAddressOf(1n, 'bench-token');
 
@@ -225,7 +258,15 @@ async function main(batching: boolean) {
     ? new Worker(SAMPLER_SOURCE, { eval: true, workerData: { buffer: samples.buffer, pid: process.pid } })
     : null;
   /** finalizeBlock only, summed over blocks: wall ms, main-thread and busiest-other-thread CPU ms. */
-  const fin = { wallMs: 0, mainMs: 0, enclaveMs: 0, otherMs: 0, byThread: new Map<string, number>() };
+  const fin = {
+    wallMs: 0,
+    mainMs: 0,
+    enclaveMs: 0,
+    otherMs: 0,
+    byThread: new Map<string, number>(),
+    /** schedstat run time (ns, exact) per thread during finalizeBlock, summed over the steady blocks. */
+    runNsByThread: new Map<string, number>(),
+  };
   /** finalizeBlock, summed over blocks (ms): main and enclave threads' CPU, queueing, sleep. */
   const sched = {
     main: { run: 0, queued: 0, sleep: 0 },
@@ -271,6 +312,13 @@ async function main(batching: boolean) {
     if (sampler !== null) Atomics.store(samples, SAMPLE.active, 0);
     const sched1 = threadSched();
     const ticks1 = threadTicks();
+    // A thread first seen in block 1's finalizeBlock: the enclave's signature pool starts with
+    // the first batch of two or more calls.
+    labelNewThreads(b === 0 ? 'started in block 1 finalizeBlock' : `started in block ${b + 1}`);
+    for (const [tid, after] of b >= WARM_AFTER ? sched1 : []) {
+      const ns = after.runNs - (sched0.get(tid)?.runNs ?? 0);
+      fin.runNsByThread.set(tid, (fin.runNsByThread.get(tid) ?? 0) + ns);
+    }
     const deltas = [...ticks1].map(([tid, t]) => ({ tid, ms: (t - (ticks0.get(tid) ?? 0)) * 10 }));
     const main = deltas.find((d) => d.tid === String(process.pid))?.ms ?? 0;
     const others = deltas.filter((d) => d.tid !== String(process.pid)).sort((a, b) => b.ms - a.ms);
@@ -341,6 +389,18 @@ async function main(batching: boolean) {
       .slice(0, 4)
       .map(perTx)
       .join(', ')})`,
+  );
+  const steadyBlocks = Math.max(1, BLOCKS - WARM_AFTER);
+  const enclaveTid = [...fin.byThread].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const byRole = [...fin.runNsByThread]
+    .filter(([, ns]) => ns > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([tid, ns]) => {
+      const role = tid === enclaveTid ? 'enclave thread' : (threadRoles.get(tid) ?? '?');
+      return `${role} #${tid} ${(ns / 1e3 / (N * steadyBlocks)).toFixed(0)}`;
+    });
+  console.log(
+    `finalizeBlock CPU per tx by thread, steady blocks ${WARM_AFTER + 1}-${BLOCKS} (schedstat, µs): ${byRole.join('; ')}`,
   );
   const schedText = (x: { run: number; queued: number; sleep: number }) =>
     `on CPU ${perTx(x.run)}, queued for a CPU ${perTx(x.queued)}, asleep ${perTx(x.sleep)}`;

@@ -1,11 +1,20 @@
 // The store's hashing worker (docs/adr/005, "Background hashing"): runs an IncrementalHasher
 // on its own thread over the same LMDB environment, reading committed bucket entries from the
 // `index` sub-database. Messages and their layout: hasher.ts.
+import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { open } from 'lmdb';
 import { bucketIndexRange } from './hash.js';
 import { IncrementalHasher, type AppliedWrite } from './incremental.js';
 import { unpackWrites, type HasherRequest, type HasherWorkerData } from './hasher.js';
+
+// Names this thread for per-thread CPU figures (Linux, proc(5) /proc/thread-self/comm; Node
+// names every thread `node`). Best effort: nothing depends on it.
+try {
+  writeFileSync('/proc/thread-self/comm', 'shroud-hasher');
+} catch {
+  // not Linux, or /proc is not mounted
+}
 
 const data = workerData as HasherWorkerData;
 const port = data.port;

@@ -2,12 +2,21 @@
 // PENDING jobs in order by compare-and-swap, verifies them (verifyJob, the enclave thread's own
 // rule) and publishes each verdict in the job's state word. Sleeps on the control word when
 // there is nothing to do. Sends nothing anywhere: verdicts go only to the enclave thread.
+import { writeFileSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { CONTROL, JOB, JOB_STRIDE, poolViews, splitWord, verifyJob } from './signature-pool.js';
 
 const buffer = (workerData as { buffer?: unknown } | null)?.buffer;
 if (!(buffer instanceof SharedArrayBuffer)) throw new Error('the signature pool needs its shared buffer');
 const { control, states, jobs } = poolViews(buffer);
+
+// Names this thread for per-thread CPU figures (Linux, proc(5) /proc/thread-self/comm; Node
+// names every thread `node`). Best effort: nothing depends on it.
+try {
+  writeFileSync('/proc/thread-self/comm', 'shroud-sigpool');
+} catch {
+  // not Linux, or /proc is not mounted
+}
 
 Atomics.store(control, CONTROL.ready, 1);
 let generation = -1;
