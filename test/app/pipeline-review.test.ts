@@ -178,6 +178,7 @@ describe('pipelined batches under review: three copies agree', () => {
   });
 
   it('one sender many times in a row, and viewing-key writes between transfers', async () => {
+    const before = pipelined.app.pipelineStats.used;
     const setKey = (user: User, key: string) =>
       signTx(user, [executeMsg(user, io, token, tokenHash, { set_viewing_key: { key } }).message], {
         gasLimit: 300_000n,
@@ -191,6 +192,7 @@ describe('pipelined batches under review: three copies agree', () => {
       ...Array.from({ length: 6 }, (_, k) => transfer(u(4 + (k % 2)), u(3))),
     ]);
     for (const [i, result] of r.txResults.entries()) assert.equal(result.code, 0, `tx ${i}: ${result.log}`);
+    assert.ok(pipelined.app.pipelineStats.used > before, 'speculative batches were used');
   });
 
   it('a bank send funds the next sender whose fee would otherwise fail', async () => {
@@ -209,6 +211,49 @@ describe('pipelined batches under review: three copies agree', () => {
     const codes = r.txResults.map((x) => x.code);
     assert.notEqual(codes[6], 0, `the unfunded tx fails: ${codes.join(',')}`);
     assert.equal(codes.filter((c) => c !== 0).length, 1, `only it: ${codes.join(',')}`);
+  });
+
+  it('a duplicate tx, a code upload mid-run, gas failures before the call, a contract error first in a speculation', async () => {
+    const before = { ...pipelined.app.pipelineStats };
+    const probe = await all([transfer(u(1), u(2))]);
+    const need = probe.txResults[0]?.gasUsed ?? 0n;
+    assert.ok(need > 0n, 'probe transfer used gas');
+    const dup = transfer(u(3), u(4));
+    const r = await all([
+      ...ring(4, 3),
+      dup,
+      dup,
+      ...ring(7, 4),
+      signTx(owner, [storeCodeMsg(owner, contractWasm('counter'))], { gasLimit: 5_000_000n }),
+      ...ring(11, 4),
+      ...[60_000n, 40_000n, 20_000n].map((less) =>
+        transfer(u(15), u(16), { gasLimit: need - less, sequence: u(15).sequence }),
+      ),
+      ...ring(15, 5),
+    ]);
+    const failed = r.txResults.filter((x) => x.code !== 0).length;
+    assert.ok(
+      failed >= 4,
+      `the duplicate and the short-gas txs fail: ${r.txResults.map((x) => x.code).join(',')}`,
+    );
+    // A contract error (more than the sender holds) at each position, so that some blocks put
+    // it first in a speculative batch.
+    for (let position = 2; position <= 9; position++) {
+      const txs = [
+        ...ring(1, position),
+        transfer(u(1 + position), u(2 + position), { amount: '1000000' }),
+        ...ring(2 + position, 6),
+      ];
+      const b = await all(txs);
+      assert.notEqual(
+        b.txResults[position]?.code,
+        0,
+        `position ${position}: the contract refused the transfer`,
+      );
+    }
+    const started = pipelined.app.pipelineStats.started - before.started;
+    const used = pipelined.app.pipelineStats.used - before.used;
+    assert.ok(used > 0 && started > used, `speculations used ${used}, some dropped (${started} started)`);
   });
 
   /** Wraps the pipelined node's speculative batches in `wrap` for the duration of `run`. */
