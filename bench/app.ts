@@ -396,7 +396,15 @@ async function main(batching: boolean) {
     .filter(([, ns]) => ns > 0)
     .sort((a, b) => b[1] - a[1])
     .map(([tid, ns]) => {
-      const role = tid === enclaveTid ? 'enclave thread' : (threadRoles.get(tid) ?? '?');
+      // A worker that names itself may have been listed before it did: read its name again.
+      let comm = 'node';
+      try {
+        comm = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      } catch {
+        // exited since: keep the role it was given
+      }
+      const role =
+        tid === enclaveTid ? 'enclave thread' : comm !== 'node' ? comm : (threadRoles.get(tid) ?? '?');
       return `${role} #${tid} ${(ns / 1e3 / (N * steadyBlocks)).toFixed(0)}`;
     });
   console.log(
