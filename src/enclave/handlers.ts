@@ -69,21 +69,31 @@ export function buildHandlers(
     <Request, Response>(run: (request: Request) => Response): EcallHandler =>
     (payload) =>
       encodeMessage(run(decodeMessage<Request>(payload)));
+  // Every ECALL but a batch and a query ends a pipelined chain (Executor.endPipelineChain).
+  const endingChain =
+    (run: EcallHandler): EcallHandler =>
+    (payload) => {
+      executor.endPipelineChain();
+      return run(payload);
+    };
   return new Map<number, EcallHandler>([
-    [ECALL.bootstrap, handler(() => vault.bootstrap())],
-    [ECALL.start, handler((request: { sealedSeed: Uint8Array }) => vault.start(request.sealedSeed))],
-    [ECALL.newRegistrationKey, handler(() => vault.newRegistrationKey())],
-    [ECALL.registerNode, handler((request: RegisterNodeRequest) => vault.registerNode(request))],
-    [ECALL.acceptSeed, handler((request: AcceptSeedRequest) => vault.acceptSeed(request))],
-    [ECALL.runContract, handler((request: RunContractRequest) => executor.runContract(request))],
+    [ECALL.bootstrap, endingChain(handler(() => vault.bootstrap()))],
+    [
+      ECALL.start,
+      endingChain(handler((request: { sealedSeed: Uint8Array }) => vault.start(request.sealedSeed))),
+    ],
+    [ECALL.newRegistrationKey, endingChain(handler(() => vault.newRegistrationKey()))],
+    [ECALL.registerNode, endingChain(handler((request: RegisterNodeRequest) => vault.registerNode(request)))],
+    [ECALL.acceptSeed, endingChain(handler((request: AcceptSeedRequest) => vault.acceptSeed(request)))],
+    [ECALL.runContract, endingChain(handler((request: RunContractRequest) => executor.runContract(request)))],
     [
       ECALL.runContractAhead,
       // Compact frames (run-frames.ts): the hot call, and a strictly checked decoder of host input.
-      (payload) => {
+      endingChain((payload) => {
         const { request, ahead } = decodeRunRequest(payload);
         const result = executor.runContract(request, ahead);
         return encodeRunResult({ result, next: executor.readAheadFor(request.contract) });
-      },
+      }),
     ],
     [
       ECALL.runContractBatch,
@@ -95,10 +105,10 @@ export function buildHandlers(
     [ECALL.query, handler((request: QueryRequest) => executor.query(request))],
     [
       ECALL.blockRandom,
-      (payload) => {
+      endingChain((payload) => {
         vault.blockRandom(decodeMessage<BlockRandomRequest>(payload));
         return EMPTY;
-      },
+      }),
     ],
   ]);
 }

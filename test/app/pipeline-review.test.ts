@@ -408,7 +408,7 @@ async function twoValidators() {
 }
 
 describe('pipelined batches under review: the kept overlay and the host', () => {
-  it('a kept overlay is not followed into the next block', { todo: 'finding 1' }, async () => {
+  it('a kept overlay is not followed into the next block', async () => {
     const { b, transfer, stop } = await twoValidators();
     try {
       const kept = await b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 1, after: 0 });
@@ -425,60 +425,52 @@ describe('pipelined batches under review: the kept overlay and the host', () => 
     }
   });
 
-  it(
-    'a kept overlay is not followed after any other ECALL (nothing may come between)',
-    { todo: 'finding 1' },
-    async () => {
-      const { b, transfer, stop } = await twoValidators();
-      try {
-        await b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 1, after: 0 });
-        // Any other ECALL between the kept batch and its follower means the host did something
-        // in between; refusing keeps "follows immediately" an enclave-checked property.
-        await b.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
-        await assert.rejects(
-          b.enclave.runContractBatch([transfer(bob, alice, '1')], { id: 2, after: 1 }),
-          'refused after another ECALL',
-        );
-      } finally {
-        await stop();
-      }
-    },
-  );
+  it('a kept overlay is not followed after any other ECALL (nothing may come between)', async () => {
+    const { b, transfer, stop } = await twoValidators();
+    try {
+      await b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 1, after: 0 });
+      // Any other ECALL between the kept batch and its follower means the host did something
+      // in between; refusing keeps "follows immediately" an enclave-checked property.
+      await b.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
+      await assert.rejects(
+        b.enclave.runContractBatch([transfer(bob, alice, '1')], { id: 2, after: 1 }),
+        'refused after another ECALL',
+      );
+    } finally {
+      await stop();
+    }
+  });
 
-  it(
-    'a kept overlay is not followed after another ECALL wrote the same slots (single runContract)',
-    { todo: 'finding 1' },
-    async () => {
-      const { a, b, transfer, stop } = await twoValidators();
-      try {
-        // Validator a, sequentially: batch [t1] applied, then t2 (single call) applied, then t3.
-        const t1 = transfer(alice, bob, '100');
-        const t2 = transfer(alice, bob, '200');
-        const t3 = transfer(alice, bob, '1');
-        const seq: RunContractResult[] = [];
-        for (const request of [t1, t2, t3]) {
-          const result = await a.enclave.runContract(request);
-          a.host.apply(request.contract, result);
-          seq.push(result);
-        }
-        // Validator b: t1 as a kept batch (id 1), then t2 by runContract (which should end the
-        // chain: its writes are newer than the kept overlay), then t3 "after 1".
-        const first = await b.enclave.runContractBatch([t1], { id: 1, after: 0 });
-        b.host.apply(t1.contract, first[0] as RunContractResult);
-        const second = await b.enclave.runContract(t2);
-        b.host.apply(t2.contract, second);
-        let third: RunContractResult[] | null;
-        try {
-          third = await b.enclave.runContractBatch([t3], { id: 2, after: 1 });
-        } catch {
-          third = null; // refused: the sound answer
-        }
-        // Either refused, or the same result as sequential execution.
-        if (third !== null && third.length > 0)
-          assert.deepEqual(third[0], seq[2], 'a batch after a stale overlay computes on the state before t2');
-      } finally {
-        await stop();
+  it('a kept overlay is not followed after another ECALL wrote the same slots (single runContract)', async () => {
+    const { a, b, transfer, stop } = await twoValidators();
+    try {
+      // Validator a, sequentially: batch [t1] applied, then t2 (single call) applied, then t3.
+      const t1 = transfer(alice, bob, '100');
+      const t2 = transfer(alice, bob, '200');
+      const t3 = transfer(alice, bob, '1');
+      const seq: RunContractResult[] = [];
+      for (const request of [t1, t2, t3]) {
+        const result = await a.enclave.runContract(request);
+        a.host.apply(request.contract, result);
+        seq.push(result);
       }
-    },
-  );
+      // Validator b: t1 as a kept batch (id 1), then t2 by runContract (which should end the
+      // chain: its writes are newer than the kept overlay), then t3 "after 1".
+      const first = await b.enclave.runContractBatch([t1], { id: 1, after: 0 });
+      b.host.apply(t1.contract, first[0] as RunContractResult);
+      const second = await b.enclave.runContract(t2);
+      b.host.apply(t2.contract, second);
+      let third: RunContractResult[] | null;
+      try {
+        third = await b.enclave.runContractBatch([t3], { id: 2, after: 1 });
+      } catch {
+        third = null; // refused: the sound answer
+      }
+      // Either refused, or the same result as sequential execution.
+      if (third !== null && third.length > 0)
+        assert.deepEqual(third[0], seq[2], 'a batch after a stale overlay computes on the state before t2');
+    } finally {
+      await stop();
+    }
+  });
 });

@@ -262,6 +262,32 @@ describe('pipelined batches (ADR 006 "Pipelined batches")', () => {
     }
   });
 
+  it('is refused in another block than the batch it follows, and after any ECALL but a query', async () => {
+    const { b, transfer, stop } = await twoValidators();
+    try {
+      await b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 1, after: 0 });
+      const later = transfer(bob, alice, '1');
+      await expectRefused(
+        b.enclave.runContractBatch(
+          [{ ...later, block: { ...later.block, height: later.block.height + 1n } }],
+          {
+            id: 2,
+            after: 1,
+          },
+        ),
+        'a speculative batch of the next block',
+      );
+      await b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 3, after: 0 });
+      await b.enclave.runContract(transfer(bob, alice, '1'));
+      await expectRefused(
+        b.enclave.runContractBatch([transfer(alice, bob, '1')], { id: 4, after: 3 }),
+        'after a single call (its writes are newer than the kept overlay)',
+      );
+    } finally {
+      await stop();
+    }
+  });
+
   it('yields before a call that needs the host for more than state slots, the first call too', async () => {
     const { b, transfer, bankQuery, stop } = await twoValidators();
     try {

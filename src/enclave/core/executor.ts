@@ -523,8 +523,23 @@ export class Executor {
   readonly ocalls: Ocalls;
   /** During runBatch: per contract, the blobs written by the batch's earlier calls (by slot). */
   private overlay: Map<string, Map<string, Uint8Array | null>> | null = null;
+  /**
+   * Forgets the kept overlay: "only the latest batch can be followed, once" (ADR 006 "Pipelined
+   * batches") must hold across every ECALL, not only among batches. The handlers call it before
+   * any ECALL that is neither a batch nor a query (a query only reads committed state, and one
+   * queued between a batch and its follower must not cost the speculation).
+   */
+  endPipelineChain(): void {
+    this.keptOverlay = null;
+  }
+
   /** The overlay of the last batch whose chain id was non-zero and that ran all its calls. */
-  private keptOverlay: { id: number; overlay: Map<string, Map<string, Uint8Array | null>> } | null = null;
+  private keptOverlay: {
+    id: number;
+    /** The block its calls ran in: a batch of another block may not follow it. */
+    block: RunContractRequest['block'];
+    overlay: Map<string, Map<string, Uint8Array | null>>;
+  } | null = null;
   private yieldOnOcall = false;
   private readonly signaturePool: SignaturePool | null;
   /** During runBatch: the call being run, when the pool verifies its signature. */
@@ -989,6 +1004,12 @@ export class Executor {
     if (speculative && kept?.id !== chain.after) {
       throw new EnclaveError('BAD_REQUEST', 'a speculative batch must follow the batch it names');
     }
+    if (speculative && kept !== null && !requests.every((r) => sameBlock(r.block, kept.block))) {
+      throw new EnclaveError(
+        'BAD_REQUEST',
+        'a speculative batch must run in the block of the batch it follows',
+      );
+    }
     const aheadOf = new Map<string, ReadAhead>();
     for (const entry of ahead) {
       if (aheadOf.has(entry.contract))
@@ -1036,7 +1057,7 @@ export class Executor {
         chain.id !== 0 &&
         overlaySlots(overlay) <= KEPT_OVERLAY_MAX_SLOTS
       )
-        this.keptOverlay = { id: chain.id, overlay };
+        this.keptOverlay = { id: chain.id, block: (requests[0] as RunContractRequest).block, overlay };
     } finally {
       this.overlay = null;
       this.batchFetched = null;
@@ -1580,4 +1601,9 @@ export class Executor {
 
 function min(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
+}
+
+/** The same block context (height, time, chain id) in two requests. */
+function sameBlock(a: RunContractRequest['block'], b: RunContractRequest['block']): boolean {
+  return a.height === b.height && a.timeNanos === b.timeNanos && a.chainId === b.chainId;
 }
