@@ -81,6 +81,8 @@ export class IncrementalHasher {
   private readonly changed = new Set<number>();
   /** This block's writes: latin1 key → entry hash (null: deleted). */
   private readonly writes = new Map<string, Buffer | null>();
+  /** Written key → its bucket, computed once in apply (bucketOf is a sha256) and reused by finish. */
+  private readonly bucketOfWrite = new Map<string, number>();
   /** Bucket → this block's written keys in it. */
   private readonly writtenIn = new Map<number, Set<string>>();
   /** Bucket → committed entries (read once per block: committed state does not change). */
@@ -116,6 +118,7 @@ export class IncrementalHasher {
         inBucket?.delete(slot);
       } else {
         this.writes.set(slot, write.value === null ? null : entryHashRaw(write.key, write.value));
+        this.bucketOfWrite.set(slot, bucket);
         if (inBucket === undefined) this.writtenIn.set(bucket, (inBucket = new Set()));
         inBucket.add(slot);
       }
@@ -124,7 +127,9 @@ export class IncrementalHasher {
     const parents: number[] = [];
     for (const bucket of dirty) {
       const leaf = leafIndex(bucket);
-      this.bucketHash(bucket).copy(this.pending, leaf * HASH_BYTES);
+      // TypedArray#set of a whole fresh hash: Buffer#copy's argument checks and view cost more
+      // than the 32-byte copy itself (~14 % of the hashing thread, bench/RESULTS.md "app").
+      this.pending.set(this.bucketHash(bucket), leaf * HASH_BYTES);
       this.changed.add(leaf);
       parents.push(leaf >> 1);
     }
@@ -150,7 +155,7 @@ export class IncrementalHasher {
     for (const [slot, hash] of this.writes) {
       at = entries.writeUInt16BE(slot.length, at);
       at += entries.write(slot, at, 'latin1');
-      at = entries.writeUInt16BE(bucketOfSlot(slot), at);
+      at = entries.writeUInt16BE(this.bucketOfWrite.get(slot) ?? bucketOfSlot(slot), at);
       entries[at++] = hash === null ? 0 : 1;
       if (hash !== null) at += hash.copy(entries, at);
     }
@@ -182,6 +187,7 @@ export class IncrementalHasher {
   private reset(): void {
     this.changed.clear();
     this.writes.clear();
+    this.bucketOfWrite.clear();
     this.writtenIn.clear();
     this.committedBuckets.clear();
     this.topDirty.clear();
@@ -220,7 +226,7 @@ export class IncrementalHasher {
     while (level.length > 0) {
       const next: number[] = [];
       for (const index of level) {
-        innerHashAt(this.pending, 2 * index * HASH_BYTES).copy(this.pending, index * HASH_BYTES);
+        this.pending.set(innerHashAt(this.pending, 2 * index * HASH_BYTES), index * HASH_BYTES);
         this.changed.add(index);
         if (index > 1) next.push(index >> 1);
       }
