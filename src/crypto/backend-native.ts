@@ -20,6 +20,7 @@ import secp from 'secp256k1';
 import sodium from 'sodium-native';
 import { aeadAddon, type AddonKey, type AeadAddon } from './aead-native.js';
 import type { CryptoBackend } from './backend.js';
+import { CryptoError } from './errors.js';
 import { SIV_OVERHEAD_BYTES } from './siv.js';
 import { sodiumHkdfSha256OneBlock, sodiumHmacSha256, sodiumSha256 } from './sha256-sodium.js';
 
@@ -242,7 +243,12 @@ export function createNativeBackend(native: AeadAddon | null): CryptoBackend {
     const result = run(handle, undefined);
     // A fresh handle is never stale (no check), so undefined is an addon fault: never hand out
     // the untouched output array as a MAC, ciphertext or sealed value.
-    if (result === undefined) throw new Error('shroud_aead: the addon gave no answer for a fresh key handle');
+    if (result === undefined) {
+      throw new CryptoError(
+        'ADDON_FAULT',
+        'the shroud_aead addon gave no answer for a fresh key handle: rebuild it (npm run build:native) or run without it (SHROUD_NATIVE_AEAD=0)',
+      );
+    }
     return result;
   }
   return {

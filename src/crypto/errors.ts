@@ -33,7 +33,8 @@ export type CryptoErrorCode =
   | 'DECRYPT_FAILED'
   | 'LOW_ORDER_POINT'
   | 'INVALID_SIGNATURE_ENCODING'
-  | 'RECOVERY_FAILED';
+  | 'RECOVERY_FAILED'
+  | 'ADDON_FAULT';
 
 /** The one error type thrown by `src/crypto`. */
 export class CryptoError extends ShroudError<CryptoErrorCode> {}
