@@ -28,6 +28,7 @@ import { pureBackend } from './backend-pure.js';
 import { bytesToHex, hexToBytes, utf8Encode } from './bytes.js';
 import { CryptoError } from './errors.js';
 import { composedSivSeal } from './siv.js';
+import { pattern } from '../../test/helpers/pattern.js';
 
 const hex = bytesToHex;
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -71,19 +72,6 @@ function assertDecryptFailed(run: () => unknown, message: string): void {
     (error: unknown) => error instanceof CryptoError && error.code === 'DECRYPT_FAILED',
     message,
   );
-}
-
-/** Deterministic bytes (a seeded generator: a failing case reproduces). */
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 const SIZES = [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 255, 256, 1000, 4096, 65535, 65536];

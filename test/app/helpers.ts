@@ -1,7 +1,7 @@
 // Helpers of the app tests: a node (Store + ShroudApp + enclave in a temp home), a genesis
 // built around the bootstrap enclave's public keys, users that build, encrypt and sign
 // transactions as the client SDK does, and a block runner.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirRemovedAtExit } from '../helpers/temp.js';
 import { transferMsg } from '../helpers/token.js';
@@ -372,6 +372,34 @@ export function executeMsg(
     },
     txKey: e.txKey,
   };
+}
+
+/**
+ * Three copies of the chain in `home` (closed; its sealing key and sealed seed travel with the
+ * copies): pipelined and batched (both with `contractBatchMax` 4, so small blocks chain several
+ * batches) and one call at a time — the nodes the pipelining tests compare. The copies' homes are
+ * pushed to `homes` for the caller to remove.
+ */
+export async function openChainCopies(
+  home: string,
+  genesisText: string,
+  prefix: string,
+  homes: string[],
+): Promise<{ pipelined: Node; batched: Node; serial: Node }> {
+  const copies = [tempDir(`${prefix}-batched`), tempDir(`${prefix}-serial`)];
+  for (const copy of copies) {
+    homes.push(copy);
+    cpSync(home, copy, { recursive: true });
+  }
+  const pipelined = await openNode({ home, genesisText, contractPipelining: true, contractBatchMax: 4 });
+  const batched = await openNode({
+    home: copies[0] as string,
+    genesisText,
+    contractPipelining: false,
+    contractBatchMax: 4,
+  });
+  const serial = await openNode({ home: copies[1] as string, genesisText, contractBatching: false });
+  return { pipelined, batched, serial };
 }
 
 /** Options of {@link tokenTransferTx}; the fee defaults to gasLimit / 5 (the test genesis price). */

@@ -9,7 +9,7 @@
 // enclave's own safety against its host): what a kept overlay may be used after.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { bytesToHex, sha256 } from '../../src/crypto/index.js';
 import { contractAddressOf } from '../../src/app/index.js';
 import type { ResponseFinalizeBlock } from '../../src/app/index.js';
@@ -33,6 +33,7 @@ import {
   type Node,
   type User,
   tokenTransferTx,
+  openChainCopies,
   type TokenTransferOptions,
   BLOCK_NS,
   GENESIS_TIME,
@@ -82,19 +83,7 @@ describe('pipelined batches under review: three copies agree', () => {
     token = contractAddressOf(1n, 'plr-token');
     const genesisText = setup.genesisText;
     await setup.close();
-    const copies = [tempDir('pipeline-review-batched'), tempDir('pipeline-review-serial')];
-    for (const copy of copies) {
-      homes.push(copy);
-      cpSync(home, copy, { recursive: true });
-    }
-    pipelined = await openNode({ home, genesisText, contractPipelining: true, contractBatchMax: 4 });
-    batched = await openNode({
-      home: copies[0] as string,
-      genesisText,
-      contractPipelining: false,
-      contractBatchMax: 4,
-    });
-    serial = await openNode({ home: copies[1] as string, genesisText, contractBatching: false });
+    ({ pipelined, batched, serial } = await openChainCopies(home, genesisText, 'pipeline-review', homes));
   });
 
   after(async () => {

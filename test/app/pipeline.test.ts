@@ -9,7 +9,7 @@
 // two contracts interleaved, a tx of two messages, a call the enclave refuses.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { bytesToHex, sha256 } from '../../src/crypto/index.js';
 import { contractAddressOf } from '../../src/app/index.js';
 import type { ResponseFinalizeBlock } from '../../src/app/index.js';
@@ -30,6 +30,7 @@ import {
   type Node,
   type User,
   tokenTransferTx,
+  openChainCopies,
   type TokenTransferOptions,
 } from './helpers.js';
 
@@ -84,19 +85,7 @@ describe('pipelined contract-call batches', () => {
     const genesisText = setup.genesisText;
     await setup.close();
     // Three copies of the same chain (the sealing key and sealed seed travel with the home).
-    const copies = [tempDir('pipeline-batched'), tempDir('pipeline-serial')];
-    for (const copy of copies) {
-      homes.push(copy);
-      cpSync(home, copy, { recursive: true });
-    }
-    pipelined = await openNode({ home, genesisText, contractPipelining: true, contractBatchMax: 4 });
-    batched = await openNode({
-      home: copies[0] as string,
-      genesisText,
-      contractPipelining: false,
-      contractBatchMax: 4,
-    });
-    serial = await openNode({ home: copies[1] as string, genesisText, contractBatching: false });
+    ({ pipelined, batched, serial } = await openChainCopies(home, genesisText, 'pipeline', homes));
     const enclave = pipelined.enclave;
     const many = enclave.runContractBatch.bind(enclave);
     enclave.runContractBatch = async (requests, chain) => {

@@ -33,6 +33,7 @@ import { CryptoError, bytesToHex } from '../../src/crypto/index.js';
 import { createCryptoApi, createNativeBackend, loadAeadAddon } from '../../src/crypto/native.js';
 import { pureBackend } from '../../src/crypto/pure.js';
 import { enclaveMeasurement } from '../../src/enclave/index.js';
+import { pattern } from '../helpers/pattern.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const buildScript = join(repo, 'scripts', 'build-native.mjs');
@@ -152,19 +153,6 @@ function buildProbe(): string | undefined {
 }
 
 const probePath = buildProbe();
-
-/** Deterministic bytes (xorshift), so a failing case reproduces. */
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 function referenceSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): string {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
