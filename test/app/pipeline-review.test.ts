@@ -39,13 +39,7 @@ import {
   GENESIS_TIME,
   proposer,
 } from './helpers.js';
-import {
-  contractAddress,
-  contractWasm as enclaveContractWasm,
-  knownSeedEnclave,
-  makeUser as makeEnclaveUser,
-  userCall,
-} from '../enclave/helpers.js';
+import { makeUser as makeEnclaveUser, twoTokenValidators } from '../enclave/helpers.js';
 
 describe('pipelined batches under review: three copies agree', () => {
   const users: User[] = Array.from({ length: 24 }, (_, i) => makeUser(`plr-${i}`, BigInt(i)));
@@ -358,43 +352,7 @@ describe('pipelined batches under review: three copies agree', () => {
 const alice = makeEnclaveUser(71);
 const bob = makeEnclaveUser(72);
 
-/** Two validators of one network with the token instantiated (as test/enclave/batch.test.ts). */
-async function twoValidators() {
-  const a = await knownSeedEnclave('pipeline-review');
-  const b = await knownSeedEnclave('pipeline-review');
-  const token = contractAddress('review-token');
-  const tokenHash = a.host.addCode(enclaveContractWasm('token'));
-  b.host.addCode(enclaveContractWasm('token'));
-  for (const v of [a, b]) {
-    await v.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
-    v.host.addContract(token, tokenHash);
-  }
-  const init = userCall(alice, a.keys.ioPublicKey, {
-    entry: 'instantiate',
-    contract: token,
-    codeHash: tokenHash,
-    msg: tokenInitMsg([
-      { address: alice.address, amount: '1000' },
-      { address: bob.address, amount: '1000' },
-    ]),
-    label: 'review',
-  }).request;
-  for (const v of [a, b]) v.host.apply(token, await v.enclave.runContract(init));
-  let callIndex = 1;
-  const transfer = (from: typeof alice, to: typeof alice, amount: string): RunContractRequest =>
-    userCall(from, a.keys.ioPublicKey, {
-      entry: 'execute',
-      contract: token,
-      codeHash: tokenHash,
-      msg: transferMsg(to.address, amount),
-      callIndex: callIndex++,
-    }).request;
-  const stop = async () => {
-    await a.enclave.stop();
-    await b.enclave.stop();
-  };
-  return { a, b, token, transfer, stop };
-}
+const twoValidators = () => twoTokenValidators({ label: 'pipeline-review', alice, bob });
 
 describe('pipelined batches under review: the kept overlay and the host', () => {
   it('a kept overlay is not followed into the next block', async () => {

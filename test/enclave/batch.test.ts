@@ -9,72 +9,12 @@ import {
   type RunContractRequest,
   type RunContractResult,
 } from '../../src/enclave/index.js';
-import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
-import { contractAddress, contractWasm, knownSeedEnclave, makeUser, userCall } from './helpers.js';
-import { tokenInitMsg, transferMsg } from '../helpers/token.js';
+import { makeUser, twoTokenValidators, type knownSeedEnclave } from './helpers.js';
 
 const alice = makeUser(91);
 const bob = makeUser(92);
 
-/** Two validators of one network (same seed), each with its own host, the token instantiated. */
-async function twoValidators() {
-  const a = await knownSeedEnclave('batch');
-  const b = await knownSeedEnclave('batch');
-  const token = contractAddress('batch-token');
-  const tokenHash = a.host.addCode(contractWasm('token'));
-  b.host.addCode(contractWasm('token'));
-  // execute: a bank query through query_chain (an OCALL other than readState), answer stored.
-  const querierWasm = await wat2wasm(
-    contractWat({
-      execute: '(call $save (i32.const 81) (call $query_chain (call $blob1))) (call $ok)',
-      blobs: [JSON.stringify({ bank: { balance: { address: alice.address, denom: 'ushd' } } })],
-    }),
-  );
-  const querier = contractAddress('batch-querier');
-  const querierHash = a.host.addCode(querierWasm);
-  b.host.addCode(querierWasm);
-  for (const v of [a, b]) {
-    await v.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
-    v.host.addContract(token, tokenHash);
-    v.host.addContract(querier, querierHash);
-  }
-  const init = userCall(alice, a.keys.ioPublicKey, {
-    entry: 'instantiate',
-    contract: token,
-    codeHash: tokenHash,
-    msg: tokenInitMsg(
-      [
-        { address: alice.address, amount: '1000' },
-        { address: bob.address, amount: '1000' },
-      ],
-      { name: 'Batch Token', symbol: 'BTCH' },
-    ),
-    label: 'batch',
-  }).request;
-  for (const v of [a, b]) v.host.apply(token, await v.enclave.runContract(init));
-  let callIndex = 1;
-  const transfer = (from: typeof alice, to: typeof alice, amount: string): RunContractRequest =>
-    userCall(from, a.keys.ioPublicKey, {
-      entry: 'execute',
-      contract: token,
-      codeHash: tokenHash,
-      msg: transferMsg(to.address, amount),
-      callIndex: callIndex++,
-    }).request;
-  const bankQuery = (): RunContractRequest =>
-    userCall(alice, a.keys.ioPublicKey, {
-      entry: 'execute',
-      contract: querier,
-      codeHash: querierHash,
-      msg: {},
-      callIndex: callIndex++,
-    }).request;
-  const stop = async () => {
-    await a.enclave.stop();
-    await b.enclave.stop();
-  };
-  return { a, b, token, querier, transfer, bankQuery, stop };
-}
+const twoValidators = () => twoTokenValidators({ label: 'batch', alice, bob, querier: true });
 
 /** Runs `requests` in batches on one validator as a host must: apply, then resend the rest. */
 async function runInBatches(

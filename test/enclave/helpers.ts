@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirRemovedAtExit } from '../helpers/temp.js';
+import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
 import { tokenInitMsg, transferMsg } from '../helpers/token.js';
 import { encryptContractMsg, encryptQueryMsg, userFromSeedText, type TestUser } from '../helpers/user.js';
 import {
@@ -356,6 +357,86 @@ export async function deployToken(
   }).request;
   host.apply(token, await enclave.runContract(init));
   return { token, codeHash };
+}
+
+/** What `twoTokenValidators` sets up: the seed's label, the two holders, and whether a bank querier is deployed. */
+export interface TwoTokenValidatorsOptions {
+  /** The seed's label (one network) and the prefix of the contracts' addresses. */
+  label: string;
+  /** The token's holders (1000 each); `alice` signs the instantiate. */
+  alice: TestUser;
+  bob: TestUser;
+  /** Also deploy a contract whose execute asks the host for alice's bank balance (query_chain). */
+  querier?: boolean;
+}
+
+/**
+ * Two validators of one network (`knownSeedEnclave(label)` twice: the same seed, each with its
+ * own host) at block 1, the `token` contract instantiated in both with alice and bob holding
+ * 1000. `transfer` and `bankQuery` build signed calls numbered from call index 1 on.
+ * @throws from `bankQuery` when the querier was not deployed; otherwise whatever the enclaves throw.
+ */
+export async function twoTokenValidators(options: TwoTokenValidatorsOptions) {
+  const { label, alice, bob } = options;
+  const a = await knownSeedEnclave(label);
+  const b = await knownSeedEnclave(label);
+  const tokenHash = a.host.addCode(contractWasm('token'));
+  b.host.addCode(contractWasm('token'));
+  const token = contractAddress(`${label}-token`);
+  const querier = contractAddress(`${label}-querier`);
+  let querierHash: string | null = null;
+  if (options.querier === true) {
+    // execute: a bank query through query_chain (an OCALL other than readState), answer stored.
+    const querierWasm = await wat2wasm(
+      contractWat({
+        execute: '(call $save (i32.const 81) (call $query_chain (call $blob1))) (call $ok)',
+        blobs: [JSON.stringify({ bank: { balance: { address: alice.address, denom: 'ushd' } } })],
+      }),
+    );
+    querierHash = a.host.addCode(querierWasm);
+    b.host.addCode(querierWasm);
+  }
+  for (const v of [a, b]) {
+    await v.enclave.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
+    v.host.addContract(token, tokenHash);
+    if (querierHash !== null) v.host.addContract(querier, querierHash);
+  }
+  const init = userCall(alice, a.keys.ioPublicKey, {
+    entry: 'instantiate',
+    contract: token,
+    codeHash: tokenHash,
+    msg: tokenInitMsg([
+      { address: alice.address, amount: '1000' },
+      { address: bob.address, amount: '1000' },
+    ]),
+    label,
+  }).request;
+  for (const v of [a, b]) v.host.apply(token, await v.enclave.runContract(init));
+  let callIndex = 1;
+  const transfer = (from: TestUser, to: TestUser, amount: string): RunContractRequest =>
+    userCall(from, a.keys.ioPublicKey, {
+      entry: 'execute',
+      contract: token,
+      codeHash: tokenHash,
+      msg: transferMsg(to.address, amount),
+      callIndex: callIndex++,
+    }).request;
+  const bankQuery = (): RunContractRequest => {
+    if (querierHash === null)
+      throw new Error('twoTokenValidators: pass { querier: true } to deploy the querier');
+    return userCall(alice, a.keys.ioPublicKey, {
+      entry: 'execute',
+      contract: querier,
+      codeHash: querierHash,
+      msg: {},
+      callIndex: callIndex++,
+    }).request;
+  };
+  const stop = async () => {
+    await a.enclave.stop();
+    await b.enclave.stop();
+  };
+  return { a, b, token, querier, transfer, bankQuery, stop };
 }
 
 /** A ring of token transfers users[i] → users[i+1] of `amountOf(i)`, call indexes from `firstCall`. */
