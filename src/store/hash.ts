@@ -13,17 +13,49 @@
 // The one-byte tags keep the four kinds of preimage apart (an entry can never be read as an
 // inner node, RFC 6962 §2.1 uses the same idea with 0x00/0x01).
 import { createHash, hash as nodeOneShotHash } from 'node:crypto';
+import sodium from 'sodium-native';
 
 /**
- * SHA-256 straight from OpenSSL, returning Node's Buffer without the crypto layer's argument
- * checks and copy: the store hashes ~10 small preimages per written key (bench/RESULTS.md
- * "store"), all built here from checked bytes, so the per-call overhead is most of the cost.
- * `crypto.hash` (Node ≥ 20.12) is the one-shot form; createHash where it is absent.
+ * Up to this many bytes libsodium's one-shot SHA-256 is the cheaper call, above it OpenSSL's:
+ * libsodium hashes in portable C (~5 ns/byte) after a ~0.35 µs call, OpenSSL uses the CPU's SHA
+ * extensions after a ~0.9 µs call (the `crypto.hash` wrapper and its Buffer). Measured on this
+ * machine with a pooled 32-byte result each: 97 B 1,002 vs 684 ns, 160 B 897 vs 851, 192 B 988
+ * vs 1,066 (bench/RESULTS.md "app", session 5 helper "cpu"). Every preimage the store hashes per
+ * write (a key, an entry of a short value, a one- or two-entry bucket, an inner node) is shorter.
  */
-const rawSha256: (data: Uint8Array) => Buffer =
+const SODIUM_MAX_BYTES = 160;
+
+/** OpenSSL's one-shot SHA-256 (`crypto.hash`, Node ≥ 20.12; createHash where it is absent). */
+const opensslSha256: (data: Uint8Array) => Buffer =
   typeof nodeOneShotHash === 'function'
     ? (data) => nodeOneShotHash('sha256', data, 'buffer')
     : (data) => createHash('sha256').update(data).digest();
+
+/**
+ * SHA-256 (FIPS 180-4) of `data` written into `out` (exactly 32 bytes), with no allocation for
+ * short inputs: the store hashes ~50 small preimages per transfer (bench/RESULTS.md "app"), all
+ * built here from checked bytes, so the per-call overhead is most of the cost. Both libraries
+ * compute the same function; only the speed differs.
+ */
+function sha256Into(out: Uint8Array, data: Uint8Array): void {
+  // sodium-native's typings say Buffer; at run time it takes any typed array (no copy).
+  if (data.length <= SODIUM_MAX_BYTES) sodium.crypto_hash_sha256(out as Buffer, data as Buffer);
+  else out.set(opensslSha256(data));
+}
+
+/**
+ * SHA-256 as a Buffer of its own: a 32-byte slice of Node's Buffer pool (a fresh Uint8Array
+ * would cost its own ArrayBuffer, ~0.4 µs more per hash in V8).
+ */
+function rawSha256(data: Uint8Array): Buffer {
+  if (data.length > SODIUM_MAX_BYTES) return opensslSha256(data);
+  const out = Buffer.allocUnsafe(HASH_BYTES);
+  sodium.crypto_hash_sha256(out, data as Buffer);
+  return out;
+}
+
+/** Scratch digest for hashes that are read or copied right away (one per thread: module state). */
+const scratchDigest = Buffer.alloc(32);
 
 /** SHA-256 as a plain Uint8Array (public results compare equal to other layers' bytes). */
 function sha256(data: Uint8Array): Uint8Array {
@@ -60,8 +92,8 @@ export const MAX_HEIGHT = (1n << 64n) - 1n;
 
 /** The bucket (0..65535) of `key`: the first two bytes of sha256(key), big-endian. */
 export function bucketOf(key: Uint8Array): number {
-  const digest = rawSha256(key);
-  return ((digest[0] as number) << 8) | (digest[1] as number);
+  sha256Into(scratchDigest, key);
+  return ((scratchDigest[0] as number) << 8) | (scratchDigest[1] as number);
 }
 
 /** sha256(0x00 || u32be(len key) || key || u32be(len value) || value): one (key, value) entry. */
@@ -71,13 +103,16 @@ export function entryHash(key: Uint8Array, value: Uint8Array): Uint8Array {
 
 /** entryHash as a Buffer (no copy), for the store's own use. */
 export function entryHashRaw(key: Uint8Array, value: Uint8Array): Buffer {
-  const buffer = Buffer.allocUnsafe(1 + 4 + key.length + 4 + value.length);
+  const length = 1 + 4 + key.length + 4 + value.length;
+  // Short preimages are built in a scratch buffer (hashed before returning); long ones (code)
+  // get their own.
+  const buffer = length <= SODIUM_MAX_BYTES ? scratchPreimage : Buffer.allocUnsafe(length);
   buffer[0] = TAG_ENTRY;
   buffer.writeUInt32BE(key.length, 1);
   buffer.set(key, 5);
   buffer.writeUInt32BE(value.length, 5 + key.length);
   buffer.set(value, 9 + key.length);
-  return rawSha256(buffer);
+  return rawSha256(length <= SODIUM_MAX_BYTES ? scratchPreimageView(length) : buffer);
 }
 
 /**
@@ -90,17 +125,26 @@ export function bucketHash(entryHashes: readonly Uint8Array[]): Uint8Array {
 
 /** bucketHash as a Buffer (no copy), for the store's own use. */
 export function bucketHashRaw(entryHashes: readonly Uint8Array[]): Buffer {
-  const buffer = Buffer.allocUnsafe(1 + HASH_BYTES * entryHashes.length);
+  const length = 1 + HASH_BYTES * entryHashes.length;
+  const buffer = length <= SODIUM_MAX_BYTES ? scratchPreimage : Buffer.allocUnsafe(length);
   buffer[0] = TAG_BUCKET;
   for (let index = 0; index < entryHashes.length; index++) {
     buffer.set(entryHashes[index] as Uint8Array, 1 + index * HASH_BYTES);
   }
-  return rawSha256(buffer);
+  return rawSha256(length <= SODIUM_MAX_BYTES ? scratchPreimageView(length) : buffer);
 }
 
 // One scratch preimage for inner nodes: sha256 is synchronous and reads it before returning,
 // and the tree hashes 65,535 of them at every open.
 const innerPreimage = Buffer.alloc(1 + 2 * HASH_BYTES);
+
+// One scratch preimage for short entries and buckets (≤ SODIUM_MAX_BYTES), with a view per
+// length made once: hashed before the building function returns, like innerPreimage.
+const scratchPreimage = Buffer.alloc(SODIUM_MAX_BYTES);
+const scratchViews: Buffer[] = [];
+function scratchPreimageView(length: number): Buffer {
+  return (scratchViews[length] ??= scratchPreimage.subarray(0, length));
+}
 
 /** sha256(0x02 || left || right): an inner node of the bucket tree. */
 export function innerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
@@ -116,13 +160,27 @@ export function innerHashRaw(left: Uint8Array, right: Uint8Array): Buffer {
 }
 
 /**
- * innerHash of the two 32-byte children stored at `offset` in `nodes` (a left child and its
- * right sibling are adjacent in the tree's heap layout), without a view per child.
+ * Re-hashes inner node `index` of a heap-ordered tree of 32-byte nodes in place: node `index`
+ * = innerHash(node 2·index, node 2·index + 1). No allocation: a byte loop copies the 64 child
+ * bytes (Buffer#copy's argument checks cost ~3× more for 64 bytes) and the digest goes through
+ * a scratch buffer.
  */
-export function innerHashAt(nodes: Buffer, offset: number): Buffer {
+export function rehashInnerNode(nodes: Uint8Array, index: number): void {
   innerPreimage[0] = TAG_INNER;
-  nodes.copy(innerPreimage, 1, offset, offset + 2 * HASH_BYTES);
-  return rawSha256(innerPreimage);
+  const from = 2 * index * HASH_BYTES;
+  for (let i = 0; i < 2 * HASH_BYTES; i++) innerPreimage[1 + i] = nodes[from + i] as number;
+  sodium.crypto_hash_sha256(scratchDigest, innerPreimage);
+  nodes.set(scratchDigest, index * HASH_BYTES);
+}
+
+/**
+ * Copies node `index` (32 bytes) of `from` into node `toIndex` of `to` with a byte loop (see
+ * rehashInnerNode: no view, no argument checks).
+ */
+export function copyNode(from: Uint8Array, index: number, to: Uint8Array, toIndex: number): void {
+  const source = index * HASH_BYTES;
+  const target = toIndex * HASH_BYTES;
+  for (let i = 0; i < HASH_BYTES; i++) to[target + i] = from[source + i] as number;
 }
 
 /** sha256(0x03 || u64be(height) || root): the app hash after block `height`. */

@@ -11,8 +11,9 @@ import {
   appHashOf,
   bucketHashRaw,
   bucketOf,
+  copyNode,
   entryHashRaw,
-  innerHashAt,
+  rehashInnerNode,
 } from './hash.js';
 import { leafIndex, levelOf } from './tree.js';
 
@@ -144,9 +145,7 @@ export class IncrementalHasher {
     if (parents.length > 0) this.rehash(parents, 0, null);
     const indexes = Int32Array.from(this.changed).sort();
     const hashes = Buffer.allocUnsafe(indexes.length * HASH_BYTES);
-    indexes.forEach((index, i) =>
-      this.pending.copy(hashes, i * HASH_BYTES, index * HASH_BYTES, (index + 1) * HASH_BYTES),
-    );
+    for (let i = 0; i < indexes.length; i++) copyNode(this.pending, indexes[i] as number, hashes, i);
     const root = this.pending.subarray(HASH_BYTES, 2 * HASH_BYTES);
     let size = 0;
     for (const [slot, hash] of this.writes) size += 2 + slot.length + 3 + (hash === null ? 0 : HASH_BYTES);
@@ -170,17 +169,13 @@ export class IncrementalHasher {
 
   /** The block is durably committed: its tree becomes the committed one. */
   commit(): void {
-    for (const index of this.changed) {
-      this.pending.copy(this.committed, index * HASH_BYTES, index * HASH_BYTES, (index + 1) * HASH_BYTES);
-    }
+    for (const index of this.changed) copyNode(this.pending, index, this.committed, index);
     this.reset();
   }
 
   /** Drops the block's changes. */
   discard(): void {
-    for (const index of this.changed) {
-      this.committed.copy(this.pending, index * HASH_BYTES, index * HASH_BYTES, (index + 1) * HASH_BYTES);
-    }
+    for (const index of this.changed) copyNode(this.committed, index, this.pending, index);
     this.reset();
   }
 
@@ -226,7 +221,7 @@ export class IncrementalHasher {
     while (level.length > 0) {
       const next: number[] = [];
       for (const index of level) {
-        this.pending.set(innerHashAt(this.pending, 2 * index * HASH_BYTES), index * HASH_BYTES);
+        rehashInnerNode(this.pending, index);
         this.changed.add(index);
         if (index > 1) next.push(index >> 1);
       }

@@ -11,8 +11,9 @@ import {
   HASH_BYTES,
   TREE_DEPTH,
   bytesEqual,
+  copyNode,
   innerHash,
-  innerHashAt,
+  rehashInnerNode,
 } from './hash.js';
 
 /**
@@ -121,7 +122,7 @@ export class BucketTree {
         const parent = (level[i] as number) >> 1;
         if (distinct > 0 && parents[distinct - 1] === parent) continue;
         parents[distinct++] = parent;
-        work.set(innerHashAt(work, 2 * parent * HASH_BYTES), parent * HASH_BYTES);
+        rehashInnerNode(work, parent);
       }
       level = parents.subarray(0, distinct);
       count = distinct;
@@ -134,7 +135,7 @@ export class BucketTree {
     for (const part of all) {
       for (const index of part) {
         indexes[at] = index;
-        work.copy(hashes, at * HASH_BYTES, index * HASH_BYTES, (index + 1) * HASH_BYTES);
+        copyNode(work, index, hashes, at);
         at++;
       }
     }
@@ -143,15 +144,14 @@ export class BucketTree {
 
   /** Writes a prepared update into the tree (after its block is durably committed). */
   applyUpdate(update: TreeUpdate): void {
-    update.indexes.forEach((index, i) => {
-      update.hashes.copy(this.nodes, index * HASH_BYTES, i * HASH_BYTES, (i + 1) * HASH_BYTES);
-    });
+    const { indexes, hashes } = update;
+    for (let i = 0; i < indexes.length; i++) copyNode(hashes, i, this.nodes, indexes[i] as number);
   }
 
   /** Recomputes every inner node from the leaves (after loading the leaves at open). */
   rebuild(): void {
     for (let index = BUCKET_COUNT - 1; index >= 1; index--) {
-      innerHashAt(this.nodes, 2 * index * HASH_BYTES).copy(this.nodes, index * HASH_BYTES);
+      rehashInnerNode(this.nodes, index);
     }
   }
 
