@@ -766,17 +766,12 @@ export class ConsensusDriver {
     this.o.p2p.broadcast(CHANNELS.blockSync, this.statusBytes());
   }
 
-  /** A peer (re)connected: our height, our own messages of this height, the pending txs. */
+  /** A peer (re)connected: our height and our own messages of this height (txs: tx-gossip.ts). */
   private sendStatus(peer: string): void {
     this.o.p2p.send(peer, CHANNELS.blockSync, this.statusBytes());
     // Without this a proposal broadcast before the peer was connected (every first block of a
     // network starting up) waits for the relay, or for timeoutPropose and a new round.
     for (const message of this.own) this.o.p2p.send(peer, CHANNELS.consensus, encodeMessage(message));
-    for (const tx of this.o.mempool.txs()) {
-      if (this.o.mempool.peerHas(tx.hash, peer)) continue;
-      if (!this.o.p2p.send(peer, CHANNELS.mempool, tx.bytes)) break;
-      this.o.mempool.markPeerHas(tx.hash, peer);
-    }
   }
 
   /** Block sync: status announcements, requests for blocks, and decided blocks with their commits. */

@@ -19,6 +19,7 @@ import { CHANNELS, ConsensusDriver } from './consensus-driver.js';
 import { NodeError } from './errors.js';
 import { HOME_FILES, loadNodeKey, parsePersistentPeer, type ConsensusConfig } from './home.js';
 import { createBlockFeed, openChainHome, type ChainNode, type StartSoloNodeOptions } from './node.js';
+import { TxGossip } from './tx-gossip.js';
 
 export interface StartConsensusNodeOptions extends Omit<StartSoloNodeOptions, 'blockTimeMs'> {
   /** Overrides config.json p2p.port (0 picks a free port). */
@@ -30,6 +31,8 @@ export interface StartConsensusNodeOptions extends Omit<StartSoloNodeOptions, 'b
    * (default true); false checks every tx alone on the main thread.
    */
   batchCheckTx?: boolean;
+  /** Wait before relaying a peer's tx to other peers (tx-gossip.ts), default 200 ms. */
+  txRelayDelayMs?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -141,7 +144,7 @@ export async function startConsensusNode(
         },
       }),
     };
-    let p2p: P2pNode | null = null;
+    let gossip: TxGossip | null = null;
     const mempool = new Mempool(
       {
         maxTxs: 20_000,
@@ -151,13 +154,7 @@ export async function startConsensusNode(
       },
       {
         ...mempoolAppFromAbci(abciCheck),
-        onNewTx: ({ bytes, hash, fromPeer }) => {
-          if (p2p === null) return;
-          for (const peer of p2p.peers()) {
-            if (peer.id === fromPeer || mempool.peerHas(hash, peer.id)) continue;
-            if (p2p.send(peer.id, CHANNELS.mempool, bytes)) mempool.markPeerHas(hash, peer.id);
-          }
-        },
+        onNewTx: (event) => gossip?.onNewTx(event),
       },
     );
 
@@ -172,12 +169,17 @@ export async function startConsensusNode(
       persistentPeers: config.p2p.persistentPeers.map(parsePersistentPeer),
       channels: NODE_CHANNELS,
     });
-    p2p = started;
     opened.onStop(() => started.stop());
-    started.on(CHANNELS.mempool, async (peer, bytes) => {
-      const result = await mempool.add(bytes, { fromPeer: peer });
-      if (!result.ok && result.hash !== '') mempool.markPeerHas(result.hash, peer);
+    // Batched txs, "have" announcements and a delayed relay (tx-gossip.ts, ADR 011 §9).
+    const txGossip = new TxGossip({
+      network: started,
+      mempool,
+      channel: CHANNELS.mempool,
+      ...(options.txRelayDelayMs === undefined ? {} : { relayDelayMs: options.txRelayDelayMs }),
     });
+    txGossip.start();
+    gossip = txGossip;
+    opened.onStop(() => txGossip.stop());
 
     const feed = createBlockFeed(blocks, log);
     const validatorAddress = consensusAddress(validatorKey.publicKey);
