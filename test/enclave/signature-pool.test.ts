@@ -126,15 +126,55 @@ describe('signature pool', () => {
   });
 });
 
-/** Two executors over one key vault, the token instantiated in both: one with the pool, one without. */
-function twinExecutors(pool: SignaturePool) {
+/**
+ * A host that holds the first state read of every pooled batch until the pool has given the
+ * batch's first job a verdict (30 s at most), so the enclave thread finds at least one verdict
+ * ready: "the pool gave verdicts" then does not hang on how the OS schedules the pool's thread
+ * (under load it may not run at all during a short batch). Jobs are seen by wrapping the pool's
+ * begin/submit on this one object; the verdicts and everything else are the pool's own.
+ */
+class PoolPacedHost extends MemoryHost {
+  private firstJob: number | null = null;
+
+  constructor(private readonly pool: SignaturePool) {
+    super();
+    const begin = pool.begin.bind(pool);
+    const submit = pool.submit.bind(pool);
+    pool.begin = () => {
+      this.firstJob = null;
+      begin();
+    };
+    pool.submit = (digest, signature, publicKey) => {
+      const job = submit(digest, signature, publicKey);
+      this.firstJob ??= job;
+      return job;
+    };
+  }
+
+  override readState(contract: string, key: Uint8Array): Uint8Array | null {
+    const job = this.firstJob;
+    if (job !== null) {
+      this.firstJob = null;
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      for (let i = 0; i < 30_000 && !this.pool.settled(job); i++) Atomics.wait(pause, 0, 0, 1);
+    }
+    return super.readState(contract, key);
+  }
+}
+
+/**
+ * Two executors over one key vault, the token instantiated in both: one with the pool, one
+ * without. `paced`: the pooled one's host waits for the pool (PoolPacedHost).
+ */
+function twinExecutors(pool: SignaturePool, options: { paced?: boolean } = {}) {
   const vault = new KeyVault(() => new Uint8Array(32).fill(7), openPolicy, new Uint8Array(32));
   const keys = vault.bootstrap();
   vault.blockRandom({ height: 1n, previousAppHash: new Uint8Array(32) });
   const token = contractAddress('pool-token');
   const wasm = contractWasm('token');
   const make = (signatures: SignaturePool | null) => {
-    const host = new MemoryHost();
+    const host =
+      signatures !== null && options.paced === true ? new PoolPacedHost(signatures) : new MemoryHost();
     const executor = new Executor(vault, host, 'shroud', { signatures });
     const codeHash = host.addCode(wasm);
     host.addContract(token, codeHash);
@@ -195,7 +235,7 @@ describe('batches with the signature pool', () => {
   it('give the same results, refusals and store as verification in one thread', async () => {
     const pool = await usablePool();
     try {
-      const { inThread, pooled, transfer } = twinExecutors(pool);
+      const { inThread, pooled, transfer } = twinExecutors(pool, { paced: true });
       const forged = (request: RunContractRequest): RunContractRequest => {
         const signature = userAuthOf(request).signature.slice();
         signature[5] = (signature[5] as number) ^ 1;
