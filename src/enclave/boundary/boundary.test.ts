@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { DEFAULT_SYNC_SLICE_MS, EnclaveWorker, EnclaveCallError, type Crossing } from './host-side.js';
 import { BoundaryError, FrameState } from './channel.js';
 import { ECALL, OCALL } from './boundary.fixture-tags.js';
@@ -255,8 +256,10 @@ describe('host serving OCALLs in synchronous slices (ADR 006, session 3)', () =>
 
   it('stops blocking the thread after a slice in which the enclave sent nothing', async () => {
     // A 300 ms ECALL without OCALLs and 50 ms slices: the host blocks for the first slice only,
-    // then waits asynchronously, so a 5 ms timer runs ~50 times. Yielding between blocking
-    // slices instead would give it ~6 turns.
+    // then waits asynchronously, idle in the event loop. The event loop utilization (the share
+    // of wall time not spent idle waiting for events) is then ~50/300; a host that yielded
+    // between blocking slices instead would be busy ~all the time. Unlike counting a timer's
+    // turns, this holds on a loaded machine: time waiting for a CPU after an event is idle time.
     const enclave = await EnclaveWorker.start({
       entry,
       ocall,
@@ -264,11 +267,14 @@ describe('host serving OCALLs in synchronous slices (ADR 006, session 3)', () =>
       syncSliceMs: 50,
     });
     try {
-      const timer = ticker(5);
+      const start = performance.eventLoopUtilization();
       const answer = await enclave.ecall(ECALL.computeFor, Uint8Array.of(30));
-      timer.stop();
+      const { utilization, active, idle } = performance.eventLoopUtilization(start);
       assert.deepEqual(answer, Uint8Array.of(1));
-      assert.ok(timer.ticks() >= 20, `the 5 ms timer ran during the 300 ms ECALL (${timer.ticks()} times)`);
+      assert.ok(
+        utilization < 0.6,
+        `the loop was idle during the 300 ms ECALL (busy ${active.toFixed(0)} ms, idle ${idle.toFixed(0)} ms)`,
+      );
     } finally {
       await enclave.stop();
     }
