@@ -201,6 +201,15 @@ async function main(batching: boolean) {
   const enclave = STUB ? stubEnclave(durable.enclave) : durable.enclave;
   if (STUB) app.attachEnclave(enclave);
   let ecalls = 0;
+  // Slots the enclave read from the host's store (one per readState OCALL, n per readStateBatch)
+  // and OCALLs served, per block: the first-sender cost is crossings (ADR 006, read predictor).
+  let slotsRead = 0;
+  const readState = durable.app.enclaveServices.readState.bind(durable.app.enclaveServices);
+  durable.app.enclaveServices.readState = (contract, diskKey) => {
+    slotsRead++;
+    return readState(contract, diskKey);
+  };
+  const ocallsServed = () => durable.enclave.ocallsServed;
   const runContract = enclave.runContract.bind(enclave);
   enclave.runContract = async (request) => {
     const start = performance.now();
@@ -293,6 +302,8 @@ async function main(batching: boolean) {
     const m1 = mainThreadCpuMs();
     enclaveMs = 0;
     ecalls = 0;
+    slotsRead = 0;
+    const ocalls0 = ocallsServed();
     if (sampler !== null) Atomics.store(samples, SAMPLE.active, 1);
     const ticks0 = threadTicks();
     const sched0 = threadSched();
@@ -305,6 +316,8 @@ async function main(batching: boolean) {
       misbehavior: [],
     });
     const t2 = performance.now();
+    const blockOcalls = ocallsServed() - ocalls0;
+    const blockSlots = slotsRead;
     const c2 = process.cpuUsage();
     const m2 = mainThreadCpuMs();
     // Per-thread CPU of finalizeBlock: the busiest thread other than the main one is the
@@ -357,7 +370,7 @@ async function main(batching: boolean) {
     blockMs.push(ms);
     totalCpuMs += cpuMs(c0, c3);
     rows.push(
-      `| ${b + 1} | ${N} | ${(t1 - t0).toFixed(0)} / ${cpuMs(c0, c1).toFixed(0)} | ${(t2 - t1).toFixed(0)} / ${cpuMs(c1, c2).toFixed(0)} (${enclaveMs.toFixed(0)} in the enclave, ${ecalls} ECALLs) | ${(t3 - t2).toFixed(0)} / ${cpuMs(c2, c3).toFixed(0)} | ${((N / ms) * 1000).toFixed(0)} |`,
+      `| ${b + 1} | ${N} | ${(t1 - t0).toFixed(0)} / ${cpuMs(c0, c1).toFixed(0)} | ${(t2 - t1).toFixed(0)} / ${cpuMs(c1, c2).toFixed(0)} (${enclaveMs.toFixed(0)} in the enclave, ${ecalls} ECALLs, ${blockOcalls} OCALLs, ${blockSlots} slots) | ${(t3 - t2).toFixed(0)} / ${cpuMs(c2, c3).toFixed(0)} | ${((N / ms) * 1000).toFixed(0)} |`,
     );
   }
   console.log(

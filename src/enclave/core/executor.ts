@@ -54,6 +54,7 @@ import { ShroudError } from '../../errors.js';
 import { BoundaryError } from '../boundary/channel.js';
 import { EnclaveError } from '../errors.js';
 import { LABELS } from '../secrets/labels.js';
+import { ReadPredictor } from './read-predictor.js';
 import {
   contractStateKey,
   decryptStateValue,
@@ -112,6 +113,12 @@ export interface ExecutorOptions {
    * (null, the default) every signature is verified in this thread.
    */
   signatures?: SignaturePool | null;
+  /**
+   * The read predictor (read-predictor.ts, default true): a batch also prefetches the slots
+   * each call is predicted to read from the keys earlier calls of its contract read. False
+   * only for tests and measurements that compare with it off (results are the same).
+   */
+  readPredictor?: boolean;
 }
 
 /**
@@ -190,6 +197,14 @@ const MAX_CACHED_CODES = 256;
 export interface ReplyRoute {
   id: bigint;
   callerCodeHash: string;
+}
+
+/** An opened envelope (Executor.decryptEnvelope). */
+interface OpenedEnvelope {
+  plaintext: Uint8Array;
+  txKey: Uint8Array;
+  userPublicKey: Uint8Array;
+  shared: Uint8Array;
 }
 
 /** The entries runContract runs. */
@@ -330,6 +345,8 @@ function hostFault(error: unknown): ShroudError | null {
 class EncryptedStorage implements Storage {
   /** The disk keys this call read, in first-read order (the next call's read-ahead). */
   readonly reads: Uint8Array[] = [];
+  /** Their plaintext keys as latin1, in the same order (the read predictor's templates). */
+  readonly readKeys: string[] = [];
   /** Their latin1 ids (at most READ_AHEAD_MAX_SLOTS: a scan is cheaper than a Set per call). */
   private readonly readIds: string[] = [];
   /** This contract's slots in the executor's SlotCache. */
@@ -359,7 +376,7 @@ class EncryptedStorage implements Storage {
    * transfer were ~9 % of the core's profile, and the id strings 13 per transfer).
    * @param keyText the plaintext key as latin1 (1:1 with its bytes).
    */
-  private slotOf(key: Uint8Array | null, keyText: string): SlotEntry {
+  slotOf(key: Uint8Array | null, keyText: string): SlotEntry {
     let entry = this.slots.get(keyText);
     if (entry === undefined) {
       const bytes = key ?? latin1Bytes(keyText);
@@ -375,19 +392,21 @@ class EncryptedStorage implements Storage {
 
   /** @param keyText the key as latin1 when the VM has it already (WriteCache), else made here. */
   get(key: Uint8Array, keyText?: string): Uint8Array | undefined {
-    return this.read(this.slotOf(key, keyText ?? latin1(key)));
+    const text = keyText ?? latin1(key);
+    return this.read(this.slotOf(key, text), text);
   }
 
   /** get by the key's latin1 text alone (db_read): its bytes are made only for a new slot. */
   getText(keyText: string): Uint8Array | undefined {
-    return this.read(this.slotOf(null, keyText));
+    return this.read(this.slotOf(null, keyText), keyText);
   }
 
-  private read(entry: SlotEntry): Uint8Array | undefined {
+  private read(entry: SlotEntry, keyText: string): Uint8Array | undefined {
     const slotId = entry.id;
     if (this.reads.length < READ_AHEAD_MAX_SLOTS && !this.readIds.includes(slotId)) {
       this.readIds.push(slotId);
       this.reads.push(entry.slot);
+      this.readKeys.push(keyText);
     }
     // Newest first: a write of an earlier call in this batch, then the host's blob read right
     // before the ECALL, then the host's store now (both of those are the store before the batch).
@@ -516,6 +535,22 @@ export class Executor {
   private readonly senderReads = new Map<string, Uint8Array[]>();
   /** During runBatch: per contract, the blobs fetched at the batch's start (by slot). */
   private batchFetched: Map<string, Map<string, Uint8Array | null>> | null = null;
+  /** Plaintext keys calls are expected to read, from earlier calls' reads (null = off). */
+  private readonly predictor: ReadPredictor | null;
+  /**
+   * During runBatch: envelopes the prediction opened, with the associated data they opened
+   * under, so the call's own decryptEnvelope does not open them twice (a pure function of both).
+   */
+  private openedEnvelopes: Map<Uint8Array, { ad: Uint8Array; input: OpenedEnvelope }> | null = null;
+  /**
+   * During runBatch: the predictor's `created` count when a later call last had no template
+   * (prefetchLate may help it once a call creates one), or -1.
+   */
+  private untemplated = -1;
+  /** During runBatch: slots fetched so far (bounded by BATCH_PREFETCH_MAX_SLOTS). */
+  private batchFetchedSlots = 0;
+  /** The host's services without the batch's yield guard (prefetchLate asks only for slots). */
+  private readonly hostOcalls: Ocalls;
   /** (contract, plaintext key) → disk key and its ids; the plaintext keys never leave the enclave. */
   private readonly diskKeys = new SlotCache(65_536);
   private readonly nullCipher: boolean;
@@ -554,6 +589,11 @@ export class Executor {
     this.nullCipher = options.cipher === 'null';
     this.signaturePool = options.signatures ?? null;
     this.vm = new ContractVm({ addressPrefix });
+    this.hostOcalls = ocalls;
+    this.predictor =
+      options.readPredictor === false
+        ? null
+        : new ReadPredictor(addressPrefix, (address) => this.canonicalOf(address));
     const guard = <T>(answer: () => T): T => {
       if (this.yieldOnOcall) throw new BatchYield('BATCH_YIELD', 'this call needs the host between calls');
       return answer();
@@ -646,47 +686,171 @@ export class Executor {
 
   /**
    * At a batch's start, fetches in one readStateBatch per contract the slots that each call's
-   * sender read in its last call of that contract (minus those the host sent as read-ahead):
-   * a token transfer's own balance and history, a recurring recipient's. Without it each such
-   * slot is a readState OCALL in the middle of the batch (ADR 006 "As built, session 3").
-   * Sound as the read-ahead is: the blobs are the host's store as it is during this ECALL,
-   * i.e. before the batch, and shadowed by the batch's own writes (overlay first). The host sees
-   * slots asked for that it saw read (or written) by those senders' earlier calls, as a union.
+   * sender read in its last call of that contract, and the slots the read predictor expects the
+   * call to read (minus those the host sent as read-ahead): a token transfer's own balance and
+   * history, its recipient's, also for a sender or recipient this enclave has never seen.
+   * Without it each such slot is a readState OCALL in the middle of the batch (ADR 006 "As
+   * built, session 3"; session 5 for the predictor). Sound as the read-ahead is: the blobs are
+   * the host's store as it is during this ECALL, i.e. before the batch, and shadowed by the
+   * batch's own writes (overlay first); a slot fetched and not read is never looked at. The host
+   * sees slots asked for that it saw read (or written) by those senders' earlier calls, and
+   * predicted slots of this batch's own senders and message addresses, as a union (ADR 006).
    * A host that fails the OCALL only loses the prefetch: those reads go through readState.
    */
   private prefetchBatch(
     requests: readonly RunContractRequest[],
     aheadOf: ReadonlyMap<string, ReadAhead>,
   ): Map<string, Map<string, Uint8Array | null>> | null {
-    const ocalls = this.ocalls;
-    if (requests.length < 2 || ocalls.readStateBatch === undefined) return null;
+    if (requests.length < 2 || this.ocalls.readStateBatch === undefined) return null;
     const wanted = new Map<string, Map<string, Uint8Array>>();
+    const sent = new Map<string, string[]>();
     let total = 0;
+    this.untemplated = -1;
     for (const request of requests) {
+      if (total >= BATCH_PREFETCH_MAX_SLOTS) break;
       const reads = this.senderReads.get(`${request.contract}\u0000${request.sender}`);
-      if (reads === undefined) continue;
-      const given = aheadOf.get(request.contract)?.diskKeys.map(latin1) ?? [];
-      let slots = wanted.get(request.contract);
-      if (slots === undefined) wanted.set(request.contract, (slots = new Map<string, Uint8Array>()));
-      for (const slot of reads) {
-        const id = latin1(slot);
-        if (slots.has(id) || given.includes(id)) continue;
-        if (total++ >= BATCH_PREFETCH_MAX_SLOTS) break;
-        slots.set(id, slot);
-      }
+      const predicted = this.predictedSlots(request);
+      if (predicted === null) this.untemplated = this.predictor?.created ?? -1;
+      if (reads === undefined && (predicted === null || predicted.length === 0)) continue;
+      const slots = reads === undefined ? (predicted ?? []) : [...reads, ...(predicted ?? [])];
+      total += this.wantSlots(wanted, sent, aheadOf, null, request.contract, slots, total);
     }
     const fetched = new Map<string, Map<string, Uint8Array | null>>();
+    this.fetchSlots(this.ocalls, wanted, fetched);
+    this.batchFetchedSlots = total;
+    return fetched;
+  }
+
+  /**
+   * After a call that ran and created a template that a later call of the batch lacked: the
+   * first call of a message variant teaches the predictor its template (a contract's first
+   * transfer, a batch of senders and variants the enclave has never seen), so the later calls
+   * get their predicted slots in one more readStateBatch instead of a readState per slot (at
+   * most one per template created, within BATCH_PREFETCH_MAX_SLOTS in all). Sound for
+   * the same reason as readState in the middle of a batch: the host's store is the store before
+   * the batch for every slot that is not in the overlay, and the overlay is read first. The OCALL
+   * goes to the host directly, not through the batch's yield guard: it asks only for state slots.
+   */
+  private prefetchLate(
+    requests: readonly RunContractRequest[],
+    from: number,
+    aheadOf: ReadonlyMap<string, ReadAhead>,
+  ): void {
+    this.untemplated = -1;
+    const fetched = this.batchFetched;
+    if (fetched === null) return;
+    const wanted = new Map<string, Map<string, Uint8Array>>();
+    const sent = new Map<string, string[]>();
+    let total = this.batchFetchedSlots;
+    for (let index = from; index < requests.length && total < BATCH_PREFETCH_MAX_SLOTS; index++) {
+      const request = requests[index] as RunContractRequest;
+      const predicted = this.predictedSlots(request);
+      if (predicted === null) this.untemplated = this.predictor?.created ?? -1;
+      if (predicted === null || predicted.length === 0) continue;
+      total += this.wantSlots(wanted, sent, aheadOf, fetched, request.contract, predicted, total);
+    }
+    this.fetchSlots(this.hostOcalls, wanted, fetched);
+    this.batchFetchedSlots = total;
+  }
+
+  /**
+   * Adds to `wanted` the slots of `contract` not already wanted, sent by the host as read-ahead
+   * or fetched, while the batch's total stays within BATCH_PREFETCH_MAX_SLOTS.
+   * @returns how many slots were added.
+   */
+  private wantSlots(
+    wanted: Map<string, Map<string, Uint8Array>>,
+    sent: Map<string, string[]>,
+    aheadOf: ReadonlyMap<string, ReadAhead>,
+    fetched: ReadonlyMap<string, ReadonlyMap<string, Uint8Array | null>> | null,
+    contract: string,
+    slots: readonly Uint8Array[],
+    total: number,
+  ): number {
+    let given = sent.get(contract);
+    if (given === undefined) sent.set(contract, (given = aheadOf.get(contract)?.diskKeys.map(latin1) ?? []));
+    let ids = wanted.get(contract);
+    if (ids === undefined) wanted.set(contract, (ids = new Map<string, Uint8Array>()));
+    const before = fetched?.get(contract);
+    let added = 0;
+    for (const slot of slots) {
+      if (total + added >= BATCH_PREFETCH_MAX_SLOTS) break;
+      const id = latin1(slot);
+      if (ids.has(id) || given.includes(id) || before?.has(id) === true) continue;
+      ids.set(id, slot);
+      added++;
+    }
+    return added;
+  }
+
+  /**
+   * One readStateBatch per contract of `wanted`, added to `fetched`. A host that fails the OCALL
+   * only loses the prefetch: what was fetched stays valid, the rest goes through readState.
+   */
+  private fetchSlots(
+    ocalls: Ocalls,
+    wanted: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>,
+    fetched: Map<string, Map<string, Uint8Array | null>>,
+  ): void {
+    if (ocalls.readStateBatch === undefined) return;
     try {
       for (const [contract, slots] of wanted) {
         if (slots.size === 0) continue;
         const diskKeys = [...slots.values()];
         const blobs = ocalls.readStateBatch(contract, diskKeys);
-        fetched.set(contract, new Map(diskKeys.map((slot, i) => [latin1(slot), blobs[i] ?? null])));
+        let into = fetched.get(contract);
+        if (into === undefined) fetched.set(contract, (into = new Map<string, Uint8Array | null>()));
+        for (const [i, slot] of diskKeys.entries()) into.set(latin1(slot), blobs[i] ?? null);
       }
     } catch {
-      return fetched; // what was fetched stays valid; the rest goes through readState
+      return;
     }
-    return fetched;
+  }
+
+  /**
+   * The disk keys of the slots the read predictor expects a user call to read: its envelope is
+   * opened as the call itself will open it (kept in openedEnvelopes for the call), and the
+   * template of its contract and message variant filled with its sender and message addresses.
+   * Any failure (a refused request, an envelope that does not open) predicts nothing: the call
+   * then fails on its own path exactly as without the predictor.
+   * @returns null when the predictor has no template for the call yet.
+   */
+  private predictedSlots(request: RunContractRequest): Uint8Array[] | null {
+    const predictor = this.predictor;
+    if (predictor === null || request.auth.kind !== 'user' || request.entry === 'reply') return [];
+    try {
+      if (!RUN_ENTRIES.has(request.entry)) return [];
+      const contractBytes = this.addressBytes(request.contract);
+      const ad = this.associatedData(request.entry, request.sender, this.targetOf(request), request.funds);
+      const input = this.decryptEnvelope(request.envelope, ad);
+      this.openedEnvelopes?.set(request.envelope, { ad, input });
+      const { msg } = this.openPlaintext(input.plaintext, request.codeHash, false);
+      const keys = predictor.predict(request.contract, request.entry, request.sender, msg);
+      if (keys === null) return null;
+      if (keys.length === 0) return [];
+      const storage = new EncryptedStorage(
+        this.ocalls,
+        request.contract,
+        contractBytes,
+        this.contractKey(request.contract, contractBytes),
+        this.stateMemo,
+        null,
+        this.diskKeys,
+        this.nullCipher,
+      );
+      return keys.map((key) => storage.slotOf(null, key).slot);
+    } catch {
+      return [];
+    }
+  }
+
+  /** An address's canonical bytes for the read predictor, or null when it does not decode. */
+  private canonicalOf(address: string): Uint8Array | null {
+    try {
+      return this.addressBytes(address);
+    } catch {
+      return null;
+    }
   }
 
   private addressBytes(address: string): Uint8Array {
@@ -742,7 +906,9 @@ export class Executor {
    * nonce, input IV from tx_key, AAD = nonce || user key || associated data. The shared secret
    * is a pure function of the user's public key, so it is memoized per key.
    */
-  private decryptEnvelope(envelope: Uint8Array, associatedData: Uint8Array) {
+  private decryptEnvelope(envelope: Uint8Array, associatedData: Uint8Array): OpenedEnvelope {
+    const opened = this.openedEnvelopes?.get(envelope);
+    if (opened !== undefined && sameBytes(opened.ad, associatedData)) return opened.input;
     try {
       if (!(envelope instanceof Uint8Array) || envelope.length < 32 + 32 + 16) {
         throw new CryptoError('ENVELOPE_TOO_SHORT', 'envelope too short');
@@ -1023,6 +1189,7 @@ export class Executor {
     const pooled = this.poolSignatures(requests);
     let complete = false;
     try {
+      this.openedEnvelopes = new Map();
       this.batchFetched = this.prefetchBatch(requests, aheadOf);
       for (const [index, request] of requests.entries()) {
         // A speculative batch has no call in one-by-one state: while it runs, the host is
@@ -1048,6 +1215,8 @@ export class Executor {
           overlay.set(request.contract, (slots = new Map<string, Uint8Array | null>()));
         for (const write of result.writes) slots.set(latin1(write.diskKey), write.blob);
         complete = index === requests.length - 1;
+        if (this.untemplated >= 0 && this.untemplated !== this.predictor?.created && !complete)
+          this.prefetchLate(requests, index + 1, aheadOf);
       }
       // Kept only when every call ran and succeeded without anything for the host to act on:
       // then the overlay is exactly the writes a host that applies the results makes.
@@ -1061,6 +1230,9 @@ export class Executor {
     } finally {
       this.overlay = null;
       this.batchFetched = null;
+      this.openedEnvelopes = null;
+      this.untemplated = -1;
+      this.batchFetchedSlots = 0;
       this.yieldOnOcall = false;
       this.pooled = null;
       if (pooled.length > 0) this.signaturePool?.end();
@@ -1585,6 +1757,14 @@ export class Executor {
     try {
       const outcome = this.vm.call(call);
       this.learnReads(contract, call.storage, call.info?.sender);
+      // The predictor learns from calls that succeeded: a failed one may stop before its reads.
+      if (
+        this.predictor !== null &&
+        call.info !== undefined &&
+        outcome.ok &&
+        call.storage.readKeys.length > 0
+      )
+        this.predictor.learn(contract, call.entry, call.info.sender, call.msg, call.storage.readKeys);
       return { ok: true, outcome, gasUsed: outcome.gasUsed + call.querier.gasUsed };
     } catch (error) {
       const fault = hostFault(error);
