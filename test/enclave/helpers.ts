@@ -19,6 +19,8 @@ import {
 } from '../../src/crypto/index.js';
 import { buildTx, instantiateTarget } from '../../src/codec/index.js';
 import { Enclave, EnclaveCallError } from '../../src/enclave/index.js';
+import type { Executor } from '../../src/enclave/core/executor.js';
+import { EnclaveError } from '../../src/enclave/errors.js';
 import { deriveNetworkSecrets } from '../../src/enclave/secrets/network-secrets.js';
 import { sealSeed } from '../../src/enclave/secrets/sealing.js';
 import { contractStateKey, decryptStateValue, diskKey } from '../../src/enclave/secrets/state-encryption.js';
@@ -437,6 +439,38 @@ export async function twoTokenValidators(options: TwoTokenValidatorsOptions) {
     await b.enclave.stop();
   };
   return { a, b, token, querier, transfer, bankQuery, stop };
+}
+
+/** One ECALL's worth of `driveBatches`: the results of a batch, or the refusal of its first call. */
+export type BatchStep = { ran: RunContractResult[] } | { refused: string; message: string };
+
+/**
+ * Runs `requests` through an executor in-thread as a host runs a block: batches of at most
+ * `size` calls, each batch's results applied to `host`, the rest resent; a refused first call
+ * (the only thing runBatch throws) is recorded and dropped.
+ * @throws AssertionError when runBatch throws anything but an EnclaveError.
+ */
+export function driveBatches(
+  executor: Executor,
+  host: MemoryHost,
+  requests: readonly RunContractRequest[],
+  size: number,
+): BatchStep[] {
+  const steps: BatchStep[] = [];
+  let rest = requests;
+  while (rest.length > 0) {
+    try {
+      const { results } = executor.runBatch(rest.slice(0, size), []);
+      results.forEach((result, i) => host.apply((rest[i] as RunContractRequest).contract, result));
+      steps.push({ ran: results });
+      rest = rest.slice(results.length);
+    } catch (error) {
+      assert.ok(error instanceof EnclaveError, `only refusals throw: ${String(error)}`);
+      steps.push({ refused: error.code, message: error.message });
+      rest = rest.slice(1);
+    }
+  }
+  return steps;
 }
 
 /** A ring of token transfers users[i] → users[i+1] of `amountOf(i)`, call indexes from `firstCall`. */

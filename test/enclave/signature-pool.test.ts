@@ -17,10 +17,17 @@ import {
 import { Executor } from '../../src/enclave/core/executor.js';
 import { KeyVault } from '../../src/enclave/core/keys.js';
 import { SignaturePool, verifyJob } from '../../src/enclave/core/signature-pool.js';
-import { EnclaveError } from '../../src/enclave/errors.js';
-import type { RunContractRequest, RunContractResult } from '../../src/enclave/index.js';
+import type { RunContractRequest } from '../../src/enclave/index.js';
 import { tokenInitMsg, transferMsg } from '../helpers/token.js';
-import { contractAddress, contractWasm, makeUser, MemoryHost, openPolicy, userCall } from './helpers.js';
+import {
+  contractAddress,
+  contractWasm,
+  driveBatches,
+  makeUser,
+  MemoryHost,
+  openPolicy,
+  userCall,
+} from './helpers.js';
 
 /** A started pool whose thread is up (polled, 30 s at most). */
 async function usablePool(): Promise<SignaturePool> {
@@ -205,27 +212,6 @@ function twinExecutors(pool: SignaturePool, options: { paced?: boolean } = {}) {
   return { inThread, pooled, transfer };
 }
 
-type Step = { ran: RunContractResult[] } | { refused: string; message: string };
-
-/** Runs `requests` as a host does: batches of ≤ `size`, apply, resend the rest; a refused first call is dropped. */
-function drive(executor: Executor, host: MemoryHost, requests: RunContractRequest[], size: number): Step[] {
-  const steps: Step[] = [];
-  let rest = requests;
-  while (rest.length > 0) {
-    try {
-      const { results } = executor.runBatch(rest.slice(0, size), []);
-      results.forEach((result, i) => host.apply((rest[i] as RunContractRequest).contract, result));
-      steps.push({ ran: results });
-      rest = rest.slice(results.length);
-    } catch (error) {
-      assert.ok(error instanceof EnclaveError, `only refusals throw: ${String(error)}`);
-      steps.push({ refused: error.code, message: error.message });
-      rest = rest.slice(1);
-    }
-  }
-  return steps;
-}
-
 function userAuthOf(request: RunContractRequest) {
   if (request.auth.kind !== 'user') throw new Error('a user call');
   return request.auth;
@@ -267,9 +253,9 @@ describe('batches with the signature pool', () => {
         transfer(alice, bob),
       ];
       for (const size of [100, 7, 2]) {
-        const expected = drive(inThread.executor, inThread.host, requests, size);
+        const expected = driveBatches(inThread.executor, inThread.host, requests, size);
         const before = pool.counts.byPool;
-        const actual = drive(pooled.executor, pooled.host, requests, size);
+        const actual = driveBatches(pooled.executor, pooled.host, requests, size);
         assert.deepEqual(actual, expected, `batches of ${size}: the same results and refusals, in order`);
         assert.deepEqual(
           [...pooled.host.state].map(([contract, slots]) => [contract, [...slots].sort()]),
@@ -304,14 +290,14 @@ describe('batches with the signature pool', () => {
     const { inThread, pooled, transfer } = twinExecutors(pool);
     const requests = [transfer(alice, bob), transfer(bob, carol), transfer(carol, alice)];
     assert.deepEqual(
-      drive(pooled.executor, pooled.host, requests, 3),
-      drive(inThread.executor, inThread.host, requests, 3),
+      driveBatches(pooled.executor, pooled.host, requests, 3),
+      driveBatches(inThread.executor, inThread.host, requests, 3),
       'the same results',
     );
     const single = [transfer(alice, carol)];
     assert.deepEqual(
-      drive(pooled.executor, pooled.host, single, 1),
-      drive(inThread.executor, inThread.host, single, 1),
+      driveBatches(pooled.executor, pooled.host, single, 1),
+      driveBatches(inThread.executor, inThread.host, single, 1),
       'a batch of one',
     );
     assert.deepEqual(pool.counts, { byPool: 0, inThread: 0 }, 'the pool was never asked');
@@ -323,15 +309,15 @@ describe('batches with the signature pool', () => {
       const { inThread, pooled, transfer } = twinExecutors(pool);
       const single = [transfer(alice, bob)];
       assert.deepEqual(
-        drive(pooled.executor, pooled.host, single, 1),
-        drive(inThread.executor, inThread.host, single, 1),
+        driveBatches(pooled.executor, pooled.host, single, 1),
+        driveBatches(inThread.executor, inThread.host, single, 1),
         'a batch of one: the same result',
       );
       assert.equal(pool.usable, false, 'a batch of one does not start the thread');
       const first = [transfer(alice, bob), transfer(bob, carol), transfer(carol, alice)];
       assert.deepEqual(
-        drive(pooled.executor, pooled.host, first, 3),
-        drive(inThread.executor, inThread.host, first, 3),
+        driveBatches(pooled.executor, pooled.host, first, 3),
+        driveBatches(inThread.executor, inThread.host, first, 3),
         'the first batch: the same results',
       );
       assert.deepEqual(
@@ -343,8 +329,8 @@ describe('batches with the signature pool', () => {
       assert.ok(pool.usable, 'the thread came up after the first batch asked for it');
       const later = [transfer(alice, carol), transfer(bob, alice), transfer(carol, bob)];
       assert.deepEqual(
-        drive(pooled.executor, pooled.host, later, 3),
-        drive(inThread.executor, inThread.host, later, 3),
+        driveBatches(pooled.executor, pooled.host, later, 3),
+        driveBatches(inThread.executor, inThread.host, later, 3),
         'the same results with the pool',
       );
       assert.ok(pool.counts.byPool + pool.counts.inThread === 2, 'calls 1 and 2 went through the pool');
