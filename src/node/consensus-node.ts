@@ -179,7 +179,11 @@ export async function startConsensusNode(
     });
     txGossip.start();
     gossip = txGossip;
-    opened.onStop(() => txGossip.stop());
+    opened.onStop(() => {
+      // What the gossip sent and received, for benches (ADR 011 §9: relayed stays ~0 in a mesh).
+      log.info({ txGossip: txGossip.counters }, 'tx gossip totals');
+      txGossip.stop();
+    });
 
     const feed = createBlockFeed(blocks, log);
     const validatorAddress = consensusAddress(validatorKey.publicKey);
