@@ -138,7 +138,7 @@ describe('signature pool', () => {
  * batch's first job a verdict (30 s at most), so the enclave thread finds at least one verdict
  * ready: "the pool gave verdicts" then does not hang on how the OS schedules the pool's thread
  * (under load it may not run at all during a short batch). Jobs are seen by wrapping the pool's
- * begin/submit on this one object; the verdicts and everything else are the pool's own.
+ * begin/submit/end on this one object; the verdicts and everything else are the pool's own.
  */
 class PoolPacedHost extends MemoryHost {
   private firstJob: number | null = null;
@@ -147,9 +147,16 @@ class PoolPacedHost extends MemoryHost {
     super();
     const begin = pool.begin.bind(pool);
     const submit = pool.submit.bind(pool);
+    const end = pool.end.bind(pool);
     pool.begin = () => {
       this.firstJob = null;
       begin();
+    };
+    // A batch refused at its first call never reads state: its job must not be waited for by
+    // the next batch (a batch of one does not begin a pool batch).
+    pool.end = () => {
+      this.firstJob = null;
+      end();
     };
     pool.submit = (digest, signature, publicKey) => {
       const job = submit(digest, signature, publicKey);
