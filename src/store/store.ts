@@ -121,7 +121,7 @@ export class Store {
     this.appHash = GENESIS_APP_HASH;
     this.host = {
       readCommitted: (key) => this.readData(key),
-      readCommittedMeta: (name) => copy(this.meta.get(Buffer.from(name, 'utf8'))),
+      readCommittedMeta: (name) => copyRead(this.meta.getBinaryFast(Buffer.from(name, 'utf8'))),
       committedEntries: (start, end) => this.scan(start, end),
       prepare: (height, writes, streamed) => this.prepare(height, writes, streamed),
       prepareAsync: (height, writes, streamed) => this.prepareAsync(height, writes, streamed),
@@ -230,7 +230,7 @@ export class Store {
   getMeta(name: string): Uint8Array | undefined {
     checkMetaName(name);
     this.assertOpen();
-    return copy(this.meta.get(Buffer.from(name, 'utf8')));
+    return copyRead(this.meta.getBinaryFast(Buffer.from(name, 'utf8')));
   }
 
   /** @throws StoreError BATCH_IN_PROGRESS while a block batch is open (one batch at a time). */
@@ -376,8 +376,14 @@ export class Store {
     });
   }
 
+  /**
+   * A committed value, copied once: lmdb-js's `get` of a binary value already returns a copy
+   * (a Buffer over its own ArrayBuffer), which callers must not share with the store, so this
+   * reads the value in place (getBinaryFast: valid until the next read on this thread) and
+   * makes the one copy (~1 µs less per read, and half the ArrayBuffers for the GC).
+   */
   private readData(key: Uint8Array): Uint8Array | undefined {
-    return copy(this.data.get(asBuffer(key)));
+    return copyRead(this.data.getBinaryFast(asBuffer(key)));
   }
 
   private *scan(start: Uint8Array | undefined, end: Uint8Array | undefined): Generator<Entry> {
@@ -572,8 +578,17 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function copy(bytes: Uint8Array | undefined): Uint8Array | undefined {
-  return bytes === undefined ? undefined : new Uint8Array(bytes);
+/**
+ * A plain Uint8Array copy of a value getBinaryFast returned. lmdb-js reads most values into one
+ * reusable buffer per thread and gives that buffer an own `length` property equal to the value's
+ * size (the typed array itself spans the whole buffer), so the size is `bytes.length`, not the
+ * view's byteLength (test/store/read-copy.test.ts).
+ */
+function copyRead(bytes: Buffer | undefined): Uint8Array | undefined {
+  if (bytes === undefined) return undefined;
+  const out = new Uint8Array(bytes.length);
+  out.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+  return out;
 }
 
 function u64(value: bigint): Buffer {
