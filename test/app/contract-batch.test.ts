@@ -9,17 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, rmSync } from 'node:fs';
 import { bytesToHex, sha256 } from '../../src/crypto/index.js';
-import { contractAddressOf } from '../../src/app/index.js';
 import type { ResponseFinalizeBlock } from '../../src/app/index.js';
-import { tokenInitMsg, transferMsg } from '../helpers/token.js';
+import { transferMsg } from '../helpers/token.js';
 import {
   BLOCK_NS,
   GENESIS_TIME,
-  contractWasm,
   executeMsg,
   genesisJson,
   initChain,
-  instantiateMsg,
   makeUser,
   openNode,
   queryData,
@@ -27,12 +24,13 @@ import {
   proposer,
   sendMsg,
   signTx,
-  storeCodeMsg,
   tempDir,
   type Node,
   type User,
   tokenTransferTx,
   type TokenTransferOptions,
+  instantiateTokens,
+  storeCodes,
 } from './helpers.js';
 
 describe('contract-call batches in finalizeBlock', () => {
@@ -52,27 +50,15 @@ describe('contract-call batches in finalizeBlock', () => {
     const setup = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
     await initChain(setup);
     io = setup.genesis.network.ioPublicKey;
-    const wasm = contractWasm('token');
-    codeHash = bytesToHex(sha256(wasm));
-    const stored = await runBlock(setup, [
-      signTx(owner, [storeCodeMsg(owner, wasm)], { gasLimit: 5_000_000n }),
-    ]);
-    assert.equal(stored.txResults[0]?.code, 0, stored.txResults[0]?.log);
-    tokens = [];
-    for (const label of ['cb-token-a', 'cb-token-b']) {
-      const init = instantiateMsg(
-        owner,
-        io,
-        1n,
-        codeHash,
-        label,
-        // Every user but the last holds tokens (the last one's transfers fail in the contract).
-        tokenInitMsg(users.slice(0, -1).map((u) => ({ address: u.address, amount: '1000' }))),
-      );
-      const r = await runBlock(setup, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
-      assert.equal(r.txResults[0]?.code, 0, r.txResults[0]?.log);
-      tokens.push(contractAddressOf(1n, label));
-    }
+    [codeHash] = (await storeCodes(setup, owner, ['token'])) as [string];
+    // Every user but the last holds tokens (the last one's transfers fail in the contract).
+    tokens = await instantiateTokens(
+      setup,
+      owner,
+      codeHash,
+      ['cb-token-a', 'cb-token-b'],
+      users.slice(0, -1),
+    );
     const genesisText = setup.genesisText;
     await setup.close();
     // Two copies of the same chain (the sealing key and sealed seed travel with the home).

@@ -1,10 +1,11 @@
 // Helpers of the app tests: a node (Store + ShroudApp + enclave in a temp home), a genesis
 // built around the bootstrap enclave's public keys, users that build, encrypt and sign
 // transactions as the client SDK does, and a block runner.
+import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDirRemovedAtExit } from '../helpers/temp.js';
-import { transferMsg } from '../helpers/token.js';
+import { tokenInitMsg, transferMsg } from '../helpers/token.js';
 import { encryptContractMsg, encryptQueryMsg, userFromSeedText, type TestUser } from '../helpers/user.js';
 import {
   bytesToHex,
@@ -22,6 +23,7 @@ import { Store } from '../../src/store/index.js';
 import {
   ShroudApp,
   consensusAddress,
+  contractAddressOf,
   decodeIndexedTx,
   enclavePolicy,
   parseGenesis,
@@ -296,6 +298,54 @@ export function storeCodeMsg(user: User, wasm: Uint8Array): MessageInit {
   return {
     sum: { case: 'storeCode', value: { sender: user.address, wasmByteCode: wasm, source: '', builder: '' } },
   };
+}
+
+/**
+ * Stores the named contracts (contracts/build/<name>.wasm) in one block, all signed by `owner`:
+ * code ids 1, 2, … in this order on a fresh chain.
+ * @returns their code hashes (hex), in the same order.
+ * @throws AssertionError when a store tx fails.
+ */
+export async function storeCodes(node: Node, owner: User, names: readonly string[]): Promise<string[]> {
+  const wasms = names.map((name) => contractWasm(name));
+  const stored = await runBlock(
+    node,
+    wasms.map((wasm) => signTx(owner, [storeCodeMsg(owner, wasm)], { gasLimit: 5_000_000n })),
+  );
+  for (const [i, r] of stored.txResults.entries()) assert.equal(r.code, 0, `store ${names[i]}: ${r.log}`);
+  return wasms.map((wasm) => bytesToHex(sha256(wasm)));
+}
+
+/**
+ * Instantiates the token (code `codeId`, hash `codeHash`) once per label, a block each, signed
+ * by `owner`, every holder with 1000.
+ * @returns the contracts' addresses, in label order.
+ * @throws AssertionError when an instantiate tx fails.
+ */
+export async function instantiateTokens(
+  node: Node,
+  owner: User,
+  codeHash: string,
+  labels: readonly string[],
+  holders: readonly User[],
+  codeId = 1n,
+): Promise<string[]> {
+  const io = node.genesis.network.ioPublicKey;
+  const tokens: string[] = [];
+  for (const label of labels) {
+    const init = instantiateMsg(
+      owner,
+      io,
+      codeId,
+      codeHash,
+      label,
+      tokenInitMsg(holders.map((x) => ({ address: x.address, amount: '1000' }))),
+    );
+    const r = await runBlock(node, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
+    assert.equal(r.txResults[0]?.code, 0, `instantiate ${label}: ${r.txResults[0]?.log}`);
+    tokens.push(contractAddressOf(codeId, label));
+  }
+  return tokens;
 }
 
 export interface Encrypted {

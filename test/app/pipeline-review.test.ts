@@ -10,7 +10,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { bytesToHex, sha256 } from '../../src/crypto/index.js';
+import { sha256 } from '../../src/crypto/index.js';
 import { contractAddressOf } from '../../src/app/index.js';
 import type { ResponseFinalizeBlock } from '../../src/app/index.js';
 import type { RunContractRequest, RunContractResult } from '../../src/enclave/index.js';
@@ -38,6 +38,8 @@ import {
   BLOCK_NS,
   GENESIS_TIME,
   proposer,
+  instantiateTokens,
+  storeCodes,
 } from './helpers.js';
 import { makeUser as makeEnclaveUser, twoTokenValidators } from '../enclave/helpers.js';
 
@@ -59,22 +61,8 @@ describe('pipelined batches under review: three copies agree', () => {
     const setup = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
     await initChain(setup);
     io = setup.genesis.network.ioPublicKey;
-    tokenHash = bytesToHex(sha256(contractWasm('token')));
-    const stored = await runBlock(setup, [
-      signTx(owner, [storeCodeMsg(owner, contractWasm('token'))], { gasLimit: 5_000_000n }),
-    ]);
-    assert.equal(stored.txResults[0]?.code, 0, stored.txResults[0]?.log);
-    const init = instantiateMsg(
-      owner,
-      io,
-      1n,
-      tokenHash,
-      'plr-token',
-      tokenInitMsg(users.map((x) => ({ address: x.address, amount: '1000' }))),
-    );
-    const r = await runBlock(setup, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
-    assert.equal(r.txResults[0]?.code, 0, r.txResults[0]?.log);
-    token = contractAddressOf(1n, 'plr-token');
+    [tokenHash] = (await storeCodes(setup, owner, ['token'])) as [string];
+    [token] = (await instantiateTokens(setup, owner, tokenHash, ['plr-token'], users)) as [string];
     const genesisText = setup.genesisText;
     await setup.close();
     ({ pipelined, batched, serial } = await openChainCopies(home, genesisText, 'pipeline-review', homes));

@@ -10,12 +10,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { bytesToHex, sha256 } from '../../src/crypto/index.js';
+import { bytesToHex } from '../../src/crypto/index.js';
 import { contractAddressOf } from '../../src/app/index.js';
 import type { ResponseFinalizeBlock } from '../../src/app/index.js';
-import { tokenInitMsg, transferMsg } from '../helpers/token.js';
+import { transferMsg } from '../helpers/token.js';
 import {
-  contractWasm,
   executeMsg,
   genesisJson,
   initChain,
@@ -25,13 +24,14 @@ import {
   runBlock,
   sendMsg,
   signTx,
-  storeCodeMsg,
   tempDir,
   type Node,
   type User,
   tokenTransferTx,
   openChainCopies,
   type TokenTransferOptions,
+  instantiateTokens,
+  storeCodes,
 } from './helpers.js';
 
 describe('pipelined contract-call batches', () => {
@@ -56,28 +56,15 @@ describe('pipelined contract-call batches', () => {
     const setup = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
     await initChain(setup);
     io = setup.genesis.network.ioPublicKey;
-    tokenHash = bytesToHex(sha256(contractWasm('token')));
-    receiverHash = bytesToHex(sha256(contractWasm('receiver')));
-    const stored = await runBlock(setup, [
-      signTx(owner, [storeCodeMsg(owner, contractWasm('token'))], { gasLimit: 5_000_000n }),
-      signTx(owner, [storeCodeMsg(owner, contractWasm('receiver'))], { gasLimit: 5_000_000n }),
-    ]);
-    for (const [i, r] of stored.txResults.entries()) assert.equal(r.code, 0, `store ${i}: ${r.log}`);
-    tokens = [];
-    for (const label of ['pl-token-a', 'pl-token-b']) {
-      // Every user but the last holds tokens (the last one's transfers fail in the contract).
-      const init = instantiateMsg(
-        owner,
-        io,
-        1n,
-        tokenHash,
-        label,
-        tokenInitMsg(users.slice(0, -1).map((x) => ({ address: x.address, amount: '1000' }))),
-      );
-      const r = await runBlock(setup, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
-      assert.equal(r.txResults[0]?.code, 0, r.txResults[0]?.log);
-      tokens.push(contractAddressOf(1n, label));
-    }
+    [tokenHash, receiverHash] = (await storeCodes(setup, owner, ['token', 'receiver'])) as [string, string];
+    // Every user but the last holds tokens (the last one's transfers fail in the contract).
+    tokens = await instantiateTokens(
+      setup,
+      owner,
+      tokenHash,
+      ['pl-token-a', 'pl-token-b'],
+      users.slice(0, -1),
+    );
     const rcv = instantiateMsg(owner, io, 2n, receiverHash, 'pl-rcv', {});
     const r = await runBlock(setup, [signTx(owner, [rcv.message], { gasLimit: 200_000_000n })]);
     assert.equal(r.txResults[0]?.code, 0, r.txResults[0]?.log);
