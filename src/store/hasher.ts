@@ -53,7 +53,9 @@ export function packWrites(
   for (const { slot, pending } of writes) {
     const keyLength = slot.length - 1;
     out.writeUInt16BE(keyLength, at);
-    out.write(slot.slice(1), at + 2, keyLength, 'latin1');
+    // The pending write's key is the slot's bytes (limits.ts slotOf): copy them, no substring.
+    if (pending !== undefined) out.set(pending.key, at + 2);
+    else out.write(slot.slice(1), at + 2, keyLength, 'latin1');
     at += 2 + keyLength;
     if (pending === undefined) out[at++] = KIND_GONE;
     else if (pending.value === null) out[at++] = KIND_DELETE;
