@@ -31,7 +31,7 @@ export interface StartConsensusNodeOptions extends Omit<StartSoloNodeOptions, 'b
    * (default true); false checks every tx alone on the main thread.
    */
   batchCheckTx?: boolean;
-  /** Wait before relaying a peer's tx to other peers (tx-gossip.ts), default 200 ms. */
+  /** Wait before relaying a peer's tx to other peers (tx-gossip.ts), default 1000 ms. */
   txRelayDelayMs?: number;
 }
 

@@ -36,7 +36,7 @@ const HAVE_HASHES_MAX = 4096;
 /** Hashes remembered per peer; the oldest are forgotten first (then at worst a duplicate is sent). */
 const KNOWN_PER_PEER_MAX = 50_000;
 /** Default wait before relaying a peer's tx to the others (their "have" arrives first in a mesh). */
-export const DEFAULT_RELAY_DELAY_MS = 200;
+export const DEFAULT_RELAY_DELAY_MS = 1000;
 
 /** A decoded mempool-channel message. */
 export type TxGossipMessage = { kind: 'txs'; txs: Uint8Array[] } | { kind: 'have'; hashes: string[] };

@@ -187,7 +187,7 @@ describe('tx gossip wire format', () => {
   });
 
   it('has a documented default relay delay', () => {
-    assert.equal(DEFAULT_RELAY_DELAY_MS, 200);
+    assert.equal(DEFAULT_RELAY_DELAY_MS, 1000);
   });
 });
 
