@@ -181,6 +181,12 @@ const READ_AHEAD_MAX_CONTRACTS = 4096;
 const SENDER_READS_MAX = 8192;
 /** Most slots a batch fetches at its start from its senders' last calls (64 KiB of disk keys). */
 const BATCH_PREFETCH_MAX_SLOTS = 2048;
+/**
+ * Most late prefetches (Executor.prefetchLate) per batch: each re-predicts every later call, so
+ * a batch whose every call teaches a new template (a new message variant each) made n²/2
+ * predictions (32,896 for 256 calls; test/enclave/read-predict-review.test.ts).
+ */
+const BATCH_PREFETCH_LATE_MAX = 4;
 
 const latin1 = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
@@ -726,7 +732,8 @@ export class Executor {
    * first call of a message variant teaches the predictor its template (a contract's first
    * transfer, a batch of senders and variants the enclave has never seen), so the later calls
    * get their predicted slots in one more readStateBatch instead of a readState per slot (at
-   * most one per template created, within BATCH_PREFETCH_MAX_SLOTS in all). Sound for
+   * most one per template created and BATCH_PREFETCH_LATE_MAX per batch, within
+   * BATCH_PREFETCH_MAX_SLOTS in all). Sound for
    * the same reason as readState in the middle of a batch: the host's store is the store before
    * the batch for every slot that is not in the overlay, and the overlay is read first. The OCALL
    * goes to the host directly, not through the batch's yield guard: it asks only for state slots.
@@ -798,6 +805,9 @@ export class Executor {
         if (slots.size === 0) continue;
         const diskKeys = [...slots.values()];
         const blobs = ocalls.readStateBatch(contract, diskKeys);
+        // An answer of another length breaks the Ocalls contract (the boundary's decodeBlobs
+        // refuses it too): a failed OCALL, not a list of absent slots (predict-review).
+        if (blobs.length !== diskKeys.length) continue;
         let into = fetched.get(contract);
         if (into === undefined) fetched.set(contract, (into = new Map<string, Uint8Array | null>()));
         for (const [i, slot] of diskKeys.entries()) into.set(latin1(slot), blobs[i] ?? null);
@@ -1191,6 +1201,7 @@ export class Executor {
     try {
       this.openedEnvelopes = new Map();
       this.batchFetched = this.prefetchBatch(requests, aheadOf);
+      let lateFetches = 0;
       for (const [index, request] of requests.entries()) {
         // A speculative batch has no call in one-by-one state: while it runs, the host is
         // applying the previous batch, so only state slots (overlay, or unchanged by that batch)
@@ -1215,8 +1226,15 @@ export class Executor {
           overlay.set(request.contract, (slots = new Map<string, Uint8Array | null>()));
         for (const write of result.writes) slots.set(latin1(write.diskKey), write.blob);
         complete = index === requests.length - 1;
-        if (this.untemplated >= 0 && this.untemplated !== this.predictor?.created && !complete)
+        if (
+          this.untemplated >= 0 &&
+          this.untemplated !== this.predictor?.created &&
+          !complete &&
+          lateFetches < BATCH_PREFETCH_LATE_MAX
+        ) {
+          lateFetches++;
           this.prefetchLate(requests, index + 1, aheadOf);
+        }
       }
       // Kept only when every call ran and succeeded without anything for the host to act on:
       // then the overlay is exactly the writes a host that applies the results makes.

@@ -99,7 +99,8 @@ export class ReadPredictor {
   /**
    * The plaintext keys (latin1) a call of `contract` by `sender` with `msg` is expected to read:
    * the template of its (contract, entry, variant) with this call's addresses put in. Keys whose
-   * placeholder has no address in this message are skipped.
+   * placeholder has no address in this message, or longer than TEMPLATE_MAX_KEY_BYTES once
+   * filled in, are skipped.
    * @returns null when no call of this (contract, entry, variant) has been learned yet.
    */
   predict(contract: string, entry: string, sender: string, msg: Uint8Array): string[] | null {
@@ -118,6 +119,9 @@ export class ReadPredictor {
         const form = forms[part >> 1]?.[part & 1];
         if (form === undefined || form === '') continue next;
         text += form;
+        // A message "address" may be any run of bech32 characters up to the scan bound: a key
+        // longer than any learned one is not predicted (each is HMACed and kept in SlotCache).
+        if (text.length > TEMPLATE_MAX_KEY_BYTES) continue next;
       }
       predicted.push(text);
     }
