@@ -7,9 +7,11 @@
 // and many addresses, pipelined speculative batches) and must agree byte for byte with one-by-one
 // execution; a hostile host answers readStateBatch wrongly or throws; no plaintext key or
 // address reaches an OCALL; the predictor's work and memory stay bounded on hostile messages.
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesToHex, decodeBech32WithPrefix, utf8Encode } from '../../src/crypto/index.js';
+import { cpSync, rmSync } from 'node:fs';
+import { bytesToHex, decodeBech32WithPrefix, sha256, utf8Encode } from '../../src/crypto/index.js';
+import { contractAddressOf, type ResponseFinalizeBlock } from '../../src/app/index.js';
 import { Executor } from '../../src/enclave/core/executor.js';
 import { KeyVault } from '../../src/enclave/core/keys.js';
 import {
@@ -22,6 +24,21 @@ import { contractStateKey, diskKey } from '../../src/enclave/secrets/state-encry
 import type { RunContractRequest, RunContractResult } from '../../src/enclave/index.js';
 import { tokenInitMsg, transferMsg } from '../helpers/token.js';
 import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
+import {
+  genesisJson,
+  initChain,
+  instantiateMsg,
+  makeUser as appUser,
+  openChainCopies,
+  openNode,
+  runBlock,
+  signTx,
+  storeCodeMsg,
+  tempDir,
+  tokenTransferTx,
+  type Node,
+  type User as AppUser,
+} from '../app/helpers.js';
 import {
   contractAddress,
   contractWasm,
@@ -607,6 +624,27 @@ describe('read predictor review: bounds on hostile messages', () => {
     );
   });
 
+  it('scans only a message prefix: addresses past it are not put in, however long the message', () => {
+    const predictor = new ReadPredictor(PREFIX, canonicalOf);
+    predictor.learn(token, 'execute', s1, msg({ transfer: { recipient: r1, amount: '1' } }), [
+      keyOf('balances', s1),
+      keyOf('balances', r1),
+    ]);
+    // 8 MB of quoted address-like strings before the recipient: the scan stops at its bound.
+    const filler = Array.from({ length: 200_000 }, (_, i) => `${PREFIX}1${'q'.repeat(30)}${'ac'[i % 2]}`);
+    const big = msg({ transfer: { pad: filler, recipient: users[3]!.address, amount: '1' } });
+    assert.ok(big.length > 8_000_000, 'the message is large');
+    const started = process.cpuUsage();
+    const predicted = predictor.predict(token, 'execute', s2, big);
+    const cpu = process.cpuUsage(started);
+    assert.deepEqual(
+      predicted,
+      [keyOf('balances', s2), keyOf('balances', filler[0] as string)],
+      'the recipient is beyond the scan; the first address-like string takes its place',
+    );
+    assert.ok(cpu.user + cpu.system < 500_000, `one prediction: ${cpu.user + cpu.system} µs CPU`);
+  });
+
   it('a batch whose every call teaches a new template makes a bounded number of predictions', async () => {
     const net = await network();
     const side = net.validator(true);
@@ -633,5 +671,91 @@ describe('read predictor review: bounds on hostile messages', () => {
       predictions <= 8 * n,
       `predictions: ${predictions} for ${n} calls (${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU): linear, not n²/2`,
     );
+  });
+});
+
+describe('read predictor review: chain copies, one restarted before every block', () => {
+  const people: AppUser[] = Array.from({ length: 16 }, (_, i) => appUser(`review-${i}`, BigInt(i)));
+  const p = (i: number) => people[i] as AppUser;
+  const homes: string[] = [];
+  let nodes: Record<string, Node> = {};
+  let restartedHome = '';
+  let genesisText = '';
+  let io: Uint8Array;
+  let tokenHash: string;
+  const tokenIds: string[] = [];
+
+  before(async () => {
+    const home = tempDir('predict-review');
+    homes.push(home);
+    const setup = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, people) });
+    await initChain(setup);
+    io = setup.genesis.network.ioPublicKey;
+    tokenHash = bytesToHex(sha256(contractWasm('token')));
+    const owner = p(0);
+    const stored = await runBlock(setup, [
+      signTx(owner, [storeCodeMsg(owner, contractWasm('token'))], { gasLimit: 5_000_000n }),
+    ]);
+    assert.equal(stored.txResults[0]?.code, 0, stored.txResults[0]?.log);
+    for (const label of ['review-token-a', 'review-token-b']) {
+      const init = instantiateMsg(
+        owner,
+        io,
+        1n,
+        tokenHash,
+        label,
+        tokenInitMsg(people.slice(0, 8).map((x) => ({ address: x.address, amount: '1000' }))),
+      );
+      const r = await runBlock(setup, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
+      assert.equal(r.txResults[0]?.code, 0, r.txResults[0]?.log);
+      tokenIds.push(contractAddressOf(1n, label));
+    }
+    genesisText = setup.genesisText;
+    await setup.close();
+    restartedHome = tempDir('predict-review-restarted');
+    homes.push(restartedHome);
+    cpSync(home, restartedHome, { recursive: true });
+    nodes = { ...(await openChainCopies(home, genesisText, 'predict-review', homes)) };
+  });
+
+  after(async () => {
+    for (const node of Object.values(nodes)) await node.close();
+    for (const home of homes) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('warm, batched, pipelined and restarted copies give identical responses and app hashes', async () => {
+    const transfer = (from: number, to: number, token = 0, amount = '1') =>
+      tokenTransferTx(p(from), p(to), io, tokenIds[token] as string, tokenHash, { amount });
+    const blocks = [
+      [transfer(1, 9), transfer(2, 10, 1), transfer(9, 11), transfer(3, 3), transfer(4, 12, 0, '5000')],
+      [transfer(9, 1), transfer(10, 13, 1), transfer(5, 14), transfer(6, 6, 1), transfer(14, 15)],
+      [transfer(11, 2), transfer(13, 1, 1), transfer(7, 9), transfer(8, 10, 1), transfer(15, 0)],
+    ];
+    for (const [index, txs] of blocks.entries()) {
+      // A restart: a new enclave with no templates, read-ahead or caches, the same store.
+      await nodes.restarted?.close();
+      nodes.restarted = await openNode({
+        home: restartedHome,
+        genesisText,
+        contractPipelining: true,
+        contractBatchMax: 4,
+      });
+      const responses: Record<string, ResponseFinalizeBlock> = {};
+      for (const [name, node] of Object.entries(nodes))
+        responses[name] = await runBlock(node, txs, { skipPrepare: true });
+      const serial = responses.serial as ResponseFinalizeBlock;
+      assert.ok(
+        serial.txResults.some((r) => r.code !== 0) || index > 0,
+        `block ${index + 1}: holds a failure (${serial.txResults.map((r) => r.code).join(',')})`,
+      );
+      for (const [name, response] of Object.entries(responses)) {
+        assert.deepEqual(response, serial, `block ${index + 1}, ${name}: FinalizeBlock = one by one`);
+        assert.equal(
+          bytesToHex(response.appHash),
+          bytesToHex(serial.appHash),
+          `block ${index + 1}, ${name}: app hash`,
+        );
+      }
+    }
   });
 });
