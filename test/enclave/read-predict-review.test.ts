@@ -280,6 +280,11 @@ describe('read predictor review: validators with different predictors agree', ()
       nearBound(sides.bound.executor);
       for (const [name, side] of Object.entries(sides)) {
         const got = flat(driveBatches(side.executor, side.host, requests, 64));
+        if (name === 'bound' && index === 0)
+          assert.ok(
+            predictorOf(side.executor).size < PREDICTOR_MAX_TEMPLATES - 1,
+            `the bound side's templates were cleared mid-batch (${predictorOf(side.executor).size} left)`,
+          );
         assert.deepEqual(
           gasOf(got),
           gasOf(expected),
