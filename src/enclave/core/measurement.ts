@@ -54,10 +54,23 @@ export function measuredFiles(sourceRoot: string): string[] {
   return files.sort((a, b) => Buffer.compare(key(a), key(b)));
 }
 
-/** sha256 over the enclave code bundle rooted at `sourceRoot` (default: this build's src/). */
-export function enclaveMeasurement(
-  sourceRoot: string = fileURLToPath(new URL('../../', import.meta.url)),
-): Uint8Array {
+// Set only in the esbuild bundle (scripts/build-cli.mjs `define`): the path from the bundle's
+// folder to the src/ it was built from. There every module is a file of that one folder, so
+// '../../' would be the wrong root; the bundle measures its sources instead, which it is used
+// only while they are unchanged (bin/shroud.js), so a bundled and a tsx node agree.
+declare const SHROUD_BUNDLE_SOURCES: string | undefined;
+
+/**
+ * The folder measured by default: src/ from the sources (tsx) or dist/src/ when compiled by tsc
+ * (this module is two levels below it), or the bundle's sources.
+ */
+export function defaultSourceRoot(): string {
+  const fromBundle = typeof SHROUD_BUNDLE_SOURCES === 'string' ? SHROUD_BUNDLE_SOURCES : undefined;
+  return fileURLToPath(new URL(fromBundle ?? '../../', import.meta.url));
+}
+
+/** sha256 over the enclave code bundle rooted at `sourceRoot` (default: {@link defaultSourceRoot}). */
+export function enclaveMeasurement(sourceRoot: string = defaultSourceRoot()): Uint8Array {
   const parts: Uint8Array[] = [DOMAIN];
   for (const path of measuredFiles(sourceRoot)) {
     const name = utf8Encode(path);
