@@ -595,6 +595,41 @@ describe('read predictor review: secrecy', () => {
   });
 });
 
+describe('read predictor review: only signed calls are predicted', () => {
+  it('a request whose signature does not verify does not make the enclave ask for the slots its message names', async () => {
+    const net = await network();
+    const [a] = net.tokens;
+    const side = net.validator(true);
+    driveBatches(side.executor, side.host, [net.transfer(a, 5, 13)], 1); // teaches the template
+    const victim = users[12]!.address; // never sent, never received
+    const victimSlot = net.slotOf(a, keyOf('balances', victim));
+    const real = net.transfer(a, 1, 6);
+    const forged = net.call(3, a, transferMsg(victim, '1'));
+    const signature = Uint8Array.from((forged.auth as { signature: Uint8Array }).signature);
+    signature[5]! ^= 1;
+    const unsigned = { ...forged, auth: { ...forged.auth, signature } } as RunContractRequest;
+    const steps = driveBatches(side.executor, side.host, [real, unsigned], 64);
+    assert.deepEqual(
+      flat(steps)
+        .slice(1)
+        .map((o) => (typeof o === 'string' ? o : 'ran')),
+      ['SIGNATURE_INVALID'],
+      'the unsigned request is refused',
+    );
+    assert.ok(
+      !side.host.batchAsked.includes(victimSlot),
+      "the host learned the disk key of the victim's balance from a request nobody signed",
+    );
+    // The same request, signed: its recipient's slot is predicted (the call reads it anyway).
+    const signed = net.call(4, a, transferMsg(users[11]!.address, '1'));
+    driveBatches(side.executor, side.host, [net.transfer(a, 2, 7), signed], 64);
+    assert.ok(
+      side.host.batchAsked.includes(net.slotOf(a, keyOf('balances', users[11]!.address))),
+      "a signed call's recipient slot is still prefetched",
+    );
+  });
+});
+
 describe('read predictor review: bounds on hostile messages', () => {
   const token = contractAddress('review-bounds');
   const [s1, r1, s2] = [users[0]!.address, users[1]!.address, users[2]!.address];

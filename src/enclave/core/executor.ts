@@ -553,6 +553,11 @@ export class Executor {
    * (prefetchLate may help it once a call creates one), or -1.
    */
   private untemplated = -1;
+  /**
+   * During runBatch: per user call the predictor filled a template for, whether its signature
+   * verified (checked once, in this thread). Only a signed call's addresses are predicted.
+   */
+  private predictionVerdicts: Map<RunContractRequest, boolean> | null = null;
   /** During runBatch: slots fetched so far (bounded by BATCH_PREFETCH_MAX_SLOTS). */
   private batchFetchedSlots = 0;
   /** The host's services without the batch's yield guard (prefetchLate asks only for slots). */
@@ -715,7 +720,9 @@ export class Executor {
     for (const request of requests) {
       if (total >= BATCH_PREFETCH_MAX_SLOTS) break;
       const reads = this.senderReads.get(`${request.contract}\u0000${request.sender}`);
-      const predicted = this.predictedSlots(request);
+      // A sender's known reads cover its own slots; only a sender new to this contract is
+      // predicted (each prediction costs a signature check in this thread: see predictedSlots).
+      const predicted = reads === undefined ? this.predictedSlots(request) : [];
       if (predicted === null) this.untemplated = this.predictor?.created ?? -1;
       if (reads === undefined && (predicted === null || predicted.length === 0)) continue;
       const slots = reads === undefined ? (predicted ?? []) : [...reads, ...(predicted ?? [])];
@@ -751,6 +758,7 @@ export class Executor {
     let total = this.batchFetchedSlots;
     for (let index = from; index < requests.length && total < BATCH_PREFETCH_MAX_SLOTS; index++) {
       const request = requests[index] as RunContractRequest;
+      if (this.senderReads.has(`${request.contract}\u0000${request.sender}`)) continue;
       const predicted = this.predictedSlots(request);
       if (predicted === null) this.untemplated = this.predictor?.created ?? -1;
       if (predicted === null || predicted.length === 0) continue;
@@ -821,8 +829,9 @@ export class Executor {
    * The disk keys of the slots the read predictor expects a user call to read: its envelope is
    * opened as the call itself will open it (kept in openedEnvelopes for the call), and the
    * template of its contract and message variant filled with its sender and message addresses.
-   * Any failure (a refused request, an envelope that does not open) predicts nothing: the call
-   * then fails on its own path exactly as without the predictor.
+   * Any failure (a refused request, an envelope that does not open, a signature that does not
+   * verify: signedForPrediction) predicts nothing: the call then fails on its own path exactly
+   * as without the predictor. The callers predict only calls of senders new to the contract.
    * @returns null when the predictor has no template for the call yet.
    */
   private predictedSlots(request: RunContractRequest): Uint8Array[] | null {
@@ -837,7 +846,7 @@ export class Executor {
       const { msg } = this.openPlaintext(input.plaintext, request.codeHash, false);
       const keys = predictor.predict(request.contract, request.entry, request.sender, msg);
       if (keys === null) return null;
-      if (keys.length === 0) return [];
+      if (keys.length === 0 || !this.signedForPrediction(request, request.auth)) return [];
       const storage = new EncryptedStorage(
         this.ocalls,
         request.contract,
@@ -852,6 +861,28 @@ export class Executor {
     } catch {
       return [];
     }
+  }
+
+  /**
+   * Whether a user call is signed by its sender (checkUserCall, once per call and batch). The
+   * sender and the message's addresses are bound to the call only by the signature: an unsigned
+   * request naming a victim would otherwise make the enclave ask for the victim's slots, and the
+   * host would learn which disk key holds any address's balance for free (predict-review,
+   * session 5). A signed call reads its own addresses' slots when it runs, so predicting them
+   * tells the host nothing that running it would not.
+   */
+  private signedForPrediction(request: RunContractRequest, auth: UserAuth): boolean {
+    let verdict = this.predictionVerdicts?.get(request);
+    if (verdict === undefined) {
+      try {
+        this.checkUserCall(request, auth);
+        verdict = true;
+      } catch {
+        verdict = false;
+      }
+      this.predictionVerdicts?.set(request, verdict);
+    }
+    return verdict;
   }
 
   /** An address's canonical bytes for the read predictor, or null when it does not decode. */
@@ -1200,6 +1231,7 @@ export class Executor {
     let complete = false;
     try {
       this.openedEnvelopes = new Map();
+      this.predictionVerdicts = new Map();
       this.batchFetched = this.prefetchBatch(requests, aheadOf);
       let lateFetches = 0;
       for (const [index, request] of requests.entries()) {
@@ -1249,6 +1281,7 @@ export class Executor {
       this.overlay = null;
       this.batchFetched = null;
       this.openedEnvelopes = null;
+      this.predictionVerdicts = null;
       this.untemplated = -1;
       this.batchFetchedSlots = 0;
       this.yieldOnOcall = false;
