@@ -2,12 +2,17 @@
 // (values 100 B) over a store holding 100k keys, with the app-hash cost as its own figure,
 // durable (fsync per commit, the node's setting) and with noSync (to show the fsync cost).
 // Then transaction-shaped blocks hashed on the calling thread vs the background worker.
-// Usage: npm run bench:store [-- --tx-blocks-only]   (results in bench/RESULTS.md, section "store")
+// `--incremental-only`: the hashing worker's algorithm alone (IncrementalHasher in this thread,
+// no LMDB), CPU per block; bench/RESULTS.md "app", session 5 helper "cpu".
+// Usage: npm run bench:store [-- --tx-blocks-only | --incremental-only]   (results in bench/RESULTS.md, section "store")
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Store } from '../src/store/index.js';
+import { bucketOf, entryHashRaw } from '../src/store/hash.js';
+import { IncrementalHasher } from '../src/store/incremental.js';
+import { BucketTree } from '../src/store/tree.js';
 import { mainThreadCpuMs, percentileOf } from './lib/stats.js';
 
 const STATE_KEYS = 100_000;
@@ -200,7 +205,55 @@ const load = (): string =>
 
 const f = (n: number): string => n.toFixed(n < 10 ? 2 : 1);
 
+/**
+ * IncrementalHasher alone: 20,000 keys of 40 B, blocks of 3,500 writes of 80-B values handed over
+ * in applies of 256 (a 500-transfer block of bench/app.ts), committed entries served from an
+ * in-memory model (no LMDB). Prints process CPU per block over blocks 11–40 and the last app hash
+ * (the same in every tree that computes the formula).
+ */
+function incrementalOnly(): void {
+  const KEYS = 20_000;
+  const WRITES = 3_500;
+  const APPLY = 256;
+  const keys = Array.from({ length: KEYS }, (_, i) => Buffer.from(bytes(`inc-key/${i}`, 40)));
+  const committed = new Map<number, Map<string, Uint8Array>>();
+  const hasher = new IncrementalHasher(Buffer.from(new BucketTree().copyNodes()), (bucket, into) => {
+    for (const [slot, hash] of committed.get(bucket) ?? []) into.set(slot, Buffer.from(hash));
+  });
+  const perBlock: number[] = [];
+  let appHash = '';
+  for (let block = 1; block <= 40; block++) {
+    const writes = Array.from({ length: WRITES }, (_, i) => {
+      const key = keys[(block * 7_919 + i * 104_729) % KEYS] as Buffer;
+      const value = Buffer.alloc(80);
+      value.writeUInt32BE(block * 100_000 + i);
+      return { key, value };
+    });
+    const started = process.cpuUsage();
+    hasher.begin(BigInt(block));
+    for (let i = 0; i < writes.length; i += APPLY) hasher.apply(writes.slice(i, i + APPLY));
+    appHash = Buffer.from(hasher.finish().appHash).toString('hex');
+    hasher.commit();
+    const used = process.cpuUsage(started);
+    if (block > 10) perBlock.push((used.user + used.system) / 1000);
+    for (const { key, value } of writes) {
+      const bucket = bucketOf(key);
+      let entries = committed.get(bucket);
+      if (entries === undefined) committed.set(bucket, (entries = new Map()));
+      entries.set(key.toString('latin1'), entryHashRaw(key, value));
+    }
+  }
+  const mean = perBlock.reduce((a, b) => a + b, 0) / perBlock.length;
+  console.log(
+    `IncrementalHasher alone, ${WRITES} writes per block in applies of ${APPLY}, blocks 11-40: ${f(mean)} ms CPU per block (median ${f(median(perBlock))}); app hash of block 40 ${appHash.slice(0, 16)}…; load ${load()}`,
+  );
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--incremental-only')) {
+    incrementalOnly();
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'shroud-bench-store-'));
   try {
     console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, node ${process.version}`);
