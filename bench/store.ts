@@ -239,7 +239,7 @@ function incrementalOnly(): void {
     for (const { key, value } of writes) {
       const bucket = bucketOf(key);
       let entries = committed.get(bucket);
-      if (entries === undefined) committed.set(bucket, (entries = new Map()));
+      if (entries === undefined) committed.set(bucket, (entries = new Map<string, Uint8Array>()));
       entries.set(key.toString('latin1'), entryHashRaw(key, value));
     }
   }
