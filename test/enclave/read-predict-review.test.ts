@@ -472,6 +472,26 @@ describe('read predictor review: a hostile or failing host', () => {
     });
   }
 
+  it("a single call's read-ahead answer of the wrong length is no read-ahead, not absent slots", async () => {
+    const net = await network();
+    const [a] = net.tokens;
+    const honest = net.validator(false);
+    const short = net.validator(false);
+    short.host.batchAnswer = () => [];
+    // Calls through runContract without a host read-ahead: the executor asks for the slots the
+    // contract's previous call read in one readStateBatch (storageFor) before the call.
+    const calls = [net.transfer(a, 0, 1, '5'), net.transfer(a, 1, 2, '7'), net.transfer(a, 2, 0, '9')];
+    for (const [i, call] of calls.entries()) {
+      const want = honest.executor.runContract(call);
+      const got = short.executor.runContract(call);
+      honest.host.apply(a, want);
+      short.host.apply(a, got);
+      assert.deepEqual(got, want, `call ${i}: the same result`);
+    }
+    assert.ok(short.host.batchCalls > 0, 'the read-ahead was asked for');
+    assert.deepEqual(storeOf(short.host), storeOf(honest.host), 'the same store');
+  });
+
   it('a readStateBatch that throws (at the start, or only the late one) costs only the prefetch', async () => {
     for (const [name, from, restart] of [
       ['every one', 0, false],

@@ -659,7 +659,10 @@ export class Executor {
       }
     } else if (expected !== undefined && this.ocalls.readStateBatch !== undefined) {
       const blobs = this.ocalls.readStateBatch(contract, expected);
-      prefetched = new Map(expected.map((slot, i) => [latin1(slot), blobs[i] ?? null]));
+      // An answer of another length is no read-ahead (as in fetchSlots): reading the missing
+      // blobs as absent slots would change results (predict-review, session 5).
+      if (blobs.length === expected.length)
+        prefetched = new Map(expected.map((slot, i) => [latin1(slot), blobs[i] ?? null]));
     }
     return new EncryptedStorage(
       this.ocalls,
