@@ -58,6 +58,12 @@ describe('Comet38Client against a solo node', () => {
       bytesToHex(t.node.blocks.load(1n)?.hash ?? new Uint8Array()),
     );
     await t.node.waitForHeight(2n, 10_000);
+    // The RPC serves a block once the app has committed it too (servedHeight), a moment after
+    // the block store has it: poll its status rather than asking for block 2 at once.
+    for (let deadline = Date.now() + 10_000; (await client.status()).syncInfo.latestBlockHeight < 2;) {
+      assert.ok(Date.now() < deadline, 'the RPC serves height 2 within 10 s of its commit');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const block2 = await client.block(2);
     assert.deepEqual(block2.block.header.lastBlockId?.hash, block.blockId.hash, 'block 2 links to block 1');
     assert.equal(block2.block.lastCommit?.height, 1);
