@@ -10,7 +10,7 @@
 //
 // - A tx submitted to this node (RPC) is sent at once to every peer not known to have it.
 // - A tx that came from a peer is announced (its 32-byte hash, "have") at once to the other
-//   peers, and relayed to them only `relayDelayMs` later, to those still not known to have
+//   peers, and relayed to them only `relayDelayMs` (1 s) later, to those still not known to have
 //   it. In a full mesh every peer got it from the origin and said so in that time: no relay.
 //   A peer that missed it (no link to the origin, a send queue that refused it, a new
 //   connection) announced nothing and gets the tx from the relay.
@@ -19,8 +19,8 @@
 // - Sends of one event-loop turn to one peer go out as one message per kind.
 //
 // Wire (mempool channel 0x30; every node of a network runs the same format): first byte
-// TXS = 1 then, per tx, u32 BE length and the bytes; or HAVE = 1 + 1 then 32-byte sha256 tx
-// hashes. A message that does not parse is ignored.
+// TXS = 1 then, per tx, u32 BE length and the bytes; or HAVE = 2 then 32-byte sha256 tx
+// hashes. A message that does not parse is ignored (counted in `counters.malformed`).
 import { bytesToHex, hexToBytes } from '../crypto/index.js';
 import type { AddResult } from '../mempool/index.js';
 
@@ -35,7 +35,11 @@ const TXS_MESSAGE_BYTES_MAX = 512 * 1024;
 const HAVE_HASHES_MAX = 4096;
 /** Hashes remembered per peer; the oldest are forgotten first (then at worst a duplicate is sent). */
 const KNOWN_PER_PEER_MAX = 50_000;
-/** Default wait before relaying a peer's tx to the others (their "have" arrives first in a mesh). */
+/**
+ * Default wait before relaying a peer's tx to the others (their "have" arrives first in a
+ * mesh). 200 ms let 3.25 copies per tx through at load 20 (announcements queued behind the
+ * peers' backlogs, bench/RESULTS.md "consensus" session 5); 1 s is about one block time.
+ */
 export const DEFAULT_RELAY_DELAY_MS = 1000;
 
 /** A decoded mempool-channel message. */
