@@ -33,6 +33,12 @@ export async function startTestNode(
     serve: (n) => startRpcServer(n, { port: 0, ...rpc }),
   });
   await node.waitForHeight(1n, 20_000);
+  // The RPC serves a height once the app has committed it too (src/rpc/methods.ts servedHeight),
+  // a moment after the block store has it: a test asking for block 1 at once must find it.
+  for (const deadline = Date.now() + 20_000; node.app.store.info().height < 1n;) {
+    if (Date.now() > deadline) throw new Error('the app did not commit height 1 within 20 s of its block');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   return {
     node,
     url: node.rpcUrl,
