@@ -10,6 +10,7 @@
 //   npx tsx bench/crypto.ts --rounds 5 measurements per case and backend, best kept (default 3):
 //                                      the machine is shared, and the best round is the one
 //                                      least disturbed by other processes
+import './lib/args.js'; // --help prints the usage comment above
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { createCryptoApi, type CryptoApi } from '../src/crypto/index.js';

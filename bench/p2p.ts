@@ -6,6 +6,7 @@
 //
 //   npx tsx bench/p2p.ts                 200 B and 64 KiB messages, 3 s each
 //   npx tsx bench/p2p.ts --seconds 5     longer windows
+import './lib/args.js'; // --help prints the usage comment above
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -5,6 +5,7 @@
 // `--incremental-only`: the hashing worker's algorithm alone (IncrementalHasher in this thread,
 // no LMDB), CPU per block; bench/RESULTS.md "app", session 5 helper "cpu".
 // Usage: npm run bench:store [-- --tx-blocks-only | --incremental-only]   (results in bench/RESULTS.md, section "store")
+import './lib/args.js'; // --help prints the usage comment above
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -3,6 +3,7 @@
 // Then the same for real contracts (token.transfer, counter.increment through ContractVm),
 // comparing metering variants (before/after each idea) in one process, interleaved.
 // Usage: npx tsx bench/vm-metering.ts      (~30 s; results go to bench/RESULTS.md)
+import './lib/args.js'; // --help prints the usage comment above
 import { cpus, loadavg } from 'node:os';
 import wabtInit from 'wabt';
 

@@ -4,6 +4,7 @@
 // instantiate of a ~500 KB module, and the end-to-end metering overhead (same contract,
 // instrumented vs raw, same run). Compute-only metering overhead: bench/vm-metering.ts.
 // Usage: npx tsx bench/vm.ts      (about 10 s; results go to bench/RESULTS.md, section "vm")
+import './lib/args.js'; // --help prints the usage comment above
 import { cpus, loadavg } from 'node:os';
 import wabtInit from 'wabt';
 
