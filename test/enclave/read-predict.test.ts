@@ -17,10 +17,18 @@ import {
   TEMPLATE_MAX_KEY_BYTES,
   TEMPLATE_MAX_KEYS,
 } from '../../src/enclave/core/read-predictor.js';
-import { EnclaveError } from '../../src/enclave/errors.js';
 import type { RunContractRequest, RunContractResult } from '../../src/enclave/index.js';
 import { tokenInitMsg, transferMsg } from '../helpers/token.js';
-import { contractAddress, contractWasm, makeUser, MemoryHost, openPolicy, userCall } from './helpers.js';
+import {
+  contractAddress,
+  contractWasm,
+  driveBatches,
+  makeUser,
+  MemoryHost,
+  openPolicy,
+  userCall,
+  type BatchStep,
+} from './helpers.js';
 
 const PREFIX = 'shroud';
 const canonicalOf = (address: string): Uint8Array | null => {
@@ -212,29 +220,8 @@ function triplets() {
   return { sides, tokens, transfer };
 }
 
-type Step = { ran: RunContractResult[] } | { refused: string };
-
-/** As a host runs a block: batches of ≤ `size`, apply, resend the rest; a refused first call is dropped. */
-function drive(executor: Executor, host: MemoryHost, requests: RunContractRequest[], size: number): Step[] {
-  const steps: Step[] = [];
-  let rest = requests;
-  while (rest.length > 0) {
-    try {
-      const { results } = executor.runBatch(rest.slice(0, size), []);
-      results.forEach((result, i) => host.apply((rest[i] as RunContractRequest).contract, result));
-      steps.push({ ran: results });
-      rest = rest.slice(results.length);
-    } catch (error) {
-      assert.ok(error instanceof EnclaveError, `only refusals throw: ${String(error)}`);
-      steps.push({ refused: error.code });
-      rest = rest.slice(1);
-    }
-  }
-  return steps;
-}
-
 /** Every result of the steps, in order (refusals as their code). */
-const flat = (steps: Step[]): (RunContractResult | string)[] =>
+const flat = (steps: BatchStep[]): (RunContractResult | string)[] =>
   steps.flatMap((step): (RunContractResult | string)[] => ('ran' in step ? step.ran : [step.refused]));
 const storeOf = (host: MemoryHost) =>
   [...host.state].map(([contract, slots]) => [contract, [...slots].sort()]).sort();
@@ -264,11 +251,11 @@ describe('read predictor in batches', () => {
     const reads: { on: number; off: number }[] = [];
     const outcomes: (RunContractResult | string)[][] = [];
     for (const [index, requests] of blocks.entries()) {
-      const single = flat(drive(sides.single.executor, sides.single.host, requests, 1));
+      const single = flat(driveBatches(sides.single.executor, sides.single.host, requests, 1));
       outcomes.push(single);
       const before = { on: sides.on.host.singles, off: sides.off.host.singles };
-      const off = flat(drive(sides.off.executor, sides.off.host, requests, 64));
-      const on = flat(drive(sides.on.executor, sides.on.host, requests, 64));
+      const off = flat(driveBatches(sides.off.executor, sides.off.host, requests, 64));
+      const on = flat(driveBatches(sides.on.executor, sides.on.host, requests, 64));
       reads.push({ on: sides.on.host.singles - before.on, off: sides.off.host.singles - before.off });
       assert.deepEqual(off, single, `block ${index + 1}: batched without the predictor = one by one`);
       assert.deepEqual(on, single, `block ${index + 1}: with the predictor = one by one, byte for byte`);
