@@ -8,21 +8,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { bytesToHex, sha256 } from '../../src/crypto/index.js';
-import { contractAddressOf } from '../../src/app/index.js';
+import { bytesToHex } from '../../src/crypto/index.js';
 import type { ResponseFinalizeBlock } from '../../src/app/index.js';
-import { tokenInitMsg } from '../helpers/token.js';
 import {
-  contractWasm,
   genesisJson,
   initChain,
-  instantiateMsg,
+  instantiateTokens,
   makeUser,
   openChainCopies,
   openNode,
   runBlock,
-  signTx,
-  storeCodeMsg,
+  storeCodes,
   tempDir,
   tokenTransferTx,
   type Node,
@@ -45,26 +41,15 @@ describe('first-time senders: the read predictor changes no result', () => {
     const setup = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, users) });
     await initChain(setup);
     io = setup.genesis.network.ioPublicKey;
-    tokenHash = bytesToHex(sha256(contractWasm('token')));
-    const stored = await runBlock(setup, [
-      signTx(owner, [storeCodeMsg(owner, contractWasm('token'))], { gasLimit: 5_000_000n }),
-    ]);
-    assert.equal(stored.txResults[0]?.code, 0, stored.txResults[0]?.log);
-    tokens = [];
-    for (const label of ['fs-token-a', 'fs-token-b']) {
-      // Users 0-19 hold tokens; 20-29 hold none (their transfers fail in the contract).
-      const init = instantiateMsg(
-        owner,
-        io,
-        1n,
-        tokenHash,
-        label,
-        tokenInitMsg(users.slice(0, 20).map((x) => ({ address: x.address, amount: '1000' }))),
-      );
-      const r = await runBlock(setup, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
-      assert.equal(r.txResults[0]?.code, 0, r.txResults[0]?.log);
-      tokens.push(contractAddressOf(1n, label));
-    }
+    [tokenHash] = (await storeCodes(setup, owner, ['token'])) as [string];
+    // Users 0-19 hold tokens; 20-29 hold none (their transfers fail in the contract).
+    tokens = await instantiateTokens(
+      setup,
+      owner,
+      tokenHash,
+      ['fs-token-a', 'fs-token-b'],
+      users.slice(0, 20),
+    );
     const genesisText = setup.genesisText;
     await setup.close();
     // Fresh enclaves: no sender, template or read-ahead known when the blocks below start.
