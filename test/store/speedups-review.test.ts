@@ -538,6 +538,63 @@ function flatten(ops: readonly BlockOp[]): BlockOp[] {
   return out;
 }
 
+describe('speed-ups review: automatic hand-overs to the worker (≥ 256 slots per tx boundary)', () => {
+  it('many txs over shared buckets, reverted ones (no-longer-written slots) and scribbled inputs', async () => {
+    const dirs = [tempDir(), tempDir()];
+    const plain = Store.open(dirs[0] as string, { durable: false });
+    const worker = Store.open(dirs[1] as string, { durable: false, backgroundHashing: true });
+    try {
+      assert.equal(await worker.backgroundHashingReady(), true, 'the worker starts');
+      const model: StateModel = new Map();
+      for (let height = 1n; height <= 3n; height++) {
+        const plainBatch = plain.beginBlock(height);
+        const workerBatch = worker.beginBlock(height);
+        for (let tx = 0; tx < 400; tx++) {
+          const fails = tx % 7 === 3;
+          const writes: Array<[Uint8Array, Uint8Array | null]> = [];
+          for (let w = 0; w < 3; w++) {
+            const n = (tx * 5 + w * 11 + Number(height) * 3) % (KEYS.length + 700);
+            const key = n < KEYS.length ? (KEYS[n] as Uint8Array) : b(`auto/${n}`);
+            writes.push([key, (tx + w) % 9 === 0 ? null : bytesOf(valueLength(tx + w, key), tx + w)]);
+          }
+          for (const batch of [plainBatch, workerBatch]) {
+            const checkpoint = batch.checkpoint();
+            for (const [key, value] of writes) {
+              // Fresh caller buffers, scribbled on right after the call (the caller reuses them).
+              const keyCopy = new Uint8Array(key);
+              if (value === null) batch.delete(keyCopy);
+              else {
+                const valueCopy = new Uint8Array(value);
+                batch.set(keyCopy, valueCopy);
+                valueCopy.fill(0x5a);
+              }
+              keyCopy.fill(0x5b);
+            }
+            if (fails) batch.revert(checkpoint);
+            else batch.release(checkpoint);
+          }
+          if (!fails) {
+            for (const [key, value] of writes) {
+              if (value === null) model.delete(hex(key));
+              else model.set(hex(key), value);
+            }
+          }
+        }
+        assert.equal(workerBatch.isStreaming, true, 'streams');
+        const before = worker.backgroundHashCount;
+        const expected = hex(plainBatch.commit());
+        assert.equal(hex(workerBatch.commit()), expected, `app hash at ${height}`);
+        assert.equal(worker.backgroundHashCount - before, 1, `the worker hashed block ${height}`);
+        assert.equal(expected, hex(referenceAppHash(height, model)), `reference at ${height}`);
+      }
+      assert.equal(hex(worker.recomputeAppHash()), hex(worker.info().appHash), 'recomputed');
+    } finally {
+      await Promise.all([plain.close(), worker.close()]);
+      dirs.forEach(removeDir);
+    }
+  });
+});
+
 describe('speed-ups review: determinism on random workloads (fast-check)', () => {
   it('worker, calling thread, another batching, recomputeAppHash and the reference agree', async () => {
     assert.equal(GROUP.length, 6);
