@@ -10,8 +10,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, rmSync } from 'node:fs';
-import { bytesToHex, decodeBech32WithPrefix, sha256, utf8Encode } from '../../src/crypto/index.js';
-import { contractAddressOf, type ResponseFinalizeBlock } from '../../src/app/index.js';
+import { bytesToHex, decodeBech32WithPrefix, utf8Encode } from '../../src/crypto/index.js';
+import type { ResponseFinalizeBlock } from '../../src/app/index.js';
 import { Executor } from '../../src/enclave/core/executor.js';
 import { KeyVault } from '../../src/enclave/core/keys.js';
 import {
@@ -27,13 +27,12 @@ import { contractWat, wat2wasm } from '../vm-runtime/wat.js';
 import {
   genesisJson,
   initChain,
-  instantiateMsg,
+  instantiateTokens,
   makeUser as appUser,
   openChainCopies,
   openNode,
   runBlock,
-  signTx,
-  storeCodeMsg,
+  storeCodes,
   tempDir,
   tokenTransferTx,
   type Node,
@@ -751,25 +750,10 @@ describe('read predictor review: chain copies, one restarted before every block'
     const setup = await openNode({ home, makeGenesis: (keys) => genesisJson(keys, people) });
     await initChain(setup);
     io = setup.genesis.network.ioPublicKey;
-    tokenHash = bytesToHex(sha256(contractWasm('token')));
     const owner = p(0);
-    const stored = await runBlock(setup, [
-      signTx(owner, [storeCodeMsg(owner, contractWasm('token'))], { gasLimit: 5_000_000n }),
-    ]);
-    assert.equal(stored.txResults[0]?.code, 0, stored.txResults[0]?.log);
-    for (const label of ['review-token-a', 'review-token-b']) {
-      const init = instantiateMsg(
-        owner,
-        io,
-        1n,
-        tokenHash,
-        label,
-        tokenInitMsg(people.slice(0, 8).map((x) => ({ address: x.address, amount: '1000' }))),
-      );
-      const r = await runBlock(setup, [signTx(owner, [init.message], { gasLimit: 200_000_000n })]);
-      assert.equal(r.txResults[0]?.code, 0, r.txResults[0]?.log);
-      tokenIds.push(contractAddressOf(1n, label));
-    }
+    [tokenHash] = (await storeCodes(setup, owner, ['token'])) as [string];
+    const labels = ['review-token-a', 'review-token-b'];
+    tokenIds.push(...(await instantiateTokens(setup, owner, tokenHash, labels, people.slice(0, 8))));
     genesisText = setup.genesisText;
     await setup.close();
     restartedHome = tempDir('predict-review-restarted');
