@@ -4,13 +4,13 @@
 // peer but the sender), "have" = TxGossip. The app check is trivial (permissive), so the figure is
 // the gossip's own cost: frames, sockets, decode, hashing, mempool adds and duplicate refusals.
 //
-// Usage: npx tsx test/node/tx-gossip-cost.ts [--txs 3000] [--rounds 3] [--tx-bytes 600] [--relay-delay 1000]
-import { Mempool } from '../../src/mempool/index.js';
-import { P2pNode, type ChannelConfig } from '../../src/p2p/index.js';
-import { TxGossip } from '../../src/node/tx-gossip.js';
-import { sha256, utf8Encode } from '../../src/crypto/index.js';
-import { permissiveCheck, tx } from '../mempool/helpers.js';
-import { argNumber } from '../../bench/lib/args.js';
+// Usage: npm run bench:tx-gossip -- [--txs 3000] [--rounds 3] [--tx-bytes 600] [--relay-delay 1000]
+import { Mempool } from '../src/mempool/index.js';
+import { P2pNode, type ChannelConfig } from '../src/p2p/index.js';
+import { TxGossip } from '../src/node/tx-gossip.js';
+import { sha256, utf8Encode } from '../src/crypto/index.js';
+import { permissiveCheck, tx } from '../test/mempool/helpers.js';
+import { argNumber } from './lib/args.js';
 
 const TXS = argNumber('txs', 3000);
 const ROUNDS = argNumber('rounds', 3);
@@ -116,13 +116,13 @@ async function round(mode: 'flood' | 'have', r: number): Promise<string> {
     mode === 'have'
       ? nodes.reduce((s, n) => s + n.gossip!.counters.txsReceived, 0)
       : nodes.reduce((s, n) => s + n.received, 0);
-  const relayed = mode === 'have' ? nodes.reduce((s, n) => s + n.gossip!.counters.txsRelayed, 0) : NaN;
+  const relayed = mode === 'have' ? nodes.reduce((s, n) => s + n.gossip!.counters.txsRelayed, 0) : null;
   for (const n of nodes) {
     n.gossip?.stop();
     await n.p2p.stop();
   }
   const us = ((cpu.user + cpu.system) / TXS).toFixed(1);
-  return `| ${mode} | ${us} | ${(txsIn / TXS).toFixed(2)} | ${relayed} | ${(bytesIn / TXS).toFixed(0)} | ${framesIn} | ${wallMs.toFixed(0)} |`;
+  return `| ${mode} | ${us} | ${(txsIn / TXS).toFixed(2)} | ${relayed ?? '—'} | ${(bytesIn / TXS).toFixed(0)} | ${framesIn} | ${wallMs.toFixed(0)} |`;
 }
 
 console.log(
