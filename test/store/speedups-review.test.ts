@@ -345,6 +345,10 @@ describe('speed-ups review: values and hashes handed out are the caller’s own'
 });
 
 // --- (2) the caller's inputs ------------------------------------------------------------------
+// Before 0454fbe the batch kept `key.slice()` / `value.slice()`: for a Node Buffer argument
+// Buffer#slice is a view, not a copy, so a caller reusing its Buffer after set() changed the
+// pending write (this test fails on 7c9605b with "pending in/11": a Buffer.alloc value). The
+// Buffer-pool copies of 0454fbe fixed that; this pins it.
 
 describe('speed-ups review: the caller’s keys and values are copied at set()', () => {
   for (const backgroundHashing of [false, true]) {
