@@ -4,7 +4,8 @@
 
 /**
  * The Worker constructor arguments for module `entry`. A compiled (.js) entry runs as is. A
- * TypeScript entry (running from source under tsx, as tests, benches and `bin/shroud.js` do) is
+ * TypeScript entry (running from source under tsx: tests, benches, `bin/shroud.js` without a fresh
+ * bundle; the bundle's entries are .js, scripts/build-cli.mjs) is
  * loaded through tsx's loader, registered inside the worker: worker threads do not take
  * `--import` in their execArgv.
  */
