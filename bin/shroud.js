@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `shroud` command. Runs from the esbuild bundle in dist/cli-bundle (built by `npm ci` /
-// `npm run build:cli`) while it is newer than every source file, else the sources through tsx,
+// `npm run build:cli`) while it was built from exactly the sources on disk (a digest of src/:
+// scripts/cli-bundle.mjs), else the sources through tsx,
 // so a fresh clone needs no build step and an edited source is never shadowed by an old bundle.
 // The bundle holds the node's worker threads too (scripts/build-cli.mjs), so `start`, `devnet`
 // and `abci` start no tsx loader in any thread: a fresh node compiles less (issues #5/#6).

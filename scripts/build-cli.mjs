@@ -3,7 +3,7 @@
 // so commands start without transpiling ~200 TypeScript modules on every call: measured 0.27 s
 // of CPU per `shroud keys list` bundled vs 0.62 s through tsx (session 3, load ~8). Runs from
 // `npm ci` (the `prepare` script) and `npm run build:cli`. bin/shroud.js uses the bundle only
-// while it is newer than every source file.
+// while it was built from exactly the sources on disk (a digest: scripts/cli-bundle.mjs).
 //
 // The node's worker threads are entry points too (WORKERS below), written flat beside main.js
 // under the names their spawners look for: src/util/worker-source.ts `siblingModule()` and
@@ -12,7 +12,7 @@
 // tsx's loader thread in each of them (issues #5/#6: cold start).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { bundleDir, newestSource, root } from './cli-bundle.mjs';
+import { bundleDir, root, sourceDigest } from './cli-bundle.mjs';
 
 // --outdir DIR: build elsewhere (tests), leaving dist/ alone.
 const outdirFlag = process.argv.indexOf('--outdir');
@@ -35,7 +35,7 @@ const WORKERS = {
   'verifier-worker': 'src/app/verifier-worker.ts', // src/app/verifier.ts
 };
 
-const newestSourceMs = newestSource(); // before building: a file saved meanwhile makes it stale
+const digest = sourceDigest(); // before building: a file saved meanwhile makes it stale
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 const started = Date.now();
@@ -60,7 +60,7 @@ await esbuild.build({
     SHROUD_BUNDLE_SOURCES: JSON.stringify(`${relative(outdir, join(root, 'src')).split(sep).join('/')}/`),
   },
 });
-// The newest source this bundle was built from; bin/shroud.js compares against it.
-writeFileSync(join(outdir, 'built-from.json'), JSON.stringify({ newestSourceMs }));
+// The digest of the sources this bundle was built from; bin/shroud.js compares against it.
+writeFileSync(join(outdir, 'built-from.json'), JSON.stringify({ sourceDigest: digest }));
 if (process.argv.includes('--verbose'))
   console.log(`build-cli: dist/cli-bundle in ${Date.now() - started} ms`);

@@ -2,5 +2,5 @@
 export declare const root: string;
 export declare const bundleDir: string;
 export declare const stampFile: string;
-export declare function newestSource(dir?: string): number;
+export declare function sourceDigest(dir?: string): string;
 export declare function bundleIsFresh(stamp?: string, sources?: string): boolean;

@@ -1,35 +1,45 @@
 // The bundled CLI (dist/cli-bundle, built by `npm ci`): it must behave as the sources do, and
-// bin/shroud.js must never run it once a source is newer than the bundle.
+// bin/shroud.js must never run it once the sources differ from those it was built from.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleIsFresh, newestSource, root } from '../../scripts/cli-bundle.mjs';
+import { bundleIsFresh, root, sourceDigest } from '../../scripts/cli-bundle.mjs';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'shroud-bundle-'));
 }
 
 describe('CLI bundle freshness', () => {
-  it('is fresh only while no source is newer than the stamp', () => {
+  it('is fresh only while the sources are byte for byte those it was built from', () => {
     const dir = tempDir();
     try {
       const sources = join(dir, 'src');
       mkdirSync(join(sources, 'deep'), { recursive: true });
       writeFileSync(join(sources, 'a.ts'), 'a');
       writeFileSync(join(sources, 'deep', 'b.ts'), 'b');
-      const old = new Date('2026-01-01T00:00:00Z');
-      utimesSync(join(sources, 'a.ts'), old, old);
-      utimesSync(join(sources, 'deep', 'b.ts'), old, old);
       const stamp = join(dir, 'built-from.json');
-      writeFileSync(stamp, JSON.stringify({ newestSourceMs: newestSource(sources) }));
+      writeFileSync(stamp, JSON.stringify({ sourceDigest: sourceDigest(sources) }));
       assert.equal(bundleIsFresh(stamp, sources), true, 'just built');
 
-      const later = new Date('2026-02-01T00:00:00Z');
-      utimesSync(join(sources, 'deep', 'b.ts'), later, later);
-      assert.equal(bundleIsFresh(stamp, sources), false, 'a nested source edited after the build');
+      // An edit that keeps the old time (a copy made with cp -a, rsync -a or tar).
+      const old = new Date('2026-01-01T00:00:00Z');
+      writeFileSync(join(sources, 'deep', 'b.ts'), 'B');
+      utimesSync(join(sources, 'deep', 'b.ts'), old, old);
+      assert.equal(bundleIsFresh(stamp, sources), false, 'a nested source edited, its time kept');
+      writeFileSync(join(sources, 'deep', 'b.ts'), 'b');
+      assert.equal(bundleIsFresh(stamp, sources), true, 'the same bytes again');
+
+      rmSync(join(sources, 'a.ts'));
+      assert.equal(bundleIsFresh(stamp, sources), false, 'a source deleted');
+      writeFileSync(join(sources, 'deep', 'a.ts'), 'a');
+      assert.equal(bundleIsFresh(stamp, sources), false, 'a source moved to another folder');
+      rmSync(join(sources, 'deep', 'a.ts'));
+      writeFileSync(join(sources, 'a.ts'), 'a');
+      writeFileSync(join(sources, 'c.ts'), '');
+      assert.equal(bundleIsFresh(stamp, sources), false, 'an empty source added');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -40,10 +50,12 @@ describe('CLI bundle freshness', () => {
     try {
       mkdirSync(join(dir, 'src'));
       assert.equal(bundleIsFresh(join(dir, 'missing.json'), join(dir, 'src')), false, 'no stamp');
-      writeFileSync(join(dir, 'broken.json'), '{"newestSourceMs": "soon"');
+      writeFileSync(join(dir, 'broken.json'), '{"sourceDigest": "ab');
       assert.equal(bundleIsFresh(join(dir, 'broken.json'), join(dir, 'src')), false, 'broken JSON');
-      writeFileSync(join(dir, 'wrong.json'), '{"newestSourceMs": "soon"}');
-      assert.equal(bundleIsFresh(join(dir, 'wrong.json'), join(dir, 'src')), false, 'not a number');
+      writeFileSync(join(dir, 'wrong.json'), '{"sourceDigest": 7}');
+      assert.equal(bundleIsFresh(join(dir, 'wrong.json'), join(dir, 'src')), false, 'not a digest');
+      writeFileSync(join(dir, 'old.json'), '{"newestSourceMs": 99999999999999}');
+      assert.equal(bundleIsFresh(join(dir, 'old.json'), join(dir, 'src')), false, 'an old stamp');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
