@@ -33,6 +33,13 @@ const HASH_BYTES = 32;
 const TXS_MESSAGE_BYTES_MAX = 512 * 1024;
 /** Hashes per HAVE message. */
 const HAVE_HASHES_MAX = 4096;
+/**
+ * Most txs in one TXS message, sent or accepted: a peer's one message must not start an
+ * unbounded number of mempool checks at once (2 MiB of 1-byte txs would be ~420,000).
+ */
+export const TXS_MESSAGE_TXS_MAX = 4096;
+/** Departed peers remembered (so a late check does not re-create their record). */
+const DISCONNECTED_MAX = 1024;
 /** Hashes remembered per peer; the oldest are forgotten first (then at worst a duplicate is sent). */
 const KNOWN_PER_PEER_MAX = 50_000;
 /**
@@ -99,7 +106,7 @@ export function decodeTxGossipMessage(bytes: Uint8Array): TxGossipMessage | null
   while (at < bytes.length) {
     if (at + 4 > bytes.length) return null;
     const length = view.getUint32(at);
-    if (length === 0 || at + 4 + length > bytes.length) return null;
+    if (length === 0 || at + 4 + length > bytes.length || txs.length === TXS_MESSAGE_TXS_MAX) return null;
     txs.push(bytes.subarray(at + 4, at + 4 + length));
     at += 4 + length;
   }
@@ -176,6 +183,11 @@ export class TxGossip {
   private readonly outboxes = new Map<string, Outbox>();
   private flushScheduled = false;
   private readonly relayQueue: PendingRelay[] = [];
+  /**
+   * Peers that disconnected and have not come back (their records are dropped). Bounded:
+   * DISCONNECTED_MAX, oldest forgotten first.
+   */
+  private readonly disconnected = new Set<string>();
   private relayHead = 0;
   private relayTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -191,6 +203,11 @@ export class TxGossip {
     this.o.network.onPeerDisconnected((peer) => {
       this.known.delete(peer);
       this.outboxes.delete(peer);
+      if (this.disconnected.size >= DISCONNECTED_MAX) {
+        const oldest = this.disconnected.values().next();
+        if (oldest.done !== true) this.disconnected.delete(oldest.value);
+      }
+      this.disconnected.add(peer);
     });
   }
 
@@ -200,6 +217,8 @@ export class TxGossip {
     if (this.relayTimer !== undefined) clearTimeout(this.relayTimer);
     this.relayTimer = undefined;
     this.outboxes.clear();
+    this.relayQueue.length = 0;
+    this.relayHead = 0;
   }
 
   /** True when `peer` is known to have the tx `hash` (uppercase hex). */
@@ -243,11 +262,14 @@ export class TxGossip {
 
   /** A new connection: it gets every pending tx it is not known to have. */
   private onPeerConnected(peer: string): void {
+    this.disconnected.delete(peer);
     if (this.stopped) return;
     for (const tx of this.o.mempool.txs()) this.queueTx(peer, tx.bytes, tx.hash);
   }
 
   private markKnown(peer: string, hash: string): void {
+    // A TXS message's checks can end after its peer left: its record must not come back.
+    if (this.stopped || this.disconnected.has(peer)) return;
     let set = this.known.get(peer);
     if (set === undefined) {
       set = new Set();
@@ -304,7 +326,8 @@ export class TxGossip {
       let bytes = 0;
       for (let i = 0; i <= box.txs.length; i++) {
         const tx = box.txs[i];
-        if (i > first && (tx === undefined || bytes + tx.length > TXS_MESSAGE_BYTES_MAX)) {
+        const full = bytes + (tx?.length ?? 0) > TXS_MESSAGE_BYTES_MAX || i - first === TXS_MESSAGE_TXS_MAX;
+        if (i > first && (tx === undefined || full)) {
           this.sendTxs(peer, box, first, i);
           first = i;
           bytes = 0;

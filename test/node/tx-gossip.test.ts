@@ -8,6 +8,7 @@ import {
   DEFAULT_RELAY_DELAY_MS,
   TX_GOSSIP_HAVE,
   TX_GOSSIP_TXS,
+  TXS_MESSAGE_TXS_MAX,
   TxGossip,
   decodeTxGossipMessage,
   encodeHaveMessage,
@@ -181,6 +182,16 @@ describe('tx gossip wire format', () => {
     for (const [name, bytes] of cases) assert.equal(decodeTxGossipMessage(bytes), null, name);
   });
 
+  it('refuses a TXS message of more than TXS_MESSAGE_TXS_MAX txs (one message, bounded work)', () => {
+    const one = new Uint8Array([7]);
+    const atMax = decodeTxGossipMessage(
+      encodeTxsMessage(Array.from({ length: TXS_MESSAGE_TXS_MAX }, () => one)),
+    );
+    assert.equal(atMax?.kind === 'txs' ? atMax.txs.length : -1, TXS_MESSAGE_TXS_MAX, 'at the bound');
+    const over = encodeTxsMessage(Array.from({ length: TXS_MESSAGE_TXS_MAX + 1 }, () => one));
+    assert.equal(decodeTxGossipMessage(over), null, 'over the bound');
+  });
+
   it('refuses to encode an empty tx or a hash that is not 32 bytes', () => {
     assert.throws(() => encodeTxsMessage([new Uint8Array(0)]), RangeError);
     assert.throws(() => encodeHaveMessage(['AB']), RangeError);
@@ -332,6 +343,23 @@ describe('tx gossip between mempools', () => {
       await hub.deliverRaw('n9', 'n0', tx({ sender: 'q', sequence: 0, gas: 1, fee: 1 }));
       assert.equal(nodes.get('n0')!.gossip.counters.malformed, 2);
       assert.equal(nodes.get('n0')!.pool.size, 0, 'nothing added');
+    } finally {
+      stopAll(nodes);
+    }
+  });
+
+  it('records nothing for a peer that left (a late answer cannot re-create its record)', async () => {
+    const hub = new Hub();
+    const nodes = makeNodes(hub, ['n0', 'n1']);
+    hub.connect('n0', 'n1');
+    try {
+      const hash = txHashHex(tx({ sender: 'gone', sequence: 0, gas: 10, fee: 10 }));
+      hub.disconnect('n0', 'n1');
+      await hub.deliverRaw('n1', 'n0', encodeHaveMessage([hash]));
+      assert.equal(nodes.get('n0')!.gossip.peerHas('n1', hash), false, 'not recorded after it left');
+      hub.connect('n0', 'n1');
+      await hub.deliverRaw('n1', 'n0', encodeHaveMessage([hash]));
+      assert.equal(nodes.get('n0')!.gossip.peerHas('n1', hash), true, 'recorded once it is back');
     } finally {
       stopAll(nodes);
     }
