@@ -221,6 +221,13 @@ export class TxGossip {
     this.relayHead = 0;
   }
 
+  /** Txs and announcements not sent yet: waiting for their relay time or in a peer's outbox. */
+  get pending(): number {
+    let count = this.relayQueue.length - this.relayHead;
+    for (const box of this.outboxes.values()) count += box.txs.length + box.haves.length;
+    return count;
+  }
+
   /** True when `peer` is known to have the tx `hash` (uppercase hex). */
   peerHas(peer: string, hash: string): boolean {
     return this.known.get(peer)?.has(hash) === true;

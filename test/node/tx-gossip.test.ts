@@ -133,8 +133,16 @@ async function until(what: string, condition: () => boolean, timeoutMs = 5000): 
   }
 }
 
-/** Waits long enough for every relay timer of the test networks to have fired and settled. */
-const settle = (relayDelayMs = 30) => new Promise((resolve) => setTimeout(resolve, relayDelayMs * 4 + 50));
+/**
+ * Waits until no node has a relay or a send still to come (polled, not a sleep: a loaded machine
+ * may fire a relay timer late), then two more turns for deliveries in flight to be handled.
+ */
+async function settle(nodes: Map<string, TestNode>): Promise<void> {
+  await until('every relay fired and every outbox flushed', () =>
+    [...nodes.values()].every((node) => node.gossip.pending === 0),
+  );
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 function stopAll(nodes: Map<string, TestNode>): void {
   for (const node of nodes.values()) node.gossip.stop();
@@ -218,7 +226,7 @@ describe('tx gossip between mempools', () => {
       await until('every node holds every tx', () =>
         names.every((n) => nodes.get(n)!.pool.size === txs.length),
       );
-      await settle(MESH_RELAY_MS);
+      await settle(nodes);
       for (const t of txs) {
         const hash = txHashHex(t);
         assert.equal(hub.txCopies('n0', hash).length, 0, `the origin never gets ${hash} back`);
@@ -254,7 +262,7 @@ describe('tx gossip between mempools', () => {
       const hash = txHashHex(t);
       assert.ok((await nodes.get('n0')!.pool.add(t)).ok);
       await until('n2 holds the tx', () => nodes.get('n2')!.pool.has(hash));
-      await settle();
+      await settle(nodes);
       assert.equal(hub.txCopies('n0', hash).length, 0, 'not echoed to the origin');
       assert.equal(hub.txCopies('n1', hash).length, 1);
       assert.equal(hub.txCopies('n2', hash).length, 1);
@@ -278,7 +286,7 @@ describe('tx gossip between mempools', () => {
       assert.equal(nodes.get('n0')!.gossip.peerHas('n3', hash), false, 'a refused send does not count');
       assert.equal(nodes.get('n0')!.gossip.peerHas('n1', hash), true, 'a queued send counts');
       await until('n3 holds the tx', () => nodes.get('n3')!.pool.has(hash));
-      await settle();
+      await settle(nodes);
       const copies = hub.txCopies('n3', hash);
       assert.ok(copies.length >= 1 && copies.length <= 2, `n3 got it by relay (${copies.length} copies)`);
       assert.ok(copies.every((c) => c.from === 'n1' || c.from === 'n2'));
@@ -298,7 +306,7 @@ describe('tx gossip between mempools', () => {
       const [a, b] = await Promise.all([nodes.get('n0')!.pool.add(t), nodes.get('n2')!.pool.add(t)]);
       assert.ok(a.ok && b.ok);
       await until('every node holds it', () => names.every((n) => nodes.get(n)!.pool.has(hash)));
-      await settle();
+      await settle(nodes);
       for (const n of names) assert.equal(nodes.get(n)!.pool.size, 1, `${n} holds it once`);
       // A TXS message repeating a tx another peer already delivered changes nothing.
       const again = await nodes.get('n1')!.pool.addMany([t, t], { fromPeer: 'n3' });
@@ -378,7 +386,7 @@ describe('tx gossip between mempools', () => {
       assert.equal(nodes.get('n1')!.gossip.peerHas('n2', hash), true);
       assert.ok((await nodes.get('n0')!.pool.add(t)).ok);
       await until('n1 holds it', () => nodes.get('n1')!.pool.has(hash));
-      await settle();
+      await settle(nodes);
       assert.equal(hub.txCopies('n2', hash).length, 0, 'not relayed to a peer that announced it');
       assert.equal(nodes.get('n1')!.gossip.counters.txsRelayed, 0);
     } finally {
