@@ -163,7 +163,7 @@ function runQueue() {
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   process.on(signal, () => {
     for (const child of running) child.kill(signal);
-    process.exit(130);
+    process.exit(signal === 'SIGINT' ? 130 : 143); // 128 + the signal's number, as a shell reports it
   });
 }
 

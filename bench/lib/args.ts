@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 export function headerComment(scriptPath: string): string {
   const lines: string[] = [];
   for (const line of readFileSync(scriptPath, 'utf8').split('\n')) {
+    if (line.startsWith('#!') && lines.length === 0) continue; // a shebang line
     if (!line.startsWith('//')) break;
     lines.push(line.replace(/^\/\/ ?/, ''));
   }
