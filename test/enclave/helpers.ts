@@ -143,6 +143,22 @@ export class MemoryHost implements EnclaveServices {
 
 export type { TestUser } from '../helpers/user.js';
 
+/**
+ * A storage key as the token contract builds it, as latin1 text: u16 BE namespace length ‖
+ * namespace ‖ key (the contract SDK's keyOf). What the read predictor's templates hold.
+ */
+export const tokenStorageKey = (namespace: string, key: string): string =>
+  String.fromCharCode(namespace.length >> 8, namespace.length & 0xff) + namespace + key;
+
+/** An address's canonical bytes under `prefix`, or null when it does not decode (the predictor's CanonicalOf). */
+export function canonicalAddress(address: string, prefix = 'shroud'): Uint8Array | null {
+  try {
+    return decodeBech32WithPrefix(address, prefix);
+  } catch {
+    return null;
+  }
+}
+
 /** User `tag` of the enclave tests (key sha256("test user <tag>")); account number `tag` unless told. */
 export function makeUser(tag: number, accountNumber = BigInt(tag)): TestUser {
   return userFromSeedText(`test user ${tag}`, accountNumber);

@@ -47,19 +47,13 @@ import {
   openPolicy,
   userCall,
   type BatchStep,
+  canonicalAddress,
+  tokenStorageKey,
 } from './helpers.js';
 
 const PREFIX = 'shroud';
-/** A key as the token contract builds it: u16 BE namespace length ‖ namespace ‖ key (SDK keyOf). */
-const keyOf = (namespace: string, key: string) =>
-  String.fromCharCode(namespace.length >> 8, namespace.length & 0xff) + namespace + key;
-const canonicalOf = (address: string): Uint8Array | null => {
-  try {
-    return decodeBech32WithPrefix(address, PREFIX);
-  } catch {
-    return null;
-  }
-};
+const keyOf = tokenStorageKey;
+const canonicalOf = (address: string) => canonicalAddress(address, PREFIX);
 
 /** What a hostile host does to a readStateBatch answer (the honest blobs given). */
 type BatchAnswer = (

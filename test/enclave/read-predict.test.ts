@@ -7,7 +7,7 @@
 // one by one, over blocks of new and known senders, failures and two contracts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeBech32WithPrefix, toBech32, utf8Encode } from '../../src/crypto/index.js';
+import { toBech32, utf8Encode } from '../../src/crypto/index.js';
 import { Executor } from '../../src/enclave/core/executor.js';
 import { KeyVault } from '../../src/enclave/core/keys.js';
 import {
@@ -28,20 +28,14 @@ import {
   openPolicy,
   userCall,
   type BatchStep,
+  canonicalAddress,
+  tokenStorageKey,
 } from './helpers.js';
 
 const PREFIX = 'shroud';
-const canonicalOf = (address: string): Uint8Array | null => {
-  try {
-    return decodeBech32WithPrefix(address, PREFIX);
-  } catch {
-    return null;
-  }
-};
+const canonicalOf = (address: string) => canonicalAddress(address, PREFIX);
 const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
-/** A key as the token contract builds it: u16 BE namespace length ‖ namespace ‖ key (SDK keyOf). */
-const keyOf = (namespace: string, key: string) =>
-  String.fromCharCode(namespace.length >> 8, namespace.length & 0xff) + namespace + key;
+const keyOf = tokenStorageKey;
 const message = (value: unknown) => utf8Encode(JSON.stringify(value));
 const address = (tag: number) => toBech32(PREFIX, new Uint8Array(20).fill(tag));
 
