@@ -867,7 +867,8 @@ export class Executor {
   }
 
   /**
-   * Whether a user call is signed by its sender (checkUserCall, once per call and batch). The
+   * Whether a user call is signed by its sender (checkUserCall, once per call and batch; a call
+   * that passed is not checked again when it runs). The
    * sender and the message's addresses are bound to the call only by the signature: an unsigned
    * request naming a victim would otherwise make the enclave ask for the victim's slots, and the
    * host would learn which disk key holds any address's balance for free (predict-review,
@@ -1028,6 +1029,9 @@ export class Executor {
    * @returns the transaction hash.
    */
   private checkUserCall(request: RunContractRequest, auth: UserAuth): Uint8Array {
+    // The read predictor already ran this whole check on this very request in this batch
+    // (signedForPrediction; every step is a pure function of the request): not twice.
+    if (this.predictionVerdicts?.get(request) === true) return userTxHash(auth);
     // In a batch, runBatch's prelude already decoded the auth info and derived the signer and
     // the digest from this very request (pure functions), and the pool is verifying it.
     const pooled = this.pooled?.request === request ? this.pooled : null;
